@@ -1,0 +1,167 @@
+"""Versioned schema migrations, numbered from the first schema on.
+
+Each migration is plain SQL run inside one transaction together with the row that records it in
+``schema_migrations``, so a crash mid-migration leaves the database at the previous version. Never edit a
+migration that has shipped: add a new one. ``tests/test_store.py`` migrates from every older version.
+
+Conventions a person reading the database can rely on:
+- times are ISO 8601 text in UTC (``2026-11-23T00:00:00+00:00``), so they sort as text; the ``v_*`` views
+  show the same times in KST for people;
+- ``articles.url`` is the canonical URL and unique: one row per article, whichever feeds carried it
+  (those are in ``article_sources``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+_V1_SCHEMA = """
+CREATE TABLE feeds (
+    id                   INTEGER PRIMARY KEY,
+    name                 TEXT NOT NULL UNIQUE,   -- as in config; the key users type
+    url                  TEXT NOT NULL,
+    enabled              INTEGER NOT NULL DEFAULT 1,
+    in_config            INTEGER NOT NULL DEFAULT 1, -- 0: removed from the config, rows kept
+    interval_s           INTEGER NOT NULL,
+    title                TEXT,                   -- the feed's own <title>
+    site_url             TEXT,
+    etag                 TEXT,                   -- validators for the next conditional GET
+    last_modified        TEXT,
+    last_attempt_at      TEXT,
+    last_success_at      TEXT,
+    last_status          TEXT,                   -- ok | not_modified | error
+    last_http_status     INTEGER,
+    last_error           TEXT,                   -- text of the most recent failure (kept after recovery)
+    last_error_kind      TEXT,
+    last_error_at        TEXT,
+    parse_problem        TEXT,                   -- ill-formed or mis-declared feed that still parsed
+    encoding             TEXT,                   -- charset the last body was read with
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at      TEXT,                   -- not before this (interval, backoff or Retry-After)
+    created_at           TEXT NOT NULL
+);
+
+CREATE TABLE articles (
+    id             INTEGER PRIMARY KEY,
+    url            TEXT NOT NULL UNIQUE,         -- canonical URL
+    link           TEXT NOT NULL,                -- the link as the first feed gave it
+    final_url      TEXT,                         -- where the page fetch ended after redirects
+    title          TEXT NOT NULL,
+    text           TEXT NOT NULL,                -- extracted article text (or the feed summary)
+    summary        TEXT NOT NULL DEFAULT '',     -- the feed's summary, plain text
+    text_source    TEXT NOT NULL,                -- page | summary | title
+    extract_note   TEXT,                         -- why the page text is not used, if it isn't
+    author         TEXT,
+    published_at   TEXT,                         -- UTC; NULL when the feed gave no date
+    first_seen_at  TEXT NOT NULL,
+    fetched_at     TEXT NOT NULL,
+    updated_at     TEXT,                         -- last time title/text changed after first store
+    content_hash   TEXT NOT NULL,
+    feed_id        INTEGER REFERENCES feeds(id)  -- the feed that first brought it
+);
+CREATE INDEX articles_published_at ON articles(published_at);
+CREATE INDEX articles_first_seen_at ON articles(first_seen_at);
+CREATE INDEX articles_content_hash ON articles(content_hash);
+
+-- Every feed entry that pointed at an article: the same article from two feeds is one article row
+-- with two rows here.
+CREATE TABLE article_sources (
+    feed_id       INTEGER NOT NULL REFERENCES feeds(id),
+    entry_id      TEXT NOT NULL,                 -- GUID, else link, else content hash
+    id_source     TEXT NOT NULL,                 -- guid | link | hash
+    article_id    INTEGER NOT NULL REFERENCES articles(id),
+    link          TEXT,
+    entry_hash    TEXT NOT NULL,                 -- title+summary+link: tells an edited entry
+    first_seen_at TEXT NOT NULL,
+    last_seen_at  TEXT NOT NULL,
+    PRIMARY KEY (feed_id, entry_id)
+);
+CREATE INDEX article_sources_article ON article_sources(article_id);
+CREATE INDEX article_sources_first_seen ON article_sources(first_seen_at);
+
+-- Earlier versions of an article whose content changed under the same URL.
+CREATE TABLE article_revisions (
+    id           INTEGER PRIMARY KEY,
+    article_id   INTEGER NOT NULL REFERENCES articles(id),
+    replaced_at  TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    text         TEXT NOT NULL,
+    content_hash TEXT NOT NULL
+);
+
+-- One row per feed per poll attempt: what happened, for `monitor status` and for people.
+CREATE TABLE fetch_log (
+    id           INTEGER PRIMARY KEY,
+    feed_id      INTEGER NOT NULL REFERENCES feeds(id),
+    url          TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    elapsed_ms   INTEGER NOT NULL,
+    outcome      TEXT NOT NULL,                  -- ok | not_modified | error
+    http_status  INTEGER,
+    bytes        INTEGER,
+    entries      INTEGER NOT NULL DEFAULT 0,
+    new_articles INTEGER NOT NULL DEFAULT 0,
+    articles_failed INTEGER NOT NULL DEFAULT 0,
+    error_kind   TEXT,
+    error        TEXT
+);
+CREATE INDEX fetch_log_feed_started ON fetch_log(feed_id, started_at);
+
+-- Full-text search over title and text. The trigram tokenizer indexes every 3-character window, which
+-- is what makes Korean substrings (공급망 inside 공급망을) searchable without a morphological analyser.
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, text, content='articles', content_rowid='id', tokenize='trigram'
+);
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+
+-- Views for people (sqlite3, Datasette): times in KST.
+CREATE VIEW v_feed_health AS
+SELECT
+    f.name,
+    f.url,
+    f.enabled,
+    f.last_status,
+    datetime(f.last_success_at, '+9 hours') AS last_success_kst,
+    datetime(f.last_error_at, '+9 hours') AS last_error_kst,
+    f.last_error_kind,
+    f.last_error,
+    f.consecutive_failures,
+    datetime(f.next_attempt_at, '+9 hours') AS next_attempt_kst,
+    (SELECT count(*) FROM article_sources s
+      WHERE s.feed_id = f.id AND s.first_seen_at >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-1 day')) AS entries_24h,
+    f.parse_problem
+FROM feeds f
+ORDER BY f.consecutive_failures DESC, f.name;
+
+CREATE VIEW v_recent_articles AS
+SELECT
+    a.id,
+    datetime(coalesce(a.published_at, a.first_seen_at), '+9 hours') AS published_kst,
+    a.title,
+    (SELECT group_concat(f.name, ', ') FROM article_sources s JOIN feeds f ON f.id = s.feed_id
+      WHERE s.article_id = a.id) AS feeds,
+    a.text_source,
+    length(a.text) AS text_chars,
+    a.url
+FROM articles a
+ORDER BY coalesce(a.published_at, a.first_seen_at) DESC;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "feeds, articles, sources, fetch log, fts, views", _V1_SCHEMA),)

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.errors import StoreError
+from monitor.migrations import MIGRATIONS
+from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
+from monitor.store import SourceRef, Store, _split_sql
+
+NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "m.db") as s:
+        s.sync_feeds([FeedSpec("A", "http://a.example/rss"), FeedSpec("B", "http://b.example/rss")])
+        yield s
+
+
+def article(url: str, title: str = "제목", text: str = "본문", h: str = "h1", feed: str = "A") -> Article:
+    return Article(url=url, link=url, title=title, text=text, summary="", text_source="page", feed_name=feed,
+                   entry_id=url, fetched_at=NOW, published=NOW - timedelta(hours=1), content_hash=h)
+
+
+def save(store: Store, feed: str, articles: list[Article], sources: list[SourceRef]):
+    state = store.feed_states()[feed]
+    report = FeedReport(feed, state.url, "ok", http_status=200, entries=len(sources))
+    result = FetchResult(state.url, state.url, 200, {}, b"<rss/>", etag='"e1"')
+    parsed = ParsedFeed("Feed", None, "rss20", "utf-8", ())
+    return store.save_feed_success(state.id, report=report, started_at=NOW, result=result, parsed=parsed,
+                                   articles=articles, sources=sources, next_attempt_at=NOW)
+
+
+def src(url: str, entry: str = "g1", h: str = "e") -> SourceRef:
+    return SourceRef(entry, "guid", url, url, h)
+
+
+def test_new_database_is_at_latest_version_with_wal(tmp_path):
+    with Store.open(tmp_path / "x" / "m.db") as s:
+        assert s.schema_version() == MIGRATIONS[-1].version
+        assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert {"feeds", "articles", "article_sources", "fetch_log", "articles_fts"} <= set(s.db.table_names())
+        assert {"v_feed_health", "v_recent_articles"} <= set(s.db.view_names())
+
+
+@pytest.mark.parametrize("start", range(0, len(MIGRATIONS)))
+def test_migrates_from_every_older_version(tmp_path, start):
+    path = tmp_path / "m.db"
+    with Store.open(path, migrate=False) as s:
+        s.migrate(target=start)
+        assert s.schema_version() == start
+    with Store.open(path) as s:
+        assert s.schema_version() == MIGRATIONS[-1].version
+        assert s.migrate() == []  # idempotent
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "m.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this monitor"):
+        Store.open(path)
+
+
+def test_unopenable_path_is_a_store_error(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="cannot open database"):
+        Store.open(tmp_path / "file" / "m.db")
+
+
+def test_split_sql_keeps_trigger_bodies_whole():
+    statements = _split_sql(MIGRATIONS[0].sql)
+    triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]
+    assert len(triggers) == 3 and all(t.rstrip().endswith("END;") for t in triggers)
+
+
+def test_saving_twice_adds_nothing(store):
+    a = article("https://n.example/1")
+    first = save(store, "A", [a], [src(a.url)])
+    second = save(store, "A", [a], [src(a.url)])
+    assert (first.new_articles, first.new_sources) == (1, 1)
+    assert (second.new_articles, second.updated_articles, second.new_sources) == (0, 0, 0)
+    assert store.counts()["articles"] == 1 and store.counts()["article_sources"] == 1
+
+
+def test_same_article_from_two_feeds_is_one_row_with_two_sources(store):
+    a = article("https://n.example/1")
+    save(store, "A", [a], [src(a.url)])
+    outcome = save(store, "B", [], [src(a.url, "other-guid")])
+    assert outcome.new_sources == 1
+    rows = store.db.execute(
+        "SELECT f.name FROM article_sources s JOIN feeds f ON f.id = s.feed_id ORDER BY f.name"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["A", "B"]
+    assert store.counts()["articles"] == 1
+
+
+def test_changed_content_updates_the_row_and_keeps_a_revision(store):
+    save(store, "A", [article("https://n.example/1", text="첫 판", h="h1")], [src("https://n.example/1")])
+    outcome = save(store, "A", [article("https://n.example/1", text="고친 판", h="h2")],
+                   [src("https://n.example/1", h="e2")])
+    assert outcome.updated_articles == 1
+    row = store.article("https://n.example/1")
+    assert row["text"] == "고친 판" and row["updated_at"]
+    rev = store.db.execute("SELECT text FROM article_revisions").fetchall()
+    assert rev == [("첫 판",)]
+
+
+def test_failure_touches_only_feed_health(store):
+    save(store, "A", [article("https://n.example/1")], [src("https://n.example/1")])
+    before = store.counts()
+    state = store.feed_states()["A"]
+    report = FeedReport("A", state.url, "error", http_status=500, error_kind="http_status", error="HTTP 500")
+    store.save_feed_failure(state.id, report=report, started_at=NOW, next_attempt_at=NOW + timedelta(minutes=2))
+    store.save_feed_failure(state.id, report=report, started_at=NOW, next_attempt_at=NOW + timedelta(minutes=4))
+    after = store.counts()
+    assert after["articles"] == before["articles"] and after["article_sources"] == before["article_sources"]
+    st = store.feed_states()["A"]
+    assert st.consecutive_failures == 2 and st.etag == '"e1"'  # validators survive a failure
+    health = {r["name"]: r for r in store.feed_health()}["A"]
+    assert health["last_error"] == "HTTP 500" and health["entries_24h"] == 1
+
+
+def test_failed_transaction_rolls_back_everything(store):
+    bad_source = SourceRef("g", "guid", "https://n.example/never-stored", None, "e")
+    with pytest.raises(StoreError):
+        save(store, "A", [article("https://n.example/1")], [bad_source])
+    assert store.counts()["articles"] == 0
+
+
+def test_fts_finds_korean_substrings_and_short_words(store):
+    save(store, "A", [article("https://n.example/1", title="한미일 공급망 협력", text="반도체와 배터리 공급망을 강화")],
+         [src("https://n.example/1")])
+    save(store, "A", [article("https://n.example/2", title="날씨", text="맑음", h="h2")],
+         [src("https://n.example/2", "g2")])
+    assert [h["id"] for h in store.search("공급망")] == [1]
+    assert [h["id"] for h in store.search("반도체")] == [1]
+    assert [h["id"] for h in store.search("한미일 배터리")] == [1]
+    assert [h["id"] for h in store.search("맑음")] == [2]
+    assert [h["id"] for h in store.search("날씨")] == [2]
+    assert store.search("반도 배터리")[0]["id"] == 1  # a two-character word goes through LIKE
+    assert store.search("100%") == []  # LIKE wildcards in the query are literal
+
+
+def test_sync_feeds_marks_removed_feeds_and_resets_state_on_url_change(store):
+    save(store, "A", [], [])
+    store.sync_feeds([FeedSpec("A", "http://a.example/new-rss")])
+    states = store.feed_states()
+    assert states["A"].etag is None
+    health = {r["name"]: r for r in store.feed_health()}
+    assert health["B"]["in_config"] == 0 and health["B"]["enabled"] == 0
+
+
+def test_views_show_kst(store):
+    save(store, "A", [article("https://n.example/1")], [src("https://n.example/1")])
+    row = store.db.execute("SELECT published_kst FROM v_recent_articles").fetchone()
+    assert row[0] == "2026-11-23 08:00:00"  # 23:00 UTC the day before + 9 h
