@@ -6,15 +6,19 @@
         srv.route("/dyn", lambda req: Reply(status=304) if req.headers.get("If-None-Match") else Reply(...))
         url = srv.url("/feed.xml")
 
-Every request is logged in ``srv.requests`` (method, path, headers) so tests can check what was sent.
+Every request is logged in ``srv.requests`` (method, path, headers, arrival time) so tests can check what
+was sent and when; ``srv.max_in_flight`` is the most requests the server was ever handling at once.
 """
 
 from __future__ import annotations
 
+import functools
 import socket
 import struct
+import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,15 +46,29 @@ class Request:
     method: str
     path: str
     headers: dict[str, str]
+    #: ``time.monotonic()`` when the server started handling the request (for spacing checks).
+    received_at: float = 0.0
 
 
 Handler = Reply | Callable[[Request], Reply]
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up (size caps, timeouts, resets) are what fault tests are about: no traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class LoopbackHTTPServer:
     def __init__(self) -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[Request] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         server = self
 
@@ -64,17 +82,23 @@ class LoopbackHTTPServer:
                 self.do_GET()
 
             def do_GET(self) -> None:
-                req = Request("GET", self.path, {k: v for k, v in self.headers.items()})
+                req = Request("GET", self.path, {k: v for k, v in self.headers.items()}, time.monotonic())
                 with server._lock:
                     server.requests.append(req)
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     handler = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
-                if handler is None:
-                    reply = Reply(status=404, body=b"not found")
-                elif callable(handler):
-                    reply = handler(req)
-                else:
-                    reply = handler
-                self._send(reply)
+                try:
+                    if handler is None:
+                        reply = Reply(status=404, body=b"not found")
+                    elif callable(handler):
+                        reply = handler(req)
+                    else:
+                        reply = handler
+                    self._send(reply)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
             def _send(self, reply: Reply) -> None:
                 if reply.delay_s:
@@ -115,9 +139,9 @@ class LoopbackHTTPServer:
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._httpd = _QuietHTTPServer(("127.0.0.1", 0), _Handler)
+        # A short poll interval: shutdown() waits for it, and the default 0.5 s adds up over a test run.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def port(self) -> int:
@@ -155,6 +179,19 @@ def closed_port() -> int:
     """A loopback port nothing listens on (for connection-refused tests)."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
+    port: int = s.getsockname()[1]
     s.close()
     return port
+
+
+@functools.cache
+def gzip_zeros(size: int) -> bytes:
+    """A gzip body that expands to ``size`` zero bytes (a "gzip bomb"): 200 MB packs into ~200 KB.
+
+    Built in 1 MiB steps so the expanded data never sits in memory; cached because level-9 deflate of
+    200 MB takes about a second.
+    """
+    step = bytes(1 << 20)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [packer.compress(step[: min(len(step), size - done)]) for done in range(0, size, len(step))]
+    return b"".join(parts) + packer.flush()
