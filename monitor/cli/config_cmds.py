@@ -1,0 +1,74 @@
+"""`monitor config check`: validate the config file and list every problem at once.
+
+Exit codes follow ``monitor.cli``: 0 no errors (warnings allowed), 1 the file has errors, 2 the file could
+not be found.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from monitor.cli.common import print_json
+from monitor.config import ConfigReport, inspect_config, resolve_config_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = sub.add_parser("config", help="check the configuration file")
+    commands = group.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
+    check = commands.add_parser(
+        "check", help="validate the config file and list every problem with its key (exit 1 on errors)"
+    )
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.set_defaults(func=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    report = inspect_config(resolve_config_path(args.config))
+    if args.json:
+        print_json(_report_json(report))
+    else:
+        print(_report_text(report))
+    return 0 if report.ok else 1
+
+
+def _report_text(report: ConfigReport) -> str:
+    lines = [f"config: {report.path}"]
+    lines += [f"{p.severity}: {p}" for p in report.problems]
+    warnings = _count(len(report.warnings), "warning")
+    if report.config is None:
+        lines.append(f"{_count(len(report.errors), 'error')}, {warnings}")
+    else:
+        feeds = report.config.feeds
+        ok = f"config OK ({warnings})" if report.warnings else "config OK"
+        lines.append(f"{ok}: {_count(len(feeds), 'feed')} ({sum(f.enabled for f in feeds)} enabled), "
+                     f"database {_shown_path(report.config.storage.path)}")
+    return "\n".join(lines)
+
+
+def _report_json(report: ConfigReport) -> dict[str, Any]:
+    config = report.config
+    return {
+        "path": str(report.path),
+        "ok": report.ok,
+        "problems": [
+            {"key": p.key, "message": p.message, "severity": p.severity, "item": p.item}
+            for p in report.problems
+        ],
+        "feeds": len(config.feeds) if config else 0,
+        "enabled_feeds": sum(f.enabled for f in config.feeds) if config else 0,
+        "database": config.storage.path if config else None,
+    }
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _shown_path(path: str) -> str:
+    """Relative to the current directory when inside it: shorter, and what the user would type."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
