@@ -12,7 +12,8 @@ them into a one-line message with a hint instead of a traceback::
     │   └── TooManyRedirects   redirect limit reached or a redirect loop
     ├── ParseError             bytes that are not a feed at all (HTML, empty body, ...)
     ├── ExtractError           a page with no extractable article text
-    └── StoreError             the database can't be opened, migrated or written
+    ├── StoreError             the database can't be opened, migrated or written
+    └── DeliveryError          a channel refused a digest (or part of it); says if a retry may help
 
 Failures of one feed travel as *values* (``FeedReport.error``) through a poll, never as exceptions
 that stop the cycle; these classes are what the stages raise and the pipeline catches.
@@ -95,3 +96,37 @@ class ExtractError(MonitorError):
 
 class StoreError(MonitorError):
     kind = "store"
+
+
+class DeliveryError(MonitorError):
+    """A delivery channel did not accept a digest, or accepted only part of it.
+
+    ``accepted_story_ids`` are the stories the channel did accept before failing (Slack sends a long
+    digest as several messages, and message 3 of 5 can fail after 1 and 2 went out), so the ledger marks
+    exactly those delivered and nothing more. ``retryable`` says whether the next run should try again
+    (network trouble, 429, 5xx) or a person must act (bad credentials, refused recipient, revoked
+    webhook); ``retry_after`` is the server's requested wait in seconds, when it gave one.
+    """
+
+    kind = "delivery"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        channel: str,
+        retryable: bool,
+        accepted_story_ids: Iterable[int] = (),
+        retry_after: float | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.channel = channel
+        self.retryable = retryable
+        self.accepted_story_ids = tuple(accepted_story_ids)
+        self.retry_after = retry_after
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:  # always say which channel the problem is about
+        return f"{self.channel}: {self.args[0]}"

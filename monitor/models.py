@@ -188,3 +188,269 @@ class PollReport:
     @property
     def failed(self) -> tuple[FeedReport, ...]:
         return tuple(f for f in self.feeds if f.status == "error")
+
+
+# --- digests (issue 5) ---
+# DigestStory is built by the store from SQLite; Digest is built from those by monitor.digest and is
+# what every renderer and channel reads; Receipt is what a channel hands back once it accepted a digest.
+
+SmtpSecurity = Literal["starttls", "tls", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    """[delivery.email], validated by config, with the credentials already read from the environment."""
+
+    host: str
+    sender: str  # the `from` key
+    recipients: tuple[str, ...]  # the `to` key
+    port: int = 587
+    security: SmtpSecurity = "starttls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    """[delivery.slack], with the webhook URL read from the environment (it is a secret: never logged)."""
+
+    webhook_url: str = field(repr=False)
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class DigestStory:
+    """One story as a digest needs it; the store fills it in, monitor.digest decides how it reads.
+
+    ``other_outlets`` names every other outlet that carried the story, so the "외 N개 매체" a reader sees
+    is always ``len(other_outlets)``: the count is derived (``outlet_count``), never stored twice.
+    """
+
+    story_id: int
+    title: str
+    #: The lead article's link; None when there is none to give (the article was deleted).
+    url: str | None
+    lead_outlet: str
+    first_seen: datetime
+    other_outlets: tuple[str, ...] = ()
+    published: datetime | None = None
+    #: Most relevant first; the first is the topic the story is listed under.
+    topics: tuple[str, ...] = ()
+    #: The matcher's evidence for "why", e.g. "공급망(공급망 회복력)".
+    matched_terms: tuple[str, ...] = ()
+    snippet: str = ""
+    score: float = 0.0
+    #: Delivered before and grown materially since: shown once more, as an update.
+    is_update: bool = False
+    update_note: str | None = None
+
+    @property
+    def outlet_count(self) -> int:
+        return 1 + len(self.other_outlets)
+
+    @property
+    def shown_at(self) -> datetime:
+        """The time a reader is shown and recency is ranked by: publication if known, else first sight."""
+        return self.published or self.first_seen
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """A story placed in a digest with every value a reader sees already worded, so that the text, HTML,
+    Markdown and Slack forms differ only in layout and escaping, never in facts."""
+
+    story: DigestStory
+    number: int  # 1-based position in reading order
+    title: str  # whitespace collapsed, cut if absurdly long
+    link: str | None  # http(s) only; None renders the title unlinked
+    outlets: str  # "연합뉴스 외 3개 매체"
+    other_outlets: str  # "뉴시스, 뉴스1, 서울경제" (the first few, then "등"); "" for a single outlet
+    when: str  # "2026-11-23 07:41 KST"
+    topics: str  # "공급망 · 반도체"
+    terms: str  # "공급망(공급망 회복력), 반도체"
+    snippet: str  # about two lines, cut with "…"
+    note: str  # the update note, "" for a new story
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    topic: str
+    items: tuple[DigestItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One digest for one channel: new stories grouped by primary topic, then updates, then "외 N건 더"."""
+
+    digest_id: str  # stable for the same channel, time and stories (used in Message-IDs and file names)
+    channel: str
+    generated_at: datetime
+    since: datetime | None
+    subject: str  # "[한미일 경제안보] 새 소식 5건 — 2026-11-23 (월) 08:00 KST"
+    heading: str  # "한미일 경제안보 브리핑"
+    dateline: str  # "2026-11-23 (월) 08:00 KST · 2026-11-22 (일) 17:00 KST 이후"
+    summary: str  # "새 소식 25건 · 업데이트 2건 — 상위 20건"
+    sections: tuple[DigestSection, ...]
+    updates: tuple[DigestItem, ...]
+    new_total: int  # new stories selected, shown or not
+    update_total: int  # updated stories selected, shown or not
+    more: str  # "외 7건 더 — `monitor stories`로 전체 보기", or "" when nothing was cut
+    omitted_story_ids: tuple[int, ...] = ()
+
+    @property
+    def items(self) -> tuple[DigestItem, ...]:
+        """Every shown item in reading order (sections, then updates)."""
+        return tuple(i for s in self.sections for i in s.items) + self.updates
+
+    @property
+    def story_ids(self) -> tuple[int, ...]:
+        """The stories this digest shows: what a channel accepting it has delivered."""
+        return tuple(i.story.story_id for i in self.items)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.new_total + self.update_total == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A channel's proof that it accepted a digest; the ledger records it, then marks ``story_ids`` sent."""
+
+    channel: str
+    message_id: str  # Message-ID for email, "<digest_id>.<k>of<n>@slack" for Slack, the file name for files
+    accepted_at: datetime
+    messages: int  # emails sent, Slack messages posted, files written
+    story_ids: tuple[int, ...]
+    paths: tuple[str, ...] = ()  # files written (file channel)
+    #: Recipients the SMTP server refused while it accepted the others (logged; not retried).
+    refused: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------------
+# --- matching (issue 3) ---
+# What monitor.match produces for one article. Offsets are into the *normalised* text the matcher saw
+# (``title + "\n\n" + text`` after monitor.text.normalize), so a snippet can always be cut from them.
+# Every field is a str/int/float/bool/None or a tuple of those dataclasses: ``dataclasses.asdict`` of a
+# MatchResult is JSON-serialisable as it stands, which is how the evidence is stored with a match.
+# --------------------------------------------------------------------------------------------------
+
+HitKind = Literal["actor", "topic", "cue", "exclusion"]
+Decision = Literal["relevant", "irrelevant"]
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    """One occurrence of a configured term, and what it did to the score.
+
+    ``term`` is the configured term (the canonical one when an alias matched); ``matched`` the text that
+    matched. ``score`` is the weight this occurrence added (0.0 for repeats beyond the best one, whose
+    diminishing share is folded into the best occurrence, and for hits that did not count). ``note`` says
+    why a hit did not count ("excluded by 한미반도체", "needs 상무부 within 60 chars", "morphology: part of
+    한미글로벌") and is None for a hit that counted.
+    """
+
+    term: str
+    matched: str
+    kind: HitKind
+    group: str  # topic id, actor group id or exclusion group id
+    weight: float
+    score: float
+    start: int
+    end: int
+    in_title: bool
+    snippet: str
+    standalone: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicScore:
+    """One topic's evidence: ``raw`` is the weighted sum, ``score`` the same mapped into [0, 1)."""
+
+    topic: str
+    label: str
+    raw: float
+    score: float
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """The matcher's verdict on one article, with everything needed to say why."""
+
+    decision: Decision
+    #: Relevance in [0, 1] for ranking; ``decision`` is "relevant" exactly when score >= threshold.
+    score: float
+    threshold: float
+    #: One line for people: which rule decided ("actor 한미일 + topics 1.9 ≥ 1.0", "no actor", ...).
+    reason: str
+    actor_ok: bool
+    actor_mass: float
+    countries: tuple[str, ...]  # of "kr", "us", "jp", covered by counted actor hits
+    topic_mass: float
+    topics: tuple[TopicScore, ...]  # best first; topics without counted hits are left out
+    hits: tuple[TermHit, ...]  # counted actor and topic hits, in text order
+    dropped: tuple[TermHit, ...]  # hits that did not count, each with its note
+    exclusions: tuple[TermHit, ...]  # exclusion phrases that fired
+    standalone: tuple[str, ...]  # standalone-specific terms that decided on their own
+    morphology_used: bool  # kiwipiepy was consulted for this article
+    truncated: bool  # the text was cut to the matcher's size cap before matching
+    config_digest: str  # which topics file produced this (sha256 prefix), for backtests
+
+    @property
+    def relevant(self) -> bool:
+        return self.decision == "relevant"
+
+    @property
+    def top_topics(self) -> tuple[str, ...]:
+        return tuple(t.topic for t in self.topics)
+
+
+# --- stories (issue 4) ---
+
+AssignReason = Literal["exact", "near_duplicate", "same_event", "new", "updated"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterItem:
+    """What the story clusterer needs to know about one stored article."""
+
+    article_id: int
+    title: str
+    text: str = ""  # empty when only the title is known: the item clusters on title and URL
+    url: str = ""  # canonical URL
+    #: When it happened (UTC); items further apart than the clusterer's window never share a story.
+    published: datetime | None = None
+    first_seen: datetime | None = None  # used when ``published`` is None
+    outlet: str = ""  # feed or outlet name; counted per story, and a wire outlet's copy leads its story
+    score: float | None = None  # the matcher's relevance score, kept as the story's best score
+    #: The matcher's entities and topic terms; None lets the clusterer extract its own key terms.
+    key_terms: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """The clusterer's decision for one article (store it to restore the clusterer after a restart)."""
+
+    article_id: int
+    #: The article id of the story's first member: stable for the story's whole life.
+    story_key: int
+    reason: AssignReason
+    #: 1.0 for exact copies and updates, estimated Jaccard for near-duplicates, the same-event score for
+    #: same-event joins, 0.0 for a new story.
+    similarity: float
+    matched_article_id: int | None = None  # the member it was matched against
+
+
+@dataclass(frozen=True, slots=True)
+class StoryState:
+    """A story as the clusterer currently knows it (members in or restored into its window)."""
+
+    story_key: int
+    lead_article_id: int  # the earliest wire copy if there is one, else the earliest member
+    article_ids: tuple[int, ...]  # in the order they joined
+    outlets: tuple[str, ...]  # distinct, in first-seen order
+    first_seen: datetime | None
+    last_updated: datetime | None
+    best_score: float | None

@@ -1,0 +1,96 @@
+"""Build and render a digest of 500 stories in every format: median and best of N runs, per step.
+
+    python bench/bench_digest.py [--stories 500] [--repeat 20]
+
+The stories are the realistic samples of tests/digest_samples.py, varied in id, score and time. The first
+render of each template (Jinja compiles it once per process) is reported separately as "cold".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for tests.digest_samples when run as a script
+
+from monitor.digest import build_digest, render_html, render_markdown, render_slack, render_text  # noqa: E402
+from monitor.models import Digest  # noqa: E402
+from tests.digest_samples import GENERATED_AT, many_stories  # noqa: E402
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
+    """(median ms, best ms, last result) over ``repeat`` calls."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), min(times), result
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    system = f"{platform.system()} {platform.machine()}"
+    return f"{system}, {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def size(value: Any) -> str:
+    if isinstance(value, list):
+        return f"{len(value)} messages, {len(json.dumps(value, ensure_ascii=False)) / 1024:.0f} KiB"
+    return f"{len(value.encode()) / 1024:.0f} KiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    stories = many_stories(args.stories)
+    print(f"machine: {machine()}")
+    print(f"digest of {args.stories} stories, cap {args.stories}, {args.repeat} runs each\n")
+
+    cold: dict[str, float] = {}
+    renders: dict[str, Callable[[Digest], Any]] = {
+        "text": render_text,
+        "html": render_html,
+        "markdown": render_markdown,
+        "slack": render_slack,
+    }
+
+    def build() -> Digest:
+        return build_digest(stories, channel="bench", generated_at=GENERATED_AT, cap=args.stories)
+
+    d = build()
+    for name, render in renders.items():
+        cold[name] = timed(lambda r=render: r(d), 1)[0]  # type: ignore[misc]
+
+    print(f"{'step':<10} {'median ms':>10} {'best ms':>9} {'cold ms':>8}  output")
+    median, best, d = timed(build, args.repeat)
+    shape = f"{len(d.items)} items, {len(d.sections)} sections"
+    print(f"{'build':<10} {median:>10.1f} {best:>9.1f} {'':>8}  {shape}")
+    total = median
+    for name, render in renders.items():
+        median, best, out = timed(lambda r=render: r(d), args.repeat)  # type: ignore[misc]
+        total += median
+        print(f"{name:<10} {median:>10.1f} {best:>9.1f} {cold[name]:>8.1f}  {size(out)}")
+    print(f"{'all':<10} {total:>10.1f}  (build + every format, medians)")
+
+
+if __name__ == "__main__":
+    main()

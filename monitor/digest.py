@@ -1,0 +1,491 @@
+"""Digests: from the stories a channel has not seen to text, HTML, Markdown and Slack Block Kit.
+
+    DigestStory[] ─build_digest─▶ Digest ─render_text / render_html / render_markdown / render_slack─▶ …
+
+:func:`build_digest` makes every decision a reader can notice: which stories are shown (ranking and cap),
+how they are grouped, and every word and number printed (counts, "외 3개 매체", KST times, the cut
+snippet). The renderers only lay that out and escape it for their format, so the formats of one digest
+can never disagree on a fact. Selecting the stories from SQLite and the delivery ledger are not here:
+the store builds the ``DigestStory`` values and records what a channel accepted.
+
+Ranking (documented because readers see its result as "most important first")::
+
+    weight = max(score, 0) × (1 + 0.25 · ln(outlet_count)) × 0.5 ^ (age_hours / 24)
+
+The matcher's score leads; more outlets carrying a story raise it gently (log-damped, so a wire story
+copied by 40 outlets gains ×1.9, not ×40); age since publication halves it every 24 hours, so
+yesterday's big story can still beat this morning's marginal one. Ties go to more outlets, then the
+newer story, then the lower story id, so the order is deterministic (golden files rely on that).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from markupsafe import Markup, escape
+
+from monitor.clock import format_kst, to_utc
+from monitor.models import Digest, DigestItem, DigestSection, DigestStory
+
+BRAND = "한미일 경제안보"
+HEADING = f"{BRAND} 브리핑"
+UPDATES_TITLE = "업데이트"
+NO_TOPIC = "기타"
+MORE_COMMAND = "monitor stories"
+
+#: Characters of snippet shown: about two lines of Korean at the HTML layout's 640 px.
+SNIPPET_CHARS = 110
+#: A title longer than this is garbage from a broken feed; cut so it cannot swamp the layout.
+TITLE_CHARS = 200
+#: Other outlets named after "외 N개 매체" before "등"; the count always covers all of them.
+OUTLETS_NAMED = 5
+#: Matched terms listed before "외 N개".
+TERMS_NAMED = 6
+
+OUTLET_WEIGHT = 0.25
+RECENCY_HALF_LIFE_H = 24.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Building the model
+# --------------------------------------------------------------------------------------------------
+
+
+def build_digest(
+    stories: Iterable[DigestStory],
+    *,
+    channel: str,
+    generated_at: datetime,
+    cap: int,
+    since: datetime | None = None,
+    topic_order: Sequence[str] | None = None,
+) -> Digest:
+    """The digest of ``stories`` (new and updated, already selected for ``channel``), at most ``cap`` shown.
+
+    ``topic_order`` (e.g. the topics in config order) fixes the order of the sections; topics not in it
+    follow, strongest first, and stories without a topic come last under "기타". Without it, sections are
+    ordered by their strongest story. The cap applies to new stories and updates together, by rank.
+    """
+    if cap < 1:
+        raise ValueError(f"cap must be at least 1, not {cap}")
+    stories = list(stories)
+    _check_unique(stories)
+    now = to_utc(generated_at)
+    ranked = sorted(stories, key=lambda s: rank_key(s, now))
+    shown, omitted = ranked[:cap], ranked[cap:]
+    groups = _group_new(s for s in shown if not s.is_update)
+    order = _section_order(groups, topic_order)
+    updates_in = [s for s in shown if s.is_update]
+    *section_items, update_items = _number([groups[t] for t in order] + [updates_in])
+    sections = tuple(DigestSection(t, items) for t, items in zip(order, section_items, strict=True))
+    new_total = sum(not s.is_update for s in stories)
+    update_total = len(stories) - new_total
+    return Digest(
+        digest_id=_digest_id(channel, now, ranked),
+        channel=channel,
+        generated_at=now,
+        since=to_utc(since) if since else None,
+        subject=f"[{BRAND}] {_counts(new_total, update_total)} — {format_kst(now, weekday=True)}",
+        heading=HEADING,
+        dateline=_dateline(now, since),
+        summary=_counts(new_total, update_total) + (f" — 상위 {len(shown)}건" if omitted else ""),
+        sections=sections,
+        updates=update_items,
+        new_total=new_total,
+        update_total=update_total,
+        more=f"외 {len(omitted)}건 더 — `{MORE_COMMAND}`로 전체 보기" if omitted else "",
+        omitted_story_ids=tuple(s.story_id for s in omitted),
+    )
+
+
+def weight(story: DigestStory, now: datetime) -> float:
+    """The ranking weight (formula in the module docstring)."""
+    age_h = max(0.0, (now - to_utc(story.shown_at)).total_seconds() / 3600)
+    outlets = 1 + OUTLET_WEIGHT * math.log(story.outlet_count)
+    score = story.score if math.isfinite(story.score) and story.score > 0 else 0.0  # NaN would break sorting
+    return score * outlets * math.pow(0.5, age_h / RECENCY_HALF_LIFE_H)
+
+
+def rank_key(story: DigestStory, now: datetime) -> tuple[float, int, float, int]:
+    """Sort key, best first: weight, then outlets, then newer, then story id (for a stable order)."""
+    return (-weight(story, now), -story.outlet_count, -to_utc(story.shown_at).timestamp(), story.story_id)
+
+
+def _check_unique(stories: list[DigestStory]) -> None:
+    seen: set[int] = set()
+    for s in stories:
+        if s.story_id in seen:
+            raise ValueError(f"story {s.story_id} given twice")
+        seen.add(s.story_id)
+
+
+def _group_new(stories: Iterable[DigestStory]) -> dict[str, list[DigestStory]]:
+    """Ranked stories by primary topic; each list keeps the rank order."""
+    groups: dict[str, list[DigestStory]] = {}
+    for s in stories:
+        topic = _clean(s.topics[0]) if s.topics else ""
+        groups.setdefault(topic or NO_TOPIC, []).append(s)
+    return groups
+
+
+def _section_order(groups: dict[str, list[DigestStory]], topic_order: Sequence[str] | None) -> list[str]:
+    """Configured topics in their order, then the others in the order of their best story; 기타 last.
+
+    ``groups`` is filled in rank order, so its insertion order already is "strongest first".
+    """
+    position = {t: i for i, t in enumerate(topic_order or ())}
+    return sorted(groups, key=lambda t: (t == NO_TOPIC, position.get(t, len(position))))
+
+
+def _number(groups: list[list[DigestStory]]) -> list[tuple[DigestItem, ...]]:
+    """Items for each group, numbered 1.. across all of them in reading order."""
+    out: list[tuple[DigestItem, ...]] = []
+    n = 0
+    for group in groups:
+        items = []
+        for s in group:
+            n += 1
+            items.append(_item(s, n))
+        out.append(tuple(items))
+    return out
+
+
+def _item(s: DigestStory, number: int) -> DigestItem:
+    others = [_clean(o) for o in s.other_outlets]
+    lead = _clean(s.lead_outlet) or "출처 미상"
+    return DigestItem(
+        story=s,
+        number=number,
+        title=_cut(_clean(s.title), TITLE_CHARS) or "(제목 없음)",
+        link=safe_link(s.url),
+        outlets=f"{lead} 외 {len(others)}개 매체" if others else lead,
+        other_outlets=_named(others, OUTLETS_NAMED, "등"),
+        when=format_kst(s.shown_at),
+        topics=" · ".join(t for t in map(_clean, s.topics) if t),
+        terms=_named([t for t in map(_clean, s.matched_terms) if t], TERMS_NAMED, None),
+        snippet=_cut(_clean(s.snippet), SNIPPET_CHARS),
+        note=_cut(_clean(s.update_note or ""), TITLE_CHARS) if s.is_update else "",
+    )
+
+
+def _named(names: list[str], limit: int, rest: str | None) -> str:
+    """The first ``limit`` names; then "등" (``rest``) or a true "외 N개" for what was left out."""
+    shown = ", ".join(names[:limit])
+    left = len(names) - limit
+    if left <= 0:
+        return shown
+    return f"{shown} {rest}" if rest else f"{shown} 외 {left}개"
+
+
+def _counts(new: int, updated: int) -> str:
+    parts = [f"새 소식 {new}건"] if new else []
+    if updated:
+        parts.append(f"{UPDATES_TITLE} {updated}건")
+    return " · ".join(parts) or "새 소식 없음"
+
+
+def _dateline(now: datetime, since: datetime | None) -> str:
+    line = format_kst(now, weekday=True)
+    return f"{line} · {format_kst(since, weekday=True)} 이후" if since else line
+
+
+def _digest_id(channel: str, now: datetime, stories: list[DigestStory]) -> str:
+    """Same channel, time and stories → same id; a hex string safe in Message-IDs and file names."""
+    basis = f"{channel}|{now.isoformat()}|{','.join(str(s.story_id) for s in stories)}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
+
+
+def _clean(text: str) -> str:
+    """One line of visible text: control and bidi/zero-width characters out, whitespace runs to a space.
+
+    Bidi overrides could make a title display as something else; newlines would break every layout
+    (and start a Slack quote or a Markdown heading).
+    """
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most ``limit`` characters, ending with "…" when cut; at a space if one is near the end."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space >= limit * 0.7:
+        head = head[:space]
+    return head.rstrip(" ,.·") + "…"
+
+
+def safe_link(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL, with characters that could break out of a link encoded.
+
+    Escaping cannot make ``javascript:`` harmless in an href, so anything but http(s) is not linked.
+    """
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering: text, HTML and Markdown through templates
+# --------------------------------------------------------------------------------------------------
+
+
+def render_text(d: Digest) -> str:
+    """The plain-text form (the email's text/plain part)."""
+    return _template("digest.txt.j2").render(d=d)
+
+
+def render_html(d: Digest) -> str:
+    """A complete HTML document with inline CSS and table layout, for mail clients and browsers."""
+    return _template("digest.html.j2").render(d=d)
+
+
+def render_markdown(d: Digest) -> str:
+    """The Markdown form (the file channel); every value from a feed is escaped, so it stays text."""
+    return _template("digest.md.j2").render(d=d)
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("monitor", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = markdown_escape
+    env.filters["md_link"] = _markdown_link_target
+    env.filters["code_spans"] = _html_code_spans
+    return env
+
+
+def _template(name: str) -> jinja2.Template:
+    return _environment().get_template(name)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#+!|~&])")
+
+
+def markdown_escape(text: str) -> str:
+    """Backslash-escape every character Markdown (CommonMark/GFM) could read as syntax or raw HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _markdown_link_target(url: str) -> str:
+    """A link destination that cannot end early: ``safe_link`` already encoded spaces and ``<>``."""
+    return url.replace("(", "%28").replace(")", "%29")
+
+
+def _html_code_spans(text: str) -> Markup:
+    """Escape ``text`` and show its `backticked` parts as <code> (the "monitor stories" hint)."""
+    parts = str(escape(text)).split("`")
+    code = '<code style="font-family:Consolas,Menlo,monospace;background:#f3f4f6;padding:1px 4px;">'
+    return Markup("".join(f"{code}{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering: Slack Block Kit
+# --------------------------------------------------------------------------------------------------
+
+SLACK_MAX_BLOCKS = 50
+SLACK_MAX_TEXT = 3000
+SLACK_MAX_HEADER = 150
+#: Our own ceiling on one message's JSON; Slack rejects very large messages ("msg_too_long").
+SLACK_MAX_PAYLOAD = 40_000
+#: Room kept in each message for the "k/n" line and the notification text.
+_PACK_BUDGET = SLACK_MAX_PAYLOAD - 2_000
+#: Prefix of the block_id of a story's block; the Slack channel reads story ids back from it.
+SLACK_STORY_BLOCK = "story-"
+
+# Lookalikes for mrkdwn's formatting characters: Slack has no backslash escape, and a title such as
+# "*속보*" or "1~3월" must not turn bold or struck through.
+_MRKDWN_NEUTRAL = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+
+
+def render_slack(d: Digest) -> list[dict[str, Any]]:
+    """Webhook payloads, in order, each within Slack's limits; one digest may need several messages.
+
+    Every story is one block whose ``block_id`` is ``story-<id>`` (see :func:`slack_story_ids`), so a
+    sender knows which stories a message carried. A topic header never ends a message without its first
+    story. When there are several messages each ends with a "k/n" context line.
+    """
+    units = [_slack_intro(d)]
+    for section in d.sections:
+        units += _slack_group(f"{section.topic} ({len(section.items)})", section.items)
+    if d.updates:
+        units += _slack_group(f"{UPDATES_TITLE} ({len(d.updates)})", d.updates)
+    if d.is_empty:
+        units.append([_slack_context("새로 전할 소식이 없습니다.")])
+    if d.more:
+        units.append([_slack_context(_entities(d.more))])
+    messages = _pack(units)
+    return [_slack_payload(d, blocks, k, len(messages)) for k, blocks in enumerate(messages, 1)]
+
+
+def slack_story_ids(payload: dict[str, Any]) -> tuple[int, ...]:
+    """The story ids a payload from :func:`render_slack` carries, in order."""
+    ids = (b.get("block_id", "") for b in payload.get("blocks", ()))
+    return tuple(int(i[len(SLACK_STORY_BLOCK) :]) for i in ids if i.startswith(SLACK_STORY_BLOCK))
+
+
+def slack_escape(text: str) -> str:
+    """Text that Slack shows as written: no links, mentions (<!channel>, @here) or *formatting* from it.
+
+    Slack's required escaping of ``& < >`` makes ``<!channel>`` and ``<http://x|y>`` plain text; a word
+    joiner after "@" keeps "@here" from being read as a mention; formatting characters become lookalikes.
+    """
+    return _entities(text).replace("@", "@\u2060").translate(_MRKDWN_NEUTRAL)
+
+
+def _entities(text: str) -> str:
+    """Slack's own escaping, enough for text we wrote ourselves (it keeps our `code` and *bold*)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_intro(d: Digest) -> list[dict[str, Any]]:
+    return [
+        _slack_header(d.heading),
+        _slack_context(slack_escape(f"{d.dateline}\n{d.summary}")),
+    ]
+
+
+def _slack_group(title: str, items: Sequence[DigestItem]) -> list[list[dict[str, Any]]]:
+    """Packing units: the header travels with the first story; each further story stands alone."""
+    if not items:
+        return []
+    blocks = [_slack_story(i) for i in items]
+    return [[_slack_divider(), _slack_header(title), blocks[0]], *([b] for b in blocks[1:])]
+
+
+def _slack_story(item: DigestItem) -> dict[str, Any]:
+    """One section block for a story; an absurdly long URL is dropped before the story's text is cut."""
+    link = _entities(item.link) if item.link else None
+    text = _story_mrkdwn(item, link)
+    if len(text) > SLACK_MAX_TEXT and link:
+        text = _story_mrkdwn(item, None)
+    return {
+        "type": "section",
+        "block_id": f"{SLACK_STORY_BLOCK}{item.story.story_id}",
+        "text": {"type": "mrkdwn", "text": _cut_escaped(text, SLACK_MAX_TEXT), "verbatim": True},
+    }
+
+
+def _story_mrkdwn(item: DigestItem, link: str | None) -> str:
+    """Linked title (and update note), outlets and time, topics and terms, then the snippet as a quote."""
+    label = slack_escape(f"{item.number}. {item.title}").replace("|", "¦")
+    lines = [f"*<{link}|{label}>*" if link else f"*{label}*"]
+    if item.note:
+        lines = [f"*[{UPDATES_TITLE}]* {lines[0]}", slack_escape(item.note)]
+    others = f" ({item.other_outlets})" if item.other_outlets else ""
+    lines.append(slack_escape(f"{item.outlets}{others} · {item.when}"))
+    if item.topics or item.terms:
+        why = (_label("주제", item.topics), _label("근거", item.terms))
+        lines.append(slack_escape(" | ".join(p for p in why if p)))
+    if item.snippet:
+        lines.append(">" + slack_escape(item.snippet))
+    return "\n".join(lines)
+
+
+def _label(name: str, value: str) -> str:
+    return f"{name}: {value}" if value else ""
+
+
+def _cut_escaped(text: str, limit: int) -> str:
+    """Cut escaped mrkdwn to ``limit`` characters without leaving half an entity such as "&am"."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:]:
+        head = head[:amp]
+    return head + "…"
+
+
+def _slack_header(text: str) -> dict[str, Any]:
+    """A header block: plain text (never parsed for mentions or links), at most 150 characters."""
+    return {"type": "header", "text": {"type": "plain_text", "text": _cut(text, SLACK_MAX_HEADER)}}
+
+
+def _slack_context(mrkdwn: str) -> dict[str, Any]:
+    text = _cut_escaped(mrkdwn, SLACK_MAX_TEXT)
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text, "verbatim": True}]}
+
+
+def _slack_divider() -> dict[str, Any]:
+    return {"type": "divider"}
+
+
+def _pack(units: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """Units into messages in order: at most 49 blocks (one is kept for the "k/n" line) and a bounded size."""
+    messages: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for unit in units:
+        unit_size = len(json.dumps(unit, ensure_ascii=False))
+        current = messages[-1]
+        full = len(current) + len(unit) >= SLACK_MAX_BLOCKS or size + unit_size > _PACK_BUDGET
+        if current and full:
+            messages.append([])
+            size = 0
+        if unit[0]["type"] == "divider" and not messages[-1]:
+            unit = unit[1:]  # a message does not start with a divider
+        messages[-1].extend(unit)
+        size += unit_size
+    return messages
+
+
+def _slack_payload(d: Digest, blocks: list[dict[str, Any]], k: int, n: int) -> dict[str, Any]:
+    """One webhook body; ``text`` is the notification preview (and the fallback for old clients)."""
+    text = slack_escape(d.subject if n == 1 else f"{d.subject} ({k}/{n})")
+    if n > 1:
+        blocks = [*blocks, _slack_context(f"메시지 {k}/{n}")]
+    return {"text": text, "blocks": blocks}
+
+
+# --------------------------------------------------------------------------------------------------
+# Times for file names
+# --------------------------------------------------------------------------------------------------
+
+
+def kst_stamp(d: Digest) -> str:
+    """'20261123-080000-KST': the digest's time for file names (sortable, no ':' for Windows)."""
+    return format_kst(d.generated_at, seconds=True).replace("-", "").replace(":", "").replace(" ", "-")
+
+
+__all__ = [
+    "build_digest",
+    "kst_stamp",
+    "markdown_escape",
+    "rank_key",
+    "render_html",
+    "render_markdown",
+    "render_slack",
+    "render_text",
+    "safe_link",
+    "slack_escape",
+    "slack_story_ids",
+    "weight",
+]
