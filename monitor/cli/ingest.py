@@ -1,0 +1,185 @@
+"""`monitor poll`, `monitor status`, `monitor search`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from monitor.clock import format_kst, from_iso, utcnow
+from monitor.cli.common import config_from, open_store, print_json, table
+from monitor.models import FeedReport, PollReport
+from monitor.pipeline import run_poll
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("poll", help="poll every enabled feed once and store new articles")
+    p.add_argument("--once", action="store_true",
+                   help="one cycle over all enabled feeds (the default; `monitor run` keeps polling)")
+    p.add_argument("--feed", action="append", metavar="NAME", help="poll only this feed (repeatable)")
+    p.add_argument("--force", action="store_true", help="also poll feeds waiting out a backoff or Retry-After")
+    p.add_argument("--json", action="store_true", help="print the per-feed results as JSON")
+    p.set_defaults(func=cmd_poll)
+
+    s = sub.add_parser("status", help="feed health: last success, last error, failures, next poll")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+
+    q = sub.add_parser("search", help="full-text search over stored articles, newest first")
+    q.add_argument("query", help='words that must all occur, e.g. "공급망" or "한미일 반도체"')
+    q.add_argument("-n", "--limit", type=int, default=20)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_search)
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    with open_store(config) as store:
+        names = {f.name for f in config.feeds}
+        unknown = [n for n in args.feed or () if n not in names]
+        if unknown:
+            from monitor.errors import ConfigError
+
+            raise ConfigError([f"--feed {n!r}: no feed of that name in the config" for n in unknown],
+                              str(config.path))
+        enabled = [f for f in config.feeds if f.enabled and (not args.feed or f.name in args.feed)]
+        progress = _Progress(len(enabled)) if sys.stderr.isatty() and not args.json else None
+        report = run_poll(config, store, only=args.feed, force=args.force, progress=progress)
+        if progress:
+            progress.done()
+    if args.json:
+        print_json(_report_json(report))
+    else:
+        print(_report_text(report, config.storage.path))
+    return 0
+
+
+class _Progress:
+    """One line per finished feed on a terminal, so a long first poll shows it is alive."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+
+    def __call__(self, r: FeedReport) -> None:
+        self.count += 1
+        mark = {"ok": "✓", "not_modified": "·", "deferred": "…", "error": "✗"}[r.status]
+        detail = r.error_kind if r.status == "error" else f"{r.new_articles} new"
+        sys.stderr.write(f"\r\x1b[K[{self.count}/{self.total}] {mark} {r.feed}: {detail}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+_STATUS_WORDS = {"ok": "ok", "not_modified": "unchanged", "deferred": "deferred", "error": "FAILED"}
+
+
+def _report_text(report: PollReport, db_path: str) -> str:
+    rows = []
+    for r in report.feeds:
+        if r.status == "error":
+            detail = f"{r.error_kind}: {r.error}"
+        elif r.status == "deferred":
+            detail = f"waiting until {format_kst(r.next_attempt)}"
+        else:
+            parts = [f"{r.entries} entries", f"{r.new_articles} new"]
+            if r.updated_articles:
+                parts.append(f"{r.updated_articles} updated")
+            if r.new_sources:
+                parts.append(f"{r.new_sources} new links")
+            if r.articles_failed:
+                parts.append(f"{r.articles_failed} kept summary")
+            if r.parse_problem:
+                parts.append("ill-formed")
+            detail = ", ".join(parts)
+        rows.append([r.feed, _STATUS_WORDS[r.status], f"{r.elapsed_s:.1f}s", detail])
+    counts: dict[str, int] = {}
+    for r in report.feeds:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    took = (report.finished - report.started).total_seconds()
+    summary = (
+        f"polled {len(report.feeds)} feeds in {took:.1f}s: "
+        + ", ".join(f"{n} {_STATUS_WORDS[s]}" for s, n in counts.items())
+        + f"; {report.new_articles} new articles stored in {db_path}"
+    )
+    return table(rows, ["feed", "result", "time", "detail"]) + "\n\n" + summary
+
+
+def _report_json(report: PollReport) -> dict[str, Any]:
+    return {
+        "started": report.started.isoformat(),
+        "finished": report.finished.isoformat(),
+        "new_articles": report.new_articles,
+        "feeds": [asdict(r) for r in report.feeds],
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    with open_store(config) as store:
+        rows = store.feed_health()
+    if args.json:
+        print_json({"database": config.storage.path, "feeds": rows})
+        return 0
+    now = utcnow()
+    out = []
+    for r in rows:
+        state = r["last_status"] or "never polled"
+        if not r["in_config"]:
+            state = "not in config"
+        elif not r["enabled"]:
+            state = "disabled"
+        elif r["consecutive_failures"]:
+            state = f"FAILING ×{r['consecutive_failures']}"
+        next_at = from_iso(r["next_attempt_at"])
+        next_text = "due now" if r["enabled"] and (next_at is None or next_at <= now) else format_kst(next_at)
+        error = f"{r['last_error_kind']}: {r['last_error']}" if r["last_error"] else ""
+        if r["last_error_at"] and not r["consecutive_failures"]:
+            error = f"(recovered) {error}" if error else ""
+        out.append([r["name"], state, format_kst(r["last_success_at"]), next_text,
+                    str(r["entries_24h"]), error])
+    print(table(out, ["feed", "state", "last success", "next poll", "24h", "last error"]))
+    failing = sum(1 for r in rows if r["consecutive_failures"] and r["enabled"])
+    print(f"\n{len(rows)} feeds, {failing} failing; database {config.storage.path}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    with open_store(config) as store:
+        hits = store.search(args.query, limit=args.limit)
+    if args.json:
+        print_json([{k: v for k, v in h.items() if k != "text"} for h in hits])
+        return 0
+    if not hits:
+        print(f"no stored article contains {args.query!r}")
+        return 0
+    for h in hits:
+        when = format_kst(h["published_at"] or h["first_seen_at"])
+        print(f"[{h['id']}] {when}  {h['title']}")
+        print(f"      {h['feeds'] or '-'} · {h['url']}")
+        snippet = _snippet(h["text"], args.query.split()[0])
+        if snippet:
+            print(f"      {snippet}")
+    return 0
+
+
+def _snippet(text: str, word: str, span: int = 60) -> str:
+    at = text.find(word)
+    if at < 0:
+        return ""
+    start, end = max(0, at - span), min(len(text), at + len(word) + span)
+    body = " ".join(text[start:end].split())
+    return ("…" if start else "") + body + ("…" if end < len(text) else "")

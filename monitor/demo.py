@@ -1,0 +1,132 @@
+"""`monitor demo`: the whole product, offline, on a loopback news site built from the seeds.
+
+It starts an HTTP server on 127.0.0.1 (a free port), writes a config pointing at it, polls the feeds
+into a fresh database twice (the second poll shows conditional GET and idempotent storage), and says
+where everything is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from monitor.config import load_config
+from monitor.demo_site import FEEDS, build_site
+from monitor.models import PollReport
+from monitor.pipeline import run_poll
+from monitor.store import Store
+
+
+class DemoServer:
+    """A static site on loopback that answers conditional GETs (ETag) like a real outlet's CDN."""
+
+    def __init__(self) -> None:
+        self.site: dict[str, tuple[str, bytes]] = {}
+        site = self.site
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                found = site.get(self.path.split("?")[0])
+                if found is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                ctype, body = found
+                etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("ETag", etag)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def __enter__(self) -> DemoServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def write_demo_config(workdir: Path, base_url: str) -> Path:
+    feeds = "\n".join(
+        f'[[feeds]]\nname = "{name}"\nurl = "{base_url}{path}"\n' for name, path in FEEDS.values()
+    )
+    text = f"""# Written by `monitor demo`: the demo site runs on loopback, so private addresses are allowed here.
+# A real config keeps allow_private_networks = false (see config/monitor.toml).
+[storage]
+path = "demo.db"
+
+[fetch]
+allow_private_networks = true
+per_host_delay = "0s"
+per_host_concurrency = 4
+
+{feeds}"""
+    path = workdir / "monitor.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_demo(workdir: Path, seeds: Path, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the offline showcase; return what happened (the CLI prints it, tests check it)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    for stale in workdir.glob("demo.db*"):  # a fresh database every time
+        stale.unlink()
+    shutil.rmtree(workdir / "digests", ignore_errors=True)
+    with DemoServer() as server:
+        server.site.update(build_site(server.base_url, seeds))
+        say(f"demo news site on {server.base_url} ({len(FEEDS)} feeds, "
+            f"{sum(1 for p in server.site if p.startswith('/news/'))} article pages)")
+        config = load_config(write_demo_config(workdir, server.base_url))
+        with Store.open(config.storage.path) as store:
+            first = run_poll(config, store)
+            say(_describe("first poll", first))
+            second = run_poll(config, store)
+            say(_describe("second poll", second))
+            counts = store.counts()
+            articles = store.db.execute(
+                "SELECT id, title, text_source, length(text) FROM articles ORDER BY id"
+            ).fetchall()
+    say(f"\n{counts['articles']} articles stored in {config.storage.path}:")
+    for article_id, title, source, chars in articles:
+        say(f"  [{article_id}] {title}  ({chars} chars from the {source})")
+    return {"config": config.path, "database": config.storage.path, "first": first, "second": second,
+            "counts": counts}
+
+
+def _describe(label: str, report: PollReport) -> str:
+    parts = []
+    for r in report.feeds:
+        if r.status == "error":
+            parts.append(f"  {r.feed}: FAILED {r.error_kind}: {r.error}")
+        elif r.status == "not_modified":
+            parts.append(f"  {r.feed}: unchanged (HTTP 304)")
+        else:
+            parts.append(f"  {r.feed}: {r.entries} entries, {r.new_articles} new articles")
+    return f"{label}: {report.new_articles} new articles\n" + "\n".join(parts)

@@ -1,0 +1,39 @@
+"""`monitor demo` end to end: loopback site, two polls, clean seed texts in a fresh database."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from monitor.cli import main
+from monitor.demo import run_demo
+from monitor.paths import seeds_dir
+
+JUNK = ("주요 뉴스", "가장작게", "좋아요0", "비트코인", "무단전재", "현재가(원)", "rang@newspim.com", "[사진=")
+
+
+def test_demo_stores_every_seed_with_clean_text_and_second_poll_adds_nothing(tmp_path):
+    messages: list[str] = []
+    result = run_demo(tmp_path / "demo", seeds_dir(), say=messages.append)
+    assert result["first"].new_articles == 13 and not result["first"].failed
+    assert result["second"].new_articles == 0
+    assert {r.status for r in result["second"].feeds} == {"not_modified"}
+    conn = sqlite3.connect(result["database"])
+    rows = conn.execute("SELECT title, text, text_source FROM articles").fetchall()
+    seeds = [r for r in rows if "한미" in r[0] or "한·미" in r[0]]
+    assert len(rows) == 13
+    for title, text, source in rows:
+        assert source == "page", title
+        for junk in JUNK:
+            assert junk not in text, (title, junk)
+    # the EUC-KR feed's titles arrive as proper Hangul
+    assert any(t.startswith("‘한·미, 반도체 등 산업안보협력") for t, _, _ in rows)
+    assert len([t for t, _, _ in seeds]) >= 5
+    # a second run starts from a fresh database
+    again = run_demo(tmp_path / "demo", seeds_dir(), say=messages.append)
+    assert again["counts"]["articles"] == 13
+
+
+def test_demo_command_prints_where_things_are(tmp_path, capsys):
+    assert main(["demo", "--dir", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "13 articles stored" in out and "demo.db" in out and "monitor --config" in out

@@ -1,0 +1,72 @@
+"""The module map, held in place: parse every module's imports and check what it must not know."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
+
+# module → imports it must not have (package modules by dotted name, or third-party top-level names)
+FORBIDDEN: dict[str, set[str]] = {
+    "monitor.models": {"monitor"},  # imports nothing from the package
+    "monitor.errors": {"monitor"},
+    "monitor.clock": {"monitor.store", "monitor.fetch", "httpx", "sqlite_utils"},
+    "monitor.config": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.fetch": {"monitor.store", "monitor.parse", "monitor.config", "monitor.pipeline", "sqlite_utils",
+                      "sqlite3"},
+    "monitor.parse": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.extract": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.urls": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.dedupe": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.text": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.korean": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.match": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.topics": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.store": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.match", "httpx"},
+    "monitor.digest": {"monitor.store", "monitor.deliver", "smtplib", "httpx", "sqlite_utils"},
+    "monitor.deliver": {"monitor.store", "sqlite_utils", "sqlite3"},
+}
+#: Only these modules may import these libraries (one owner each).
+OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.parse"}, "trafilatura": {"monitor.extract"},
+          "smtplib": {"monitor.deliver.email"}}
+
+
+def _modules() -> dict[str, set[str]]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        name = ".".join(rel.parts).removesuffix(".__init__")
+        imports: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imports.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imports.add(node.module)
+        found[name] = imports
+    return found
+
+
+MODULES = _modules()
+
+
+def _violates(imported: str, rule: str) -> bool:
+    return imported == rule or imported.startswith(rule + ".")
+
+
+@pytest.mark.parametrize("module", sorted(FORBIDDEN))
+def test_module_does_not_reach_past_its_neighbours(module):
+    matching = {m: imps for m, imps in MODULES.items() if m == module or m.startswith(module + ".")}
+    if not matching:
+        pytest.skip(f"{module} not written yet")
+    for name, imports in matching.items():
+        bad = sorted(i for i in imports for rule in FORBIDDEN[module] if _violates(i, rule))
+        assert not bad, f"{name} imports {bad}"
+
+
+@pytest.mark.parametrize("library", sorted(OWNERS))
+def test_library_has_one_owner(library):
+    users = {m for m, imps in MODULES.items() if any(_violates(i, library) for i in imps)}
+    assert users <= OWNERS[library], f"{library} imported by {sorted(users - OWNERS[library])}"
