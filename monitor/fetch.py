@@ -57,11 +57,33 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 #: Hosts that inet_aton would read as an IPv4 address in a legacy form (2130706433, 0x7f.1, 127.1).
 _NUMERIC_HOST = re.compile(r"[0-9a-fx.]+", re.IGNORECASE)
 _RNG = random.Random()
+#: Keep-alive for a host's idle connections: long enough for a burst of article pages from one site.
+_KEEPALIVE_S = 5.0
+#: Above this many per-host pools, pools idle for longer than the keep-alive are closed.
+_MAX_IDLE_POOLS = 64
 
 
 # --------------------------------------------------------------------------------------------------
 # The fetcher
 # --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pool:
+    """One host's httpx client, with what is needed to know when it may be closed."""
+
+    client: httpx.AsyncClient
+    last_used: float
+    in_flight: int = 0
+
+    @asynccontextmanager
+    async def use(self, clock: Callable[[], float]) -> AsyncIterator[None]:
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self.last_used = clock()
 
 
 @dataclass
@@ -101,19 +123,12 @@ class Fetcher:
         self._settings = settings
         self._resolver = resolver or system_resolver
         self._clock = clock
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            limits=httpx.Limits(max_connections=settings.total_concurrency),
-            timeout=httpx.Timeout(
-                connect=settings.connect_timeout_s,
-                read=settings.read_timeout_s,
-                write=settings.read_timeout_s,
-                pool=settings.connect_timeout_s,
-            ),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            # Followed by hand: each hop must pass the guard, and loops should be named.
-            follow_redirects=False,
-        )
+        self._transport = transport
+        # Loading the CA bundle costs ~1 MB and a few ms; every per-host client shares this one.
+        self._ssl = httpx.create_ssl_context()
+        # One small pool per host (see _client_for), closed when idle so a cycle over a thousand hosts
+        # doesn't keep a thousand sockets open.
+        self._clients: dict[tuple[str, str, int | None], _Pool] = {}
         self._total = asyncio.Semaphore(settings.total_concurrency)
         self._hosts: dict[str, _HostGate] = {}
 
@@ -124,7 +139,9 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        clients, self._clients = self._clients, {}
+        for pool in clients.values():
+            await pool.client.aclose()
 
     async def fetch(
         self,
@@ -168,13 +185,14 @@ class Fetcher:
         connect_url = await self._vet(url) if guarded else url
         if connect_url != url:  # pinned to a vetted address: the server still needs the real name
             headers = {**headers, "Host": url.netloc.decode("ascii")}
-        request = self._client.build_request("GET", connect_url, headers=headers)
-        async with self._slot(url.host):
+        pool = await self._pool_for(connect_url)
+        request = pool.client.build_request("GET", connect_url, headers=headers)
+        async with self._slot(url.host), pool.use(self._clock):
             log.debug("GET", extra=ctx(url=str(url), stage="fetch"))
             try:
                 # A read timeout restarts with every byte, so a slow drip would never trip it.
                 async with asyncio.timeout(self._settings.total_timeout_s):
-                    response = await self._client.send(request, stream=True)
+                    response = await pool.client.send(request, stream=True)
                     try:
                         return await self._answer(url, response)
                     finally:
@@ -187,6 +205,46 @@ class Fetcher:
                 ) from None
             except httpx.TransportError as exc:
                 raise _transport_error(url, exc) from exc
+
+    async def _pool_for(self, url: httpx.URL) -> _Pool:
+        """The connection pool for ``url``'s host.
+
+        One pool shared by hundreds of hosts made httpcore rescan every connection against every
+        waiting request on each event (measured at ~7 ms a scan with 64 connections: the largest cost
+        of a 1,000-feed poll). The host gate already bounds concurrency per host, so a per-host pool
+        holds at most that many connections and its bookkeeping stays trivial.
+        """
+        key = (url.scheme, url.host, url.port)
+        pool = self._clients.get(key)
+        if pool is None:
+            await self._close_idle_pools()
+            pool = self._clients[key] = _Pool(self._new_client(), self._clock())
+        return pool
+
+    def _new_client(self) -> httpx.AsyncClient:
+        s = self._settings
+        return httpx.AsyncClient(
+            transport=self._transport,
+            verify=self._ssl,
+            limits=httpx.Limits(max_connections=s.per_host_concurrency,
+                                max_keepalive_connections=s.per_host_concurrency,
+                                keepalive_expiry=_KEEPALIVE_S),
+            timeout=httpx.Timeout(connect=s.connect_timeout_s, read=s.read_timeout_s,
+                                  write=s.read_timeout_s, pool=s.connect_timeout_s),
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            # Followed by hand: each hop must pass the guard, and loops should be named.
+            follow_redirects=False,
+        )
+
+    async def _close_idle_pools(self) -> None:
+        """Close the pools of hosts idle for longer than the keep-alive, once there are many pools."""
+        if len(self._clients) < _MAX_IDLE_POOLS:
+            return
+        now = self._clock()
+        for key, pool in list(self._clients.items()):
+            if pool.in_flight == 0 and now - pool.last_used > _KEEPALIVE_S:
+                del self._clients[key]
+                await pool.client.aclose()
 
     async def _answer(self, url: httpx.URL, response: httpx.Response) -> _Hop:
         status = response.status_code

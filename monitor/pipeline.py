@@ -14,12 +14,18 @@ Deciding what is new, per feed entry:
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from monitor.clock import utcnow
 from monitor.config import MonitorConfig
@@ -46,7 +52,13 @@ log = logging.getLogger(__name__)
 #: A feed date this far past the fetch time is a publisher's clock or typo, not the future.
 FUTURE_TOLERANCE = timedelta(hours=1)
 
+#: From this many feeds in one cycle, feeds are parsed in worker processes: feedparser is pure Python
+#: and holds the GIL (~10 ms for a 30-entry feed), so threads can't spread it over the cores; below it,
+#: starting the processes costs more than it saves.
+PARSE_IN_PROCESSES_FROM = 64
+
 Progress = Callable[[FeedReport], None]
+T = TypeVar("T")
 
 
 async def poll_cycle(
@@ -68,7 +80,7 @@ async def poll_cycle(
     specs = [f for f in config.feeds if f.enabled and (only is None or f.name in only)]
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(config.fetch)
-    poller = _FeedPoller(config, store, fetcher)
+    poller = _FeedPoller(config, store, fetcher, parse_in_processes=len(specs) >= PARSE_IN_PROCESSES_FROM)
     try:
         tasks = [poller.poll(spec, states[spec.name], force=force) for spec in specs]
         reports: list[FeedReport] = []
@@ -78,6 +90,7 @@ async def poll_cycle(
             if progress:
                 progress(report)
     finally:
+        poller.close()
         if own_fetcher:
             await fetcher.aclose()
     order = {spec.name: i for i, spec in enumerate(specs)}
@@ -91,11 +104,45 @@ def run_poll(config: MonitorConfig, store: Store, **kwargs: object) -> PollRepor
 
 
 class _FeedPoller:
-    def __init__(self, config: MonitorConfig, store: Store, fetcher: Fetcher) -> None:
+    def __init__(
+        self, config: MonitorConfig, store: Store, fetcher: Fetcher, *, parse_in_processes: bool
+    ) -> None:
         self.config = config
         self.store = store
         self.fetcher = fetcher
         self.page_slots = asyncio.Semaphore(config.fetch.article_concurrency)
+        # All database calls go through one thread: SQLite releases the GIL while it works, so writes
+        # overlap with parsing and network handling, and one thread means one writer at a time.
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
+        self._cpu: Executor | None = None
+        if parse_in_processes:
+            # forkserver, not fork: this process already runs threads (store, DNS), and forking a
+            # threaded process can copy a held lock into the child.
+            self._cpu = ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
+                                            mp_context=multiprocessing.get_context("forkserver"))
+
+    def close(self) -> None:
+        self._db_thread.shutdown(wait=True)
+        if self._cpu is not None:
+            self._cpu.shutdown(wait=True, cancel_futures=True)
+
+    async def _db(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._db_thread, functools.partial(fn, *args, **kwargs))
+
+    async def _parse(self, *args: Any, **kwargs: Any) -> Any:
+        call = functools.partial(parse_feed, *args, **kwargs)
+        if self._cpu is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self._cpu, call)
+            except BrokenProcessPool:
+                # A worker died, or could not start (a script without an `if __name__ == "__main__"`
+                # guard re-runs itself in forkserver workers). Parsing in this process is slower but
+                # correct, so the poll goes on.
+                log.warning("parser processes unavailable; parsing in this process", extra=ctx(stage="parse"))
+                self._cpu.shutdown(wait=False, cancel_futures=True)
+                self._cpu = None
+        return await asyncio.to_thread(call)
 
     async def poll(self, spec: FeedSpec, state: FeedState, *, force: bool) -> FeedReport:
         now = utcnow()
@@ -105,14 +152,14 @@ class _FeedPoller:
         try:
             return await self._poll(spec, state, now, t0)
         except (FetchError, ParseError) as exc:
-            return self._failed(spec, state, now, t0, exc)
+            return await self._failed(spec, state, now, t0, exc)
         except MonitorError as exc:  # e.g. StoreError: recorded if the store still answers
             log.error("poll failed: %s", exc, extra=ctx(feed=spec.name, url=spec.url, stage="store"))
             return FeedReport(spec.name, spec.url, "error", error_kind=exc.kind, error=str(exc),
                               elapsed_s=time.monotonic() - t0)
         except Exception as exc:  # a bug must not stop the other feeds; say where it happened
             log.exception("unexpected error", extra=ctx(feed=spec.name, url=spec.url, stage="poll"))
-            return self._failed(spec, state, now, t0, exc)
+            return await self._failed(spec, state, now, t0, exc)
 
     async def _poll(self, spec: FeedSpec, state: FeedState, started: datetime, t0: float) -> FeedReport:
         validators = Validators(state.etag, state.last_modified)
@@ -121,13 +168,11 @@ class _FeedPoller:
         if result.not_modified:
             report = FeedReport(spec.name, spec.url, "not_modified", http_status=304,
                                 elapsed_s=time.monotonic() - t0)
-            self.store.save_feed_success(state.id, report=report, started_at=started, result=result,
-                                         parsed=None, articles=(), sources=(), next_attempt_at=next_attempt)
+            await self._db(self.store.save_feed_success, state.id, report=report, started_at=started,
+                           result=result, parsed=None, articles=(), sources=(), next_attempt_at=next_attempt)
             return report
-        parsed = await asyncio.to_thread(
-            parse_feed, result.content, headers=result.headers, url=result.final_url,
-            encoding_override=spec.encoding,
-        )
+        parsed = await self._parse(result.content, headers=result.headers, url=result.final_url,
+                                   encoding_override=spec.encoding)
         if parsed.problem:
             log.warning("feed is ill-formed but readable: %s", parsed.problem,
                         extra=ctx(feed=spec.name, url=spec.url, stage="parse"))
@@ -135,8 +180,9 @@ class _FeedPoller:
         report = FeedReport(spec.name, spec.url, "ok", http_status=result.status,
                             entries=len(parsed.entries), articles_failed=failed,
                             parse_problem=parsed.problem)
-        outcome = self.store.save_feed_success(
-            state.id, report=report, started_at=started, result=result, parsed=parsed,
+        outcome = await self._db(
+            self.store.save_feed_success, state.id, report=report, started_at=started, result=result,
+            parsed=parsed,
             articles=articles, sources=sources, next_attempt_at=next_attempt,
         )
         report = replace(report, new_articles=outcome.new_articles, updated_articles=outcome.updated_articles,
@@ -145,8 +191,8 @@ class _FeedPoller:
                  extra=ctx(feed=spec.name, url=spec.url, stage="store"))
         return report
 
-    def _failed(self, spec: FeedSpec, state: FeedState, started: datetime, t0: float,
-                exc: Exception) -> FeedReport:
+    async def _failed(self, spec: FeedSpec, state: FeedState, started: datetime, t0: float,
+                      exc: Exception) -> FeedReport:
         failures = state.consecutive_failures + 1
         delay = next_attempt_delay(exc, failures, self.config.fetch)
         next_attempt = utcnow() + timedelta(seconds=delay)
@@ -158,7 +204,8 @@ class _FeedPoller:
         log.warning("poll failed (%s, %d in a row, next try in %.0fs): %s", kind, failures, delay, message,
                     extra=ctx(feed=spec.name, url=spec.url, stage="fetch" if isinstance(exc, FetchError)
                               else "parse"))
-        self.store.save_feed_failure(state.id, report=report, started_at=started, next_attempt_at=next_attempt)
+        await self._db(self.store.save_feed_failure, state.id, report=report, started_at=started,
+                       next_attempt_at=next_attempt)
         return report
 
     # ---------------------------------------------------------------------------------------------
@@ -166,7 +213,7 @@ class _FeedPoller:
     async def _articles_for(
         self, spec: FeedSpec, state: FeedState, entries: Sequence[FeedEntry]
     ) -> tuple[list[Article], list[SourceRef], int]:
-        known = self.store.known_sources(state.id, (e.entry_id for e in entries))
+        known = await self._db(self.store.known_sources, state.id, [e.entry_id for e in entries])
         todo: list[tuple[FeedEntry, str, str]] = []  # (entry, canonical url, entry hash)
         for entry in entries:
             entry_hash = _entry_hash(entry)
@@ -174,7 +221,7 @@ class _FeedPoller:
             if seen is not None and seen.entry_hash == entry_hash:
                 continue
             todo.append((entry, _article_url(entry, state.id), entry_hash))
-        stored = self.store.article_ids_by_url(url for _, url, _ in todo)
+        stored = await self._db(self.store.article_ids_by_url, [url for _, url, _ in todo])
         # An entry new to this feed whose article another feed already brought is only a new source;
         # a changed entry (known id, new hash) is refetched so the article is updated.
         fetch_for: dict[str, FeedEntry] = {}

@@ -129,7 +129,7 @@ def test_timeouts_come_from_settings() -> None:
     assert timeout["connect"] == 3.0 and timeout["read"] == 7.0
 
 
-def test_one_client_serves_every_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_pool_per_host_reused_and_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[httpx.AsyncClient] = []
 
     class CountingClient(httpx.AsyncClient):
@@ -143,9 +143,10 @@ def test_one_client_serves_every_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
         async with Fetcher(SETTINGS, transport=httpx.MockTransport(Recorder())) as fetcher:
             for n in range(3):
                 await fetcher.fetch(f"http://h{n}.example/")
+                await fetcher.fetch(f"http://h{n}.example/again")
 
     run(go())
-    assert len(made) == 1 and made[0].is_closed
+    assert len(made) == 3 and all(c.is_closed for c in made)
 
 
 def test_fetch_result_of_a_plain_200() -> None:
