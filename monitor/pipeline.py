@@ -89,6 +89,7 @@ async def poll_cycle(
             reports.append(report)
             if progress:
                 progress(report)
+        await poller.db(store.index_pending)
     finally:
         poller.close()
         if own_fetcher:
@@ -126,7 +127,7 @@ class _FeedPoller:
         if self._cpu is not None:
             self._cpu.shutdown(wait=True, cancel_futures=True)
 
-    async def _db(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    async def db(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(
             self._db_thread, functools.partial(fn, *args, **kwargs))
 
@@ -168,7 +169,7 @@ class _FeedPoller:
         if result.not_modified:
             report = FeedReport(spec.name, spec.url, "not_modified", http_status=304,
                                 elapsed_s=time.monotonic() - t0)
-            await self._db(self.store.save_feed_success, state.id, report=report, started_at=started,
+            await self.db(self.store.save_feed_success, state.id, report=report, started_at=started,
                            result=result, parsed=None, articles=(), sources=(), next_attempt_at=next_attempt)
             return report
         parsed = await self._parse(result.content, headers=result.headers, url=result.final_url,
@@ -180,7 +181,7 @@ class _FeedPoller:
         report = FeedReport(spec.name, spec.url, "ok", http_status=result.status,
                             entries=len(parsed.entries), articles_failed=failed,
                             parse_problem=parsed.problem)
-        outcome = await self._db(
+        outcome = await self.db(
             self.store.save_feed_success, state.id, report=report, started_at=started, result=result,
             parsed=parsed,
             articles=articles, sources=sources, next_attempt_at=next_attempt,
@@ -204,7 +205,7 @@ class _FeedPoller:
         log.warning("poll failed (%s, %d in a row, next try in %.0fs): %s", kind, failures, delay, message,
                     extra=ctx(feed=spec.name, url=spec.url, stage="fetch" if isinstance(exc, FetchError)
                               else "parse"))
-        await self._db(self.store.save_feed_failure, state.id, report=report, started_at=started,
+        await self.db(self.store.save_feed_failure, state.id, report=report, started_at=started,
                        next_attempt_at=next_attempt)
         return report
 
@@ -213,7 +214,7 @@ class _FeedPoller:
     async def _articles_for(
         self, spec: FeedSpec, state: FeedState, entries: Sequence[FeedEntry]
     ) -> tuple[list[Article], list[SourceRef], int]:
-        known = await self._db(self.store.known_sources, state.id, [e.entry_id for e in entries])
+        known = await self.db(self.store.known_sources, state.id, [e.entry_id for e in entries])
         todo: list[tuple[FeedEntry, str, str]] = []  # (entry, canonical url, entry hash)
         for entry in entries:
             entry_hash = _entry_hash(entry)
@@ -221,7 +222,7 @@ class _FeedPoller:
             if seen is not None and seen.entry_hash == entry_hash:
                 continue
             todo.append((entry, _article_url(entry, state.id), entry_hash))
-        stored = await self._db(self.store.article_ids_by_url, [url for _, url, _ in todo])
+        stored = await self.db(self.store.article_ids_by_url, [url for _, url, _ in todo])
         # An entry new to this feed whose article another feed already brought is only a new source;
         # a changed entry (known id, new hash) is refetched so the article is updated.
         fetch_for: dict[str, FeedEntry] = {}

@@ -369,6 +369,24 @@ class Store:
         cols = [d[0] for d in rows.description]
         return [dict(zip(cols, r, strict=True)) for r in rows.fetchall()]
 
+    def index_pending(self) -> int:
+        """Add articles stored since the last call to the full-text index; return how many.
+
+        Called at the end of every poll and before every search (see migration 2 for why it is a
+        batch step rather than a trigger).
+        """
+        with self.transaction():
+            upto = self.db.execute("SELECT indexed_upto FROM fts_state").fetchone()[0]
+            newest = self.db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+            if newest <= upto:
+                return 0
+            self.db.conn.execute(
+                "INSERT INTO articles_fts(rowid, title, text) SELECT id, title, text FROM articles "
+                "WHERE id > ? AND id <= ?", (upto, newest),
+            )
+            self.db.conn.execute("UPDATE fts_state SET indexed_upto = ?", (newest,))
+        return int(newest - upto)
+
     def search(self, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
         """Articles whose title or text contain every word of ``query``, newest first.
 
@@ -378,6 +396,7 @@ class Store:
         words = [w for w in query.split() if w]
         if not words:
             return []
+        self.index_pending()
         long_words = [w for w in words if len(w) >= 3]
         short_words = [w for w in words if len(w) < 3]
         where: list[str] = []

@@ -78,6 +78,7 @@ def test_split_sql_keeps_trigger_bodies_whole():
     statements = _split_sql(MIGRATIONS[0].sql)
     triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]
     assert len(triggers) == 3 and all(t.rstrip().endswith("END;") for t in triggers)
+    assert all(s.rstrip().endswith(";") for s in _split_sql(MIGRATIONS[1].sql))
 
 
 def test_saving_twice_adds_nothing(store):
@@ -161,3 +162,42 @@ def test_views_show_kst(store):
     save(store, "A", [article("https://n.example/1")], [src("https://n.example/1")])
     row = store.db.execute("SELECT published_kst FROM v_recent_articles").fetchone()
     assert row[0] == "2026-11-23 08:00:00"  # 23:00 UTC the day before + 9 h
+
+
+def fts_ok(store: Store) -> None:
+    store.index_pending()
+    # FTS5 raises "database disk image is malformed" here if the index and the table disagree.
+    store.db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_full_text_index_catches_up_after_rows_written_without_it(store):
+    # A crash between storing articles and the end-of-poll indexing leaves rows unindexed...
+    save(store, "A", [article("https://n.example/1", title="핵심광물 협력", text="첫 판")],
+         [src("https://n.example/1")])
+    # ...and an unindexed row edited before indexing must not corrupt the index.
+    save(store, "A", [article("https://n.example/1", title="핵심광물 협력", text="둘째 판 희토류", h="h2")],
+         [src("https://n.example/1", h="e2")])
+    assert [h["id"] for h in store.search("희토류")] == [1]  # search indexes what is pending first
+    assert store.index_pending() == 0
+    fts_ok(store)  # (it compares the index with every row, so only once nothing is pending)
+    # an indexed row edited later is re-indexed: old words gone, new words found
+    save(store, "A", [article("https://n.example/1", title="핵심광물 협력", text="셋째 판 배터리", h="h3")],
+         [src("https://n.example/1", h="e3")])
+    fts_ok(store)
+    assert store.search("희토류") == [] and [h["id"] for h in store.search("배터리")] == [1]
+
+
+def test_v1_database_with_data_migrates_and_stays_searchable(tmp_path):
+    path = tmp_path / "m.db"
+    with Store.open(path, migrate=False) as s:
+        s.migrate(target=1)
+        s.sync_feeds([FeedSpec("A", "http://a.example/rss")])
+        save(s, "A", [article("https://n.example/1", title="수출통제 공조", text="구 버전에서 저장")],
+             [src("https://n.example/1")])
+    with Store.open(path) as s:
+        assert s.schema_version() == 2 and s.index_pending() == 0  # v1 rows were indexed by its trigger
+        save(s, "A", [article("https://n.example/2", title="공급망 대화", text="새 버전", h="h2")],
+             [src("https://n.example/2", "g2")])
+        assert [h["id"] for h in s.search("수출통제")] == [1]
+        assert [h["id"] for h in s.search("공급망")] == [2]
+        fts_ok(s)
