@@ -77,7 +77,8 @@ def write_demo_config(workdir: Path, base_url: str) -> Path:
     feeds = "\n".join(
         f'[[feeds]]\nname = "{name}"\nurl = "{base_url}{path}"\n' for name, path in FEEDS.values()
     )
-    text = f"""# Written by `monitor demo`: the demo site runs on loopback, so private addresses are allowed here.
+    text = f"""# Written by `monitor demo`. The demo site runs on loopback,
+# so private addresses are allowed here.
 # A real config keeps allow_private_networks = false (see config/monitor.toml).
 [storage]
 path = "demo.db"

@@ -67,7 +67,8 @@ _CHROME_TOP = """<header class="site-header"><nav class="gnb"><ul>
 <div class="ticker">코스피 2,612.35 ▲0.84% · 코스닥 741.20 ▼0.12% · 원/달러 1,362.50</div>"""
 
 _TOOLS = """<div class="article-tools"><button>가장작게</button><button>작게</button><button>기본</button>
-<button>크게</button><button>가장크게</button><a href="#">공유</a><a href="#">스크랩</a><a href="#">프린트</a></div>"""
+<button>크게</button><button>가장크게</button>
+<a href="#">공유</a><a href="#">스크랩</a><a href="#">프린트</a></div>"""
 
 _CHROME_BOTTOM = """<div class="reactions"><span>좋아요0</span><span>화나요0</span><span>슬퍼요0</span></div>
 <aside class="main-news"><h3>주요 뉴스</h3><ul>{links}</ul></aside>

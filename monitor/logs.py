@@ -60,7 +60,10 @@ class JSONFormatter(logging.Formatter):
 
 
 def setup_logging(*, verbose: int = 0, quiet: bool = False, fmt: str = "text") -> None:
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose >= 2 else logging.INFO if verbose else logging.WARNING)
+    if quiet:
+        level = logging.WARNING
+    else:
+        level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JSONFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger("monitor")

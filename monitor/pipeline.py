@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -36,11 +36,14 @@ from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
 from monitor.logs import ctx
 from monitor.models import (
     Article,
+    ExtractedPage,
     FeedEntry,
     FeedReport,
     FeedSpec,
     FetchResult,
+    ParsedFeed,
     PollReport,
+    TextSource,
     Validators,
 )
 from monitor.parse import parse_feed
@@ -131,8 +134,8 @@ class _FeedPoller:
         return await asyncio.get_running_loop().run_in_executor(
             self._db_thread, functools.partial(fn, *args, **kwargs))
 
-    async def _parse(self, *args: Any, **kwargs: Any) -> Any:
-        call = functools.partial(parse_feed, *args, **kwargs)
+    async def _parse(self, *args: Any, **kwargs: Any) -> tuple[ParsedFeed, tuple[KeyedEntry, ...]]:
+        call = functools.partial(parse_and_key, *args, **kwargs)
         if self._cpu is not None:
             try:
                 return await asyncio.get_running_loop().run_in_executor(self._cpu, call)
@@ -172,12 +175,12 @@ class _FeedPoller:
             await self.db(self.store.save_feed_success, state.id, report=report, started_at=started,
                            result=result, parsed=None, articles=(), sources=(), next_attempt_at=next_attempt)
             return report
-        parsed = await self._parse(result.content, headers=result.headers, url=result.final_url,
-                                   encoding_override=spec.encoding)
+        parsed, keyed = await self._parse(result.content, headers=result.headers, url=result.final_url,
+                                          encoding_override=spec.encoding, feed_id=state.id)
         if parsed.problem:
             log.warning("feed is ill-formed but readable: %s", parsed.problem,
                         extra=ctx(feed=spec.name, url=spec.url, stage="parse"))
-        articles, sources, failed = await self._articles_for(spec, state, parsed.entries)
+        articles, sources, failed = await self._articles_for(spec, state, keyed)
         report = FeedReport(spec.name, spec.url, "ok", http_status=result.status,
                             entries=len(parsed.entries), articles_failed=failed,
                             parse_problem=parsed.problem)
@@ -212,32 +215,33 @@ class _FeedPoller:
     # ---------------------------------------------------------------------------------------------
 
     async def _articles_for(
-        self, spec: FeedSpec, state: FeedState, entries: Sequence[FeedEntry]
+        self, spec: FeedSpec, state: FeedState, entries: Sequence[KeyedEntry]
     ) -> tuple[list[Article], list[SourceRef], int]:
-        known = await self.db(self.store.known_sources, state.id, [e.entry_id for e in entries])
-        todo: list[tuple[FeedEntry, str, str]] = []  # (entry, canonical url, entry hash)
-        for entry in entries:
-            entry_hash = _entry_hash(entry)
-            seen = known.get(entry.entry_id)
-            if seen is not None and seen.entry_hash == entry_hash:
-                continue
-            todo.append((entry, _article_url(entry, state.id), entry_hash))
-        stored = await self.db(self.store.article_ids_by_url, [url for _, url, _ in todo])
+        known = await self.db(self.store.known_sources, state.id, [k.entry.entry_id for k in entries])
+        todo = []
+        for keyed in entries:
+            seen = known.get(keyed.entry.entry_id)
+            if seen is None or seen.entry_hash != keyed.entry_hash:
+                todo.append(keyed)
+        stored = await self.db(self.store.article_ids_by_url, [k.url for k in todo])
         # An entry new to this feed whose article another feed already brought is only a new source;
         # a changed entry (known id, new hash) is refetched so the article is updated.
-        fetch_for: dict[str, FeedEntry] = {}
-        for entry, url, _ in todo:
-            if (url not in stored or entry.entry_id in known) and url not in fetch_for:
-                fetch_for[url] = entry
-        built = await asyncio.gather(*(self._build_article(spec, url, e) for url, e in fetch_for.items()))
-        sources = [SourceRef(e.entry_id, e.id_source, url, e.link, h) for e, url, h in todo]
+        fetch_for: dict[str, KeyedEntry] = {}
+        for keyed in todo:
+            if (keyed.url not in stored or keyed.entry.entry_id in known) and keyed.url not in fetch_for:
+                fetch_for[keyed.url] = keyed
+        built = await asyncio.gather(*(self._build_article(spec, k) for k in fetch_for.values()))
+        sources = [SourceRef(k.entry.entry_id, k.entry.id_source, k.url, k.entry.link, k.entry_hash)
+                   for k in todo]
         failed = sum(1 for a in built if a.extract_note and spec.fetch_articles)
         return list(built), sources, failed
 
-    async def _build_article(self, spec: FeedSpec, url: str, entry: FeedEntry) -> Article:
+    async def _build_article(self, spec: FeedSpec, keyed: KeyedEntry) -> Article:
+        entry = keyed.entry
         fetched_at = utcnow()
-        text, source, note, final_url = entry.summary, "summary", None, None
-        page_published = page_title = author = None
+        title, text, source = _summary_article(entry)
+        digest, note, final_url = keyed.summary_hash, None, None
+        page_published = author = None
         if not spec.fetch_articles:
             note = "article fetching disabled for this feed"
         elif not entry.link or not entry.link.startswith(("http://", "https://")):
@@ -246,29 +250,75 @@ class _FeedPoller:
             try:
                 async with self.page_slots:
                     page = await self._fetch_page(entry.link)
-                extracted = await asyncio.to_thread(
-                    extract_article, page.content, url=page.final_url, headers=page.headers
+                extracted, title, digest = await asyncio.to_thread(
+                    _extract_and_hash, page.content, url=page.final_url, headers=page.headers,
+                    feed_title=entry.title,
                 )
                 text, source, final_url = extracted.text, "page", page.final_url
-                page_published, page_title, author = extracted.published, extracted.title, extracted.author
+                page_published, author = extracted.published, extracted.author
             except (FetchError, ExtractError) as exc:
                 note = f"{exc.kind}: {exc}"
                 log.info("page text not used, keeping the feed summary: %s", exc,
                          extra=ctx(feed=spec.name, url=entry.link, stage="extract"))
-        if not text.strip():
-            text, source = entry.summary or entry.title, "summary" if entry.summary else "title"
-        title = entry.title or page_title or "(제목 없음)"
         published = _plausible(entry.published or entry.updated or page_published, fetched_at)
         return Article(
-            url=url, link=entry.link or url, title=title, text=text, summary=entry.summary,
+            url=keyed.url, link=entry.link or keyed.url, title=title, text=text, summary=entry.summary,
             text_source=source, feed_name=spec.name, entry_id=entry.entry_id, fetched_at=fetched_at,
             published=published, author=entry.author or author, extract_note=note, final_url=final_url,
-            content_hash=content_hash(title, text),
+            content_hash=digest,
         )
 
     async def _fetch_page(self, link: str) -> FetchResult:
         # Links come from feed content, which anyone can write: guard against private addresses.
         return await self.fetcher.fetch(link, guard=True, accept=PAGE_ACCEPT)
+
+
+# --------------------------------------------------------------------------------------------------
+# CPU work done off the event loop: parse_and_key runs in a worker process for big polls, so it must
+# be a picklable module-level function returning picklable values.
+# --------------------------------------------------------------------------------------------------
+
+NO_TITLE = "(제목 없음)"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedEntry:
+    """A feed entry with the keys the pipeline decides by, computed where the parsing happens."""
+
+    entry: FeedEntry
+    url: str  # canonical article URL (or a urn for an entry without a link)
+    entry_hash: str  # tells an edited entry from the one stored
+    summary_hash: str  # content hash of the article if it keeps the feed's summary
+
+
+def parse_and_key(
+    content: bytes, *, headers: dict[str, str], url: str, encoding_override: str | None, feed_id: int
+) -> tuple[ParsedFeed, tuple[KeyedEntry, ...]]:
+    """Parse a feed and key its entries: the per-entry hashing and URL canonicalisation cost as much
+    as the parsing itself, so they go wherever the parsing goes (a worker process in big polls)."""
+    parsed = parse_feed(content, headers=headers, url=url, encoding_override=encoding_override)
+    keyed = []
+    for entry in parsed.entries:
+        title, text, _ = _summary_article(entry)
+        url = _article_url(entry, feed_id)
+        keyed.append(KeyedEntry(entry, url, _entry_hash(entry), content_hash(title, text)))
+    return parsed, tuple(keyed)
+
+
+def _extract_and_hash(
+    content: bytes, *, url: str, headers: dict[str, str], feed_title: str
+) -> tuple[ExtractedPage, str, str]:
+    page = extract_article(content, url=url, headers=headers)
+    title = feed_title or page.title or NO_TITLE
+    return page, title, content_hash(title, page.text)
+
+
+def _summary_article(entry: FeedEntry) -> tuple[str, str, TextSource]:
+    """Title, text and text source of an article that keeps what the feed gave."""
+    title = entry.title or NO_TITLE
+    if entry.summary.strip():
+        return title, entry.summary, "summary"
+    return title, entry.title, "title"
 
 
 def _article_url(entry: FeedEntry, feed_id: int) -> str:

@@ -7,8 +7,8 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from monitor.clock import format_kst, from_iso, utcnow
 from monitor.cli.common import config_from, open_store, print_json, table
+from monitor.clock import format_kst, from_iso, utcnow
 from monitor.models import FeedReport, PollReport
 from monitor.pipeline import run_poll
 
@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--once", action="store_true",
                    help="one cycle over all enabled feeds (the default; `monitor run` keeps polling)")
     p.add_argument("--feed", action="append", metavar="NAME", help="poll only this feed (repeatable)")
-    p.add_argument("--force", action="store_true", help="also poll feeds waiting out a backoff or Retry-After")
+    p.add_argument("--force", action="store_true",
+                   help="also poll feeds waiting out a backoff or Retry-After")
     p.add_argument("--json", action="store_true", help="print the per-feed results as JSON")
     p.set_defaults(func=cmd_poll)
 
