@@ -380,7 +380,7 @@ class MatchResult:
     """The matcher's verdict on one article, with everything needed to say why."""
 
     decision: Decision
-    #: Relevance in [0, 1] for ranking; ``decision`` is "relevant" exactly when score >= threshold.
+    #: Relevance in [0, 1] for ranking; "relevant" means an actor is present and score >= threshold.
     score: float
     threshold: float
     #: One line for people: which rule decided ("actor 한미일 + topics 1.9 ≥ 1.0", "no actor", ...).

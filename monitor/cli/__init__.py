@@ -23,6 +23,7 @@ from monitor.errors import MonitorError
 COMMAND_MODULES = (
     "monitor.cli.ingest",  # poll, status, search
     "monitor.cli.config_cmds",  # config check
+    "monitor.cli.match_cmds",  # topics, explain, eval
     "monitor.cli.demo",  # demo
 )
 

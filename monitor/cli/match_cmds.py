@@ -1,0 +1,279 @@
+"""`monitor topics suggest|check`, `monitor explain`, `monitor eval`: tuning and inspecting the matcher.
+
+Each command loads the topics file (``--topics``, default ``topics.toml`` next to the main config), calls
+one library function and prints the result; ``--json`` where a script would want it. Library errors
+(a broken topics file, an unreadable eval file) surface through ``monitor.cli.main`` as one message.
+
+The two commands that read the database reach it through :func:`_stored_article` and
+:func:`_stored_labels` only, which import the store lazily: matching and evaluating a file need neither
+the main config nor SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import ConfigError, MonitorError
+from monitor.evaluate import (
+    EvalItem,
+    LineError,
+    evaluate,
+    labelled_items,
+    parse_lines,
+    report_json,
+    report_text,
+)
+from monitor.match import Matcher, load_matcher, result_to_dict
+from monitor.models import MatchResult, TermHit
+from monitor.topics import check_seeds, default_topics_path, load_background, read_document, suggest_terms
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    topics = sub.add_parser("topics", help="check the topics file against the seeds, or suggest new terms")
+    topics_sub = topics.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
+
+    check = topics_sub.add_parser("check", help="score every seed document: all must match (exit 1 if not)")
+    _topics_option(check)
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.set_defaults(func=cmd_topics_check)
+
+    suggest = topics_sub.add_parser(
+        "suggest", help="nouns and compounds the seeds (and FILES) use much more than ordinary news"
+    )
+    suggest.add_argument("files", nargs="*", metavar="FILE", help="extra documents (UTF-8 text)")
+    suggest.add_argument("-n", "--limit", type=int, default=40, help="how many to show (default 40)")
+    _topics_option(suggest)
+    suggest.add_argument("--json", action="store_true")
+    suggest.set_defaults(func=cmd_topics_suggest)
+
+    explain = sub.add_parser("explain", help="why an article matches or not: decision, scores, every term")
+    explain.add_argument("article", nargs="?", metavar="ID_OR_URL", help="a stored article")
+    explain.add_argument("--title", help="explain this title instead of a stored article")
+    explain.add_argument("--text", help="... with this body text")
+    _topics_option(explain)
+    _threshold_option(explain)
+    explain.add_argument("--json", action="store_true", help="print the evidence as JSON")
+    explain.set_defaults(func=cmd_explain)
+
+    ev = sub.add_parser("eval", help="precision/recall of the matcher on labelled JSONL or stored labels")
+    ev.add_argument("file", nargs="?", metavar="FILE.jsonl", help='lines of {"title", "text", "label", ...}')
+    ev.add_argument("--labels", action="store_true", help="evaluate on the labels stored by `monitor label`")
+    _topics_option(ev)
+    _threshold_option(ev)
+    ev.add_argument("--json", action="store_true", help="print one JSON object (figures and every item)")
+    ev.set_defaults(func=cmd_eval)
+
+
+def _topics_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--topics", metavar="PATH", help="topics file (default: topics.toml next to the config)")
+
+
+def _threshold_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threshold", type=_unit_float, help="relevance threshold (default: the topics file's)")
+
+
+def _unit_float(value: str) -> float:
+    number = float(value)
+    if not 0 < number <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return number
+
+
+def topics_path(args: argparse.Namespace) -> Path:
+    """``--topics``, else ``topics.toml`` beside ``--config`` / ``$MONITOR_CONFIG`` / the default config."""
+    if getattr(args, "topics", None):
+        return Path(args.topics)
+    return default_topics_path(getattr(args, "config", None) or os.environ.get("MONITOR_CONFIG"))
+
+
+def _matcher(args: argparse.Namespace) -> Matcher:
+    return load_matcher(topics_path(args), threshold=getattr(args, "threshold", None))
+
+
+def _print_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# --------------------------------------------------------------------------------------------------
+# topics check / suggest
+# --------------------------------------------------------------------------------------------------
+
+
+def cmd_topics_check(args: argparse.Namespace) -> int:
+    from monitor.paths import seeds_dir
+
+    matcher = _matcher(args)
+    seeds = sorted(seeds_dir().glob("*.txt"))
+    checks = check_seeds(matcher, seeds)
+    failed = [c for c in checks if not c.result.relevant]
+    if args.json:
+        _print_json(
+            {
+                "topics": str(matcher.config.path),
+                "passed": not failed,
+                "seeds": [
+                    {"path": c.path, "title": c.title, "decision": c.result.decision, "score": c.result.score,
+                     "top_topics": list(c.result.top_topics[:3]), "reason": c.result.reason}
+                    for c in checks
+                ],
+            }
+        )  # fmt: skip
+    else:
+        print(f"topics file: {matcher.config.path} ({matcher.config.digest})")
+        for c in checks:
+            mark = "ok  " if c.result.relevant else "FAIL"
+            print(f"{mark} {Path(c.path).name}  score {c.result.score:.2f}  {c.title[:60]}")
+            print(f"     top topics: {', '.join(_topic_line(c.result))}")
+            if not c.result.relevant:
+                print(f"     {c.result.reason}")
+        print(f"\n{len(checks) - len(failed)}/{len(checks)} seed documents match")
+    return 1 if failed or not checks else 0
+
+
+def _topic_line(result: MatchResult) -> list[str]:
+    return [f"{t.topic} {t.raw:.2f}" for t in result.topics[:3]] or ["none"]
+
+
+def cmd_topics_suggest(args: argparse.Namespace) -> int:
+    from monitor.paths import seeds_dir
+
+    matcher = _matcher(args)
+    paths = [*sorted(seeds_dir().glob("*.txt")), *(Path(f) for f in args.files)]
+    documents = []
+    for path in paths:
+        try:
+            title, text = read_document(path)
+        except OSError as exc:
+            raise ConfigError([f"cannot read {path}: {exc.strerror or exc}"]) from exc
+        documents.append((str(path), title, text))
+    background = load_background()
+    suggestions = suggest_terms(matcher.config, documents, background, limit=args.limit)
+    if args.json:
+        _print_json([asdict(s) for s in suggestions])
+        return 0
+    print(f"{len(documents)} documents; background: {background.source} ({background.documents} documents)")
+    print("terms the topics file lacks, most distinctive first:\n")
+    for s in suggestions:
+        print(f"{s.score:7.1f}  {s.term}  ×{s.count} in {s.documents} docs (background {s.background_df})")
+        print(f"         {s.snippet}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# explain
+# --------------------------------------------------------------------------------------------------
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    if args.article and (args.title or args.text):
+        raise MonitorError("give either ID_OR_URL or --title/--text, not both")
+    if args.article:
+        title, text = _stored_article(args, args.article)
+    elif args.title or args.text:
+        title, text = args.title, args.text
+    else:
+        raise MonitorError("nothing to explain: give ID_OR_URL or --title/--text")
+    matcher = _matcher(args)
+    result = matcher.match(title, text, full=True)
+    if args.json:
+        _print_json(result_to_dict(result))
+    else:
+        print(explanation(result))
+    return 0
+
+
+def _stored_article(args: argparse.Namespace, key: str) -> tuple[str | None, str | None]:
+    """(title, text) of a stored article by id or URL, through the store's ``article()`` lookup."""
+    from monitor.cli.common import config_from, open_store
+
+    with open_store(config_from(args)) as store:
+        row = store.article(key)
+    if row is None:
+        raise MonitorError(f"no stored article with id or URL {key!r}")
+    return row.get("title"), row.get("text") or row.get("summary")
+
+
+def explanation(result: MatchResult) -> str:
+    """The evidence for people: decision and score parts, then every hit with where and why."""
+    lines = [
+        f"decision:  {result.decision} (score {result.score:.2f}, threshold {result.threshold:g})",
+        f"reason:    {result.reason}",
+        f"actor:     {'yes' if result.actor_ok else 'no'} — countries {'+'.join(result.countries) or 'none'},"
+        f" evidence {result.actor_mass:.2f}",
+        f"topics:    total {result.topic_mass:.2f}",
+    ]
+    lines += [f"           {t.topic:<26} {t.raw:6.2f}  ({', '.join(t.terms)})" for t in result.topics]
+    if result.truncated:
+        lines.append("note:      the text was cut to the matcher's size cap before matching")
+    if result.morphology_used:
+        lines.append("note:      morphology (kiwipiepy) decided ambiguous spellings")
+    lines += ["", f"counted ({len(result.hits)}):"] + [_hit_line(h) for h in result.hits]
+    if result.dropped:
+        lines += ["", f"not counted ({len(result.dropped)}):"] + [_hit_line(h) for h in result.dropped]
+    if result.exclusions:
+        lines += ["", f"exclusions that fired ({len(result.exclusions)}):"]
+        lines += [_hit_line(h) for h in result.exclusions]
+    return "\n".join(lines)
+
+
+def _hit_line(h: TermHit) -> str:
+    where = "title" if h.in_title else "body "
+    name = h.term if h.matched == h.term else f"{h.term} ← {h.matched!r}"
+    flags = " standalone" if h.standalone else ""
+    line = (
+        f"  [{where} {h.start:>5}-{h.end:<5}] {name}"
+        f" ({h.kind} {h.group}, w {h.weight:g}, +{h.score:.2f}{flags})"
+    )
+    if h.note:
+        line += f"\n      why not: {h.note}"
+    return f"{line}\n      {h.snippet}"
+
+
+# --------------------------------------------------------------------------------------------------
+# eval
+# --------------------------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    if bool(args.file) == bool(args.labels):
+        raise MonitorError("give FILE.jsonl or --labels (one of them)")
+    matcher = _matcher(args)
+    errors: list[LineError] = []
+    if args.labels:
+        items = _stored_labels(args)
+    else:
+        items, errors = parse_lines(_read_lines(Path(args.file)))
+        for error in errors:
+            print(f"{args.file}:{error.line}: {error.message} (skipped)", file=sys.stderr)
+    report = evaluate(items, matcher.match, errors)
+    if args.json:
+        _print_json(report_json(report))
+    else:
+        print(report_text(report))
+    if not items:
+        print("no usable items", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        raise MonitorError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _stored_labels(args: argparse.Namespace) -> list[EvalItem]:
+    """Items from the labels stored with ``monitor label`` (``Store.labelled_articles()``)."""
+    from monitor.cli.common import config_from, open_store
+
+    with open_store(config_from(args)) as store:
+        # the lead's Store.labelled_articles() is the seam: rows of id, title, text, label (+ url, ...)
+        return labelled_items(store.labelled_articles())  # type: ignore[attr-defined]

@@ -1,0 +1,240 @@
+"""Measuring the matcher against labelled items: parsing eval JSONL, counting, reporting.
+
+Pure functions over lines and values (the CLI opens files and the store), so the numbers a user sees
+from ``monitor eval`` are the numbers the tests check.
+
+An eval line is a JSON object::
+
+    {"id": "a1", "title": "…" | null, "text": "…" | null (or absent), "label": "relevant" | "irrelevant",
+     "url": …, "published": …, "event": …}
+
+A bad line (not JSON, not an object, no usable label, neither title nor text) becomes a
+:class:`LineError` with its 1-based line number and is skipped: one typo must not void a run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from monitor.models import MatchResult
+
+__all__ = [
+    "EvalItem",
+    "EvalReport",
+    "LineError",
+    "Prediction",
+    "evaluate",
+    "labelled_items",
+    "matched_terms",
+    "parse_lines",
+    "report_json",
+    "report_text",
+]
+
+Label = Literal["relevant", "irrelevant"]
+LABELS: tuple[Label, ...] = ("relevant", "irrelevant")
+_KNOWN_KEYS = {"id", "title", "text", "label", "url", "published", "event"}
+
+
+@dataclass(frozen=True, slots=True)
+class EvalItem:
+    id: str | int
+    title: str | None
+    text: str | None
+    label: Label
+    line: int | None = None  # in the file; None for stored labels
+    url: str | None = None
+    published: str | None = None
+    event: str | None = None
+    #: Keys the format does not define (kept so callers can slice results, e.g. by a "kind" column).
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    item: EvalItem
+    result: MatchResult
+
+    @property
+    def predicted(self) -> Label:
+        return self.result.decision
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    predictions: tuple[Prediction, ...]
+    errors: tuple[LineError, ...] = ()
+
+    def _count(self, label: Label, predicted: Label) -> int:
+        return sum(1 for p in self.predictions if p.item.label == label and p.predicted == predicted)
+
+    @property
+    def tp(self) -> int:
+        return self._count("relevant", "relevant")
+
+    @property
+    def fp(self) -> int:
+        return self._count("irrelevant", "relevant")
+
+    @property
+    def fn(self) -> int:
+        return self._count("relevant", "irrelevant")
+
+    @property
+    def tn(self) -> int:
+        return self._count("irrelevant", "irrelevant")
+
+    @property
+    def precision(self) -> float:
+        """tp / (tp + fp); 0.0 when nothing was predicted relevant (no division by zero, valid JSON)."""
+        return _ratio(self.tp, self.tp + self.fp)
+
+    @property
+    def recall(self) -> float:
+        return _ratio(self.tp, self.tp + self.fn)
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 0.0
+
+
+def parse_lines(lines: Iterable[str]) -> tuple[list[EvalItem], list[LineError]]:
+    """Eval items from JSONL lines; blank lines are ignored, bad ones reported with their number."""
+    items: list[EvalItem] = []
+    errors: list[LineError] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(_item(json.loads(line), number))
+        except json.JSONDecodeError as exc:
+            errors.append(LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+        except ValueError as exc:
+            errors.append(LineError(number, str(exc)))
+    return items, errors
+
+
+def _item(obj: Any, line: int | None) -> EvalItem:
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    label = obj.get("label")
+    normal = label.strip().lower() if isinstance(label, str) else label
+    if normal not in LABELS:
+        close = difflib.get_close_matches(str(normal), LABELS, n=1) if isinstance(normal, str) else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f'"label" must be "relevant" or "irrelevant", got {label!r}{hint}')
+    title, text = _optional_str(obj, "title"), _optional_str(obj, "text")
+    if not (title or "").strip() and not (text or "").strip():
+        raise ValueError('neither "title" nor "text" has any text')
+    raw_id, url = obj.get("id"), obj.get("url")
+    item_id: str | int
+    if isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
+        item_id = raw_id
+    else:
+        item_id = url if isinstance(url, str) else f"line {line}"
+    return EvalItem(
+        id=item_id, title=title, text=text, label=normal, line=line,
+        url=_optional_str(obj, "url"), published=_scalar(obj.get("published")),
+        event=_scalar(obj.get("event")),
+        extra={k: v for k, v in obj.items() if k not in _KNOWN_KEYS},
+    )  # fmt: skip
+
+
+def _optional_str(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f'"{key}" must be a string or null, got {type(value).__name__}')
+
+
+def _scalar(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def labelled_items(rows: Iterable[Mapping[str, Any]]) -> list[EvalItem]:
+    """Eval items from labels stored by ``monitor label`` (rows with ``id``, ``title``, ``text``,
+    ``label``, optional ``url``/``published``/``event``): the seam for ``monitor eval --labels``."""
+    return [_item(dict(row), None) for row in rows]
+
+
+def evaluate(
+    items: Iterable[EvalItem],
+    match: Callable[[str | None, str | None], MatchResult],
+    errors: Iterable[LineError] = (),
+) -> EvalReport:
+    """Run ``match`` on every item (``Matcher.match`` is the usual one)."""
+    return EvalReport(tuple(Prediction(i, match(i.title, i.text)) for i in items), tuple(errors))
+
+
+def matched_terms(result: MatchResult) -> list[str]:
+    """The distinct terms that counted, in order of first occurrence."""
+    return list(dict.fromkeys(h.term for h in result.hits))
+
+
+def report_json(report: EvalReport) -> dict[str, Any]:
+    """The one object ``monitor eval --json`` prints. Extend here (e.g. clustering keys) so every
+    consumer gets the same shape."""
+    return {
+        "precision": round(report.precision, 4),
+        "recall": round(report.recall, 4),
+        "f1": round(report.f1, 4),
+        "tp": report.tp,
+        "fp": report.fp,
+        "fn": report.fn,
+        "tn": report.tn,
+        "items": [
+            {
+                "id": p.item.id,
+                "predicted": p.predicted,
+                "score": p.result.score,
+                "matched_terms": matched_terms(p.result),
+            }
+            for p in report.predictions
+        ],
+    }
+
+
+def report_text(report: EvalReport, *, show_errors: bool = True) -> str:
+    """Figures, the confusion matrix, and every mistake with its reason (what a person tunes from)."""
+    lines = [
+        f"items: {len(report.predictions)}"
+        + (f" ({len(report.errors)} bad lines skipped)" if report.errors else ""),
+        f"precision {report.precision:.3f}   recall {report.recall:.3f}   F1 {report.f1:.3f}",
+        "",
+        "                      predicted relevant   predicted irrelevant",
+        f"labelled relevant     {report.tp:>18}   {report.fn:>20}",
+        f"labelled irrelevant   {report.fp:>18}   {report.tn:>20}",
+    ]
+    if show_errors:
+        for title, label, predicted in (
+            ("false positives", "irrelevant", "relevant"),
+            ("false negatives", "relevant", "irrelevant"),
+        ):
+            wrong = [p for p in report.predictions if p.item.label == label and p.predicted == predicted]
+            if wrong:
+                lines += ["", f"{title} ({len(wrong)}):"]
+                lines += [_mistake(p) for p in wrong]
+    return "\n".join(lines)
+
+
+def _mistake(p: Prediction) -> str:
+    heading = (p.item.title or p.item.text or "").strip().replace("\n", " ")[:70]
+    return f"  {p.item.id}  {p.result.score:.2f}  {heading}\n      {p.result.reason}"

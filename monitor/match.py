@@ -1,0 +1,833 @@
+"""The matcher: an article's title and text → :class:`~monitor.models.MatchResult`, with its evidence.
+
+What counts as relevant
+-----------------------
+The monitor looks for Korea–US–Japan *economic-security* news. An article is relevant when
+
+* it names an **actor** — the trio (한미일 in any spelling), a pair within it (한미 / 한일 / 미일), or
+  people and offices of at least two of the three countries (안덕근 + 러몬도, 산업부 + 美 상무부) — **and**
+  enough **topic** evidence (supply chains, chips and batteries, critical minerals, export controls and
+  sanctions, technology protection, clean energy, biopharma supply chains, the frameworks and dialogues);
+* or its **title** contains a **standalone** term, one specific enough to decide alone (``standalone =
+  true`` in the topics file: IPEF, 한미일 산업장관회의, VEU, 칩4 …). In the body a standalone term counts
+  as an ordinary topic term: a passing mention in a story about something else decides nothing.
+
+So a 한미 연합훈련 story (actor, no economic topic) is *not* relevant, nor is domestic chip news without a
+US/Japan counterpart (topic, no actor), nor 한미반도체 share prices (an exclusion removes the actor and the
+topic word together). Tariff news is relevant when it carries the topic terms (반도체 관세, 232조 with
+chips or supply chains), not on 관세 alone.
+
+The score
+---------
+Every hit has a **weight** (topics file) × 2 in the title (``title_bonus``): the headline states what a
+story is about. A term that repeats earns diminishing extra credit: its best occurrence counts in full, and
+the repeats together add up to ``repeat_bonus`` (½) more, so a long article that says 반도체 forty times is
+not forty times as relevant. A topic's ``raw`` score is the sum over its terms; the **topic mass** T is
+the sum over topics (several topics together are stronger evidence than one). Actors add up the same way
+into the **actor mass** A; the actor is present when A ≥ ``actor_mass`` and the counted actor hits cover
+at least two of kr/us/jp. Body actor hits only count within ``actor_window`` characters of a counted
+topic hit, unless the title has a topic hit — an actor mentioned in passing, paragraphs away from the
+economic content, is not what the story is about. Bare country names (한국, 美, 일본: actor groups with
+``generic = true``) count in the title; in the body they count only beside a named actor (a pair, an
+office, an official), and even then they add weight without making their country covered: most
+economic news mentions 미국 or 일본 somewhere, and a Japanese policy story that mentions 미국 once is
+not US–Japan cooperation.
+
+Relevance ``score = 1 − 2^(−T/topic_mass)``: 0.5 exactly at ``topic_mass``, approaching 1 with more
+evidence. With a standalone term in the title T is at least 2 × ``topic_mass`` (score ≥ 0.75). Without an
+actor the score is halved, for ranking only: **the decision is "relevant" iff an actor is present and score ≥
+threshold** (default 0.5).
+
+What doesn't count (each dropped hit keeps a note, so ``explain`` can show it)
+------------------------------------------------------------------------------
+* **Exclusions** remove the hits whose span they overlap, and only those: 한미반도체 removes the 한미 and
+  the 반도체 inside it, while a separate 반도체 elsewhere in the story still counts.
+* **Containment**: of two actor (or two topic) hits where one lies inside the other, only the longer one
+  counts (핵심광물 공급망 is not also 공급망).
+* **Proximity**: a term with ``near`` counts only when one of those words (or ``@topic`` / ``@actor`` /
+  ``@kr``-style references) is within ``within`` characters; with ``not_near`` it does not count when one
+  is. Rules are checked against the hits before any rule applies (no chains).
+* **Word boundaries**: English terms never match inside English words (AI in SAID / AIR, BIS in BISTRO) but
+  do when glued to Hangul (AI반도체); all-capital terms are case-sensitive. Short Korean terms (two
+  syllables or fewer: 한미, 한일, 미일, 수소 …) glued to other Hangul are *ambiguous*: after a particle
+  (한미는, 한미간) they count; otherwise morphology decides (한미동맹 yes; 한미약품, 주한미군 no).
+
+Speed
+-----
+1. One Aho–Corasick pass over the cleaned text's UTF-8 bytes finds every term, alias, exclusion and
+   proximity cue (spacing and middle-dot variants of multi-word terms are compiled in).
+2. A **prefilter** (:meth:`Matcher._may_match`) reads those hits: it bounds the topic evidence from above
+   and checks that actor spellings of two countries could be there. It is conservative (it never rejects
+   an article the full match would accept; a property test holds it to that) and rejects the bulk of the
+   news before actor canonicalisation, scoring and evidence. A candidate whose canonical form differs is
+   scanned again.
+3. **Morphology** (kiwipiepy, loaded on first use) runs only for ambiguous hits, and only when the
+   decision depends on them: when the article is relevant counting them but not without them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from monitor import korean
+from monitor.models import Article, MatchResult, TermHit, TopicScore
+from monitor.text import (
+    ACTOR_NAMES,
+    canonicalize_actors,
+    clean,
+    collapse_whitespace,
+    is_hangul,
+    is_latin_word_char,
+    may_form_pairs,
+    snippet,
+)
+from monitor.topics import Term, TopicsConfig, load_topics
+
+__all__ = ["MAX_TEXT_CHARS", "Matcher", "load_matcher", "result_from_dict", "result_to_dict"]
+
+#: Articles are cut to this many characters before matching: real articles are far shorter, and a page
+#: dump of megabytes must not stall a poll. The result says when it happened.
+MAX_TEXT_CHARS = 200_000
+
+#: What may follow a short Korean term without making it ambiguous: particles, and a few bound nouns /
+#: suffixes that only attach to a complete word (미국산, 한미간, 한일 양국 written together).
+PARTICLES = frozenset(
+    [
+        "은",
+        "는",
+        "이",
+        "가",
+        "을",
+        "를",
+        "의",
+        "에",
+        "와",
+        "과",
+        "도",
+        "만",
+        "로",
+        "으로",
+        "에서",
+        "에게",
+        "까지",
+        "부터",
+        "보다",
+        "처럼",
+        "마저",
+        "조차",
+        "이나",
+        "나",
+        "랑",
+        "이랑",
+        "께",
+        "께서",
+        "서",
+        "엔",
+        "에선",
+        "에도",
+        "에는",
+        "와의",
+        "과의",
+        "으로의",
+        "로의",
+        "에서의",
+        "이며",
+        "이고",
+        "이다",
+        "이자",
+        "간",
+        "간의",
+        "간에",
+        "측",
+        "측은",
+        "측의",
+        "측이",
+        "측과",
+        "측에",
+        "산",
+        "인",
+        "행",
+        "내",
+        "양국",
+        "정부",
+        "당국",
+    ]
+)
+_HANGUL_RUN = re.compile(r"[가-힣]{1,4}")
+_NON_ACTOR_SCORE_FACTOR = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """One compiled spelling of a term, alias, exclusion or proximity cue, and what it tells the
+    prefilter. ``term`` is None for a prefilter-only spelling: a topic spelling without its actor words
+    (한미일 산업장관회의 → 산업장관회의), since actor spellings are canonical only after the full
+    normalisation, which the prefilter does not wait for."""
+
+    key: str  # normalised, case-folded, as UTF-8 bytes in a latin-1 string: what the automaton holds
+    length: int  # in characters
+    term: Term | None
+    cue: str | None = None  # the near/not_near word this spelling stands for
+    case_form: str | None = None  # exact-case spelling for all-capital English terms
+    latin_left: bool = False  # needs a non-letter before it (starts with an English letter/digit)
+    latin_right: bool = False
+    morph: bool = False  # Hangul edges: glued to other Hangul means ambiguous
+    # -- for the prefilter
+    bound: int = -1  # the topic term whose evidence this spelling bounds (-1: none)
+    weight: float = 0.0
+    standalone: bool = False
+    countries: frozenset[str] = frozenset()
+    named: bool = False  # an actor that is not a bare country name
+
+
+@dataclass(slots=True)
+class _Hit:
+    term: Term
+    start: int
+    end: int
+    ambiguous: bool
+    cue: str | None = None
+    note: str | None = None
+    score: float = 0.0
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """Identifies the occurrence across the scoring rounds (before and after morphology)."""
+        return (self.start, self.end, id(self.term))
+
+
+@dataclass(slots=True)
+class _Verdict:
+    relevant: bool
+    score: float
+    reason: str
+    actor_ok: bool
+    actor_mass: float
+    countries: tuple[str, ...]
+    topic_mass: float
+    topics: list[TopicScore]
+    counted: list[_Hit]
+    dropped: list[_Hit]
+    exclusions: list[_Hit]
+    standalone: list[str]
+    ambiguous: list[_Hit] = field(default_factory=list)
+
+
+Found = list[tuple[_Pattern, int, int]]  # pattern, start, end (characters)
+ByteFound = list[tuple[int, _Pattern]]  # start (bytes), pattern
+Morph = Mapping[tuple[int, int, int], bool | None]
+
+
+class Matcher:
+    """A topics config compiled for matching. Build once (tens of ms), use for every article; safe to
+    share between threads (matching only reads it)."""
+
+    def __init__(self, config: TopicsConfig, *, threshold: float | None = None, morphology: bool = True):
+        self.config = config
+        self.scoring = s = config.scoring
+        self.threshold = s.threshold if threshold is None else threshold
+        self.morphology = morphology
+        self._labels = {t.id: t.label for t in config.topics}
+        self._automaton = _build_automaton(_patterns(config))
+        #: the topic evidence at which the score reaches the threshold (what the prefilter checks for)
+        self._needed = s.topic_mass * math.log2(1 / (1 - min(self.threshold, 0.999999)))
+
+    # -- public -------------------------------------------------------------------------------------
+
+    def match(self, title: str | None, text: str | None, *, full: bool = False) -> MatchResult:
+        """Score one article. ``full`` skips the prefilter so that an explanation lists every hit, even
+        for an article the prefilter rejects (the decision is the same either way)."""
+        title, title_cut = _cap(title or "")
+        text, text_cut = _cap(text or "")
+        truncated = title_cut or text_cut
+        title, text = collapse_whitespace(clean(title)), collapse_whitespace(clean(text))
+        light = f"{title}\n\n{text}"
+        raw = light.encode("utf-8")
+        found = self._scan(raw)
+        if not full and not self._may_match(found, len(title.encode("utf-8")), title, text):
+            return self._quick_irrelevant(truncated)
+        canonical_title = canonicalize_actors(title)
+        combined = f"{canonical_title}\n\n{canonicalize_actors(text)}"
+        if combined != light:
+            raw = combined.encode("utf-8")
+            found = self._scan(raw)
+        title_end = len(canonical_title)
+        hits = _hits(_char_offsets(found, raw), combined)
+        verdict = self._decide(title_end, hits, morph={})
+        morphology_used = False
+        if verdict.relevant and verdict.ambiguous:
+            verdict, morphology_used = self._settle_ambiguous(combined, title_end, hits, verdict)
+        return self._result(verdict, combined, title_end, truncated, morphology_used)
+
+    def is_candidate(self, title: str | None, text: str | None) -> bool:
+        """Whether the prefilter lets an article through to the full match (benchmarks, diagnostics)."""
+        title, text = (
+            collapse_whitespace(clean(_cap(title or "")[0])),
+            collapse_whitespace(clean(_cap(text or "")[0])),
+        )
+        found = self._scan(f"{title}\n\n{text}".encode())
+        return self._may_match(found, len(title.encode("utf-8")), title, text)
+
+    def match_article(self, article: Article) -> MatchResult:
+        """An article as stored: its page text, or the feed summary when there is no page text."""
+        return self.match(article.title, article.text or article.summary)
+
+    # -- finding -----------------------------------------------------------------------------------
+
+    def _scan(self, raw: bytes) -> ByteFound:
+        """Every spelling in the UTF-8 text ``raw``, by one Aho–Corasick pass, with English word
+        boundaries and the case of all-capital terms checked; offsets in bytes.
+
+        Bytes rather than characters: pyahocorasick looks up a state's children one by one, and the
+        hundred-odd Hangul syllables that start our terms would make every character of an article cost
+        a hundred comparisons; as bytes (in a latin-1 string), a state has a handful of children."""
+        folded = raw.lower().decode("latin-1")  # bytes.lower folds A-Z only, as fold_case does
+        original: str | None = None
+        n = len(folded)
+        found: ByteFound = []
+        for last, patterns in self._automaton.iter(folded):
+            end = last + 1
+            for p in patterns:
+                start = end - len(p.key)
+                if p.latin_left and start > 0 and is_latin_word_char(folded[start - 1]):
+                    continue
+                if p.latin_right and end < n and is_latin_word_char(folded[end]):
+                    continue
+                if p.case_form is not None:
+                    original = original or raw.decode("latin-1")
+                    if original[start:end] != p.case_form:
+                        continue
+                found.append((start, p))
+        return found
+
+    def _may_match(self, found: ByteFound, title_end: int, title: str, text: str) -> bool:
+        """The prefilter: could this article be relevant at all? Conservative: it says no only when the
+        full match would say irrelevant too, so the bulk of the news skips the rest.
+
+        * Can the topic evidence reach the threshold? Every occurrence counts its term's full weight,
+          with the title bonus and repeats as :meth:`_score` counts them; exclusions, containment,
+          proximity and morphology, which can only lower the evidence, are ignored. A standalone term in
+          the title passes at once.
+        * Could the actor spellings cover two countries, with a named actor or a title country among
+          them? Spellings only canonicalisation reveals (한·미, 한국과 미국이) count as possible pairs
+          (:func:`monitor.text.may_form_pairs`)."""
+        terms: dict[int, list[Any]] = {}  # term index -> [weight, count, in title]
+        countries: set[str] = set()
+        named = title_country = False
+        for start, p in found:
+            in_title = start < title_end
+            if p.bound >= 0:
+                if p.standalone and in_title:
+                    return True
+                entry = terms.setdefault(p.bound, [p.weight, 0, False])
+                entry[1] += 1
+                entry[2] = entry[2] or in_title
+            elif p.countries:
+                countries |= p.countries
+                named = named or p.named
+                title_country = title_country or in_title
+        s = self.scoring
+        bound = sum(
+            weight * (s.title_bonus if in_title else 1.0) * (1 + s.repeat_bonus * (1 - 0.5 ** (count - 1)))
+            for weight, count, in_title in terms.values()
+        )
+        if bound < self._needed:
+            return False
+        if len(countries) >= 2 and (named or title_country):
+            return True
+        return may_form_pairs(title) or may_form_pairs(text)
+
+    def _quick_irrelevant(self, truncated: bool) -> MatchResult:
+        return MatchResult(
+            decision="irrelevant", score=0.0, threshold=self.threshold,
+            reason="too little topic or actor evidence (prefilter)", actor_ok=False, actor_mass=0.0,
+            countries=(), topic_mass=0.0, topics=(), hits=(), dropped=(), exclusions=(), standalone=(),
+            morphology_used=False, truncated=truncated, config_digest=self.config.digest,
+        )  # fmt: skip
+
+    # -- deciding ----------------------------------------------------------------------------------
+
+    def _settle_ambiguous(
+        self, text: str, title_end: int, hits: list[_Hit], upper: _Verdict
+    ) -> tuple[_Verdict, bool]:
+        """Counting the ambiguous hits makes the article relevant. If it is relevant without them too,
+        morphology cannot change the answer: drop them unchecked. Otherwise kiwipiepy decides."""
+        lower = self._decide(title_end, hits, morph={h.key: None for h in upper.ambiguous})
+        if lower.relevant or not self.morphology:
+            return lower, False
+        morph = {h.key: korean.aligned(text, h.start, h.end) for h in upper.ambiguous}
+        return self._decide(title_end, hits, morph=morph), True
+
+    def _decide(self, title_end: int, hits: list[_Hit], morph: Morph) -> _Verdict:
+        for h in hits:  # the same hits are decided again after morphology
+            h.note, h.score = None, 0.0
+        exclusions = [h for h in hits if h.term.kind == "exclusion"]
+        cues = [h for h in hits if h.term.kind == "cue"]
+        live = [h for h in hits if h.term.kind in ("actor", "topic")]
+        dropped: list[_Hit] = []
+        live = _drop_excluded(live, exclusions, dropped)
+        live = _drop_unaligned(live, morph, dropped)
+        live = _drop_contained(live, dropped)
+        live = _apply_proximity(live, cues, dropped)
+        topic_hits = [h for h in live if h.term.kind == "topic"]
+        actor_hits = [h for h in live if h.term.kind == "actor"]
+        actor_hits = _actors_near_topics(
+            actor_hits, topic_hits, title_end, self.scoring.actor_window, dropped
+        )
+        actor_hits = _supported_country_names(actor_hits, title_end, dropped)
+        counted = sorted(topic_hits + actor_hits, key=lambda h: (h.start, h.end))
+        return self._score(counted, dropped, exclusions, title_end, morph)
+
+    def _score(
+        self, counted: list[_Hit], dropped: list[_Hit], exclusions: list[_Hit], title_end: int, morph: Morph
+    ) -> _Verdict:
+        s = self.scoring
+        by_term: dict[int, list[_Hit]] = defaultdict(list)
+        for h in counted:
+            by_term[id(h.term)].append(h)
+        topic_raw: dict[str, float] = defaultdict(float)
+        topic_terms: dict[str, list[str]] = defaultdict(list)
+        actor_mass = 0.0
+        countries: set[str] = set()
+        for group in by_term.values():
+            best = max(group, key=lambda h: (h.start < title_end, -h.start))
+            factor = s.title_bonus if best.start < title_end else 1.0
+            repeats = 1 + s.repeat_bonus * (1 - 0.5 ** (len(group) - 1))
+            best.score = round(best.term.weight * factor * repeats, 4)
+            if best.term.kind == "topic":
+                topic_raw[best.term.group] += best.score
+                topic_terms[best.term.group].append(best.term.term)
+            else:
+                actor_mass += best.score
+                if not best.term.generic or best.start < title_end:
+                    countries.update(best.term.countries)
+        standalone = sorted({h.term.term for h in counted if h.term.standalone and h.start < title_end})
+        topic_mass = sum(topic_raw.values())
+        actor_ok = bool(standalone) or (actor_mass >= s.actor_mass and len(countries) >= 2)
+        effective = max(topic_mass, 2 * s.topic_mass) if standalone else topic_mass
+        score = 1 - 2 ** (-effective / s.topic_mass)
+        if not actor_ok:
+            score *= _NON_ACTOR_SCORE_FACTOR
+        relevant = actor_ok and score >= self.threshold
+        topics = sorted(
+            (
+                TopicScore(t, self._labels[t], round(raw, 4), round(1 - 2 ** (-raw / s.topic_mass), 4),
+                           tuple(topic_terms[t]))
+                for t, raw in topic_raw.items()
+            ),
+            key=lambda ts: (-ts.raw, ts.topic),
+        )  # fmt: skip
+        ambiguous = [h for h in counted if h.ambiguous and h.key not in morph]
+        reason = self._reason(
+            relevant, standalone, actor_ok, actor_mass, countries, topic_mass, topics, score
+        )
+        return _Verdict(
+            relevant, round(score, 4), reason, actor_ok, round(actor_mass, 4),
+            tuple(c for c in ("kr", "us", "jp") if c in countries), round(topic_mass, 4), topics, counted,
+            dropped, exclusions, standalone, ambiguous,
+        )  # fmt: skip
+
+    def _reason(
+        self,
+        relevant: bool,
+        standalone: list[str],
+        actor_ok: bool,
+        actor_mass: float,
+        countries: set[str],
+        topic_mass: float,
+        topics: list[TopicScore],
+        score: float,
+    ) -> str:
+        s = self.scoring
+        topic_part = ", ".join(f"{t.topic} {t.raw:.2f}" for t in topics[:3]) or "none"
+        if standalone:
+            return (
+                f"standalone term {', '.join(repr(t) for t in standalone)} in the title; topics: {topic_part}"
+            )
+        if not topics:
+            return "no topic term counted"
+        if not actor_ok:
+            covered = "+".join(sorted(countries)) or "none"
+            return (
+                f"no actor (countries {covered}, actor evidence {actor_mass:.2f}; needs "
+                f"{s.actor_mass:g} from two of kr/us/jp); topics: {topic_part}"
+            )
+        verdict = "≥" if relevant else "<"
+        return (
+            f"actor {'+'.join(sorted(countries))} ({actor_mass:.2f}); topics {topic_mass:.2f} → score "
+            f"{score:.2f} {verdict} threshold {self.threshold:g}; topics: {topic_part}"
+        )
+
+    def _result(
+        self, v: _Verdict, text: str, title_end: int, truncated: bool, morphology_used: bool
+    ) -> MatchResult:
+        def evidence(hits: Iterable[_Hit]) -> tuple[TermHit, ...]:
+            return tuple(_term_hit(h, text, title_end) for h in sorted(hits, key=lambda h: (h.start, h.end)))
+
+        return MatchResult(
+            decision="relevant" if v.relevant else "irrelevant", score=v.score, threshold=self.threshold,
+            reason=v.reason, actor_ok=v.actor_ok, actor_mass=v.actor_mass, countries=v.countries,
+            topic_mass=v.topic_mass, topics=tuple(v.topics), hits=evidence(v.counted),
+            dropped=evidence(v.dropped), exclusions=evidence(v.exclusions), standalone=tuple(v.standalone),
+            morphology_used=morphology_used, truncated=truncated, config_digest=self.config.digest,
+        )  # fmt: skip
+
+
+def load_matcher(path: str | Path, *, threshold: float | None = None, morphology: bool = True) -> Matcher:
+    """Load a topics file and compile it (raises ConfigError listing every problem in the file)."""
+    return Matcher(load_topics(path), threshold=threshold, morphology=morphology)
+
+
+def result_to_dict(result: MatchResult) -> dict[str, Any]:
+    """The evidence as plain JSON-ready data (what the store keeps with a match)."""
+    return asdict(result)
+
+
+def result_from_dict(data: Mapping[str, Any]) -> MatchResult:
+    """Inverse of :func:`result_to_dict`, for digests and backtests reading stored evidence."""
+
+    def hits(key: str) -> tuple[TermHit, ...]:
+        return tuple(TermHit(**h) for h in data[key])
+
+    fields = dict(data)
+    fields.update(
+        topics=tuple(TopicScore(**{**t, "terms": tuple(t["terms"])}) for t in data["topics"]),
+        hits=hits("hits"), dropped=hits("dropped"), exclusions=hits("exclusions"),
+        countries=tuple(data["countries"]), standalone=tuple(data["standalone"]),
+    )  # fmt: skip
+    return MatchResult(**fields)
+
+
+# --------------------------------------------------------------------------------------------------
+# Compiling
+# --------------------------------------------------------------------------------------------------
+
+
+def _patterns(config: TopicsConfig) -> list[_Pattern]:
+    """Every spelling the automaton must find: terms and aliases in their spacing variants (with what
+    each tells the prefilter), the actor-free spellings of topic terms that contain actor words, and
+    each literal near/not_near word (as a "cue" pseudo-term)."""
+    out: list[_Pattern] = []
+    topic_index = {id(t): i for i, t in enumerate(t for topic in config.topics for t in topic.terms)}
+    cue_words: set[str] = set()
+    for term in config.all_terms():
+        for spelling in (term.term, *term.aliases):
+            norm = _canonical_term(spelling)
+            if term.kind != "topic":
+                out.extend(_spelling_patterns(norm, term))
+                continue
+            index = topic_index[id(term)]
+            rest = _without_actor_names(norm)
+            out.extend(_spelling_patterns(norm, term, bound=index if rest == norm else -1))
+            if rest != norm:
+                out.extend(
+                    _spelling_patterns(
+                        rest, None, bound=index, weight=term.weight, standalone=term.standalone
+                    )
+                )
+        cue_words.update(w for w in (*term.near, *term.not_near) if not w.startswith("@"))
+    for word in sorted(cue_words):
+        cue = Term(term=word, key=word, aliases=(), kind="cue", group="cue", weight=1.0)
+        out.extend(_spelling_patterns(_canonical_term(word), cue, cue=word))
+    return out
+
+
+def _spelling_patterns(
+    norm: str,
+    term: Term | None,
+    *,
+    cue: str | None = None,
+    bound: int = -1,
+    weight: float = 0.0,
+    standalone: bool = False,
+) -> list[_Pattern]:
+    """The patterns for one normalised spelling, in its spacing variants. ``term`` None makes them
+    prefilter-only (``bound``, ``weight`` and ``standalone`` say what they bound)."""
+    case_sensitive = norm.isascii() and any(c.isalpha() for c in norm) and norm == norm.upper()
+    hangul = sum(1 for c in norm if is_hangul(c))
+    boundary = term.boundary if term else "auto"
+    morph = boundary == "morph" or (boundary == "auto" and 0 < hangul <= 2)
+    word = boundary == "word"
+    if term is not None and bound >= 0:
+        weight, standalone = term.weight, term.standalone
+    countries = frozenset(term.countries) if term is not None and term.kind == "actor" else frozenset()
+    return [
+        _Pattern(
+            key=_as_bytes(variant),
+            length=len(variant),
+            term=term,
+            cue=cue,
+            case_form=variant.encode("utf-8").decode("latin-1") if case_sensitive else None,
+            latin_left=word or is_latin_word_char(variant[0]),
+            latin_right=word or is_latin_word_char(variant[-1]),
+            morph=morph or (word and (is_hangul(variant[0]) or is_hangul(variant[-1]))),
+            bound=bound,
+            weight=weight,
+            standalone=standalone,
+            countries=countries,
+            named=bool(countries) and term is not None and not term.generic,
+        )  # fmt: skip
+        for variant in _spacing_variants(norm)
+    ]
+
+
+def _as_bytes(text: str) -> str:
+    """UTF-8 bytes as a latin-1 string, with A–Z lower-cased (bytes.lower touches ASCII only)."""
+    return text.encode("utf-8").lower().decode("latin-1")
+
+
+def _canonical_term(spelling: str) -> str:
+    """A spelling from the topics file, normalised exactly as article text is."""
+    return canonicalize_actors(collapse_whitespace(clean(spelling)))
+
+
+def _without_actor_names(norm: str) -> str:
+    """A topic spelling without its actor words (한미일 산업 장관 회의 → 산업 장관 회의): only actor
+    spellings change in canonicalisation, which the prefilter skips."""
+    words = [w for w in (_strip_actor_prefix(w) for w in norm.split(" ")) if w]
+    return " ".join(words) if words else norm
+
+
+def _strip_actor_prefix(word: str) -> str:
+    for name in ACTOR_NAMES:  # longest first: 한미일 before 한미
+        if word.startswith(name):
+            return word[len(name) :]
+    return word
+
+
+def _spacing_variants(norm: str) -> list[str]:
+    """A multi-word term in every spacing Korean writers use: 공급망 산업대화 / 공급망·산업 대화 /
+    공급망산업대화 … (each gap as nothing, a space or a middle dot; past three gaps only glued, spaced and
+    as written, which would otherwise multiply)."""
+    parts = re.split(r"[ ·]", norm)
+    if len(parts) == 1:
+        return [norm]
+    gaps = len(parts) - 1
+    if gaps > 3:
+        return sorted({norm, "".join(parts), " ".join(parts)})
+    variants = set()
+    for seps in itertools.product(("", " ", "·"), repeat=gaps):
+        variants.add(parts[0] + "".join(s + p for s, p in zip(seps, parts[1:], strict=True)))
+    return sorted(variants)
+
+
+def _build_automaton(patterns: Iterable[_Pattern]) -> ahocorasick.Automaton:
+    """Each key's value is the tuple of every pattern with that key (a word can be a term and a
+    proximity cue at once)."""
+    by_key: dict[str, list[_Pattern]] = defaultdict(list)
+    for p in patterns:
+        by_key[p.key].append(p)
+    automaton = ahocorasick.Automaton()
+    for key, group in by_key.items():
+        automaton.add_word(key, tuple(group))
+    automaton.make_automaton()
+    return automaton
+
+
+def _char_offsets(found: ByteFound, raw: bytes) -> Found:
+    """(pattern, start, end) in characters, from byte offsets into ``raw``: one left-to-right walk that
+    decodes only the stretches between hits. A key starts with a whole UTF-8 sequence, so a hit never
+    starts inside a character."""
+    out: Found = []
+    byte_pos = char_pos = 0
+    for start, p in sorted(found, key=lambda bp: bp[0]):
+        if start != byte_pos:
+            char_pos += len(raw[byte_pos:start].decode("utf-8"))
+            byte_pos = start
+        out.append((p, char_pos, char_pos + p.length))
+    return out
+
+
+def _hits(found: Found, text: str) -> list[_Hit]:
+    """Hits for the scoring rounds, ambiguity marked (one per term and span: spacing variants of a term
+    can find the same span twice)."""
+    hits: list[_Hit] = []
+    seen: set[tuple[int, int, int]] = set()
+    for p, start, end in found:
+        if p.term is None or (key := (start, end, id(p.term))) in seen:
+            continue
+        seen.add(key)
+        ambiguous = p.morph and (_glued_left(text, start) or _glued_right(text, end))
+        hits.append(_Hit(p.term, start, end, ambiguous, p.cue))
+    return hits
+
+
+# --------------------------------------------------------------------------------------------------
+# Matching steps (pure functions over hits)
+# --------------------------------------------------------------------------------------------------
+
+
+def _cap(text: str) -> tuple[str, bool]:
+    return (text[:MAX_TEXT_CHARS], True) if len(text) > MAX_TEXT_CHARS else (text, False)
+
+
+def _glued_left(text: str, start: int) -> bool:
+    return start > 0 and is_hangul(text[start - 1])
+
+
+def _glued_right(text: str, end: int) -> bool:
+    """Glued to following Hangul that is not just a particle (한미는 is fine, 한미약품 is not)."""
+    if end >= len(text) or not is_hangul(text[end]):
+        return False
+    run = _HANGUL_RUN.match(text, end)
+    assert run is not None
+    return run.group() not in PARTICLES or (run.end() < len(text) and is_hangul(text[run.end()]))
+
+
+def _overlaps(a: _Hit, b: _Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _drop_excluded(live: list[_Hit], exclusions: list[_Hit], dropped: list[_Hit]) -> list[_Hit]:
+    if not exclusions:
+        return live
+    kept = []
+    for h in live:
+        cover = next((x for x in exclusions if _overlaps(h, x)), None)
+        if cover is None:
+            kept.append(h)
+        else:
+            h.note = f"excluded by {cover.term.term!r} ({cover.term.group})"
+            dropped.append(h)
+    return kept
+
+
+def _drop_unaligned(
+    live: list[_Hit], morph: Mapping[tuple[int, int, int], bool | None], dropped: list[_Hit]
+) -> list[_Hit]:
+    """Ambiguous hits that morphology rejected (False) or that were left unchecked (None) because the
+    article is relevant without them."""
+    kept = []
+    for h in live:
+        verdict = morph.get(h.key, True) if h.ambiguous else True
+        if verdict:
+            kept.append(h)
+            continue
+        h.note = (
+            "morphology: not a word of its own here"
+            if verdict is False
+            else "glued to other Hangul; not checked (the decision does not depend on it)"
+        )
+        dropped.append(h)
+    return kept
+
+
+def _drop_contained(live: list[_Hit], dropped: list[_Hit]) -> list[_Hit]:
+    """Per kind, drop hits lying inside a longer hit (sweep over hits sorted by start, longest first)."""
+    kept = []
+    for kind in ("actor", "topic"):
+        container: _Hit | None = None
+        for h in sorted((h for h in live if h.term.kind == kind), key=lambda h: (h.start, -h.end)):
+            if container is not None and h.end <= container.end and h.length < container.length:
+                h.note = f"part of {container.term.term!r}"
+                dropped.append(h)
+                continue
+            if container is None or h.end > container.end:
+                container = h
+            kept.append(h)
+    return kept
+
+
+def _apply_proximity(live: list[_Hit], cues: list[_Hit], dropped: list[_Hit]) -> list[_Hit]:
+    if not any(h.term.near or h.term.not_near for h in live):
+        return live
+    index = _CueIndex(live, cues)
+    kept = []
+    for h in live:
+        t = h.term
+        if t.near and not any(index.near(ref, h, t.within) for ref in t.near):
+            h.note = f"needs {' / '.join(t.near)} within {t.within} chars"
+        elif t.not_near and (blocker := next((r for r in t.not_near if index.near(r, h, t.within)), None)):
+            h.note = f"{blocker} within {t.within} chars"
+        if h.note:
+            dropped.append(h)
+        else:
+            kept.append(h)
+    return kept
+
+
+class _CueIndex:
+    """Positions that near/not_near rules refer to: literal cue words, @topic, @actor and @kr/@us/@jp."""
+
+    def __init__(self, live: list[_Hit], cues: list[_Hit]) -> None:
+        self.spans: dict[str, list[_Hit]] = defaultdict(list)
+        for c in cues:
+            self.spans[c.cue or ""].append(c)
+        for h in live:
+            if h.term.kind == "topic":
+                self.spans[f"@{h.term.group}"].append(h)
+            else:
+                self.spans["@actor"].append(h)
+                for country in h.term.countries:
+                    self.spans[f"@{country}"].append(h)
+
+    def near(self, ref: str, hit: _Hit, within: int) -> bool:
+        return any(
+            c is not hit and max(c.start - hit.end, hit.start - c.end) <= within
+            for c in self.spans.get(ref, ())
+        )
+
+
+def _actors_near_topics(
+    actors: list[_Hit], topics: list[_Hit], title_end: int, window: int, dropped: list[_Hit]
+) -> list[_Hit]:
+    """Actor hits that count: all when the title has a topic hit, else those in the title or within
+    ``window`` characters of a topic hit."""
+    if any(t.start < title_end for t in topics):
+        return actors
+    starts = sorted(t.start for t in topics)
+    kept = []
+    for a in actors:
+        if a.start < title_end or _distance_to_nearest(starts, a.start) <= window:
+            kept.append(a)
+        else:
+            a.note = f"no topic term within {window} chars"
+            dropped.append(a)
+    return kept
+
+
+def _supported_country_names(actors: list[_Hit], title_end: int, dropped: list[_Hit]) -> list[_Hit]:
+    """Bare country names count in the title, but in the body only beside a named actor (a pair, an office,
+    an official): 미국 and 일본 turn up in most economic news, so on their own in the body they say
+    nothing. (Beside one they add weight, but :meth:`Matcher._score` does not let them cover a country.)"""
+    if any(not a.term.generic for a in actors):
+        return actors
+    kept = []
+    for a in actors:
+        if a.start < title_end:
+            kept.append(a)
+        else:
+            a.note = "country name in the body, with no named actor to support"
+            dropped.append(a)
+    return kept
+
+
+def _distance_to_nearest(sorted_positions: list[int], pos: int) -> float:
+    i = bisect.bisect_left(sorted_positions, pos)
+    best = math.inf
+    for j in (i - 1, i):
+        if 0 <= j < len(sorted_positions):
+            best = min(best, abs(sorted_positions[j] - pos))
+    return best
+
+
+def _term_hit(h: _Hit, text: str, title_end: int) -> TermHit:
+    return TermHit(
+        term=h.term.term, matched=text[h.start : h.end], kind=h.term.kind, group=h.term.group,
+        weight=h.term.weight, score=h.score, start=h.start, end=h.end, in_title=h.start < title_end,
+        snippet=snippet(text, h.start, h.end), standalone=h.term.standalone, note=h.note,
+    )  # fmt: skip

@@ -1,0 +1,341 @@
+"""Text normalisation for matching: one canonical form for everything the matcher reads.
+
+Korean news text reaches us in many spellings of the same thing, and keyword rules break on each of them:
+full-width letters (``ＩＰＥＦ``), zero-width spaces inside words, HTML entities escaped twice by a feed
+(``&amp;#8595;``) or with the ampersand lost (``quot;``), five kinds of middle dot, and above all the
+actor names: 한·미·일, 한-미-일, 한ㆍ미ㆍ일, 韓美日, 한국·미국·일본, "한국과 미국 일본 3국",
+"U.S.-Japan-Korea". :func:`normalize` maps all of these to one form (the actors to 한미일 / 한미 / 한일 /
+미일) so that the topics file can list a term once and the matcher can use plain substring search.
+
+Config terms go through the same function, so a term written as ``한·미·일 산업장관회의`` in the topics
+file matches every spelling above. Offsets reported by the matcher refer to the normalised text.
+
+Pure functions, no I/O; each step is cheap when there is nothing to do (the common case), because the
+matcher runs this over every article of every poll.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+__all__ = [
+    "ACTOR_NAMES",
+    "canonicalize_actors",
+    "clean",
+    "collapse_whitespace",
+    "fold_case",
+    "is_hangul",
+    "is_latin_word_char",
+    "may_form_pairs",
+    "normalize",
+    "remove_invisible",
+    "snippet",
+    "unescape_html",
+]
+
+# Zero-width and format characters, bidi controls, soft hyphen, BOM and C0/C1 controls (except \t \n \r):
+# invisible in a browser, but they split words for a substring search ("공\u200b급망").
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+# Middle dots and dashes, mapped *before* NFKC: NFKC would turn the Hangul compatibility letter ㆍ (U+318D),
+# which Korean typists use as a middle dot, into a conjoining vowel jamo.
+_DOTS = "\u318d\u30fb\uff65\u2022\u2027\u2219\u22c5\u0387\u16eb\u2981"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_PUNCT = re.compile(f"[{_DOTS}{_DASHES}]")
+_PUNCT_MAP = {**{c: "·" for c in _DOTS}, **{c: "-" for c in _DASHES}}
+
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Entities whose "&" was eaten by an earlier bad decode (seen in real feeds: `quot;한미 금리quot;`).
+_BARE_ENTITY = re.compile(
+    r"(?<![&A-Za-z])(quot|amp|apos|lt|gt|nbsp|hellip|middot|lsquo|rsquo|ldquo|rdquo|ndash|mdash|bull);"
+)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,2000})?/?>")
+_SPACES = re.compile(r"  +")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+_COUNTRY_LETTERS = {"한": "kr", "韓": "kr", "미": "us", "美": "us", "일": "jp", "日": "jp"}
+_COUNTRY_NAMES = {"한국": "kr", "미국": "us", "일본": "jp"}
+_ENGLISH_NAMES = {
+    "south korea": "kr", "korea": "kr", "rok": "kr",
+    "u.s.": "us", "us": "us", "u.s.a.": "us", "usa": "us", "united states": "us", "america": "us",
+    "japan": "jp",
+}  # fmt: skip
+#: The canonical spellings :func:`normalize` writes for the trio and the pairs.
+ACTOR_NAMES = ("한미일", "한미", "한일", "미일")
+_CANONICAL = {
+    frozenset({"kr", "us", "jp"}): "한미일",
+    frozenset({"kr", "us"}): "한미",
+    frozenset({"kr", "jp"}): "한일",
+    frozenset({"us", "jp"}): "미일",
+}
+
+_SEP = r"\s?[·/-]\s?"
+# 한·미·일, 韓·美·日, 미-일, 한/일: one-letter country abbreviations joined by a separator. Not after
+# another letter, digit or separator (북·미·일 is North Korea-US-Japan; 3일·미국 is a date), not when
+# the list goes on with another member (한·미·중), and not when the last letter starts 미국/일본/한국.
+_ABBR_SEPARATED = re.compile(
+    rf"(?<![0-9A-Za-z가-힣一-鿿·/,-])([한미일韓美日])((?:{_SEP}[한미일韓美日]){{1,2}})"
+    rf"(?!{_SEP}[가-힣一-鿿])(?![국본])"
+)
+# 韓美日, 美日, 韓美: glued hanja abbreviations are unambiguous (glued Hangul 한미 is left to the matcher,
+# which checks its word boundaries).
+_ABBR_HANJA = re.compile(r"(?<![一-鿿])([韓美日]{2,3})(?![一-鿿])")
+_NAME = r"(?:한국|미국|일본)"
+# 한국·미국·일본, 미국-일본
+_NAMES_SEPARATED = re.compile(
+    rf"(?<![가-힣·/,-])({_NAME})((?:\s?[·/-]\s?{_NAME}){{1,2}})(?!\s?[·/,-]\s?[가-힣])"
+)
+# 한국과 미국 일본 3국 정부가, 한국과 미국, 일본은, 미국과 일본이: joined by a conjunction *and* acting
+# together — followed by a subject/topic particle or a word for the group. "미국과 일본 고객사" (a list of
+# markets) and "한국과 미국의 금리" (a comparison) stay as they are.
+_NAMES_CONJOINED = re.compile(
+    rf"(?<![가-힣])({_NAME})(?:과|와|\s및)\s({_NAME})(?:(?:,|과|와)?\s(?:및\s)?({_NAME}))?"
+    r"(?=(?:이|가|은|는|도)(?![가-힣])|\s(?:정부|양국|3국|3개국|세\s?나라|두\s?나라|정상|당국|장관|산업장관))"
+)
+# 한국, 미국, 일본 3국 / 세 나라: a bare comma list only counts when it is called a group of three.
+_NAMES_LISTED = re.compile(
+    rf"(?<![가-힣])({_NAME}),\s?({_NAME}),\s?({_NAME})(?=\s?(?:등\s)?(?:3국|3개국|세\s?나라|삼국))"
+)
+_ENGLISH = re.compile(
+    r"(?<![A-Za-z.])((?:South\s)?Korea|ROK|U\.S\.(?:A\.)?|USA?|United\sStates|America|Japan)"
+    r"((?:\s?[-/]\s?(?:(?:South\s)?Korea|ROK|U\.S\.(?:A\.)?|USA?|United\sStates|America|Japan)){1,2})"
+    r"(?![A-Za-z])"
+)
+_ENGLISH_PART = re.compile(r"(?:South\s)?Korea|ROK|U\.S\.(?:A\.)?|USA?|United\sStates|America|Japan")
+
+
+def normalize(text: str | None) -> str:
+    """The canonical form of ``text`` for matching (see the module docstring for what changes)."""
+    return canonicalize_actors(collapse_whitespace(clean(text)))
+
+
+def clean(text: str | None) -> str:
+    """The character-level half of :func:`normalize`: invisible characters out, dots and dashes unified,
+    NFKC (full-width letters, compatibility hanja), entities decoded, tags dropped.
+
+    Spaces and actor spellings are left alone. Every word of the normalised text is already a word here,
+    which is what lets the matcher's prefilter run on this cheaper form."""
+    if not text:
+        return ""
+    text = remove_invisible(text)
+    for ch in _DOTS + _DASHES:
+        if ch in text:
+            text = text.replace(ch, _PUNCT_MAP[ch])
+    for ch, plain in _COMMON_COMPATIBILITY:  # most articles need NFKC for these alone
+        if ch in text:
+            text = text.replace(ch, plain)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = _nfkc_by_line(text)
+    if "&" in text or ";" in text:
+        text = unescape_html(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "對" in text:  # 대(對)러 제재, 對中 수출: the hanja gloss of 대 ("against, toward")
+        text = text.replace("(對)", "").replace("對", "대")
+    return text
+
+
+#: The characters that make most Korean news text not NFKC-normal, with their NFKC forms: replacing
+#: them directly lets the full normalisation be skipped (it costs ~15 ns a character).
+_COMMON_COMPATIBILITY = (("\xa0", " "), ("ⓒ", "c"), ("…", "..."))
+
+
+def _nfkc_by_line(text: str) -> str:
+    """NFKC costs ~40 ns a character; articles usually have a few lines that need it, so do only those."""
+    return "\n".join(
+        line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+        for line in text.split("\n")
+    )
+
+
+def remove_invisible(text: str) -> str:
+    """Drop zero-width/format/control characters (they hide inside words and break substring search)."""
+    if text.replace("\n", "").isprintable():  # the fast, common answer
+        return text
+    return _INVISIBLE.sub("", text)
+
+
+def unescape_html(text: str) -> str:
+    """Decode HTML entities, including double-escaped ones (``&amp;#8595;`` → ``↓``) and ones whose
+    ampersand was lost (``quot;`` → ``"``). Three rounds at most: a feed escaped more often than that is
+    quoting HTML on purpose."""
+    decoded = text
+    for _ in range(3):
+        if "&" not in decoded or not _ENTITY.search(decoded):
+            break
+        decoded = html.unescape(decoded)
+    if ";" in decoded and _BARE_ENTITY.search(decoded):
+        decoded = _BARE_ENTITY.sub(lambda m: html.unescape(f"&{m.group(1)};"), decoded)
+    if decoded is not text and not unicodedata.is_normalized("NFKC", decoded):  # &#65313; is full-width
+        decoded = unicodedata.normalize("NFKC", remove_invisible(decoded))
+    return decoded
+
+
+def collapse_whitespace(text: str) -> str:
+    """One space for every run of spaces/tabs, at most one blank line, no spaces around line breaks."""
+    for odd, plain in _ODD_WHITESPACE:
+        if odd in text:
+            text = text.replace(odd, plain)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    if " \n" in text:
+        text = text.replace(" \n", "\n")
+    if "\n " in text:
+        text = text.replace("\n ", "\n")
+    if "\n\n\n" in text:
+        text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip()
+
+
+# What NFKC leaves of the Unicode white space (it maps NBSP, ideographic and em spaces to " ").
+_ODD_WHITESPACE = (
+    ("\r\n", "\n"),
+    ("\r", "\n"),
+    ("\t", " "),
+    ("\u2028", "\n"),
+    ("\u2029", "\n\n"),
+    ("\u1680", " "),
+)
+
+
+def canonicalize_actors(text: str) -> str:
+    """Rewrite spellings of the Korea/US/Japan pairs and the trio to 한미 / 한일 / 미일 / 한미일.
+
+    The rules' regexes start with a look-behind, which makes Python's ``re`` try every position of a
+    3,000-character article (~100 µs each). So each rule is only tried at the few positions where a
+    cheap ``str.find`` says it could start."""
+    starts = _chain_starts(text)
+    if starts:
+        text = _sub_at(text, starts, (_ABBR_SEPARATED, _NAMES_SEPARATED))
+    starts = _find_all(text, "韓美日")
+    if starts:
+        text = _sub_at(text, starts, (_ABBR_HANJA,))
+    starts = _find_all(text, _CONJOINED_HINTS)
+    if starts:
+        text = _sub_at(text, starts, (_NAMES_CONJOINED,))
+    if any(n in text for n in _GROUP_OF_THREE):
+        text = _NAMES_LISTED.sub(_replace, text)
+    if "Korea" in text or "Japan" in text or "ROK" in text:
+        text = _ENGLISH.sub(_replace, text)
+    return text
+
+
+def may_form_pairs(text: str) -> bool:
+    """Could :func:`canonicalize_actors` rewrite something in ``text`` into 한미일 / 한미 / 한일 / 미일?
+
+    Cheap and conservative, and valid before :func:`collapse_whitespace` too (the matcher's prefilter
+    calls it on :func:`clean` output): True whenever one of the rules could fire."""
+    return (
+        bool(_chain_starts(text))
+        or any(a + b in text for a in "韓美日" for b in "韓美日" if a != b)
+        or any(n + "과" in text for n in _COUNTRY_NAMES)
+        or ("및" in text and _NAME_THEN_AND.search(text) is not None)
+        or (
+            all(n in text for n in _COUNTRY_NAMES)
+            and any(g in text for g in ("3국", "3개국", "나라", "삼국"))
+        )
+        or "Korea" in text
+        or "Japan" in text
+        or "ROK" in text
+    )
+
+
+_NAME_THEN_AND = re.compile(r"(?:한국|미국|일본)\s+및")
+_SEPARATORS = "·/-"
+_NAME_ENDS = set(_COUNTRY_LETTERS) | {"국", "본"}  # a letter, or the end of 한국/미국/일본
+_CONJOINED_HINTS = ("한국과 ", "미국과 ", "일본과 ", "한국 및 ", "미국 및 ", "일본 및 ")
+_GROUP_OF_THREE = ("3국", "3개국", "세 나라", "세나라", "삼국")
+
+
+def _find_all(text: str, needles: str | tuple[str, ...]) -> list[int]:
+    """Every position where one of ``needles`` (characters of a str, or strings) occurs."""
+    found = []
+    for needle in needles:
+        i = text.find(needle)
+        while i != -1:
+            found.append(i)
+            i = text.find(needle, i + 1)
+    return found
+
+
+def _chain_starts(text: str) -> list[int]:
+    """Where a separated chain (한·미·일, 한국·미국) could begin: the country letter, or the first
+    syllable of 한국/미국/일본, just before a separator that a country letter follows."""
+    starts = []
+    n = len(text)
+    for i in _find_all(text, _SEPARATORS):
+        after, before = i + 1, i - 1
+        while after < n and text[after].isspace():  # any white space: also valid before collapsing
+            after += 1
+        while before >= 0 and text[before].isspace():
+            before -= 1
+        if before >= 0 and after < n and text[after] in _COUNTRY_LETTERS and text[before] in _NAME_ENDS:
+            starts.append(before - 1 if text[before] in "국본" else before)
+    return starts
+
+
+def _sub_at(text: str, starts: list[int], patterns: tuple[re.Pattern[str], ...]) -> str:
+    """Replace the first of ``patterns`` that matches at each start (left to right, no overlaps)."""
+    out: list[str] = []
+    last = 0
+    for start in sorted(starts):
+        if start < last or start < 0:
+            continue
+        for pattern in patterns:
+            m = pattern.match(text, start)
+            if m:
+                out += [text[last:start], _replace(m)]
+                last = m.end()
+                break
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _replace(m: re.Match[str]) -> str:
+    """The canonical name for a matched spelling, or the spelling itself when its parts are not two or
+    three distinct members (한·한, 미국·미국)."""
+    found = m.group()
+    if m.re is _ENGLISH:
+        countries = [_ENGLISH_NAMES[re.sub(r"\s+", " ", p).lower()] for p in _ENGLISH_PART.findall(found)]
+    elif m.re in (_ABBR_SEPARATED, _ABBR_HANJA):
+        countries = [_COUNTRY_LETTERS[c] for c in found if c in _COUNTRY_LETTERS]
+    else:
+        countries = [_COUNTRY_NAMES[n] for n in re.findall(_NAME, found)]
+    if len(set(countries)) != len(countries):
+        return found
+    return _CANONICAL.get(frozenset(countries), found)
+
+
+_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold_case(text: str) -> str:
+    """Lower-cased text of exactly the same length, so offsets found in it are offsets in ``text``.
+
+    ``str.lower`` is fast but lengthens a few characters (``İ`` → ``i̇``); only then fall back to
+    folding A–Z alone. Korean has no case, so this only matters for English terms."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_FOLD)
+
+
+def is_hangul(ch: str) -> bool:
+    """A precomposed Hangul syllable (가–힣)."""
+    return "가" <= ch <= "힣"
+
+
+def is_latin_word_char(ch: str) -> bool:
+    """Characters that continue an English word or acronym: ASCII letters and digits."""
+    return ch.isascii() and ch.isalnum()
+
+
+def snippet(text: str, start: int, end: int, width: int = 30) -> str:
+    """``text[start:end]`` with ``width`` characters of context each side, on one line, cut ends marked."""
+    lo, hi = max(0, start - width), min(len(text), end + width)
+    return ("…" if lo else "") + text[lo:hi].replace("\n", " ") + ("…" if hi < len(text) else "")
