@@ -839,6 +839,29 @@ register_section(
     doc="Values every [[feeds]] entry takes unless it sets its own.",
 )
 
+def fraction(value: Any, context: Context) -> float:
+    """A number in (0, 1], such as a relevance threshold."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _type_error("a number between 0 and 1", value)
+    if not 0 < value <= 1:
+        raise ValueError(f"must be greater than 0 and at most 1, not {value}")
+    return float(value)
+
+
+register_section(
+    "matching",
+    [
+        Field("enabled", boolean, "match every new article against the topics during polls", True),
+        # A missing file is not an error here (a config can be for polling only); the poll logs it.
+        Field("topics", file_path, "the topics file, relative to this file's folder", "topics.toml"),
+        Field("threshold", fraction,
+              "relevance threshold; overrides [scoring].threshold in the topics file", None),
+        Field("morphology", boolean, "use the Korean analyser where particles decide a match (~330 MB)",
+              True),
+    ],
+    doc="Which articles are relevant, and why (see config/topics.toml).",
+)
+
 register_section(
     "feeds",
     [

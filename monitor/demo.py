@@ -8,6 +8,7 @@ where everything is.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import threading
 from collections.abc import Callable
@@ -73,7 +74,7 @@ class DemoServer:
         self._httpd.server_close()
 
 
-def write_demo_config(workdir: Path, base_url: str) -> Path:
+def write_demo_config(workdir: Path, base_url: str, topics: Path) -> Path:
     feeds = "\n".join(
         f'[[feeds]]\nname = "{name}"\nurl = "{base_url}{path}"\n' for name, path in FEEDS.values()
     )
@@ -88,13 +89,18 @@ allow_private_networks = true
 per_host_delay = "0s"
 per_host_concurrency = 4
 
+[matching]
+topics = "{topics.as_posix()}"
+
 {feeds}"""
     path = workdir / "monitor.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def run_demo(workdir: Path, seeds: Path, say: Callable[[str], None] = print) -> dict[str, Any]:
+def run_demo(
+    workdir: Path, seeds: Path, topics: Path, say: Callable[[str], None] = print
+) -> dict[str, Any]:
     """Run the offline showcase; return what happened (the CLI prints it, tests check it)."""
     workdir.mkdir(parents=True, exist_ok=True)
     for stale in workdir.glob("demo.db*"):  # a fresh database every time
@@ -104,7 +110,7 @@ def run_demo(workdir: Path, seeds: Path, say: Callable[[str], None] = print) -> 
         server.site.update(build_site(server.base_url, seeds))
         say(f"demo news site on {server.base_url} ({len(FEEDS)} feeds, "
             f"{sum(1 for p in server.site if p.startswith('/news/'))} article pages)")
-        config = load_config(write_demo_config(workdir, server.base_url))
+        config = load_config(write_demo_config(workdir, server.base_url, topics))
         with Store.open(config.storage.path) as store:
             first = run_poll(config, store)
             say(_describe("first poll", first))
@@ -112,11 +118,21 @@ def run_demo(workdir: Path, seeds: Path, say: Callable[[str], None] = print) -> 
             say(_describe("second poll", second))
             counts = store.counts()
             articles = store.db.execute(
-                "SELECT id, title, text_source, length(text) FROM articles ORDER BY id"
+                "SELECT a.id, a.title, a.text_source, length(a.text), m.relevant, m.score, m.topics "
+                "FROM articles a LEFT JOIN matches m ON m.article_id = a.id ORDER BY a.id"
             ).fetchall()
-    say(f"\n{counts['articles']} articles stored in {config.storage.path}:")
-    for article_id, title, source, chars in articles:
-        say(f"  [{article_id}] {title}  ({chars} chars from the {source})")
+    relevant = [a for a in articles if a[4]]
+    say(f"\n{counts['articles']} articles stored in {config.storage.path}; "
+        f"{len(relevant)} match the topics:")
+    for article_id, title, source, chars, is_relevant, score, topics_json in articles:
+        if is_relevant:
+            topics = ", ".join(json.loads(topics_json)[:3])
+            say(f"  ✓ [{article_id}] {title}  (score {score:.2f}; {topics}; {chars} chars from the {source})")
+    say("not relevant (stored, not flagged):")
+    for article_id, title, _, _, is_relevant, _, _ in articles:
+        if not is_relevant:
+            say(f"    [{article_id}] {title}")
+    say(f"why an article matched: monitor --config {config.path} explain ID")
     return {"config": config.path, "database": config.storage.path, "first": first, "second": second,
             "counts": counts}
 

@@ -190,7 +190,39 @@ WHEN old.id <= (SELECT indexed_upto FROM fts_state) BEGIN
 END;
 """
 
+# The matcher's verdict on each article, with the evidence a digest or `monitor explain` shows: every
+# matched term with its topic, weight, position and snippet, and the exclusions that fired.
+_V3_MATCHES = """
+CREATE TABLE matches (
+    article_id    INTEGER PRIMARY KEY REFERENCES articles(id),
+    relevant      INTEGER NOT NULL,              -- 1 when the decision is "relevant"
+    decision      TEXT NOT NULL,
+    score         REAL NOT NULL,                 -- relevance in [0, 1], for ranking
+    threshold     REAL NOT NULL,
+    topics        TEXT NOT NULL,                 -- JSON list of the top topics, strongest first
+    reason        TEXT NOT NULL,                 -- one line: which rule decided
+    evidence      TEXT NOT NULL,                 -- JSON: hits, exclusions, score parts
+    config_digest TEXT NOT NULL,                 -- which topics file decided (for re-matching)
+    matched_at    TEXT NOT NULL
+);
+CREATE INDEX matches_relevant_score ON matches(relevant, score);
+
+CREATE VIEW v_relevant_articles AS
+SELECT
+    a.id,
+    datetime(coalesce(a.published_at, a.first_seen_at), '+9 hours') AS published_kst,
+    round(m.score, 2) AS score,
+    m.topics,
+    a.title,
+    m.reason,
+    a.url
+FROM matches m JOIN articles a ON a.id = m.article_id
+WHERE m.relevant = 1
+ORDER BY coalesce(a.published_at, a.first_seen_at) DESC;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feeds, articles, sources, fetch log, fts, views", _V1_SCHEMA),
     Migration(2, "index full text in batches", _V2_BATCH_FTS),
+    Migration(3, "matches with their evidence", _V3_MATCHES),
 )

@@ -22,3 +22,15 @@ def seeds_dir() -> Path:
     raise ConfigError(
         [f"no seed documents found (looked in {', '.join(str(c) for c in candidates)})"],
     )
+
+
+def topics_file() -> Path:
+    """The shipped topics file: $MONITOR_TOPICS, ./config/topics.toml, or the checkout's."""
+    candidates = []
+    if os.environ.get("MONITOR_TOPICS"):
+        candidates.append(Path(os.environ["MONITOR_TOPICS"]))
+    candidates += [Path.cwd() / "config" / "topics.toml", _PROJECT_ROOT / "config" / "topics.toml"]
+    for path in candidates:
+        if path.is_file():
+            return path.resolve()
+    raise ConfigError([f"no topics file found (looked in {', '.join(str(c) for c in candidates)})"])

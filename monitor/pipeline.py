@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.clock import utcnow
@@ -34,6 +36,7 @@ from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
 from monitor.extract import extract_article
 from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
 from monitor.logs import ctx
+from monitor.match import Matcher, load_matcher, result_to_dict
 from monitor.models import (
     Article,
     ExtractedPage,
@@ -47,7 +50,7 @@ from monitor.models import (
     Validators,
 )
 from monitor.parse import parse_feed
-from monitor.store import FeedState, SourceRef, Store
+from monitor.store import FeedState, MatchRow, SourceRef, Store
 from monitor.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,8 @@ async def poll_cycle(
     specs = [f for f in config.feeds if f.enabled and (only is None or f.name in only)]
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(config.fetch)
-    poller = _FeedPoller(config, store, fetcher, parse_in_processes=len(specs) >= PARSE_IN_PROCESSES_FROM)
+    poller = _FeedPoller(config, store, fetcher, parse_in_processes=len(specs) >= PARSE_IN_PROCESSES_FROM,
+                         matcher=load_configured_matcher(config))
     try:
         tasks = [poller.poll(spec, states[spec.name], force=force) for spec in specs]
         reports: list[FeedReport] = []
@@ -102,6 +106,19 @@ async def poll_cycle(
     return PollReport(started=started, finished=utcnow(), feeds=tuple(reports))
 
 
+def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
+    """The matcher the [matching] section asks for, or None when matching is off or has no topics file."""
+    settings = config.sections.get("matching") if config.sections else None
+    if not settings or not settings["enabled"]:
+        return None
+    topics = Path(settings["topics"])
+    if not topics.is_file():
+        log.warning("no topics file at %s (matching.topics): articles are stored unmatched", topics,
+                    extra=ctx(stage="match"))
+        return None
+    return load_matcher(topics, threshold=settings["threshold"], morphology=settings["morphology"])
+
+
 def run_poll(config: MonitorConfig, store: Store, **kwargs: object) -> PollReport:
     """Synchronous entry point for the CLI and the scheduler."""
     return asyncio.run(poll_cycle(config, store, **kwargs))  # type: ignore[arg-type]
@@ -109,9 +126,11 @@ def run_poll(config: MonitorConfig, store: Store, **kwargs: object) -> PollRepor
 
 class _FeedPoller:
     def __init__(
-        self, config: MonitorConfig, store: Store, fetcher: Fetcher, *, parse_in_processes: bool
+        self, config: MonitorConfig, store: Store, fetcher: Fetcher, *, parse_in_processes: bool,
+        matcher: Matcher | None = None,
     ) -> None:
         self.config = config
+        self.matcher = matcher
         self.store = store
         self.fetcher = fetcher
         self.page_slots = asyncio.Semaphore(config.fetch.article_concurrency)
@@ -184,10 +203,11 @@ class _FeedPoller:
         report = FeedReport(spec.name, spec.url, "ok", http_status=result.status,
                             entries=len(parsed.entries), articles_failed=failed,
                             parse_problem=parsed.problem)
+        verdicts = {a.url: self._verdict(a) for a in articles} if self.matcher else None
         outcome = await self.db(
             self.store.save_feed_success, state.id, report=report, started_at=started, result=result,
-            parsed=parsed,
-            articles=articles, sources=sources, next_attempt_at=next_attempt,
+            parsed=parsed, articles=articles, sources=sources, next_attempt_at=next_attempt,
+            matches=verdicts,
         )
         report = replace(report, new_articles=outcome.new_articles, updated_articles=outcome.updated_articles,
                          new_sources=outcome.new_sources, elapsed_s=time.monotonic() - t0)
@@ -266,6 +286,16 @@ class _FeedPoller:
             text_source=source, feed_name=spec.name, entry_id=entry.entry_id, fetched_at=fetched_at,
             published=published, author=entry.author or author, extract_note=note, final_url=final_url,
             content_hash=digest,
+        )
+
+    def _verdict(self, article: Article) -> MatchRow:
+        assert self.matcher is not None
+        result = self.matcher.match(article.title, article.text)
+        return MatchRow(
+            decision=result.decision, relevant=result.relevant, score=result.score,
+            threshold=result.threshold, topics=tuple(result.top_topics), reason=result.reason,
+            evidence_json=json.dumps(result_to_dict(result), ensure_ascii=False, default=str),
+            config_digest=result.config_digest,
         )
 
     async def _fetch_page(self, link: str) -> FetchResult:

@@ -7,9 +7,10 @@ WAL mode so `monitor status` and `monitor search` can read while a poll writes.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,6 +56,20 @@ class SourceRef:
     article_url: str
     link: str | None
     entry_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    """A matcher verdict as stored; the evidence arrives as JSON (the store doesn't know the matcher)."""
+
+    decision: str
+    relevant: bool
+    score: float
+    threshold: float
+    topics: tuple[str, ...]
+    reason: str
+    evidence_json: str
+    config_digest: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +253,9 @@ class Store:
         articles: Sequence[Article],
         sources: Sequence[SourceRef],
         next_attempt_at: datetime,
+        matches: Mapping[str, MatchRow] | None = None,
     ) -> SaveOutcome:
+        """Store one feed's poll in one transaction; ``matches`` maps article URL → verdict."""
         now = to_iso(utcnow())
         new = updated = new_sources = 0
         with self.transaction():
@@ -246,7 +263,9 @@ class Store:
                 outcome = self._upsert_article(article, feed_id, now)
                 new += outcome == "new"
                 updated += outcome == "updated"
-            ids = self.article_ids_by_url(s.article_url for s in sources)
+            ids = self.article_ids_by_url([*(s.article_url for s in sources), *(matches or {})])
+            for url, verdict in (matches or {}).items():
+                self._save_match(ids[url], verdict, now)
             for source in sources:
                 article_id = ids.get(source.article_url)
                 if article_id is None:  # the pipeline only passes sources for stored articles
@@ -336,6 +355,20 @@ class Store:
             f"UPDATE articles SET {sets}, updated_at = ? WHERE id = ?", [*values.values(), now, article_id]
         )
         return "updated"
+
+    def _save_match(self, article_id: int, m: MatchRow, now: str | None) -> None:
+        self.db.conn.execute(
+            "INSERT OR REPLACE INTO matches (article_id, relevant, decision, score, threshold, topics, "
+            "reason, evidence, config_digest, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (article_id, int(m.relevant), m.decision, m.score, m.threshold, json.dumps(list(m.topics),
+             ensure_ascii=False), m.reason, m.evidence_json, m.config_digest, now),
+        )
+
+    def stored_match(self, article_id: int) -> dict[str, Any] | None:
+        cur = self.db.execute("SELECT * FROM matches WHERE article_id = ?", (article_id,))
+        cols = [d[0] for d in cur.description]
+        row = cur.fetchone()
+        return dict(zip(cols, row, strict=True)) if row else None
 
     def _log_fetch(
         self, feed_id: int, report: FeedReport, started_at: datetime, size: int | None, *, new_articles: int
@@ -432,7 +465,7 @@ class Store:
     def counts(self) -> dict[str, int]:
         return {
             table: int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-            for table in ("feeds", "articles", "article_sources", "article_revisions", "fetch_log")
+            for table in ("feeds", "articles", "article_sources", "article_revisions", "fetch_log", "matches")
         }
 
 

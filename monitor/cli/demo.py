@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from monitor.demo import run_demo
-from monitor.paths import seeds_dir
+from monitor.paths import seeds_dir, topics_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_demo(args: argparse.Namespace) -> int:
     workdir = Path(args.dir).resolve()
-    result = run_demo(workdir, seeds_dir())
+    result = run_demo(workdir, seeds_dir(), topics_file())
     print(f"\nconfig:   {result['config']}")
     print(f"database: {result['database']}")
     print("try:")

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from monitor.config import load_config, resolve_config_path
 from monitor.errors import ConfigError, MonitorError
 from monitor.evaluate import (
     EvalItem,
@@ -89,7 +90,12 @@ def topics_path(args: argparse.Namespace) -> Path:
     """``--topics``, else ``topics.toml`` beside ``--config`` / ``$MONITOR_CONFIG`` / the default config."""
     if getattr(args, "topics", None):
         return Path(args.topics)
-    return default_topics_path(getattr(args, "config", None) or os.environ.get("MONITOR_CONFIG"))
+    config_path = getattr(args, "config", None) or os.environ.get("MONITOR_CONFIG")
+    try:
+        config = load_config(resolve_config_path(config_path))
+    except ConfigError:  # no usable main config: the topics file beside where it would be
+        return default_topics_path(config_path)
+    return Path(config.section("matching")["topics"])
 
 
 def _matcher(args: argparse.Namespace) -> Matcher:

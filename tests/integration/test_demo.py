@@ -6,14 +6,14 @@ import sqlite3
 
 from monitor.cli import main
 from monitor.demo import run_demo
-from monitor.paths import seeds_dir
+from monitor.paths import seeds_dir, topics_file
 
 JUNK = ("주요 뉴스", "가장작게", "좋아요0", "비트코인", "무단전재", "현재가(원)", "rang@newspim.com", "[사진=")
 
 
 def test_demo_stores_every_seed_with_clean_text_and_second_poll_adds_nothing(tmp_path):
     messages: list[str] = []
-    result = run_demo(tmp_path / "demo", seeds_dir(), say=messages.append)
+    result = run_demo(tmp_path / "demo", seeds_dir(), topics_file(), say=messages.append)
     assert result["first"].new_articles == 13 and not result["first"].failed
     assert result["second"].new_articles == 0
     assert {r.status for r in result["second"].feeds} == {"not_modified"}
@@ -28,8 +28,17 @@ def test_demo_stores_every_seed_with_clean_text_and_second_poll_adds_nothing(tmp
     # the EUC-KR feed's titles arrive as proper Hangul
     assert any(t.startswith("‘한·미, 반도체 등 산업안보협력") for t, _, _ in rows)
     assert len([t for t, _, _ in seeds]) >= 5
+    # every article was matched; exactly the five seeds are relevant, the everyday news is not
+    verdicts = dict(conn.execute(
+        "SELECT a.title, m.relevant FROM articles a JOIN matches m ON m.article_id = a.id").fetchall())
+    assert len(verdicts) == 13
+    relevant = [t for t, rel in verdicts.items() if rel]
+    assert len(relevant) == 5  # the five seeds
+    assert not any(trap in t for t in relevant for trap in ("한미반도체", "한미약품", "한일전", "K팝"))
+    evidence = conn.execute("SELECT evidence FROM matches WHERE relevant = 1").fetchone()[0]
+    assert '"snippet"' in evidence and '"weight"' in evidence
     # a second run starts from a fresh database
-    again = run_demo(tmp_path / "demo", seeds_dir(), say=messages.append)
+    again = run_demo(tmp_path / "demo", seeds_dir(), topics_file(), say=messages.append)
     assert again["counts"]["articles"] == 13
 
 

@@ -281,3 +281,26 @@ def test_cli_config_error_exits_2_and_names_the_key(tmp_path, capsys):
     cfg.write_text('[[feeds]]\nname = "x"\nurl = "ftp://nope"\n', encoding="utf-8")
     assert main(["--config", str(cfg), "poll", "--once"]) == 2
     assert "feeds[0]" in capsys.readouterr().err
+
+
+def test_poll_matches_new_articles_and_stores_the_evidence(tmp_path, server):
+    topics = Path(__file__).resolve().parents[2] / "config" / "topics.toml"
+    server.route("/a1", Reply(body=page("한미일 산업장관회의, 반도체 공급망 협력 강화", BODY),
+                              headers={"Content-Type": "text/html"}))
+    server.route("/a2", Reply(body=page("한미약품 주가 급등", ["한미약품 주가가 신약 기대감에 올랐다. " * 4]),
+                              headers={"Content-Type": "text/html"}))
+    items = [{"title": "한미일 산업장관회의, 반도체 공급망 협력 강화", "link": server.url("/a1"), "guid": "1"},
+             {"title": "한미약품 주가 급등", "link": server.url("/a2"), "guid": "2"}]
+    server.route("/feed", Reply(body=rss(items), headers={"Content-Type": RSS}))
+    cfg = write_config(tmp_path, {"feed": server.url("/feed")},
+                       extra=f'\n[matching]\ntopics = "{topics.as_posix()}"')
+    _, counts = poll(cfg)
+    assert counts["matches"] == 2
+    with db(cfg) as store:
+        rows = dict(store.db.execute(
+            "SELECT a.title, m.relevant FROM matches m JOIN articles a ON a.id = m.article_id").fetchall())
+        relevant = store.db.execute("SELECT title, topics, reason FROM v_relevant_articles").fetchall()
+        evidence = json.loads(store.stored_match(1)["evidence"])
+    assert rows == {"한미일 산업장관회의, 반도체 공급망 협력 강화": 1, "한미약품 주가 급등": 0}
+    assert [r[0] for r in relevant] == ["한미일 산업장관회의, 반도체 공급망 협력 강화"]
+    assert any(h["in_title"] and h["snippet"] for h in evidence["hits"])
