@@ -11,10 +11,13 @@ An article joins an existing story through the first of three layers that accept
    an inverted index of key terms.
 
 Korean news syndication makes layer 2 common and layer 3 the hard one: different developments share
-almost all of their vocabulary (한미일, 공급망, 경제안보대화 …). Vetoes keep them apart in layers 2 and 3:
+almost all of their vocabulary (한미일, 공급망, 경제안보대화 …). Cues keep them apart in layers 2 and 3:
 another ordinal of the same meeting (4차 vs 5차), another meeting, event days two or more days apart,
-another venue, another month in the headline and, for copies, other figures. Vetoes are checked against the
-matched member *and* the story's own cues, so a chain of loose matches cannot drift into the next event.
+another venue, another pair of countries (한미 vs 한중), another month, quarter or series part in the
+headline; and each headline naming its own person, subject ("X, 장중 3% 이상 급등") or figure. Cues are
+checked against the matched member *and* the story's own cues, so a chain of loose matches cannot drift
+into the next event. Same-event matching favours precision: without a shared numbered meeting or venue
+and day, the headlines themselves must largely agree.
 
 Everything is deterministic: no randomised hashing, ties broken by article id, and the outcome depends only
 on the items in the window in the order they are added (:func:`cluster_items` adds them in published
@@ -33,14 +36,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from monitor.models import AssignReason, Assignment, ClusterItem, StoryState
+from monitor.models import Assignment, AssignReason, ClusterItem, StoryState
 from monitor.urls import outlet_for
 
 KeyTerms = Callable[[str, str], set[str]]
@@ -50,8 +53,24 @@ KeyTerms = Callable[[str, str], set[str]]
 # --------------------------------------------------------------------------------------------------
 
 #: Hanja that Korean headlines use as one-character abbreviations (韓美日 정상회의, 對中 제재).
-_HANJA = str.maketrans({"韓": "한", "美": "미", "日": "일", "中": "중", "北": "북", "露": "러", "英": "영",
-                        "獨": "독", "佛": "불", "對": "대", "與": "여", "野": "야", "靑": "청", "檢": "검"})
+_HANJA = str.maketrans(
+    {
+        "韓": "한",
+        "美": "미",
+        "日": "일",
+        "中": "중",
+        "北": "북",
+        "露": "러",
+        "英": "영",
+        "獨": "독",
+        "佛": "불",
+        "對": "대",
+        "與": "여",
+        "野": "야",
+        "靑": "청",
+        "檢": "검",
+    }
+)
 _HANJA_RE = re.compile(f"[{''.join(map(chr, _HANJA))}]")
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _DOT = "·ㆍ\u119e・‧･"
@@ -60,13 +79,17 @@ _JOSA1 = "[은는이가을를의에과와도로]"  # one-syllable particles that
 _ACTOR_DOTS_RE = re.compile(rf"(?<![가-힣])[가-힣](?:\s?[{_DOT}\-]\s?[가-힣])+(?=[^가-힣]|{_JOSA1}|$)")
 _SEPARATOR_RE = re.compile(rf"\s?[{_DOT}\-]\s?")
 
-_MARKERS = (r"속보|단독|종합\s?\d*보?|\d+보|상보|사설|포토|사진|영상|그래픽|인터뷰|르포|칼럼|기고|시론|인사|"
-            r"부고|전문|일문일답|팩트체크|현장|기자수첩|LEAD|URGENT|\d(?:st|nd|rd|th)\s?LD")
+_MARKERS = (
+    r"속보|단독|종합\s?\d*보?|\d+보|상보|사설|포토|사진|영상|그래픽|인터뷰|르포|칼럼|기고|시론|인사|"
+    r"부고|전문|일문일답|팩트체크|현장|기자수첩|LEAD|URGENT|\d(?:st|nd|rd|th)\s?LD"
+)
 _LEADING_TAGS_RE = re.compile(
-    rf"^\s*(?:[\[【〔<〈《][^\]】〕>〉》\n]{{1,20}}[\]】〕>〉》]\s*|\((?:{_MARKERS})\)\s*)+", re.IGNORECASE)
+    rf"^\s*(?:[\[【〔<〈《][^\]】〕>〉》\n]{{1,20}}[\]】〕>〉》]\s*|\((?:{_MARKERS})\)\s*)+", re.IGNORECASE
+)
 _TRAILING_TAGS_RE = re.compile(
     rf"(?:\s*[\[【〔<〈《](?!\d+[\]】〕>〉》])[^\]】〕>〉》\n]{{1,20}}[\]】〕>〉》]|\s*\((?:{_MARKERS})\))+\s*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _INLINE_MARKER_RE = re.compile(rf"[(\[](?:{_MARKERS})[)\]]", re.IGNORECASE)
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -78,14 +101,18 @@ _BYLINE_EQ_RE = re.compile(r"(?:[가-힣]{2,4}\s?){1,4}(?:선임|수석|객원|�
 _BYLINE_RE = re.compile(r"[가-힣]{2,4}\s?(?:선임|수석|객원|인턴)?(?:기자|특파원|통신원|논설위원)(?![가-힣])")
 _COPYRIGHT_RE = re.compile(
     r"(?:copyright|©)[^\n]{0,80}?(?:all rights? reserved\.?|금지\.?)|[<\[(]?저작권자[^\n]{0,60}?금지[>\])]?"
-    r"|무단\s?전재[^\n]{0,20}?금지|all rights? reserved\.?|©\S*", re.IGNORECASE)
+    r"|무단\s?전재[^\n]{0,20}?금지|all rights? reserved\.?|©\S*",
+    re.IGNORECASE,
+)
 _CREDIT_RE = re.compile(r"(?:^|\s)/\s?[^\s/]{1,15}(?:\s(?:제공|기자))?\s*$")  # "/연합뉴스", "/대통령실 제공"
 #: Lines that are page furniture, not article: captions, related-article links, timestamps.
 _CHROME_LINE_RE = re.compile(
-    r"^\s*(?:[▲△▶▷☞]|(?:입력|수정|승인|등록|업데이트|기사입력|최종수정)\s?:?\s?\d{4}[.\-/])")
+    r"^\s*(?:[▲△▶▷☞]|(?:입력|수정|승인|등록|업데이트|기사입력|최종수정)\s?:?\s?\d{4}[.\-/])"
+)
 _CAPTION_RE = re.compile(r"[\[(]사진\s?=|사진\s?제공|\[사진\]|<사진>|제공\s*[)\]]?\s*$")
 _CAPTION_MAX = 400
 _NON_WORD_RE = re.compile(r"[\W_]+")
+_FOLD_RE = re.compile(r"[^\w\n]+|_+")  # _NON_WORD_RE that keeps line breaks
 _MIN_LINE_CHARS = 6  # a folded line shorter than this is a button or a label ("공유", "댓글")
 _MAX_PASSES = 4
 
@@ -118,7 +145,9 @@ _TITLE_RULES = _INLINE_RULES[:6]  # a first paragraph used as a title can start 
 _Rules = tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
 
 
-def _compile_rules(rules: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]) -> tuple[re.Pattern[str], _Rules]:
+def _compile_rules(
+    rules: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...],
+) -> tuple[re.Pattern[str], _Rules]:
     """Each rule with a regex of its needles, and one regex of all needles to skip clean lines at once."""
     needles = [n for _, ns in rules for n in ns]
     compiled = tuple((p, re.compile("|".join(map(re.escape, ns)))) for p, ns in rules)
@@ -128,7 +157,9 @@ def _compile_rules(rules: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]) -
 _INLINE = _compile_rules(_INLINE_RULES)
 _TITLE_INLINE = _compile_rules(_TITLE_RULES)
 #: What could still fire on folded text (letters only): inline rules' word needles and caption words.
-_REFIRE_RE = re.compile(r"기자|특파원|통신원|논설위원|opyright|저작권|무단|eserved|http|www|사진|제공", re.IGNORECASE)
+_REFIRE_RE = re.compile(
+    r"기자|특파원|통신원|논설위원|opyright|저작권|무단|eserved|http|www|사진|제공", re.IGNORECASE
+)
 
 
 def _apply(rules: tuple[re.Pattern[str], _Rules], line: str) -> str:
@@ -159,10 +190,14 @@ def _clean_lines(text: str) -> list[str]:
     """Body lines without datelines, bylines, e-mails, copyright and captions, punctuation kept."""
     lines = []
     for raw in _prepare(text).split("\n"):
-        if len(raw) < _MIN_LINE_CHARS or _CHROME_LINE_RE.match(raw) or (len(raw) < _CAPTION_MAX and _CAPTION_RE.search(raw)):
+        if (
+            len(raw) < _MIN_LINE_CHARS
+            or _CHROME_LINE_RE.match(raw)
+            or (len(raw) < _CAPTION_MAX and _CAPTION_RE.search(raw))
+        ):
             continue
         line = _strip_inline(raw)
-        if len(_NON_WORD_RE.sub("", line)) >= _MIN_LINE_CHARS:
+        if len(line) >= 40 or len(_NON_WORD_RE.sub("", line)) >= _MIN_LINE_CHARS:
             lines.append(line)
     return lines
 
@@ -182,14 +217,15 @@ def _fold_body(lines: Iterable[str]) -> list[str]:
     """Folded lines, each kept once: a body that repeats itself (seed 003) fingerprints like one copy."""
     seen: set[str] = set()
     out = []
-    for line in lines:
-        folded = _fold(line)
+    for raw in _FOLD_RE.sub(" ", "\n".join(lines).lower()).split("\n"):  # one pass over the whole body
+        folded = " ".join(raw.split())
         if len(folded) - folded.count(" ") >= _MIN_LINE_CHARS and folded not in seen:
             seen.add(folded)
             out.append(folded)
     if len(out) == 1 and _doubled(out[0]):  # a one-paragraph body repeated back to back
         words = out[0].split()
-        out = [" ".join(words[: len(words) // 2])]
+        half = " ".join(words[: len(words) // 2])
+        out = [half] if len(half) - half.count(" ") >= _MIN_LINE_CHARS else []
     return out
 
 
@@ -237,16 +273,24 @@ def normalize_for_fingerprint(title: str, text: str) -> str:
 
 def content_hash(title: str, text: str) -> str:
     """Exact identity of the normalised text (spacing ignored: Korean outlets space words differently)."""
-    normalised = normalize_for_fingerprint(title, text)
-    return hashlib.blake2b(re.sub(r"\s+", "", normalised).encode(), digest_size=16).hexdigest()
+    return _hash_folded(*_normalise_pair(title, text))
+
+
+def _hash_folded(title: str, body: str) -> str:
+    spaceless = f"{title}{body}".replace(" ", "").replace("\n", "")  # folded text has no other whitespace
+    return hashlib.blake2b(spaceless.encode(), digest_size=16).hexdigest()
 
 
 #: Text that a broken extraction returns for every page of a site: login and paywalls, cookie and script
 #: notices, error pages (folded form).
 _BOILERPLATE_RE = re.compile(
-    r"로그인이 필요|로그인 후|로그인하|회원 전용|유료 회원|구독자 전용|구독 후|구독하시|쿠키|cookie|javascript|"
-    r"자바스크립트|브라우저|페이지를 찾을 수 없|존재하지 않는|삭제된 기사|접근이 제한|접근 권한|권한이 없|서비스 점검|"
-    r"captcha|robot|잠시 후 다시|access denied|forbidden|not found|subscribe")
+    """
+로그인이 필요|로그인 후|로그인하|회원 전용|유료 회원|구독자 전용|구독 후|구독하시
+쿠키|cookie|javascript|자바스크립트|브라우저|captcha|robot
+페이지를 찾을 수 없|존재하지 않는|삭제된 기사|서비스 점검|잠시 후 다시
+접근이 제한|접근 권한|권한이 없|access denied|forbidden|not found|subscribe
+""".strip().replace("\n", "|")
+)
 _MIN_INFORMATIVE_CHARS = 40
 _BOILERPLATE_MAX_CHARS = 400
 
@@ -255,6 +299,9 @@ def _is_low_information_folded(body: str) -> bool:
     chars = len(body) - body.count(" ") - body.count("\n")
     if chars < _MIN_INFORMATIVE_CHARS:
         return True
+    words = body.split()
+    if len(words) >= 20 and len(set(words)) < 0.3 * len(words):
+        return True  # one phrase over and over: a template, not an article
     return chars < _BOILERPLATE_MAX_CHARS and _BOILERPLATE_RE.search(body) is not None
 
 
@@ -291,7 +338,7 @@ def _shingle_hashes(text: str) -> np.ndarray:
     n = len(codes) - SHINGLE + 1
     h = codes[:n] * _MUL
     for j in range(1, SHINGLE):
-        h = (h + codes[j:j + n]) * _MUL  # a polynomial hash; uint64 arithmetic wraps
+        h = (h + codes[j : j + n]) * _MUL  # a polynomial hash; uint64 arithmetic wraps
     h ^= h >> np.uint64(31)  # a splitmix64-style finaliser spreads the bits the bin index is read from
     h *= _MIX1
     h ^= h >> np.uint64(29)
@@ -331,31 +378,44 @@ def _band_keys(sig: np.ndarray) -> list[int]:
 # --------------------------------------------------------------------------------------------------
 
 _LEAD_CHARS = 320  # the lead paragraph carries who, what, when and where
+_HEADLINE_CHARS = 120  # an untitled article's first sentence, cut here, stands in for its headline
 _MAX_TERMS = 40
 _NUMBER_UNIT_RE = re.compile(r"([\d.]+)([%가-힣]?)")
 _TOKEN_RE = re.compile(r"[가-힣]+|[A-Za-z][A-Za-z0-9&]*|\d+(?:[.,]\d+)*[%가-힣]*")
 
-_JOSA_ANY = ("에서는", "에서도", "에서의", "으로는", "으로도", "으로의", "에게서", "께서는", "이라며", "이라고", "이라는",
-             "으로", "라며", "라고",
-             "라는", "에서", "에게", "께서", "까지", "부터", "보다", "처럼", "마저", "조차", "이나", "이며", "에는",
-             "에도", "와의", "과의", "와는", "과는", "로는", "로도", "의", "에", "로")
+_JOSA_ANY = tuple(
+    """
+    에서는 에서도 에서의 으로는 으로도 으로의 에게서 께서는 이라며 이라고 이라는 으로 라며 라고 라는 에서
+    에게 께서 까지 부터 보다 처럼 마저 조차 이나 이며 에는 에도 와의 과의 와는 과는 로는 로도 의 에 로
+    """.split()  # noqa: SIM905
+)
 _JOSA_AFTER_FINAL = ("이", "은", "을", "과")  # only after a syllable with a final consonant
 _JOSA_AFTER_VOWEL = ("가", "는", "를", "와")
-_NOT_JOSA_UI = ("회의", "협의", "합의", "논의", "동의", "주의", "정의", "결의", "모의", "건의", "심의", "문의",
-                "유의", "강의", "민의", "의의")
-_PREDICATE_ENDINGS = ("했다고", "한다고", "하겠다", "했으며", "하기로", "하면서", "했다", "한다", "했고", "하며",
-                      "하는", "하고", "하기", "하자", "해야", "됐다", "된다", "되는", "되고", "시켜", "키로",
-                      "한", "할", "된", "될")
-_STOPWORDS = frozenset("""
-기자 뉴스 연합뉴스 뉴시스 뉴스1 오늘 이날 전날 내일 어제 지난 이번 올해 지난해 내년 최근 현재 당시 향후 오전 오후
-현지시간 관련 대해 대한 위해 통해 따르면 따라 가운데 한편 또한 이어 그러면서 특히 아울러 이후 이전 이상 이하 이내
-정도 경우 때문 만큼 수준 예정 계획 방안 방침 추진 논의 개최 참석 발표 강조 설명 전망 예상 분석 평가 지적 주장 확인
-결정 합의 협력 강화 확대 지원 계속 상황 문제 필요 가능 대상 부분 전체 모두 다른 같은 이런 그런 이같은 함께 이를
-이에 그는 우리 정부 국가 사람 시간 관계자 당국 기관 분야 부문 주요 국내 해외 세계 글로벌 전국 지역 사회 시장 업계
-기업 산업 경제 정치 정책 국민 그리고 하지만 그러나 또는 이라 라고 것으로 있다 없다 있는 없는 밝혔다 말했다 전했다
-했다 한다 된다 등을 등의 이라며 이번에 앞서 다시 모든 여러 일부 각국 양국 3국 사진 제공 에서 으로 에게 까지 부터 보다 처럼 이나 이며
-the and for with from
-""".split())
+_NOT_JOSA_UI = tuple(
+    """
+    회의 협의 합의 논의 동의 주의 정의 결의 모의 건의 심의 문의 유의 강의 민의 의의
+    """.split()  # noqa: SIM905
+)
+_PREDICATE_ENDINGS = tuple(
+    """
+    했다고 한다고 하겠다 했으며 하기로 하면서 했다 한다 했고 하며 하는 하고 하기 하자 해야 됐다 된다 되는
+    되고 시켜 키로 한 할 된 될
+    """.split()  # noqa: SIM905
+)
+_STOPWORDS = frozenset(
+    """
+    기자 뉴스 연합뉴스 뉴시스 뉴스1 오늘 이날 전날 내일 어제 지난 이번 올해 지난해 내년 최근
+    현재 당시 향후 오전 오후 현지시간 관련 대해 대한 위해 통해 따르면 따라 가운데 한편 또한
+    이어 그러면서 특히 아울러 이후 이전 이상 이하 이내 정도 경우 때문 만큼 수준 예정 계획
+    방안 방침 추진 논의 개최 참석 발표 강조 설명 전망 예상 분석 평가 지적 주장 확인 결정
+    합의 협력 강화 확대 지원 계속 상황 문제 필요 가능 대상 부분 전체 모두 다른 같은 이런
+    그런 이같은 함께 이를 이에 그는 우리 정부 국가 사람 시간 관계자 당국 기관 분야 부문 주요
+    국내 해외 세계 글로벌 전국 지역 사회 시장 업계 기업 산업 경제 정치 정책 국민 그리고
+    하지만 그러나 또는 이라 라고 것으로 있다 없다 있는 없는 밝혔다 말했다 전했다 했다 한다
+    된다 등을 등의 이라며 이번에 앞서 다시 모든 여러 일부 각국 양국 3국 사진 제공 에서 으로
+    에게 까지 부터 보다 처럼 이나 이며 the and for with from 이대 그대
+    """.split()  # noqa: SIM905 (a word list reads best as words)
+)
 _PAST_TENSE_FINAL = 20  # ㅆ as a final consonant: 했다, 밝혔다, 열렸다
 
 
@@ -364,14 +424,16 @@ def _has_final(syllable: str) -> bool:
 
 
 _SUFFIX_RULES: dict[str, str] = {
-    **{j: "vowel" for j in _JOSA_AFTER_VOWEL}, **{j: "final" for j in _JOSA_AFTER_FINAL},
-    **{j: "any" for j in _JOSA_ANY}, **{e: "any" for e in _PREDICATE_ENDINGS},
+    **{j: "vowel" for j in _JOSA_AFTER_VOWEL},
+    **{j: "final" for j in _JOSA_AFTER_FINAL},
+    **{j: "any" for j in _JOSA_ANY},
+    **{e: "any" for e in _PREDICATE_ENDINGS},
 }
 
 
 @lru_cache(maxsize=1 << 17)
 def _stem(token: str) -> str:
-    """A noun-ish stem: the longest particle or 하다-ending cut, by rules rather than a morphological analyser.
+    """A noun-ish stem: the longest particle or 하다-ending cut by rules, not a morphological analyser.
 
     Only unambiguous particles are cut (이/가, 은/는, 을/를, 과/와 by the final consonant they require;
     never 도 or 만, which end many nouns: 러몬도, 대만). A headline's "서" (= 에서) is cut only after a
@@ -401,7 +463,6 @@ def _is_predicate(token: str) -> bool:
     return past or token.endswith(("한다", "된다", "는다", "이다", "겠다"))
 
 
-@lru_cache(maxsize=1 << 17)
 def _term(token: str) -> str | None:
     """The key term a token stands for (a Korean stem, a Latin word, a number with its unit), or None."""
     first = token[0]
@@ -411,7 +472,11 @@ def _term(token: str) -> str | None:
         term = _stem(token)
     elif first.isdigit():
         number = _NUMBER_UNIT_RE.match(token.replace(",", ""))
-        if number is None or len(number.group(1)) < 2 or number.group(2) in ("일", "월", "년", "시", "분", "차"):
+        if (
+            number is None
+            or number.group(2) in ("일", "월", "년", "시", "분", "차")
+            or (len(number.group(1)) < 2 and not number.group(2))
+        ):
             return None  # dates, times and ordinals are cues, not terms
         term = number.group(0)  # the number and its first unit: 5조원 and 5조 are one term
     else:
@@ -421,7 +486,26 @@ def _term(token: str) -> str | None:
 
 def _terms_of(text: str) -> list[str]:
     """Distinctive tokens of a text, in order."""
-    return [t for t in map(_term, _TOKEN_RE.findall(text)) if t is not None]
+    return _terms_from(_TOKEN_RE.findall(text))
+
+
+def _terms_from(tokens: list[str]) -> list[str]:
+    terms = []
+    for token in tokens:
+        term = _TERMS.get(token, _UNKNOWN)
+        if term is _UNKNOWN:
+            if len(_TERMS) >= _TERMS_MAX:
+                _TERMS.clear()
+            term = _TERMS[token] = _term(token)
+        if term is not None:
+            terms.append(term)
+    return terms
+
+
+#: token → term (or None): a plain dict is the fastest cache for this hot loop; it is cleared when full.
+_TERMS: dict[str, str | None] = {}
+_TERMS_MAX = 1 << 18
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,43 +531,109 @@ class Meeting:
 
 
 _ACTORS = "한미일|한일중|한중일|한미|한일|한중|미일|미중|중일|북미|남북|북중|한러|한독|한영|한불|한호|한인"
-_MEETING_NOUNS = "협의회|협의체|정상회의|회의|회담|대화|협의|포럼|총회|협상|서밋|간담회|위원회|청문회|전당대회"
+_NTH = {"첫": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10}
+_NTH_RE = re.compile(rf"(?<![가-힣])({'|'.join(_NTH)})\s?번째")
+#: Nouns that end a meeting's name. Not 간담회/설명회 (every organisation holds one); 위원회/협의회 only
+#: with an ordinal (제3차 기술협력위원회), as they usually name bodies (공정거래위원회).
+_MEETING_NOUNS = "정상회의|회의|회담|대화|포럼|총회|협상|서밋|청문회|전당대회|위원회|협의회"
+_BODY_NOUNS = ("위원회", "협의회")
 _MEETING_NOUN_RE = re.compile(_MEETING_NOUNS)
+_NAME_ORDINAL_RE = re.compile(rf"(?<![가-힣])([가-힣]{{2,10}}) (제?\s?\d{{1,3}}\s?차) ({_MEETING_NOUNS})")
 #: Read backwards from a meeting noun: [제]N차, 첫, an actor (한미일) and the name ending in the noun.
 _MEETING_TAIL_RE = re.compile(
     rf"(?:제?\s?(?P<o1>\d{{1,3}})\s?차\s?|(?P<first>첫)\s)?(?:(?P<actor>{_ACTORS})\s?)?"
-    rf"(?:제?\s?(?P<o2>\d{{1,3}})\s?차\s?)?(?P<head>[가-힣]{{2,12}})$")
+    rf"(?:제?\s?(?P<o2>\d{{1,3}})\s?차\s?)?(?P<head>[가-힣]{{2,12}})$"
+)
 #: "공급망·산업 대화", "경제안보 대화": a meeting noun written apart from its name.
-_SPACED_NOUN_RE = re.compile(rf"(?<=[가-힣]{{2}}) (?=(?:{_MEETING_NOUNS})(?:[^가-힣]|[은는이가을를의에과와도로]|$))")
+_SPACED_NOUN_RE = re.compile(  # not after a particle: "상무장관과 회담" is talks *with* someone, not a name
+    rf"(?<=[가-힣]{{2}})(?<![과와의및에을를]) "
+    rf"(?=(?:{_MEETING_NOUNS})(?:[^가-힣]|[은는이가을를의에과와도로]|$))"
+)
 _INNER_DOT_RE = re.compile(rf"(?<=[가-힣])\s?[{_DOT}]\s?(?=[가-힣])")
 #: Words that make "회의" generic rather than a name (이번 회의, 첫 번째 회의, 화상 회의).
-_GENERIC_HEAD_PREFIX = ("이번", "이날", "지난", "다음", "해당", "관련", "당시", "향후", "오늘", "내일", "어제", "전날",
-                        "정례", "긴급", "화상", "비공개", "공개", "전체", "각종", "여러", "별도", "후속", "실무",
-                        "번째", "양국", "양자", "다자", "3국", "국무", "본", "이", "그", "이어진", "열린", "예정된")
+_GENERIC_HEAD_PREFIX = tuple(
+    """
+    이번 이날 지난 다음 해당 관련 당시 향후 오늘 내일 어제 전날 정례 긴급 화상 비공개 공개 전체 각종 여러
+    별도 후속 실무 번째 양국 양자 다자 3국 국무 본 이 그 이어진 열린 예정된
+    """.split()  # noqa: SIM905
+)
 
+#: Countries a headline names: compounds of one-syllable names (한미, 한·미·일 → 한미일 by _prepare) and
+#: single names (미국, or 美 → 미 by _prepare) standing alone.
+_COUNTRY_WORDS = {"한국": "한", "미국": "미", "일본": "일", "중국": "중", "북한": "북", "러시아": "러"}
+_COUNTRY_RE = re.compile(
+    rf"(?<![가-힣])(?:{_ACTORS}|{'|'.join(_COUNTRY_WORDS)}|[한미일중북러])(?=[^가-힣]|{_JOSA1}|$)"
+)
+_PART_RE = re.compile(r"(?:[-–(]\s?|\s)(\d{1,2}|[上中下상중하])\s?(?:편|부|회)?\)?\s*$")
+_PERIOD_RE = re.compile(r"(?<!\d)([1-4])\s?분기|([상하])반기")
 _DAY_RE = re.compile(r"(?<![\d.])(\d{1,2})일(?!\s?(?:간|째|동안|만에|부터|까지|이내|분|치))")
-_DAY_PREFIX_RE = re.compile(r"(?:(?<!\d)(?P<y>\d{4})년\s?)?(?:(?<![\d.])(?P<m>\d{1,2})월\s?)?$")
+_DAY_PREFIX_RE = re.compile(
+    r"(?:(?P<other>다음\s?달|내달|지난\s?달|전달|오는|다음\s?주)\s?)?"
+    r"(?:(?<!\d)(?P<y>\d{4})년\s?)?(?:(?<![\d.])(?P<m>\d{1,2})월\s?)?$"
+)
 _TITLE_MONTH_RE = re.compile(r"(?<![\d.])(\d{1,2})월(?!\s?\d{1,2}일)")
 _NUMBER_RE = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?!\s?(?:일|월|년|시|분|차|\d))")
 
-#: Venues, with the spellings Korean outlets use; a venue is the place named before "에서" in the lead.
-_PLACES: dict[str, str] = {}
-for _canonical, _spellings in {
-    "서울": "서울 용산 여의도 청와대", "부산": "부산", "인천": "인천", "세종": "세종", "제주": "제주", "대구": "대구",
-    "광주": "광주", "대전": "대전", "울산": "울산", "판문점": "판문점", "평양": "평양",
-    "워싱턴": "워싱턴", "뉴욕": "뉴욕", "샌디에이고": "샌디에이고 샌디에고", "샌프란시스코": "샌프란시스코",
-    "로스앤젤레스": "로스앤젤레스", "시카고": "시카고", "하와이": "하와이 호놀룰루", "캠프데이비드": "캠프데이비드",
-    "도쿄": "도쿄 동경", "오사카": "오사카", "히로시마": "히로시마", "교토": "교토", "나고야": "나고야",
-    "후쿠오카": "후쿠오카", "삿포로": "삿포로", "베이징": "베이징 북경", "상하이": "상하이", "홍콩": "홍콩",
-    "타이베이": "타이베이", "싱가포르": "싱가포르", "자카르타": "자카르타", "하노이": "하노이", "방콕": "방콕",
-    "마닐라": "마닐라", "쿠알라룸푸르": "쿠알라룸푸르", "프놈펜": "프놈펜", "비엔티안": "비엔티안", "뉴델리": "뉴델리",
-    "시드니": "시드니", "제네바": "제네바", "브뤼셀": "브뤼셀", "파리": "파리", "런던": "런던", "베를린": "베를린",
-    "로마": "로마", "모스크바": "모스크바", "키이우": "키이우 키예프", "바르샤바": "바르샤바", "다보스": "다보스",
-    "두바이": "두바이", "아부다비": "아부다비", "리야드": "리야드", "발리": "발리", "리마": "리마", "오타와": "오타와",
-}.items():
-    for _spelling in _spellings.split():
-        _PLACES[_spelling] = _canonical
-_VENUE_RE = re.compile(rf"({'|'.join(sorted(_PLACES, key=len, reverse=True))})[^.\n]{{0,25}}?에서")
+#: Venues, with the spellings Korean outlets use: one place per line (its name, then other spellings), then
+#: places without other spellings, many to a line. A venue is the place named before "에서" in the lead.
+#: Cities whose names are also common words (구리, 양주, 진주, 공주, 상주, 동해, 양산) are left out.
+_PLACE_LINES = """
+서울 용산 여의도 청와대
+샌디에이고 샌디에고
+하와이 호놀룰루
+도쿄 동경
+베이징 북경
+키이우 키예프
+"""
+_PLACE_NAMES = """
+부산 인천 세종 제주 대구 광주 대전 울산 판문점 평양 수원 성남 고양 용인 부천 안산
+안양 남양주 화성 평택 의정부 시흥 파주 김포 광명 군포 하남 오산 이천 안성 의왕
+포천 여주 동두천 과천 춘천 원주 강릉 태백 속초 삼척 청주 충주 제천 천안 보령 아산
+서산 논산 계룡 당진 전주 군산 익산 정읍 남원 김제 목포 여수 순천 나주 광양 포항
+경주 김천 안동 구미 영천 문경 경산 창원 통영 김해 밀양 거제 서귀포 개성 신의주
+원산 워싱턴 뉴욕 샌프란시스코 로스앤젤레스 시카고 캠프데이비드 오사카 히로시마 교토
+나고야 후쿠오카 삿포로 상하이 홍콩 타이베이 싱가포르 자카르타 하노이 방콕 마닐라
+쿠알라룸푸르 프놈펜 비엔티안 뉴델리 시드니 제네바 브뤼셀 파리 런던 베를린 로마
+모스크바 바르샤바 다보스 두바이 아부다비 리야드 발리 리마 오타와
+"""
+_PLACES: dict[str, str] = {
+    **{name: name for name in _PLACE_NAMES.split()},
+    **{spelling: line.split()[0] for line in _PLACE_LINES.strip().splitlines() for spelling in line.split()},
+}
+#: A person: three syllables before a role, maybe with an affiliation between ("김순호 치안감", "강연종 진보당
+#: 의원이", "권동현 회장의"); not a party or an agency (민주당 대표, 산업부 장관, 공정위 위원장).
+_ROLES = (
+    "의원|장관|차관|대표|회장|부회장|사장|교수|위원장|시장|지사|총리|대통령|원장|이사장|실장|처장|청장|차장|본부장|"
+    "대변인|감독|선수|치안감|총장|소장|센터장|사무총장|대사|특사|후보|씨"
+)
+_PERSON_RE = re.compile(
+    rf"(?<![가-힣])([가-힣]{{3}})\s(?:[가-힣]{{2,8}}\s)?(?=(?:{_ROLES})(?:[은는이가의을를과와도]|[^가-힣]|$))"
+)
+_NOT_PEOPLE = frozenset(("국정원", "감사원", "금감원"))
+
+
+def _subject(headline: str) -> frozenset[str]:
+    """The terms before a headline's first comma, when that is a short noun phrase (its subject)."""
+    head, comma, _ = headline.partition(",")
+    if not comma or len(head.split()) > 4 or any(q in head for q in "\"'“‘「"):
+        return frozenset()
+    return frozenset(_terms_of(head))
+
+
+def _people(headline: str, lead: str) -> frozenset[str]:
+    """Who the article is about: the people its headline names, else those of its lead's first sentence."""
+    for text in (headline, _first_sentence(lead)):
+        people = frozenset(
+            name
+            for name in _PERSON_RE.findall(text)
+            if name[-1] not in "당부처청위" and name not in _NOT_PEOPLE
+        )
+        if people:
+            return people
+    return frozenset()
+
+
+_VENUE_GAP = 4  # tokens between a place and the "에서" that makes it the venue (워싱턴 D.C. 상무부에서)
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,11 +654,25 @@ class Cues:
     title_month: int | None = None
     venue: str | None = None
     numbers: frozenset[str] = frozenset()
+    #: The countries the headline is about (한미 → 한, 미; 美·中 → 미, 중).
+    countries: frozenset[str] = frozenset()
+    #: The headline's quarter or half (1분기 → "1", 하반기 → "하").
+    period: str | None = None
+    #: The part of a series the headline ends with ("길라잡이-②" → "2", "(상)" → "상").
+    part: str | None = None
 
     def merged(self, other: Cues) -> Cues:
         """Fill the fields this one lacks from ``other`` (a story's cues: its first known values)."""
-        return Cues(self.meeting or other.meeting, self.day or other.day,
-                    self.title_month or other.title_month, self.venue or other.venue, self.numbers)
+        return Cues(
+            self.meeting or other.meeting,
+            self.day or other.day,
+            self.title_month or other.title_month,
+            self.venue or other.venue,
+            self.numbers,
+            self.countries or other.countries,
+            self.period or other.period,
+            self.part or other.part,
+        )
 
 
 def conflict(a: Cues, b: Cues) -> str | None:
@@ -521,46 +685,87 @@ def conflict(a: Cues, b: Cues) -> str | None:
         return "month"
     if a.venue and b.venue and a.venue != b.venue:
         return "venue"
+    if a.countries and b.countries and not (a.countries <= b.countries or b.countries <= a.countries):
+        return "countries"  # 한미 and 한중: another pair of governments, another development
+    if a.period and b.period and a.period != b.period:
+        return "period"
+    if a.part and b.part and a.part != b.part:
+        return "part"  # the next instalment of a series repeats its introduction
     return None
 
 
 def _days_conflict(a: EventDay, b: EventDay) -> bool:
     # Two days apart or more; one day is tolerance for time zones (26일 현지시간 = 27일 KST) and for
-    # "announced the day after".
+    # "announced the day after", unless both give the month too.
+    if a.month and b.month:  # both wrote the date out ("7월 28일"): no slack
+        return (a.month, a.day) != (b.month, b.day)
     if a.ordinal is not None and b.ordinal is not None:
         return abs(a.ordinal - b.ordinal) >= 2
-    if a.month and b.month and a.month != b.month:
-        return True
     return abs(a.day - b.day) >= 2
 
 
 def _meetings(text: str) -> list[Meeting]:
+    if not _MEETING_NOUN_RE.search(text):
+        return []
     text = _SPACED_NOUN_RE.sub("", _INNER_DOT_RE.sub("", text))
+    # "두 번째 회의" is "2차 회의", and "산업장관 2차 회의" names the 2nd 산업장관회의.
+    text = _NTH_RE.sub(lambda m: f"{_NTH[m.group(1)]}차", text)
+    text = _NAME_ORDINAL_RE.sub(r"\2 \1\3", text)
     found = []
     for noun in _MEETING_NOUN_RE.finditer(text):
         m = _MEETING_TAIL_RE.search(text, max(0, noun.start() - 40), noun.end())
         if m is None:
             continue
-        head = m.group("head")
+        head = _strip_place(m.group("head"))  # "울산 회의" names a venue, not a meeting
         if head.startswith(_GENERIC_HEAD_PREFIX) or len(head) < 4:
             continue
         ordinal = m.group("o1") or m.group("o2") or ("1" if m.group("first") else None)
+        if ordinal is None and head.endswith(_BODY_NOUNS):
+            continue
         found.append(Meeting(int(ordinal) if ordinal else None, m.group("actor") or "", head))
     return found
 
 
+def _strip_place(head: str) -> str:
+    for size in (5, 4, 3, 2):
+        if head[:size] in _PLACES:
+            return head[size:]
+    return head
+
+
 def _primary_meeting(title_meetings: list[Meeting], lead_meetings: list[Meeting]) -> Meeting | None:
-    """The headline's meeting (else the lead's), with its ordinal filled in from a compatible mention."""
-    candidates = title_meetings or lead_meetings
+    """The headline's meeting (else the lead's), with its ordinal filled in from a compatible mention.
+
+    A lead's mention counts only with an ordinal or an actor (제4차 …, 한미 …): bare names there are as
+    often bodies (국가안전보장회의) or background as the event itself.
+    """
+    candidates = title_meetings or [m for m in lead_meetings if m.ordinal is not None or m.actor]
     if not candidates:
         return None
     primary = next((m for m in candidates if m.ordinal is not None), candidates[0])
     if primary.ordinal is None:
-        numbered = next((m for m in title_meetings + lead_meetings
-                         if m.ordinal is not None and m.compatible(primary)), None)
+        numbered = next(
+            (m for m in title_meetings + lead_meetings if m.ordinal is not None and m.compatible(primary)),
+            None,
+        )
         if numbered is not None:
             primary = replace(primary, ordinal=numbered.ordinal, actor=primary.actor or numbered.actor)
     return primary
+
+
+def _venue(tokens: list[str]) -> str | None:
+    """Where it happened: a known place shortly before "에서" (or a headline's "워싱턴서")."""
+    for i in [i for i, token in enumerate(tokens) if token[-1] == "서"]:
+        token = tokens[i]
+        here = _PLACES.get(token[:-2] if token.endswith("에서") else token[:-1])
+        if here:
+            return here
+        if token.endswith("에서"):
+            before = [_PLACES.get(t) for t in tokens[max(0, i - _VENUE_GAP) : i]]
+            nearest = next((p for p in reversed(before) if p), None)
+            if nearest:
+                return nearest
+    return None
 
 
 def _event_day(title: str, lead: str, when: datetime | None) -> EventDay | None:
@@ -571,6 +776,8 @@ def _event_day(title: str, lead: str, when: datetime | None) -> EventDay | None:
             day = int(m.group(1))
             if not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
                 continue
+            if prefix and prefix.group("other"):
+                continue  # "다음 달 2일", "오는 5일": a date the article looks forward or back to
             if year is not None and when is not None and year != when.year:
                 continue  # a date in another year is background ("2023년 12월 당시"), not the event
             return EventDay(_resolve_day(year, month, day, when), month, day)
@@ -602,18 +809,28 @@ class _Parsed:
     title: str  # without markers, punctuation kept
     lead: str  # the first _LEAD_CHARS of the cleaned body
     title_terms: list[str]
+    lead_tokens: list[str]
     title_meetings: list[Meeting]
     lead_meetings: list[Meeting]
 
 
-def _parse(clean_title: str, clean_lines: list[str]) -> _Parsed:
+def _parse(clean_title: str, clean_lines: list[str], title_terms: list[str] | None = None) -> _Parsed:
     lead = ""
     for line in clean_lines:
         lead = f"{lead} {line}" if lead else line
         if len(lead) >= _LEAD_CHARS:
             break
     lead = lead[:_LEAD_CHARS]
-    return _Parsed(clean_title, lead, _terms_of(clean_title), _meetings(clean_title), _meetings(lead))
+    if title_terms is None:
+        title_terms = _terms_of(clean_title)
+    return _Parsed(
+        clean_title, lead, title_terms, _TOKEN_RE.findall(lead), _meetings(clean_title), _meetings(lead)
+    )
+
+
+def _first_sentence(line: str) -> str:
+    end = re.search(r"다\.|[.?!]\s", line[:_HEADLINE_CHARS])
+    return line[: end.end()] if end else line[:_HEADLINE_CHARS]
 
 
 def _parse_text(title: str, text: str) -> _Parsed:
@@ -622,20 +839,30 @@ def _parse_text(title: str, text: str) -> _Parsed:
 
 def _cues(p: _Parsed, when: datetime | None) -> Cues:
     month = _TITLE_MONTH_RE.search(p.title)
-    venue = _VENUE_RE.search(f"{p.title}\n{p.lead}")
     return Cues(
         meeting=_primary_meeting(p.title_meetings, p.lead_meetings),
         day=_event_day(p.title, p.lead, when),
         title_month=int(month.group(1)) if month and 1 <= int(month.group(1)) <= 12 else None,
-        venue=_PLACES[venue.group(1)] if venue else None,
+        venue=_venue(_TOKEN_RE.findall(p.title)) or _venue(p.lead_tokens),
         numbers=frozenset(n.replace(",", "") for n in _NUMBER_RE.findall(f"{p.title} {p.lead}")),
+        countries=_countries(p.title),
+        period=(period.group(1) or period.group(2)) if (period := _PERIOD_RE.search(p.title)) else None,
+        part=part.group(1) if (part := _PART_RE.search(p.title)) else None,
     )
+
+
+def _countries(title: str) -> frozenset[str]:
+    found: set[str] = set()
+    for m in _COUNTRY_RE.finditer(title):
+        word = m.group(0)
+        found.update(_COUNTRY_WORDS.get(word) or word)  # a compound (한미일) is its syllables
+    return frozenset(found)
 
 
 def _key_terms(p: _Parsed) -> list[str]:
     terms = dict.fromkeys(p.title_terms)
     terms.update(dict.fromkeys(m.term for m in p.title_meetings + p.lead_meetings))
-    terms.update(dict.fromkeys(_terms_of(p.lead)))
+    terms.update(dict.fromkeys(_terms_from(p.lead_tokens)))
     return list(terms)[:_MAX_TERMS]
 
 
@@ -654,13 +881,9 @@ def default_key_terms(title: str, text: str) -> set[str]:
     return set(_key_terms(_parse_text(title, text)))
 
 
-@lru_cache(maxsize=1 << 14)
-def _title_grams(clean_title: str) -> frozenset[str]:
-    grams: set[str] = set()
-    for token in _TOKEN_RE.findall(clean_title):
-        stem = _stem(token) if "가" <= token[0] <= "힣" else token.lower()
-        grams.update(stem[i: i + 2] for i in range(max(1, len(stem) - 1)))
-    return frozenset(grams)
+def _title_grams(title_terms: list[str]) -> frozenset[str]:
+    """Character bigrams of the headline's terms: similar headlines share them despite other spacing."""
+    return frozenset(t[i : i + 2] for t in title_terms for i in range(len(t) - 1))
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -684,6 +907,8 @@ class _Features:
     title_key: str | None  # normalised headline (10+ characters), for copies without a usable body
     title_grams: frozenset[str]
     title_terms: frozenset[str]
+    people: frozenset[str]  # who the article is about (홍길동 의원 → 홍길동)
+    subject: frozenset[str]  # a headline's "SUBJECT, …" terms ("아메렌, 장중 3% 이상 급등" → 아메렌)
     terms: frozenset[str]  # headline + lead terms (and the matcher's, when given)
     cues: Cues
     body_key: str | None
@@ -727,20 +952,35 @@ class StoryClusterer:
 
     Thresholds: ``near_dup_threshold`` is the estimated Jaccard similarity of body shingles for a copy;
     ``same_event_threshold`` the combined same-event score (headline term share, key-term overlap and
-    headline bigram overlap, each 0..1, weighted 0.4/0.4/0.2, +0.15 for the same numbered meeting).
+    headline bigram overlap, each 0..1, weighted 0.4/0.4/0.2) that a shared headline must reach (see
+    ``_event_score`` for the other anchors). ``key_terms`` adds the matcher's entities and topic terms to
+    the clusterer's own (ClusterItem.key_terms, when set, is used instead of calling it).
     """
 
     #: How many recent articles a key term's (or LSH bucket's) list keeps; older ones stay findable by
     #: their other terms and bands. Bounds the work per article.
-    POSTINGS = 48
-    #: How many of an article's rarest terms are looked up, and how many candidates are scored in full.
-    QUERY_TERMS = 12
-    CANDIDATES = 12
+    POSTINGS = 16
+    #: How many headline terms and rarest lead terms are looked up; how many candidates are scored in full.
+    QUERY_TERMS = 8
+    CANDIDATES = 6
+    #: How many LSH candidates (sharing 2+ bands; Jaccard 0.6 shares 4.5 of 21 on average) are verified.
+    NEAR_CANDIDATES = 16
+    #: How many recent articles an LSH bucket keeps: copies of one story fill a bucket, and any of them
+    #: leads to the story.
+    BAND_POSTINGS = 8
     #: A body seen under this many unrelated headlines is a site template, not an article.
     TEMPLATE_TITLES = 2
     #: A same-event match must share a distinctive headline term: this share of the lighter headline's
     #: term weight (or the same numbered meeting). Shared template words ("투자", "공장") weigh little.
     TITLE_ANCHOR = 0.35
+    #: ... and when one of the two has no usable body, most of the headline: templates ("X, 장중 3% 이상
+    #: 급등") differ only in their subject.
+    HEADLINE_ONLY_SHARE = 0.7
+    #: Term overlap that makes the same numbered meeting one event; and the same venue and day.
+    MEETING_OVERLAP = 0.15
+    PLACE_DAY_OVERLAP = 0.3
+    #: The combined score that is enough when both name the same meeting, one without its ordinal.
+    NAMED_MEETING_SCORE = 0.4
     #: A near-duplicate must also share its lead's rare terms (names, figures): a robot-written template
     #: about another company has the same shingles but other names.
     COPY_TERMS = 0.5
@@ -750,7 +990,7 @@ class StoryClusterer:
         *,
         window_hours: float = 72.0,
         near_dup_threshold: float = 0.6,
-        same_event_threshold: float = 0.45,
+        same_event_threshold: float = 0.5,
         key_terms: KeyTerms | None = None,
         max_shingle_chars: int = 4000,
     ) -> None:
@@ -810,15 +1050,23 @@ class StoryClusterer:
         story = self._stories.get(story_key)
         if story is None:
             return None
-        return StoryState(story.key, story.lead[2], tuple(story.members), tuple(story.outlets),
-                          story.first_seen, story.last_updated, story.best_score)
+        return StoryState(
+            story.key,
+            story.lead[2],
+            tuple(story.members),
+            tuple(story.outlets),
+            story.first_seen,
+            story.last_updated,
+            story.best_score,
+        )
 
     # -- features -----------------------------------------------------------------------------------
 
     def _features(self, item: ClusterItem) -> _Features:
         n = _normalise(item.title, item.text)
-        chash = hashlib.blake2b(re.sub(r"\s+", "", f"{n.title}\n{n.body}").encode(), digest_size=16).hexdigest()
-        title_grams = _title_grams(n.clean_title)
+        chash = _hash_folded(n.title, n.body)
+        title_terms = _terms_of(n.clean_title)
+        title_grams = _title_grams(title_terms)
         body_key = sig = None
         band_keys: list[int] = []
         lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
@@ -830,15 +1078,31 @@ class StoryClusterer:
                 if len(hashes):
                     sig = _signature(hashes)
                     band_keys = _band_keys(sig)
-        parsed = _parse(n.clean_title, lines)
+        headline = n.clean_title
+        if not headline and lines:  # an untitled item: its first sentence stands in for the headline
+            headline = _first_sentence(lines[0])
+            title_terms = _terms_of(headline)
+            title_grams = _title_grams(title_terms)
+        parsed = _parse(headline, lines, title_terms)
         terms = set(_key_terms(parsed))
         if item.key_terms is not None:
             terms.update(item.key_terms)
         elif self.key_terms is not None:
             terms.update(self.key_terms(item.title, item.text if lines else ""))
         title_key = n.title if len(n.title.replace(" ", "")) >= 10 else None
-        return _Features(chash, sig, band_keys, title_key, title_grams, frozenset(parsed.title_terms),
-                         frozenset(terms), _cues(parsed, _when(item)), body_key)
+        return _Features(
+            chash,
+            sig,
+            band_keys,
+            title_key,
+            title_grams,
+            frozenset(parsed.title_terms),
+            _people(headline, parsed.lead),
+            _subject(headline),
+            frozenset(terms),
+            _cues(parsed, _when(item)),
+            body_key,
+        )
 
     def _is_template(self, body_key: str, title_grams: frozenset[str]) -> bool:
         titles = self._bodies.get(body_key, [])
@@ -849,13 +1113,16 @@ class StoryClusterer:
 
     def _decide(self, item: ClusterItem, f: _Features) -> Assignment:
         exact = self._by_url.get(item.url) if item.url else None
-        if exact is None:
+        if exact is None and (f.sig is not None or f.title_key is not None):  # empty items are not copies
             exact = self._by_hash.get(f.chash)
         if exact is not None and self._within_window(item, self._entries[exact]):
             return self._join(item, "exact", 1.0, exact)
         weights = _Weights(self._df, len(self._entries))
-        return (self._near_duplicate(item, f, weights) or self._same_event(item, f, weights)
-                or Assignment(item.article_id, item.article_id, "new", 0.0, None))
+        return (
+            self._near_duplicate(item, f, weights)
+            or self._same_event(item, f, weights)
+            or Assignment(item.article_id, item.article_id, "new", 0.0, None)
+        )
 
     def _join(self, item: ClusterItem, reason: AssignReason, similarity: float, matched: int) -> Assignment:
         story_key = self._entries[matched].assignment.story_key
@@ -869,58 +1136,107 @@ class StoryClusterer:
             agreement = np.count_nonzero(sigs == f.sig, axis=1) / NUM_BINS
             for other_id, similarity in zip(body_ids, agreement.tolist(), strict=True):
                 other = self._entries[other_id].f
-                if (similarity >= self.near_dup_threshold and not _numbers_conflict(f.cues, other.cues)
-                        and w.overlap(f.terms, other.terms) >= self.COPY_TERMS and not w.distinct_subjects(f, other)):
+                if (
+                    similarity >= self.near_dup_threshold
+                    and _headlines_agree(f, other)
+                    and not _numbers_conflict(f.cues, other.cues)
+                    and w.overlap(f.terms, other.terms) >= self.COPY_TERMS
+                    and not _distinct_subjects(f, other)
+                    and not w.own_subjects(f, other)
+                ):
                     scored.append((similarity, other_id))
         scored.extend((1.0, other_id) for other_id in title_ids)  # same headline, a body missing
-        for similarity, other_id in sorted(scored, key=lambda s: (-s[0], s[1])):
+        for similarity, other_id in sorted(scored, key=lambda pair: (-pair[0], pair[1])):
             if self._compatible(item, f, self._entries[other_id]):
                 return self._join(item, "near_duplicate", similarity, other_id)
         return None
 
     def _near_candidates(self, f: _Features) -> tuple[list[int], list[int]]:
-        """Ids sharing an LSH band (both bodies usable), and ids with the same headline (a body missing)."""
-        body: dict[int, None] = {}
+        """Ids sharing 2+ LSH bands (best first, at most NEAR_CANDIDATES), and ids with the same headline
+        where one of the two bodies is missing."""
+        hits: dict[int, int] = {}
         for key in f.band_keys:
-            body.update(dict.fromkeys(self._bands.get(key, ())))
+            for other_id in self._bands.get(key, ()):
+                hits[other_id] = hits.get(other_id, 0) + 1
+        body = heapq.nlargest(
+            self.NEAR_CANDIDATES, sorted(i for i, n in hits.items() if n >= 2), key=hits.__getitem__
+        )
         titles = []
         if f.title_key is not None:
-            titles = [i for i in self._by_title.get(f.title_key, ())
-                      if f.sig is None or self._entries[i].f.sig is None]
-        return sorted(body), titles
+            titles = [
+                i
+                for i in self._by_title.get(f.title_key, ())
+                if f.sig is None or self._entries[i].f.sig is None
+            ]
+        return body, titles
 
     def _same_event(self, item: ClusterItem, f: _Features, w: _Weights) -> Assignment | None:
+        """The best-scoring compatible candidate. Candidates that a cue rules out do not use up the
+        CANDIDATES scored in full, so a burst of look-alikes cannot crowd out the real match."""
         best: tuple[float, int] | None = None
+        scored = 0
         for other_id in self._event_candidates(f, w):
             other = self._entries[other_id]
+            if not self._compatible(item, f, other):
+                continue
             score = self._event_score(f, other.f, w)
             if score >= self.same_event_threshold and (best is None or (score, -other_id) > best):
-                if self._compatible(item, f, other):
-                    best = (score, -other_id)
+                best = (score, -other_id)
+            scored += 1
+            if scored == self.CANDIDATES:
+                break
         return None if best is None else self._join(item, "same_event", best[0], -best[1])
 
     def _event_candidates(self, f: _Features, w: _Weights) -> list[int]:
-        query = sorted(f.terms, key=lambda t: (-w(t), t))[: self.QUERY_TERMS]
-        votes: Counter[int] = Counter()
-        for term in query:
-            weight = w(term)
+        """Articles sharing the headline's rarest terms or the lead's, ranked by the weight they share."""
+        title, lead = (
+            sorted(sorted(terms), key=w.__getitem__, reverse=True)  # stable: ties by term
+            for terms in (f.title_terms, f.terms - f.title_terms)
+        )
+        votes: dict[int, float] = {}
+        for term in title[: self.QUERY_TERMS] + lead[: self.QUERY_TERMS]:
+            weight = w[term] ** 2  # a shared rare term says far more than two shared common ones
             for other_id in self._postings.get(term, ()):
-                votes[other_id] += weight
-        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [other_id for other_id, _ in ranked[: self.CANDIDATES]]
+                votes[other_id] = votes.get(other_id, 0.0) + weight
+        return heapq.nlargest(
+            4 * self.CANDIDATES, sorted(votes), key=votes.__getitem__
+        )  # ties: lower id first
 
     def _event_score(self, f: _Features, other: _Features, w: _Weights) -> float:
-        """0 unless anchored (a distinctive shared headline term, or the same numbered meeting)."""
+        """How strongly two articles report one development (0 when the evidence is not enough).
+
+        The combined score is headline share, term overlap and headline bigrams (0.4/0.4/0.2). It counts
+        only with an anchor: the same numbered meeting with some common terms; or, unless each headline
+        keeps its own person, figure or rare subject: the same meeting named by both (one report without
+        the ordinal), a shared headline (share >= TITLE_ANCHOR and score >= threshold), or the same venue
+        and day with a strong term overlap.
+        """
         if len(f.terms & other.terms) < 2:
             return 0.0
+        overlap = w.overlap(f.terms, other.terms)
         title_share = w.share(f.title_terms, other.title_terms)
+        score = 0.4 * title_share + 0.4 * overlap + 0.2 * _dice(f.title_grams, other.title_grams)
         a, b = f.cues.meeting, other.cues.meeting
-        same_meeting = bool(a and b and a.ordinal is not None and a.ordinal == b.ordinal and a.compatible(b))
-        if not same_meeting and (title_share < self.TITLE_ANCHOR or w.distinct_subjects(f, other)):
+        if a and b and a.ordinal is not None and a.ordinal == b.ordinal and a.compatible(b):
+            return max(score, self.same_event_threshold) if overlap >= self.MEETING_OVERLAP else 0.0
+        if _distinct_subjects(f, other) or w.own_subjects(f, other):
             return 0.0
-        score = 0.4 * title_share + 0.4 * w.overlap(f.terms, other.terms) + 0.2 * _dice(f.title_grams,
-                                                                                          other.title_grams)
-        return score + (0.15 if same_meeting else 0.0)
+        if (
+            a
+            and b
+            and a.actor
+            and (a.actor, a.head) == (b.actor, b.head)
+            and score >= self.NAMED_MEETING_SCORE
+        ):
+            return max(score, self.same_event_threshold)  # one report left the ordinal out
+        headline_only = f.sig is None or other.sig is None  # nothing but the headlines to compare
+        if title_share >= (self.HEADLINE_ONLY_SHARE if headline_only else self.TITLE_ANCHOR) and (
+            score >= self.same_event_threshold
+        ):
+            return score
+        if _same_place_and_day(f.cues, other.cues) and overlap >= self.PLACE_DAY_OVERLAP:
+            return max(score, self.same_event_threshold)
+        return 0.0
 
     def _compatible(self, item: ClusterItem, f: _Features, other: _Entry) -> bool:
         if not self._within_window(item, other):
@@ -935,19 +1251,19 @@ class StoryClusterer:
     # -- index --------------------------------------------------------------------------------------
 
     def _index(self, item: ClusterItem, f: _Features, assignment: Assignment) -> None:
-        entry = _Entry(item.article_id, _time_of(item), _when(item), item.url, _outlet_name(item), _is_wire(item),
-                       item.score, f, assignment)
+        outlet, wire = _outlet_of(item)
+        entry = _Entry(
+            item.article_id, _time_of(item), _when(item), item.url, outlet, wire, item.score, f, assignment
+        )
         self._entries[item.article_id] = entry
         if item.url:
             self._by_url.setdefault(item.url, item.article_id)
         self._by_hash.setdefault(f.chash, item.article_id)
         if f.title_key is not None:
             _push(self._by_title, f.title_key, item.article_id, self.POSTINGS)
-        for key in f.band_keys:
-            _push(self._bands, key, item.article_id, self.POSTINGS)
-        for term in f.terms:
-            _push(self._postings, term, item.article_id, self.POSTINGS)
-            self._df[term] += 1
+        _push_all(self._bands, f.band_keys, item.article_id, self.BAND_POSTINGS)
+        _push_all(self._postings, f.terms, item.article_id, self.POSTINGS)
+        self._df.update(f.terms)
         if f.body_key is not None:
             titles = self._bodies.setdefault(f.body_key, [])
             if len(titles) < 4:
@@ -975,7 +1291,9 @@ class StoryClusterer:
             story.first_seen = min(story.first_seen or entry.when, entry.when)
             story.last_updated = max(story.last_updated or entry.when, entry.when)
         if entry.score is not None:
-            story.best_score = max(story.best_score if story.best_score is not None else entry.score, entry.score)
+            story.best_score = max(
+                story.best_score if story.best_score is not None else entry.score, entry.score
+            )
 
     def _unindex(self, entry: _Entry, *, forget_story: bool = True) -> None:
         f = entry.f
@@ -1013,46 +1331,58 @@ class StoryClusterer:
                 self._unindex(entry)
 
 
-class _Weights:
+class _Weights(dict[str, float]):
     """Rarity weights of terms among the articles in the window, cached for one decision."""
 
-    __slots__ = ("_cache", "_df", "_n")
+    __slots__ = ("_df", "_n", "_totals")
 
     def __init__(self, df: Counter[str], n: int) -> None:
-        self._df, self._n, self._cache = df, n + 20, {}  # +20 keeps weights sane while the window is small
+        super().__init__()
+        self._df, self._n = df, n + 20  # +20 keeps weights sane while the window is small
+        self._totals: dict[int, float] = {}  # by id(): the sets compared live through the decision
 
-    def __call__(self, term: str) -> float:
-        weight = self._cache.get(term)
-        if weight is None:
-            weight = self._cache[term] = math.log(1.0 + self._n / (self._df[term] + 1))
+    def __missing__(self, term: str) -> float:
+        weight = self[term] = math.log(1.0 + self._n / (self._df.get(term, 0) + 1))
         return weight
 
     def total(self, terms: frozenset[str]) -> float:
-        return sum(map(self, terms))
+        """The weight of one of the articles' own term sets (memoised: they outlive the decision)."""
+        total = self._totals.get(id(terms))
+        if total is None:
+            total = self._totals[id(terms)] = sum(map(self.__getitem__, terms))
+        return total
 
     def overlap(self, a: frozenset[str], b: frozenset[str]) -> float:
         """Weighted cosine of two term sets (0..1)."""
         shared = a & b
-        return self.total(shared) / math.sqrt(self.total(a) * self.total(b)) if shared else 0.0
+        return (
+            sum(map(self.__getitem__, shared)) / math.sqrt(self.total(a) * self.total(b)) if shared else 0.0
+        )
 
-    def distinct_subjects(self, a: _Features, b: _Features) -> bool:
-        """Does each headline name something, absent from the other article, rarer than all they share?
+    def own_subjects(self, a: _Features, b: _Features) -> bool:
+        """Does each headline keep a term to itself that is rarer than anything the two articles share?
 
-        Two reports about *different* companies, people or amounts written from one template (robot
-        earnings briefs, "X 의원 법안 발의") share a headline's common words, while each keeps its own
-        rarest term (the name) to itself. Two write-ups of one event share their rarest terms.
+        Rarity counts the *other* articles in the window, so a term only these two share is as rare as
+        can be. Two fills of one template ("EOG 리소시스, 장중 3% 이상 급등" / "아메렌, 장중 3% 이상 급등";
+        "한미반도체, SK하이닉스에 … 공급" / "한미반도체, 마이크론에 … 공급") share only common words and each
+        keeps its own rare subject; two write-ups of one event share a rare word (a name, a place).
         """
-        shared = (a.title_terms & b.terms) | (b.title_terms & a.terms)
+        shared = a.terms & b.terms
         only_a, only_b = a.title_terms - b.terms, b.title_terms - a.terms
         if not shared or not only_a or not only_b:
             return False
-        rarest_shared = max(map(self, shared))
-        return max(map(self, only_a)) > rarest_shared and max(map(self, only_b)) > rarest_shared
+        df = self._df
+
+        def elsewhere(t: str) -> int:  # ``a`` is not indexed yet; ``b`` is
+            return df.get(t, 0) - (t in b.terms)
+
+        rarest_shared = min(map(elsewhere, shared))
+        return min(map(elsewhere, only_a)) < rarest_shared and min(map(elsewhere, only_b)) < rarest_shared
 
     def share(self, a: frozenset[str], b: frozenset[str]) -> float:
         """The shared terms' part of the lighter set's weight (0..1): does the shorter headline reappear?"""
         shared = a & b
-        return self.total(shared) / min(self.total(a), self.total(b)) if shared else 0.0
+        return sum(map(self.__getitem__, shared)) / min(self.total(a), self.total(b)) if shared else 0.0
 
 
 def _push(index: dict[Any, list[int]], key: Any, article_id: int, cap: int) -> None:
@@ -1062,12 +1392,66 @@ def _push(index: dict[Any, list[int]], key: Any, article_id: int, cap: int) -> N
         del ids[0]  # keep the most recent: a story's next article is most likely near in time
 
 
+def _push_all(index: dict[Any, list[int]], keys: Iterable[Any], article_id: int, cap: int) -> None:
+    for key in keys:
+        ids = index.get(key)
+        if ids is None:
+            index[key] = [article_id]
+        else:
+            ids.append(article_id)
+            if len(ids) > cap:
+                del ids[0]
+
+
 def _remove(index: dict[Any, list[int]], key: Any, article_id: int) -> None:
     ids = index.get(key)
     if ids is not None and article_id in ids:
         ids.remove(article_id)
         if not ids:
             del index[key]
+
+
+def _distinct_subjects(a: _Features, b: _Features) -> bool:
+    """Does each headline name its own person or subject, or carry its own figure, never in the other?
+
+    Reports about different people, companies or incidents written from one template ("OO 의원, 'XX법'
+    대표 발의", "X, 장중 3% 이상 급등", "OO 공장서 화재…N명 부상") share nearly all their words; what
+    differs is exactly who and how much.
+    """
+    for own_a, own_b in ((a.people, b.people), (_figures(a.title_terms), _figures(b.title_terms))):
+        if own_a and own_b and not own_a & b.terms and not own_b & a.terms:
+            return True
+    # Company names share words (콘솔리데이티드 에디슨, 에디슨 인터내셔널): a subject counts as mentioned
+    # only in full.
+    return bool(a.subject and b.subject and not a.subject <= b.terms and not b.subject <= a.terms)
+
+
+def _figures(terms: frozenset[str]) -> set[str]:
+    return {t for t in terms if t[0].isdigit()}
+
+
+def _headlines_agree(a: _Features, b: _Features) -> bool:
+    """A copy may be re-headlined but keeps its subject; one body under two unrelated headlines is a
+    page template (a login or cookie wall the extractor returned), not a copy."""
+    return not a.title_grams or not b.title_grams or _dice(a.title_grams, b.title_grams) >= HEADLINE_AGREEMENT
+
+
+HEADLINE_AGREEMENT = 0.1
+
+
+def _same_place_and_day(a: Cues, b: Cues) -> bool:
+    # Seoul is where most Korean news happens: sharing it says nothing.
+    return bool(
+        a.venue
+        and a.venue == b.venue
+        and a.venue not in _EVERYWHERE
+        and a.day
+        and b.day
+        and not _days_conflict(a.day, b.day)
+    )
+
+
+_EVERYWHERE = frozenset({"서울"})
 
 
 def _numbers_conflict(a: Cues, b: Cues) -> bool:
@@ -1090,19 +1474,14 @@ def _time_of(item: ClusterItem) -> float | None:
     return when.timestamp() if when is not None else None
 
 
-def _outlet_name(item: ClusterItem) -> str:
-    """The item's outlet, else its URL's host (so that outlets are counted even without feed names)."""
-    if item.outlet:
-        return item.outlet
-    outlet = outlet_for(item.url) if item.url else None
-    if outlet is not None:
-        return outlet.host
-    return urlsplit(item.url).hostname or "" if item.url.startswith(("http://", "https://")) else ""
-
-
-def _is_wire(item: ClusterItem) -> bool:
-    outlet = outlet_for(item.url) if item.url else None
-    return (outlet is not None and outlet.wire) or item.outlet.strip().lower() in WIRE_OUTLETS
+def _outlet_of(item: ClusterItem) -> tuple[str, bool]:
+    """The item's outlet (else its URL's host, so outlets are counted without feed names) and whether it
+    is a news agency, whose copy of a story is the natural lead."""
+    known = outlet_for(item.url) if item.url else None
+    wire = (known is not None and known.wire) or item.outlet.strip().lower() in WIRE_OUTLETS
+    if item.outlet or known:
+        return item.outlet or known.host, wire  # type: ignore[union-attr]
+    return (urlsplit(item.url).hostname or "") if item.url.startswith(("http://", "https://")) else "", wire
 
 
 def cluster_items(items: Iterable[ClusterItem], **options: Any) -> dict[int, Assignment]:

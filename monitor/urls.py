@@ -24,7 +24,7 @@ Design rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus, unquote, unquote_to_bytes, urlsplit
 
@@ -33,10 +33,28 @@ import idna
 Query = list[tuple[str, str]]  # encoded (key, value) pairs, in the URL's order
 
 #: Parameters that only say where a click came from, on any site.
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "twclid", "ttclid",
-    "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "spm",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "twclid",
+        "ttclid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "spm",
+    }
+)
 TRACKING_PREFIXES = ("utm_",)
 
 #: Query flags that select the AMP rendering of the same article.
@@ -117,17 +135,29 @@ OUTLETS: tuple[Outlet, ...] = (
     # The knews-rss outlets and other national dailies, each checked for same-path mobile hosts.
     Outlet("www.khan.co.kr", ("khan.co.kr", "m.khan.co.kr"), rewrite=_khan),
     Outlet("www.chosun.com", ("chosun.com", "m.chosun.com")),
-    Outlet("www.joongang.co.kr", ("joongang.co.kr", "mobile.joongang.co.kr", "news.joins.com",
-                                  "mnews.joins.com"), frozenset({"cloc"}),
-           _sub_path(r"^/amparticle/(\d+)$", r"/article/\1")),
-    Outlet("www.donga.com", ("donga.com", "m.donga.com"),
-           # The desktop path names the section (/news/Politics/article/all/...); mobile omits it.
-           rewrite=_sub_path(r"^/news/[A-Za-z]+/article/all/", "/news/article/all/")),
+    Outlet(
+        "www.joongang.co.kr",
+        ("joongang.co.kr", "mobile.joongang.co.kr", "news.joins.com", "mnews.joins.com"),
+        frozenset({"cloc"}),
+        _sub_path(r"^/amparticle/(\d+)$", r"/article/\1"),
+    ),
+    Outlet(
+        "www.donga.com",
+        ("donga.com", "m.donga.com"),
+        # The desktop path names the section (/news/Politics/article/all/...); mobile omits it.
+        rewrite=_sub_path(r"^/news/[A-Za-z]+/article/all/", "/news/article/all/"),
+    ),
     Outlet("www.hani.co.kr", ("hani.co.kr", "m.hani.co.kr")),
-    Outlet("news.kmib.co.kr", ("m.kmib.co.kr",), frozenset({"sid1", "sid2"}),
-           _sub_path(r"^/view\.asp$", "/article/view.asp")),
+    Outlet(
+        "news.kmib.co.kr",
+        ("m.kmib.co.kr",),
+        frozenset({"sid1", "sid2"}),
+        _sub_path(r"^/view\.asp$", "/article/view.asp"),
+    ),
     Outlet("www.hankookilbo.com", ("hankookilbo.com", "m.hankookilbo.com")),
-    Outlet("www.segye.com", ("segye.com", "m.segye.com"), rewrite=_sub_path(r"^/view/(\d+)$", r"/newsView/\1")),
+    Outlet(
+        "www.segye.com", ("segye.com", "m.segye.com"), rewrite=_sub_path(r"^/view/(\d+)$", r"/newsView/\1")
+    ),
     Outlet("www.seoul.co.kr", ("seoul.co.kr", "m.seoul.co.kr")),
     Outlet("www.nocutnews.co.kr", ("nocutnews.co.kr", "m.nocutnews.co.kr")),
     Outlet("www.pressian.com", ("pressian.com", "m.pressian.com"), rewrite=_pressian),
@@ -138,8 +168,12 @@ OUTLETS: tuple[Outlet, ...] = (
     Outlet("www.newspim.com", ("newspim.com", "m.newspim.com")),
     Outlet("www.etnews.com", ("etnews.com", "m.etnews.com")),
     Outlet("v.daum.net", ("m.v.daum.net",), frozenset({"f"})),
-    Outlet("n.news.naver.com", ("news.naver.com", "m.news.naver.com"),
-           frozenset({"sid", "sid1", "sid2", "mode", "mid", "rc", "ntype", "cds", "type"}), _naver_news),
+    Outlet(
+        "n.news.naver.com",
+        ("news.naver.com", "m.news.naver.com"),
+        frozenset({"sid", "sid1", "sid2", "mode", "mid", "rc", "ntype", "cds", "type"}),
+        _naver_news,
+    ),
 )
 
 _BY_HOST: dict[str, Outlet] = {h: o for o in OUTLETS for h in (o.host, *o.aliases)}
@@ -330,8 +364,10 @@ def _is_dropped(key: str, value: str) -> bool:
 
 def _strip_amp(path: str) -> str:
     # /amp/article/1, /article/1/amp and /article/1.amp(.html) are AMP renderings of /article/1(.html).
-    segments = path.split("/")
+    segments = path.rstrip("/").split("/")
     kept = [s for s in segments[1:] if s.lower() != "amp"]
+    while kept and not kept[-1]:
+        kept.pop()
     if kept:
         kept[-1] = re.sub(r"(?i)(?:\.amp)+(\.html?)?$", r"\1", kept[-1]) or kept[-1]
     return "/" + "/".join(kept)

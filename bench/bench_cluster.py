@@ -1,0 +1,218 @@
+"""Story clustering benchmark: speed, memory and pairwise quality; and the real knews-rss days.
+
+    python bench/bench_cluster.py                 # 10k and 100k synthetic articles, then the knews days
+    python bench/bench_cluster.py --sizes 10000   # one size
+    python bench/bench_cluster.py --knews-only
+
+Each synthetic size runs in its own process, so peak memory (ru_maxrss) is that run's alone; the
+clustering's own share is reported as the peak minus the resident size before clustering started. Wall
+time covers canonical URLs and clustering (generation is not timed). Quality is pairwise precision/recall
+against the generator's gold events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from gen_articles import generate  # noqa: E402
+
+from monitor.dedupe import StoryClusterer, pairwise_cluster_metrics  # noqa: E402
+from monitor.models import Assignment, ClusterItem  # noqa: E402
+from monitor.urls import canonical_url  # noqa: E402
+
+KNEWS = ROOT.parent / "shared" / "corpus" / "feeds" / "korean" / "knews-rss"
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    import numpy
+
+    return (
+        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs (load {load}), "
+        f"Python {platform.python_version()}, numpy {numpy.__version__}"
+    )
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+
+
+def _current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def run_one(n: int) -> dict[str, object]:
+    """Generate n articles, cluster them, return figures (runs inside its own process)."""
+    articles = generate(n)
+    rss_before = _current_rss_mb()
+    start = time.perf_counter()
+    urls = [canonical_url(a.url) for a in articles]
+    url_seconds = time.perf_counter() - start
+    clusterer = StoryClusterer()
+    assignments: dict[int, Assignment] = {}
+    for a, url in zip(articles, urls, strict=True):
+        item = ClusterItem(a.article_id, a.title, a.text, url, a.published, outlet=a.outlet)
+        assignments[a.article_id] = clusterer.add(item)
+    elapsed = time.perf_counter() - start
+    peak = _rss_mb()
+    predicted = {i: s.story_key for i, s in assignments.items()}
+    gold = {a.article_id: a.event for a in articles}
+    metrics = pairwise_cluster_metrics(predicted, gold)
+    return {
+        "articles": n,
+        "events": len(set(gold.values())),
+        "stories": len(set(predicted.values())),
+        "seconds": round(elapsed, 2),
+        "canonical_url_seconds": round(url_seconds, 2),
+        "distinct_canonical_urls": len(set(urls)),
+        "per_article_us": round(elapsed / n * 1e6, 1),
+        "peak_rss_mb": round(peak, 1),
+        "clustering_rss_mb": round(peak - rss_before, 1),
+        "in_window_at_end": len(clusterer),
+        "reasons": dict(Counter(s.reason for s in assignments.values())),
+        **metrics,
+        "by_kind": _by_kind(articles, predicted),
+    }
+
+
+def _by_kind(articles: list, predicted: dict[int, int]) -> dict[str, dict[str, float]]:
+    """Pairwise figures per event kind (a story counts for the kind of its members' events)."""
+    kinds = sorted({a.event.split("-")[0] for a in articles})
+    out = {}
+    for kind in kinds:
+        ids = {a.article_id for a in articles if a.event.startswith(kind)}
+        gold = {a.article_id: a.event for a in articles if a.article_id in ids}
+        m = pairwise_cluster_metrics({i: predicted[i] for i in ids}, gold)
+        out[kind] = {
+            k.replace("cluster_", ""): v
+            for k, v in m.items()
+            if k in ("cluster_precision", "cluster_recall", "cluster_mixed_stories")
+        }
+    return out
+
+
+def knews_items() -> list[ClusterItem]:
+    """Both knews-rss days as ClusterItems, one per canonical URL (the second poll's duplicates dropped)."""
+    import feedparser
+
+    items: dict[str, ClusterItem] = {}
+    for day in ("2022-07-29", "2022-07-30"):
+        for path in sorted((KNEWS / day).glob("*.xml")):
+            feed = feedparser.parse(str(path))
+            outlet = path.name.split("-", 1)[0]
+            for entry in feed.entries:
+                url = canonical_url(entry.get("link", ""))
+                if url in items:
+                    continue
+                content = entry.get("content", [{}])[0].get("value", "") if entry.get("content") else ""
+                text = html.unescape(re.sub(r"<[^>]+>", "\n", content))
+                published = _parsed_time(entry)
+                items[url] = ClusterItem(
+                    len(items) + 1, html.unescape(entry.get("title", "")), text, url, published, outlet=outlet
+                )
+    return list(items.values())
+
+
+def _parsed_time(entry: dict) -> object:
+    from datetime import UTC, datetime
+
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+
+
+def run_knews() -> None:
+    if not KNEWS.exists():
+        print(f"knews-rss corpus not found at {KNEWS}; skipped")
+        return
+    from monitor.dedupe import cluster_items
+
+    raw = sum(
+        1
+        for day in ("2022-07-29", "2022-07-30")
+        for p in (KNEWS / day).glob("*.xml")
+        for _ in re.finditer(r"<item>", p.read_text(encoding="utf-8"))
+    )
+    items = knews_items()
+    start = time.perf_counter()
+    assignments = cluster_items(items)
+    elapsed = time.perf_counter() - start
+    members: dict[int, list[ClusterItem]] = defaultdict(list)
+    by_id = {i.article_id: i for i in items}
+    for article_id, a in assignments.items():
+        members[a.story_key].append(by_id[article_id])
+    multi = [m for m in members.values() if len(m) > 1]
+    print(
+        f"\nknews-rss 2022-07-29 + 07-30: {raw} feed items → {len(items)} canonical URLs → "
+        f"{len(members)} stories ({len(multi)} with 2+ articles, {sum(len(m) for m in multi)} articles "
+        f"in them); "
+        f"{elapsed:.2f} s"
+    )
+    print("reasons:", dict(Counter(a.reason for a in assignments.values())))
+    print("cross-outlet stories:", sum(1 for m in multi if len({i.outlet for i in m}) > 1))
+    for rank, story in enumerate(sorted(members.values(), key=lambda m: (-len(m), m[0].article_id))[:10], 1):
+        outlets = Counter(i.outlet for i in story)
+        print(f"\n#{rank}: {len(story)} articles, outlets {dict(outlets)}")
+        for item in story[:12]:
+            a = assignments[item.article_id]
+            print(f"   [{a.reason:>14} {a.similarity:.2f}] {item.outlet:<11} {item.title[:70]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one size, JSON out
+    parser.add_argument("--knews-only", action="store_true")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one), ensure_ascii=False))
+        return
+    print("machine:", machine())
+    if not args.knews_only:
+        results = []
+        for n in args.sizes:
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True
+            )
+            result = json.loads(out.stdout)
+            results.append(result)
+            by_kind = result.pop("by_kind")
+            print(json.dumps(result, ensure_ascii=False))
+            print("   by kind:", json.dumps(by_kind, ensure_ascii=False))
+        if len(results) == 2:
+            small, large = results
+            print(
+                f"ratio {large['articles'] / small['articles']:.0f}× articles: time ×"
+                f"{large['seconds'] / small['seconds']:.1f}, "
+                f"peak RSS ×{large['peak_rss_mb'] / small['peak_rss_mb']:.1f}"
+            )
+    run_knews()
+
+
+if __name__ == "__main__":
+    main()
