@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from gen_articles import generate  # noqa: E402
+from machine import cpu_name  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 from monitor.dedupe import StoryClusterer, pairwise_cluster_metrics  # noqa: E402
 from monitor.models import Assignment, ClusterItem  # noqa: E402
@@ -39,14 +40,7 @@ KNEWS = ROOT.parent / "shared" / "corpus" / "feeds" / "korean" / "knews-rss"
 
 
 def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name("?")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     import numpy
 

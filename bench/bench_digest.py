@@ -22,6 +22,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.digest_samples when run as a script
 
+from machine import cpu_name  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from monitor.digest import build_digest, render_html, render_markdown, render_slack, render_text  # noqa: E402
 from monitor.models import Digest  # noqa: E402
 from tests.digest_samples import GENERATED_AT, many_stories  # noqa: E402
@@ -38,14 +40,7 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name(platform.processor() or "?")
     system = f"{platform.system()} {platform.machine()}"
     return f"{system}, {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 

@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from machine import cpu_name  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpus"
 FEEDS = SHARED / "feeds" / "korean" / "knews-rss"
@@ -34,14 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name("unknown CPU")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"{platform.node()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()} "
