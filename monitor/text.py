@@ -111,7 +111,15 @@ _ENGLISH_PART = re.compile(r"(?:South\s)?Korea|ROK|U\.S\.(?:A\.)?|USA?|United\sS
 
 def normalize(text: str | None) -> str:
     """The canonical form of ``text`` for matching (see the module docstring for what changes)."""
-    return canonicalize_actors(collapse_whitespace(clean(text)))
+    folded = canonicalize_actors(collapse_whitespace(clean(text)))
+    # Folding one actor spelling can expose another (a property test found "한·미일" left after one
+    # pass), so repeat to a fixed point; the bound is for safety, two passes settle real text.
+    for _ in range(4):
+        again = canonicalize_actors(folded)
+        if again == folded:
+            break
+        folded = again
+    return folded
 
 
 def clean(text: str | None) -> str:
