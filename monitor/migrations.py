@@ -221,8 +221,69 @@ WHERE m.relevant = 1
 ORDER BY coalesce(a.published_at, a.first_seen_at) DESC;
 """
 
+# A user's own judgment of an article, for `monitor eval --labels`: tuning measured on their data.
+# Labels outlive re-matching and are never written by the program itself.
+_V4_LABELS = """
+CREATE TABLE labels (
+    article_id  INTEGER PRIMARY KEY REFERENCES articles(id),
+    label       TEXT NOT NULL CHECK (label IN ('relevant', 'irrelevant')),
+    note        TEXT NOT NULL DEFAULT '',
+    labelled_at TEXT NOT NULL
+);
+"""
+
+# Stories: one development, however many outlets and URLs carried it. A story's id is the article id of
+# its first member (the clusterer's story_key), so re-clustering the same articles gives the same ids and
+# `monitor story 123` stays valid. The lead can change later (a wire original arriving after a copy).
+# Digests read stories, never articles: `size` and `outlet_count` are what a delivery compares against
+# to tell an updated story from a new one.
+_V5_STORIES = """
+CREATE TABLE stories (
+    id              INTEGER PRIMARY KEY,          -- = article id of the first member (story_key)
+    lead_article_id INTEGER NOT NULL REFERENCES articles(id),
+    title           TEXT NOT NULL,                -- the lead's title, for people reading the table
+    first_seen_at   TEXT NOT NULL,
+    last_updated_at TEXT NOT NULL,                -- when a member last joined or changed
+    size            INTEGER NOT NULL,             -- member articles
+    outlet_count    INTEGER NOT NULL,
+    outlets         TEXT NOT NULL,                -- JSON list of outlet names, lead's first
+    best_score      REAL NOT NULL DEFAULT 0,      -- highest member relevance score
+    relevant        INTEGER NOT NULL DEFAULT 0,   -- 1 when any member was matched relevant
+    topics          TEXT NOT NULL DEFAULT '[]'    -- JSON list of topic ids, strongest first
+);
+CREATE INDEX stories_updated ON stories(last_updated_at);
+CREATE INDEX stories_relevant ON stories(relevant, best_score);
+
+CREATE TABLE article_story (
+    article_id         INTEGER PRIMARY KEY REFERENCES articles(id),
+    story_id           INTEGER NOT NULL REFERENCES stories(id),
+    reason             TEXT NOT NULL,             -- new | exact | near_duplicate | same_event | updated
+    similarity         REAL NOT NULL,
+    matched_article_id INTEGER,                   -- the member it was matched against
+    decided_at         TEXT NOT NULL
+);
+CREATE INDEX article_story_story ON article_story(story_id);
+
+CREATE VIEW v_stories AS
+SELECT
+    s.id,
+    datetime(s.first_seen_at, '+9 hours') AS first_seen_kst,
+    datetime(s.last_updated_at, '+9 hours') AS last_updated_kst,
+    s.size,
+    s.outlet_count,
+    round(s.best_score, 2) AS best_score,
+    s.relevant,
+    s.topics,
+    s.title,
+    s.outlets
+FROM stories s
+ORDER BY s.last_updated_at DESC;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feeds, articles, sources, fetch log, fts, views", _V1_SCHEMA),
     Migration(2, "index full text in batches", _V2_BATCH_FTS),
     Migration(3, "matches with their evidence", _V3_MATCHES),
+    Migration(4, "user labels", _V4_LABELS),
+    Migration(5, "stories and article-story links", _V5_STORIES),
 )

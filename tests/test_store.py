@@ -8,7 +8,8 @@ import pytest
 from monitor.errors import StoreError
 from monitor.migrations import MIGRATIONS
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
-from monitor.store import SourceRef, Store, _split_sql
+from monitor.store import SourceRef, Store
+from monitor.store.core import _split_sql
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""SQLite storage: the only module that talks to the database (through sqlite-utils).
+"""The store's core: opening, migrating, transactions, and what a poll writes (feeds, articles, matches).
 
 Every write a poll makes for one feed happens in one transaction, so a crash or a failed poll leaves the
 database as it was before that feed: nothing already stored is lost or half-changed. The database is in
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import sqlite_utils
 
@@ -79,7 +79,9 @@ class SaveOutcome:
     new_sources: int
 
 
-class Store:
+class CoreStore:
+    """Opening, migrations and the poll's writes; :class:`monitor.store.Store` adds the other areas."""
+
     def __init__(self, db: sqlite_utils.Database, path: str) -> None:
         self.db = db
         self.path = path
@@ -89,7 +91,7 @@ class Store:
     # ---------------------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, *, migrate: bool = True) -> Store:
+    def open(cls, path: str | Path, *, migrate: bool = True) -> Self:
         path = str(path)
         try:
             if path != ":memory:":
@@ -113,7 +115,7 @@ class Store:
     def close(self) -> None:
         self.db.conn.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
