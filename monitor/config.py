@@ -876,3 +876,185 @@ register_section(
     doc="One entry per feed.",
     many=True,
 )
+
+
+# --- digests and delivery (issue 5) ---
+
+#: Weekdays 08:00 and 17:00 in Asia/Seoul: before the working day and before it ends.
+DEFAULT_SCHEDULES = ("0 8 * * mon-fri", "0 17 * * mon-fri")
+_QUIET = re.compile(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*")
+
+
+def cron_list(value: Any, context: Context) -> tuple[str, ...]:
+    """Five-field cron expressions, each checked by APScheduler (which the scheduler runs them with)."""
+    from apscheduler.triggers.cron import CronTrigger  # import here: only configs with digests pay for it
+
+    exprs = string_list(value, context)
+    if not exprs:
+        raise ValueError('must list at least one cron expression, e.g. ["0 8 * * mon-fri"]')
+    for index, expr in enumerate(exprs):
+        if len(expr.split()) != 5:
+            raise _ItemError(index, f"{expr!r} is not a cron expression: give five fields, "
+                                    '"minute hour day month weekday", e.g. "0 8 * * mon-fri"')
+        try:
+            CronTrigger.from_crontab(expr, timezone="Asia/Seoul")
+        except ValueError as exc:
+            raise _ItemError(index, f"{expr!r} is not a valid cron expression: {exc}") from None
+    return exprs
+
+
+def quiet_hours(value: Any, context: Context) -> tuple[int, int]:
+    """"22:00-07:00" (KST) → minutes of the day (start, end); the span may cross midnight."""
+    if not isinstance(value, str):
+        raise _type_error('a span like "22:00-07:00"', value)
+    match = _QUIET.fullmatch(value)
+    if match is None:
+        raise ValueError(f'not a span of hours: {value!r}; write "HH:MM-HH:MM" in KST, e.g. "22:00-07:00"')
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if start == end:
+        raise ValueError(f"{value!r} is an empty span; leave quiet_hours unset for none")
+    return start, end
+
+
+def _security(value: Any, context: Context) -> str:
+    if value not in ("starttls", "tls", "none"):
+        raise ValueError(f'must be "starttls" (port 587), "tls" (port 465) or "none" (a local relay), '
+                         f"not {value!r}")
+    return str(value)
+
+
+def _address(value: Any, context: Context) -> str:
+    address = text(value, context)
+    if "@" not in address or any(ch in address for ch in "\r\n"):
+        raise ValueError(f"not an e-mail address: {address!r}")
+    return address
+
+
+def _addresses(value: Any, context: Context) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    items = string_list(value, context)
+    if not items:
+        raise ValueError('must list at least one address, e.g. ["analyst@example.org"]')
+    for index, item in enumerate(items):
+        if "@" not in item:
+            raise _ItemError(index, f"not an e-mail address: {item!r}")
+    return items
+
+
+def _port(value: Any, context: Context) -> int:
+    port = integer(1)(value, context)
+    if port > 65535:
+        raise ValueError(f"must be a TCP port (1-65535), not {port}")
+    return int(port)
+
+
+def _cap(value: Any, context: Context) -> int:
+    return int(integer(1)(value, context))
+
+
+#: Keys of [digest] a channel may override in its [delivery.*] table; None there means "as [digest]".
+def _overrides() -> list[Field]:
+    return [
+        Field("enabled", boolean, "send digests to this channel (default: on when configured)", None),
+        Field("schedules", cron_list, "overrides digest.schedules for this channel", None),
+        Field("threshold", fraction, "overrides digest.threshold", None),
+        Field("cap", _cap, "overrides digest.cap", None),
+        Field("send_empty", boolean, "overrides digest.send_empty", None),
+        Field("quiet_hours", quiet_hours, "overrides digest.quiet_hours", None),
+        Field("alert_threshold", fraction, "overrides digest.alert_threshold", None),
+    ]
+
+
+def _all_or_none(*names: str) -> Rule:
+    def check(values: Mapping[str, Any]) -> str | None:
+        given = [n for n in names if values[n] is not None]
+        if given and len(given) < len(names):
+            missing = ", ".join(n for n in names if values[n] is None)
+            return f"also set {missing}: a mail channel needs {', '.join(names)}"
+        return None
+
+    return Rule(names, check)
+
+
+def _alert_above_threshold(values: Mapping[str, Any]) -> str | None:
+    alert, threshold = values["alert_threshold"], values["threshold"]
+    if alert is not None and threshold is not None and alert < threshold:
+        return f"must not be below digest.threshold ({threshold:g}): an alert is for the strongest stories"
+    return None
+
+
+register_section(
+    "digest",
+    [
+        Field("schedules", cron_list, "when digests go out: cron expressions in Asia/Seoul",
+              list(DEFAULT_SCHEDULES)),
+        Field("threshold", fraction, "least story score for a digest; unset: every relevant story", None),
+        Field("cap", _cap, "stories shown per digest; the rest are counted in an \"and N more\" line", 20),
+        Field("send_empty", boolean, "send a \"nothing new\" digest instead of skipping it", False),
+        Field("quiet_hours", quiet_hours, 'no digests or alerts in this KST span, e.g. "22:00-07:00"', None),
+        Field("alert_threshold", fraction, "score at which a story is sent at once as an alert; unset: off",
+              None),
+        Field("alert_window", duration(allow_zero=False), "alerts only for stories first seen this recently",
+              "6h"),
+        Field("max_age", duration(allow_zero=False), "stories that changed longer ago are not sent", "3d"),
+        Field("update_min_outlets", integer(1), "more outlets since a story was sent that make it an update",
+              2),
+        Field("claim_ttl", duration(60.0, reason="a digest run must have time to send"),
+              "how long a run may hold a channel before another may take it over", "30m"),
+        Field("retry_base", duration(allow_zero=False), "first wait after a channel failed", "5m"),
+        Field("retry_max", duration(allow_zero=False), "longest wait after repeated failures", "6h"),
+    ],
+    doc="What a digest holds and when it goes out (every [delivery.*] channel may override these).",
+    rules=[
+        Rule(("alert_threshold", "threshold"), _alert_above_threshold),
+        Rule(("retry_base", "retry_max"), lambda v: None if v["retry_base"] <= v["retry_max"] else
+             f"must not exceed digest.retry_max ({_fmt_seconds(v['retry_max'])})"),
+    ],
+)
+
+register_section(
+    "delivery.file",
+    [Field("dir", file_path, "where digest files go, relative to this file's folder", "digests"),
+     *_overrides()],
+    doc="Markdown and HTML digest files; the channel used when no other is configured.",
+)
+
+register_section(
+    "delivery.email",
+    [
+        Field("host", text, "SMTP server", None),
+        Field("port", _port, "SMTP port (587 for starttls, 465 for tls)", 587),
+        Field("security", _security, '"starttls" | "tls" | "none" (a local relay only)', "starttls"),
+        Field("from", _address, "sender address, e.g. \"한미일 모니터 <monitor@example.org>\"", None),
+        Field("to", _addresses, "recipient addresses", None),
+        env_field("username", "environment variable holding the SMTP user name"),
+        env_field("password", "environment variable holding the SMTP password"),
+        Field("timeout", duration(allow_zero=False), "limit for each SMTP step", "30s"),
+        *_overrides(),
+    ],
+    doc="Digests by e-mail (multipart text + HTML).",
+    rules=[_all_or_none("host", "from", "to")],
+)
+
+register_section(
+    "delivery.slack",
+    [
+        env_field("webhook_url", "environment variable holding the Slack incoming-webhook URL"),
+        Field("timeout", duration(allow_zero=False), "limit for each webhook request", "10s"),
+        *_overrides(),
+    ],
+    doc="Digests to a Slack channel through an incoming webhook (Block Kit).",
+)
+
+
+def section_values(config: MonitorConfig, name: str) -> Mapping[str, Any]:
+    """``config.section(name)``, or the section's defaults for a config built by hand (tests, scripts)."""
+    if name in config.sections:
+        return config.sections[name]  # type: ignore[no-any-return]
+    problems: list[Problem] = []
+    values = _convert_table(_SECTIONS[name], {}, name, Context(config.base_dir, os.environ), problems)
+    if values is None:  # a default that fails its own converter is a bug here, not the user's
+        raise AssertionError(f"defaults of [{name}] do not validate: {problems}")
+    return MappingProxyType(values)

@@ -280,10 +280,66 @@ FROM stories s
 ORDER BY s.last_updated_at DESC;
 """
 
+# Digest delivery (issue 5): the ledger of what each channel accepted, per story, with the story's size and
+# outlet count at send time (what "grew materially since" is measured against); each channel's health and
+# retry backoff; and a claim row per channel so two digest runs at once cannot both send. No foreign key
+# from the ledger to stories: the record of what a reader was sent outlives any re-clustering.
+_V6_DELIVERIES = """
+CREATE TABLE deliveries (
+    id           INTEGER PRIMARY KEY,
+    channel      TEXT NOT NULL,                  -- file | email | slack
+    story_id     INTEGER NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('new', 'update', 'alert')),
+    size         INTEGER NOT NULL,               -- stories.size when sent
+    outlet_count INTEGER NOT NULL,               -- stories.outlet_count when sent
+    score        REAL NOT NULL,
+    digest_id    TEXT NOT NULL,
+    message_id   TEXT NOT NULL,                  -- Message-ID, Slack message id, or file name
+    sent_at      TEXT NOT NULL                   -- when the channel accepted it (UTC)
+);
+CREATE INDEX deliveries_channel_story ON deliveries(channel, story_id, sent_at);
+CREATE INDEX deliveries_sent ON deliveries(sent_at);
+
+CREATE TABLE channel_state (
+    channel              TEXT PRIMARY KEY,
+    last_attempt_at      TEXT,
+    last_success_at      TEXT,                   -- last digest the channel accepted (the "이후" of the next)
+    last_status          TEXT,                   -- sent | empty | failed | ...
+    last_story_count     INTEGER NOT NULL DEFAULT 0,
+    last_message_id      TEXT,
+    last_error           TEXT,
+    last_error_at        TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at      TEXT                    -- backoff: not before this after a failure
+);
+
+CREATE TABLE digest_claims (
+    channel    TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,                    -- host:pid:random of the run holding it
+    claimed_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL                     -- a crashed run's claim stops counting after this
+);
+
+CREATE VIEW v_deliveries AS
+SELECT
+    d.channel,
+    datetime(d.sent_at, '+9 hours') AS sent_kst,
+    d.kind,
+    d.story_id,
+    d.size,
+    d.outlet_count,
+    round(d.score, 2) AS score,
+    d.message_id,
+    s.title
+FROM deliveries d LEFT JOIN stories s ON s.id = d.story_id
+ORDER BY d.sent_at DESC, d.id DESC;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feeds, articles, sources, fetch log, fts, views", _V1_SCHEMA),
     Migration(2, "index full text in batches", _V2_BATCH_FTS),
     Migration(3, "matches with their evidence", _V3_MATCHES),
     Migration(4, "user labels", _V4_LABELS),
     Migration(5, "stories and article-story links", _V5_STORIES),
+    Migration(6, "digest delivery ledger, channel state and claims", _V6_DELIVERIES),
 )

@@ -454,3 +454,35 @@ class StoryState:
     first_seen: datetime | None
     last_updated: datetime | None
     best_score: float | None
+
+
+# --- digest runs (issue 5) ---
+# What one digest or alert run did for one channel: the value monitor.dispatch hands to the CLI and to the
+# scheduler (issue 6). A failure is a value here, as in FeedReport, so one broken channel never stops the
+# others.
+
+DigestStatus = Literal["sent", "empty", "skipped", "failed", "quiet", "busy"]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOutcome:
+    """One channel's result.
+
+    ``sent``: the channel accepted it (``stories`` delivered, possibly 0 with send_empty); ``empty``:
+    nothing new, nothing sent; ``skipped``: the channel is backing off after a failure until
+    ``next_retry``; ``failed``: not (or only partly) accepted, see ``error`` and ``next_retry``;
+    ``quiet``: inside quiet hours, held for later; ``busy``: another run holds the channel's claim.
+    With ``dry_run`` nothing was sent or recorded and ``stories`` is what would have gone out.
+    """
+
+    channel: str
+    status: DigestStatus
+    stories: int = 0  # stories delivered (for "failed": the ones accepted before the failure)
+    message_ids: tuple[str, ...] = ()
+    error: str | None = None
+    next_retry: datetime | None = None
+    kind: Literal["digest", "alert"] = "digest"
+    dry_run: bool = False
+    updates: int = 0  # of ``stories``, how many were updates of stories sent before
+    pending: int = 0  # stories selected but not delivered (cut by the cap, or left by a failure)
+    paths: tuple[str, ...] = ()  # files written (file channel)

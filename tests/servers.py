@@ -6,13 +6,16 @@
         srv.route("/dyn", lambda req: Reply(status=304) if req.headers.get("If-None-Match") else Reply(...))
         url = srv.url("/feed.xml")
 
-Every request is logged in ``srv.requests`` (method, path, headers, arrival time) so tests can check what
-was sent and when; ``srv.max_in_flight`` is the most requests the server was ever handling at once.
+Every request is logged in ``srv.requests`` (method, path, headers, arrival time, and the body of a POST)
+so tests can check what was sent and when; ``srv.max_in_flight`` is the most requests the server was ever
+handling at once. A POST is answered by the same routes as a GET (a webhook sink: ``srv.posted(path)``
+gives the JSON bodies received, in order).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import socket
 import struct
 import sys
@@ -48,6 +51,8 @@ class Request:
     headers: dict[str, str]
     #: ``time.monotonic()`` when the server started handling the request (for spacing checks).
     received_at: float = 0.0
+    #: The request body (POST); read in full before the route's handler runs.
+    body: bytes = b""
 
 
 Handler = Reply | Callable[[Request], Reply]
@@ -81,8 +86,15 @@ class LoopbackHTTPServer:
             def do_HEAD(self) -> None:
                 self.do_GET()
 
-            def do_GET(self) -> None:
-                req = Request("GET", self.path, {k: v for k, v in self.headers.items()}, time.monotonic())
+            def do_POST(self) -> None:
+                self.do_GET(method="POST")
+
+            def do_GET(self, method: str = "GET") -> None:
+                body = b""
+                if method == "POST":
+                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items()}
+                req = Request(method, self.path, headers, time.monotonic(), body)
                 with server._lock:
                     server.requests.append(req)
                     server.in_flight += 1
@@ -158,6 +170,11 @@ class LoopbackHTTPServer:
     def hits(self, path: str) -> int:
         with self._lock:
             return sum(1 for r in self.requests if r.path == path)
+
+    def posted(self, path: str) -> list[Any]:
+        """The JSON bodies POSTed to ``path``, in the order they arrived (whatever the reply was)."""
+        with self._lock:
+            return [json.loads(r.body) for r in self.requests if r.method == "POST" and r.path == path]
 
     def start(self) -> LoopbackHTTPServer:
         self._thread.start()

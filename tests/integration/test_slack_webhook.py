@@ -6,7 +6,6 @@ the test can check order, limits and what was accepted.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -24,23 +23,11 @@ HOOK = "/services/T000/B000/secret"
 
 
 class WebhookSink(LoopbackHTTPServer):
-    """LoopbackHTTPServer that also takes POST (tests/servers.py serves GET and HEAD) and keeps the bodies.
+    """The loopback server as a webhook sink: ``posts`` are the JSON bodies POSTed to the hook, in order."""
 
-    A POST is answered by the same routes as a GET; ``posts`` holds each decoded JSON body in order.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.posts: list[dict[str, Any]] = []
-        sink = self
-
-        def do_POST(handler: Any) -> None:  # noqa: N802 (http.server's naming)
-            body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
-            with sink._lock:
-                sink.posts.append(json.loads(body))
-            handler.do_GET()
-
-        self._httpd.RequestHandlerClass.do_POST = do_POST  # type: ignore[attr-defined]
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        return self.posted(HOOK)
 
 
 @pytest.fixture
