@@ -4,6 +4,10 @@
 
 The stories are the realistic samples of tests/digest_samples.py, varied in id, score and time. The first
 render of each template (Jinja compiles it once per process) is reported separately as "cold".
+
+"select" is the step before: choosing the channel's pending stories from a SQLite database holding that
+many stories (3 member articles each, with match evidence) plus as many already delivered, and making
+their DigestStory values (Store.pending_stories, as a digest run calls it).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
+from datetime import timedelta
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +32,9 @@ from machine import cpu_name  # noqa: E402  (bench/ is on sys.path when run as a
 
 from monitor.digest import build_digest, render_html, render_markdown, render_slack, render_text  # noqa: E402
 from monitor.models import Digest  # noqa: E402
+from monitor.store import Store  # noqa: E402
 from tests.digest_samples import GENERATED_AT, many_stories  # noqa: E402
+from tests.story_db import add_story  # noqa: E402
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
@@ -85,6 +93,30 @@ def main() -> None:
         total += median
         print(f"{name:<10} {median:>10.1f} {best:>9.1f} {cold[name]:>8.1f}  {size(out)}")
     print(f"{'all':<10} {total:>10.1f}  (build + every format, medians)")
+    select_from_db(args.stories, args.repeat)
+
+
+def select_from_db(n: int, repeat: int) -> None:
+    """Time Store.pending_stories on a database of ``n`` pending and ``n`` delivered stories."""
+    samples = many_stories(2 * n)
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "bench.db") as store:
+        ids = []
+        for i, s in enumerate(samples):
+            outlets = (s.lead_outlet, *s.other_outlets[:2])
+            ids.append(add_story(store, s.title, outlets=outlets, score=s.score, now=GENERATED_AT,
+                                 age=timedelta(minutes=7 * i % 2000), snippet=s.snippet))
+        # half of them were delivered before: the query must skip those
+        delivered = store.pending_stories("bench", now=GENERATED_AT, threshold=None, max_age=timedelta(days=3),
+                                          update_min_outlets=2)
+        store.record_sent("bench", [p for p in delivered if p.story.story_id in set(ids[n:])],
+                          digest_id="x", message_id="x", at=GENERATED_AT)
+
+        def select() -> Any:
+            return store.pending_stories("bench", now=GENERATED_AT, threshold=None,
+                                         max_age=timedelta(days=3), update_min_outlets=2)
+
+        median, best, got = timed(select, repeat)
+        print(f"{'select':<10} {median:>10.1f} {best:>9.1f} {'':>8}  {len(got)} pending of {2 * n} stories in SQLite")
 
 
 if __name__ == "__main__":

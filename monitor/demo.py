@@ -1,8 +1,8 @@
 """`monitor demo`: the whole product, offline, on a loopback news site built from the seeds.
 
 It starts an HTTP server on 127.0.0.1 (a free port), writes a config pointing at it, polls the feeds
-into a fresh database twice (the second poll shows conditional GET and idempotent storage), and says
-where everything is.
+into a fresh database twice (the second poll shows conditional GET and idempotent storage), writes a file
+digest of the stories it found (``digests/`` next to the config), and says where everything is.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import load_config
+from monitor.config import MonitorConfig
 from monitor.demo_site import FEEDS, build_site
+from monitor.dispatch import run_digest
 from monitor.models import PollReport
 from monitor.pipeline import run_poll
 from monitor.store import Store
@@ -92,6 +94,13 @@ per_host_concurrency = 4
 [matching]
 topics = "{topics.as_posix()}"
 
+# The seed articles are from 2024-2025: let the digest reach back that far.
+[digest]
+max_age = "3650d"
+
+[delivery.file]
+dir = "digests"
+
 {feeds}"""
     path = workdir / "monitor.toml"
     path.write_text(text, encoding="utf-8")
@@ -117,6 +126,7 @@ def run_demo(
             second = run_poll(config, store)
             say(_describe("second poll", second))
             counts = store.counts()
+            digest_path = write_demo_digest(config, store, say)
             articles = store.db.execute(
                 "SELECT a.id, a.title, a.text_source, length(a.text), m.relevant, m.score, m.topics "
                 "FROM articles a LEFT JOIN matches m ON m.article_id = a.id ORDER BY a.id"
@@ -133,8 +143,23 @@ def run_demo(
         if not is_relevant:
             say(f"    [{article_id}] {title}")
     say(f"why an article matched: monitor --config {config.path} explain ID")
+    if digest_path is not None:
+        say(f"\ndigest of the seed stories: {digest_path}")
     return {"config": config.path, "database": config.storage.path, "first": first, "second": second,
-            "counts": counts}
+            "counts": counts, "digest": digest_path}
+
+
+def write_demo_digest(config: MonitorConfig, store: Store, say: Callable[[str], None] = print) -> Path | None:
+    """The file digest of the stories in ``store`` (Markdown and HTML); the Markdown file's path, or None
+    when there were no stories to put in it (before the clusterer has grouped articles into stories)."""
+    [outcome] = run_digest(config, store, "file", manual=True)
+    if outcome.status == "sent" and outcome.paths:
+        return Path(outcome.paths[0])
+    if outcome.status == "failed":
+        say(f"digest: FAILED: {outcome.error}")
+    else:
+        say("digest: no stories yet, so no digest was written")
+    return None
 
 
 def _describe(label: str, report: PollReport) -> str:

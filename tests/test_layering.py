@@ -28,6 +28,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.store": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.match", "httpx"},
     "monitor.digest": {"monitor.store", "monitor.deliver", "smtplib", "httpx", "sqlite_utils"},
     "monitor.deliver": {"monitor.store", "sqlite_utils", "sqlite3"},
+    # digest runs meet store, digest and channels here, but speak neither SQL, SMTP nor HTTP themselves
+    "monitor.dispatch": {"monitor.fetch", "monitor.pipeline", "sqlite_utils", "sqlite3", "smtplib", "httpx"},
+    "monitor.store.delivery": {"monitor.digest", "monitor.deliver", "monitor.dispatch", "monitor.config"},
 }
 #: Only these modules may import these libraries (one owner each).
 OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.parse"}, "trafilatura": {"monitor.extract"},

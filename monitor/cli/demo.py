@@ -20,8 +20,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     result = run_demo(workdir, seeds_dir(), topics_file())
     print(f"\nconfig:   {result['config']}")
     print(f"database: {result['database']}")
+    if result.get("digest"):
+        print(f"digest:   {result['digest']}")
     print("try:")
     print(f"  monitor --config {result['config']} search 공급망")
     print(f"  monitor --config {result['config']} status")
+    print(f"  monitor --config {result['config']} digest --preview preview/")
     print(f"  sqlite3 {result['database']} 'SELECT * FROM v_recent_articles'")
     return 0

@@ -46,3 +46,23 @@ def test_demo_command_prints_where_things_are(tmp_path, capsys):
     assert main(["demo", "--dir", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out
     assert "13 articles stored" in out and "demo.db" in out and "monitor --config" in out
+
+
+def test_demo_digest_holds_the_stories_it_is_given(tmp_path):
+    """The demo's last step on stories put in the database here (the clusterer fills them during polls)."""
+    from monitor.config import load_config
+    from monitor.demo import write_demo_config, write_demo_digest
+    from monitor.store import Store
+    from tests.story_db import add_story
+
+    config = load_config(write_demo_config(tmp_path, "http://127.0.0.1:9", topics_file()))
+    messages: list[str] = []
+    with Store.open(config.storage.path) as store:
+        assert write_demo_digest(config, store, say=messages.append) is None
+        assert messages == ["digest: no stories yet, so no digest was written"]
+        add_story(store, "한미일 산업장관 첫 회의", outlets=("뉴스핌", "연합뉴스"))
+        path = write_demo_digest(config, store, say=messages.append)
+    assert path is not None and path.parent == tmp_path / "digests" and path.suffix == ".md"
+    text = path.read_text(encoding="utf-8")
+    assert "한미일 산업장관 첫 회의" in text and "뉴스핌 외 1개 매체" in text
+    assert path.with_suffix(".html").is_file()
