@@ -20,8 +20,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +106,8 @@ def select_from_db(n: int, repeat: int) -> None:
             ids.append(add_story(store, s.title, outlets=outlets, score=s.score, now=GENERATED_AT,
                                  age=timedelta(minutes=7 * i % 2000), snippet=s.snippet))
         # half of them were delivered before: the query must skip those
-        delivered = store.pending_stories("bench", now=GENERATED_AT, threshold=None, max_age=timedelta(days=3),
-                                          update_min_outlets=2)
+        delivered = store.pending_stories("bench", now=GENERATED_AT, threshold=None,
+                                          max_age=timedelta(days=3), update_min_outlets=2)
         store.record_sent("bench", [p for p in delivered if p.story.story_id in set(ids[n:])],
                           digest_id="x", message_id="x", at=GENERATED_AT)
 
@@ -116,7 +116,8 @@ def select_from_db(n: int, repeat: int) -> None:
                                          max_age=timedelta(days=3), update_min_outlets=2)
 
         median, best, got = timed(select, repeat)
-        print(f"{'select':<10} {median:>10.1f} {best:>9.1f} {'':>8}  {len(got)} pending of {2 * n} stories in SQLite")
+        shape = f"{len(got)} pending of {2 * n} stories in SQLite"
+        print(f"{'select':<10} {median:>10.1f} {best:>9.1f} {'':>8}  {shape}")
 
 
 if __name__ == "__main__":

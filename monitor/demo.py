@@ -16,8 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from monitor.config import load_config
-from monitor.config import MonitorConfig
+from monitor.config import MonitorConfig, load_config
 from monitor.demo_site import FEEDS, build_site
 from monitor.dispatch import run_digest
 from monitor.models import PollReport

@@ -109,10 +109,10 @@ def digest_schedules(config: MonitorConfig) -> dict[str, tuple[str, ...]]:
 
 
 def _email_settings(v: Mapping[str, Any]) -> EmailSettings:
-    user = secret_from_env(v["username_env"], key="delivery.email.username_env") if v["username_env"] else None
-    password = (
-        secret_from_env(v["password_env"], key="delivery.email.password_env") if v["password_env"] else None
-    )
+    def secret(key: str) -> str | None:
+        return secret_from_env(v[key], key=f"delivery.email.{key}") if v[key] else None
+
+    user, password = secret("username_env"), secret("password_env")
     return EmailSettings(
         host=v["host"], sender=v["from"], recipients=tuple(v["to"]), port=v["port"], security=v["security"],
         username=user, password=password, timeout_s=v["timeout"],

@@ -25,7 +25,8 @@ TOPICS = {"supply_chain": "공급망", "chips": "반도체", "minerals": "핵심
 def evidence(topics: list[str], terms: list[tuple[str, str]]) -> str:
     """Match evidence as monitor.match.result_to_dict writes it (only the keys digests read)."""
     return json.dumps({
-        "topics": [{"topic": t, "label": TOPICS.get(t, t), "raw": 1.0, "score": 0.5, "terms": []} for t in topics],
+        "topics": [{"topic": t, "label": TOPICS.get(t, t), "raw": 1.0, "score": 0.5, "terms": []}
+                   for t in topics],
         "hits": [{"term": term, "matched": matched, "kind": "topic", "group": topics[0] if topics else ""}
                  for term, matched in terms],
     }, ensure_ascii=False)

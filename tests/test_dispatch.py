@@ -72,7 +72,8 @@ enabled = false
 
 
 def test_email_alone_turns_the_default_file_channel_off(tmp_path):
-    cfg = load_config(write_config(tmp_path, '[delivery.email]\nhost = "h"\nfrom = "m@x.org"\nto = "a@x.org"\n'))
+    email = '[delivery.email]\nhost = "h"\nfrom = "m@x.org"\nto = "a@x.org"\n'
+    cfg = load_config(write_config(tmp_path, email))
     assert list(channel_plans(cfg)) == ["email"]
 
 
@@ -215,7 +216,8 @@ def test_failed_channel_backs_off_then_delivers_what_was_pending(config, store):
     target = config.base_dir / "digests"
     target.write_text("a file where the directory should be")
     [out] = run_digest(config, store, now=NOW)
-    assert out.status == "failed" and "digests" in (out.error or "") and out.next_retry == NOW + timedelta(minutes=5)
+    assert out.status == "failed" and "digests" in (out.error or "")
+    assert out.next_retry == NOW + timedelta(minutes=5)
     assert store.deliveries() == []
     [held] = run_digest(config, store, now=NOW + timedelta(minutes=1))
     assert held.status == "skipped" and held.next_retry == out.next_retry

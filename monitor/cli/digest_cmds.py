@@ -28,10 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     what = p.add_mutually_exclusive_group()
     what.add_argument("--now", action="store_true", help="send one digest per channel now")
-    what.add_argument("--alerts", action="store_true", help="send instant alerts now (digest.alert_threshold)")
+    what.add_argument("--alerts", action="store_true",
+                      help="send instant alerts now (digest.alert_threshold)")
     what.add_argument("--preview", metavar="DIR", help="write every format to DIR; send and record nothing")
     p.add_argument("--channel", metavar="NAME", help="only this channel: file, email or slack")
-    p.add_argument("--dry-run", action="store_true", help="with --now/--alerts: select and build, send nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="with --now/--alerts: select and build, send nothing")
     p.add_argument("--json", action="store_true", help="outcomes as JSON")
     p.set_defaults(func=cmd_digest)
 
@@ -94,7 +96,7 @@ def describe(o: DigestOutcome) -> str:
 
 
 def _show(config, store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
-    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
     plans = channel_plans(config)
     last = store.last_digests()
