@@ -257,3 +257,32 @@ def test_concurrent_runs_do_not_double_send(
     assert len(sink.posted(HOOK)) == 1
     with Store.open(cfg.storage.path) as store:
         assert sorted(d["story_id"] for d in store.deliveries()) == sorted(ids)
+
+
+def test_slack_failure_mid_digest_records_exactly_the_accepted_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sink: LoopbackHTTPServer
+) -> None:
+    """Message 2 of 3 fails: the stories of message 1 are in the ledger, the rest go out next run."""
+    replies = [Reply(body=b"ok"), Reply(status=502, body=b"bad gateway")]
+    lock = threading.Lock()
+
+    def first_ok_then_502(_: Any) -> Reply:
+        with lock:
+            return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    sink.route(HOOK, first_ok_then_502)
+    monkeypatch.setenv("MONITOR_TEST_SLACK_HOOK", sink.url(HOOK))
+    slack = '[digest]\ncap = 120\n[delivery.slack]\nwebhook_url_env = "MONITOR_TEST_SLACK_HOOK"\n'
+    cfg = config_for(tmp_path, slack)
+    with Store.open(cfg.storage.path) as store:
+        ids = [add_story(store, f"한미일 공급망 기사 {i}", score=0.5 + i / 1000) for i in range(120)]
+        [out] = run_digest(cfg, store, now=NOW)
+        first = slack_story_ids(sink.posted(HOOK)[0])
+        assert out.status == "failed" and "message 2/3" in (out.error or "") and out.stories == len(first) > 0
+        assert sorted(d["story_id"] for d in store.deliveries()) == sorted(first)
+        sink.route(HOOK, Reply(body=b"ok"))
+        [rest] = run_digest(cfg, store, now=NOW + timedelta(minutes=5))
+        assert rest.status == "sent" and rest.stories == 120 - len(first)
+        assert sorted(d["story_id"] for d in store.deliveries()) == sorted(ids)
+    later = [i for p in sink.posted(HOOK)[2:] for i in slack_story_ids(p)]
+    assert not set(later) & set(first)  # nothing accepted before was sent again

@@ -1,0 +1,60 @@
+"""`monitor digest` prints what it did, truthfully, and exits 1 when a channel failed."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.cli import main
+from monitor.store import Store
+from tests.story_db import add_story
+
+
+def setup(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        '[storage]\npath = "m.db"\n[matching]\nenabled = false\n'
+        '[[feeds]]\nname = "연합뉴스"\nurl = "https://example.kr/rss"\n' + extra,
+        encoding="utf-8",
+    )
+    with Store.open(tmp_path / "m.db") as store:
+        add_story(store, "한미일 공급망 협력", outlets=("연합뉴스", "뉴시스"), now=datetime.now(UTC))
+    return path
+
+
+def test_now_sends_then_reports_nothing_new(tmp_path, capsys):
+    config = str(setup(tmp_path))
+    assert main(["--config", config, "digest", "--now"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("file: sent a digest of 1 stories [digest-") and str(tmp_path / "digests") in out
+    assert main(["--config", config, "digest", "--now"]) == 0
+    assert capsys.readouterr().out.strip() == "file: nothing new, no digest sent"
+    assert main(["--config", config, "digest"]) == 0
+    overview = capsys.readouterr().out
+    assert "0 8 * * mon-fri" in overview and "1 stories delivered in all" in overview
+
+
+def test_dry_run_and_json(tmp_path, capsys):
+    config = str(setup(tmp_path))
+    assert main(["--config", config, "digest", "--now", "--dry-run", "--json"]) == 0
+    [outcome] = json.loads(capsys.readouterr().out)
+    assert outcome["channel"] == "file" and outcome["dry_run"] and outcome["stories"] == 1
+    assert not (tmp_path / "digests").exists()
+
+
+def test_failure_names_channel_and_reason_and_exits_1(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MONITOR_TEST_NO_HOOK", raising=False)
+    config = str(setup(tmp_path, '[delivery.slack]\nwebhook_url_env = "MONITOR_TEST_NO_HOOK"\n'))
+    assert main(["--config", config, "digest", "--now", "--channel", "slack"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("slack: FAILED:") and "MONITOR_TEST_NO_HOOK" in out and "next try" in out
+
+
+def test_preview_writes_files_and_sends_nothing(tmp_path, capsys):
+    config = str(setup(tmp_path))
+    assert main(["--config", config, "digest", "--preview", str(tmp_path / "pv")]) == 0
+    assert "nothing sent or recorded" in capsys.readouterr().out
+    assert len(list((tmp_path / "pv").iterdir())) == 4 and not (tmp_path / "digests").exists()
+    assert main(["--config", config, "digest", "--now"]) == 0  # still pending: the preview recorded nothing
+    assert "sent a digest of 1 stories" in capsys.readouterr().out
