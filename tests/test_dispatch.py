@@ -300,3 +300,32 @@ def test_alert_goes_out_once_and_is_left_out_of_the_next_digest(tmp_path):
 def test_no_alert_threshold_means_no_alert_outcomes(config, store):
     add_story(store, "한미일 공급망", score=0.99)
     assert run_alerts(config, store, now=NOW) == []
+
+
+def test_alerts_wait_for_quiet_hours_and_go_to_the_named_channel_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("MONITOR_TEST_HOOK", "http://127.0.0.1:9/hook")
+    cfg = load_config(write_config(tmp_path, """
+[digest]
+alert_threshold = 0.9
+quiet_hours = "07:30-08:30"
+[delivery.file]
+[delivery.slack]
+webhook_url_env = "MONITOR_TEST_HOOK"
+"""))
+    with Store.open(cfg.storage.path) as store:
+        add_story(store, "속보", score=0.95, age=timedelta(minutes=5))
+        assert [o.status for o in run_alerts(cfg, store, now=NOW)] == ["quiet", "quiet"]  # 08:00 KST
+        later = NOW + timedelta(minutes=31)
+        [out] = run_alerts(cfg, store, now=later, channel="file")
+        assert (out.channel, out.status, out.stories) == ("file", "sent", 1)
+        assert [d["channel"] for d in store.deliveries()] == ["file"]
+
+
+def test_ledger_view_and_status_per_channel(config, store):
+    sid = add_story(store, "한미일 공급망")
+    [out] = run_digest(config, store, now=NOW)
+    row = store.db.execute("SELECT channel, sent_kst, kind, story_id, title FROM v_deliveries").fetchone()
+    assert row == ("file", "2026-11-23 08:00:00", "new", sid, "한미일 공급망")
+    state = store.last_digests()["file"]
+    assert state["last_success_at"] == NOW and state["last_story_count"] == 1
+    assert state["last_message_id"] == out.message_ids[0] and state["last_status"] == "sent"

@@ -50,9 +50,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             return 0
         if args.now or args.alerts:
             if args.alerts:
-                outcomes = run_alerts(config, store, dry_run=args.dry_run)
-                if args.channel:
-                    outcomes = [o for o in outcomes if o.channel == args.channel]
+                outcomes = run_alerts(config, store, dry_run=args.dry_run, channel=args.channel)
             else:
                 outcomes = run_digest(config, store, args.channel, dry_run=args.dry_run, manual=True)
             if args.json:
