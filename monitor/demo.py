@@ -125,7 +125,8 @@ def run_demo(
             second = run_poll(config, store)
             say(_describe("second poll", second))
             counts = store.counts()
-            digest_path = write_demo_digest(config, store, say)
+            digest_notes: list[str] = []  # said last, after the articles
+            digest_path = write_demo_digest(config, store, digest_notes.append)
             articles = store.db.execute(
                 "SELECT a.id, a.title, a.text_source, length(a.text), m.relevant, m.score, m.topics "
                 "FROM articles a LEFT JOIN matches m ON m.article_id = a.id ORDER BY a.id"
@@ -142,6 +143,8 @@ def run_demo(
         if not is_relevant:
             say(f"    [{article_id}] {title}")
     say(f"why an article matched: monitor --config {config.path} explain ID")
+    for note in digest_notes:
+        say(note)
     if digest_path is not None:
         say(f"\ndigest of the seed stories: {digest_path}")
     return {"config": config.path, "database": config.storage.path, "first": first, "second": second,
