@@ -226,7 +226,8 @@ BAD = [
                  id="did-you-mean-section"),
     pytest.param(
         "[newsletter]\nsend_at = \"08:00\"",
-        "newsletter: unknown section (known: delivery, digest, feed_defaults, feeds, fetch, matching, storage)",
+        "newsletter: unknown section "
+        "(known: delivery, digest, feed_defaults, feeds, fetch, matching, storage)",
         id="unknown-section",
     ),
     pytest.param(
