@@ -37,6 +37,7 @@ from monitor.errors import ConfigError, DeliveryError, MonitorError
 from monitor.logs import ctx
 from monitor.models import Digest, DigestOutcome, EmailSettings, SlackSettings
 from monitor.store import PendingStory, Store
+from monitor.topics import load_topics
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,18 @@ def _slack_settings(v: Mapping[str, Any]) -> SlackSettings:
     return SlackSettings(webhook_url=url, timeout_s=v["timeout"])
 
 
+def topic_order(config: MonitorConfig) -> tuple[str, ...] | None:
+    """The topic labels in the order of the topics file, which is the order the user gave them weight in;
+    None (sections by their strongest story) when the file cannot be read: a digest must not fail on it."""
+    path = section_values(config, "matching")["topics"]
+    try:
+        return tuple(t.label for t in load_topics(path).topics)
+    except MonitorError as e:
+        log.debug("digest sections by strength: topics file %s unusable: %s", path, e,
+                  extra=ctx(stage="digest"))
+        return None
+
+
 def in_quiet_hours(span: tuple[int, int] | None, now: datetime) -> datetime | None:
     """When ``now`` is inside the KST span, the time (UTC) it ends; else None."""
     if span is None:
@@ -191,11 +204,13 @@ def _run(
     when = to_utc(now) if now else utcnow().replace(microsecond=0)
     digest = section_values(config, "digest")
     chosen = [plans[channel]] if channel else list(plans.values())
+    order = topic_order(config)
     outcomes = []
     for plan in chosen:
         if alerts and plan.alert_threshold is None:
             continue
         run = _ChannelRun(plan, digest, store, when, dry_run=dry_run, manual=manual, alerts=alerts)
+        run.topic_order = order
         try:
             outcome = run.go()
         except MonitorError as e:  # e.g. a secret's variable unset: this channel fails, the others go on
@@ -235,6 +250,7 @@ class _ChannelRun:
         self.manual = manual
         self.alerts = alerts
         self.kind: Any = "alert" if alerts else "digest"
+        self.topic_order: tuple[str, ...] | None = None
         self.retry_base = timedelta(seconds=digest["retry_base"])
         self.retry_max = timedelta(seconds=digest["retry_max"])
 
@@ -283,7 +299,7 @@ class _ChannelRun:
         since = self.store.last_success(self.plan.name)
         cap = max(len(pending), 1) if self.alerts else self.plan.cap
         digest = build_digest([p.story for p in pending], channel=self.plan.name, generated_at=self.now,
-                              cap=cap, since=since)
+                              cap=cap, since=since, topic_order=self.topic_order)
         if self.alerts:
             when = format_kst(self.now, weekday=True)
             digest = replace(digest, heading=ALERT_HEADING,
@@ -355,6 +371,7 @@ def preview(
     written = {}
     for plan in [plans[channel]] if channel else plans.values():
         run = _ChannelRun(plan, digest, store, when, dry_run=True, manual=True, alerts=False)
+        run.topic_order = topic_order(config)
         written[plan.name] = write_preview(run.build(run.select()), directory)
     return written
 

@@ -19,7 +19,10 @@ NOW = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
 
 _ids = count(1)
 
-TOPICS = {"supply_chain": "공급망", "chips": "반도체", "minerals": "핵심광물", "export_control": "수출통제"}
+TOPICS = {"supply_chain": "공급망", "chips": "반도체", "minerals": "핵심광물", "export_control": "수출통제",
+          # two of config/topics.toml, with their labels there
+          "frameworks": "협의체·대화 (산업장관회의, 경제안보대화, IPEF, 캠프 데이비드)",
+          "critical_minerals": "핵심광물·희토류"}
 
 
 def evidence(topics: list[str], terms: list[tuple[str, str]]) -> str:

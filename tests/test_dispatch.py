@@ -329,3 +329,18 @@ def test_ledger_view_and_status_per_channel(config, store):
     state = store.last_digests()["file"]
     assert state["last_success_at"] == NOW and state["last_story_count"] == 1
     assert state["last_message_id"] == out.message_ids[0] and state["last_status"] == "sent"
+
+
+def test_sections_follow_the_topics_file_order(tmp_path):
+    topics = Path(__file__).resolve().parent.parent / "config" / "topics.toml"
+    path = write_config(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "enabled = false", f'enabled = false\ntopics = "{topics.as_posix()}"'), encoding="utf-8")
+    cfg = load_config(path)
+    with Store.open(cfg.storage.path) as store:
+        add_story(store, "희토류 비축 확대", topics=("critical_minerals",), score=0.95)
+        add_story(store, "한미일 산업장관회의 개최", topics=("frameworks",), score=0.55)
+        run_digest(cfg, store, now=NOW)
+    text = files(cfg)[0].read_text(encoding="utf-8")
+    # the topics file lists the frameworks first, so they lead although the minerals story scores higher
+    assert text.index("## 협의체") < text.index("## 핵심광물·희토류")
