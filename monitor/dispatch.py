@@ -327,11 +327,11 @@ class _ChannelRun:
         sent = [by_id[i] for i in receipt.story_ids if i in by_id]
         self.store.record_sent(name, sent, digest_id=digest.digest_id, message_id=receipt.message_id,
                                at=self.now)
-        if receipt.refused:
-            log.warning("%s: recipients refused: %s", name, ", ".join(receipt.refused),
-                        extra=ctx(stage="deliver"))
+        # The server took the mail for the other recipients: it counts as sent (retrying would repeat it
+        # to them); the refused addresses are reported so a person can fix them.
+        refused = f"refused recipients: {', '.join(receipt.refused)}" if receipt.refused else None
         return self.outcome("sent", stories=len(sent), message_ids=(receipt.message_id,), updates=updates,
-                            pending=len(pending) - len(sent), paths=receipt.paths)
+                            pending=len(pending) - len(sent), paths=receipt.paths, error=refused)
 
     def failed(self, e: DeliveryError, digest: Digest, by_id: Mapping[int, PendingStory],
                selected: int) -> DigestOutcome:

@@ -479,6 +479,7 @@ class DigestOutcome:
     status: DigestStatus
     stories: int = 0  # stories delivered (for "failed": the ones accepted before the failure)
     message_ids: tuple[str, ...] = ()
+    #: Why it failed; with "sent", a warning (recipients the SMTP server refused while taking the rest).
     error: str | None = None
     next_retry: datetime | None = None
     kind: Literal["digest", "alert"] = "digest"

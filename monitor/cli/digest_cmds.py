@@ -78,6 +78,7 @@ def describe(o: DigestOutcome) -> str:
         line = f"{o.channel}: would send a {what} of {o.stories} stories{updates}{left} (dry run)"
     elif o.status == "sent":
         line = f"{o.channel}: sent a {what} of {o.stories} stories{updates}{ids}{left}"
+        line += f"\n  warning: {o.error}" if o.error else ""
         line += "".join(f"\n  {p}" for p in o.paths)
     elif o.status == "empty":
         line = f"{o.channel}: nothing new, no {what} sent"

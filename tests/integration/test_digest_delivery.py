@@ -286,3 +286,16 @@ def test_slack_failure_mid_digest_records_exactly_the_accepted_messages(
         assert sorted(d["story_id"] for d in store.deliveries()) == sorted(ids)
     later = [i for p in sink.posted(HOOK)[2:] for i in slack_story_ids(p)]
     assert not set(later) & set(first)  # nothing accepted before was sent again
+
+
+def test_one_refused_recipient_is_reported_and_the_digest_counts_as_sent(tmp_path: Path) -> None:
+    inbox = Inbox()
+    inbox.refuse = {"desk@example.com": "550 5.1.1 no such user"}
+    with smtp_server(inbox) as srv:
+        cfg = email_config(tmp_path, srv.port)
+        with Store.open(cfg.storage.path) as store:
+            ids = seed(store)
+            [out] = run_digest(cfg, store, now=NOW)
+            assert out.status == "sent" and "refused recipients: desk@example.com" in (out.error or "")
+            assert {d["story_id"] for d in store.deliveries()} == set(ids)
+    assert [rcpts for _, rcpts, _ in inbox.received] == [["analyst@example.org"]]
