@@ -352,7 +352,7 @@ class _ChannelRun:
 def _log(o: DigestOutcome) -> None:
     level = logging.WARNING if o.status == "failed" else logging.INFO
     log.log(level, "%s %s: %s, %d stories%s", o.kind, o.channel, o.status, o.stories,
-            f" ({o.error})" if o.error else "", extra=ctx(feed=o.channel, stage="digest"))
+            f" ({o.error})" if o.error else "", extra=ctx(stage="digest"))
 
 
 def preview(
