@@ -179,13 +179,13 @@ def run_digest(
 
 def run_alerts(
     config: MonitorConfig, store: Store, *, now: datetime | None = None, dry_run: bool = False,
-    channel: str | None = None,
+    channel: str | None = None, manual: bool = False,
 ) -> list[DigestOutcome]:
     """Instant alerts: stories scoring at least the channel's ``alert_threshold``, first seen within
     ``digest.alert_window`` and never sent to that channel in any form. Each goes out at most once; the
     ledger's ``alert`` row keeps it out of the next regular digest (unless it grows into an update).
-    Channels without an alert threshold are left out of the result."""
-    return _run(config, store, channel, now=now, dry_run=dry_run, manual=False, alerts=True)
+    Channels without an alert threshold are left out of the result; ``manual`` as for run_digest."""
+    return _run(config, store, channel, now=now, dry_run=dry_run, manual=manual, alerts=True)
 
 
 def _run(

@@ -3,7 +3,7 @@
     monitor digest                         channels, their schedules (KST), next run and last digest
     monitor digest --now [--channel NAME]  one digest per channel now (ignores quiet hours and backoff)
     monitor digest --now --dry-run         what would go out; nothing sent or recorded
-    monitor digest --alerts                instant alerts now
+    monitor digest --alerts                instant alerts now (also ignores quiet hours and backoff)
     monitor digest --preview DIR           every format into DIR; nothing sent or recorded
 
 Exit code 1 when a channel failed, so cron and scripts notice; the other channels still went out.
@@ -50,7 +50,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
             return 0
         if args.now or args.alerts:
             if args.alerts:
-                outcomes = run_alerts(config, store, dry_run=args.dry_run, channel=args.channel)
+                outcomes = run_alerts(config, store, dry_run=args.dry_run, channel=args.channel,
+                                      manual=True)
             else:
                 outcomes = run_digest(config, store, args.channel, dry_run=args.dry_run, manual=True)
             if args.json:
