@@ -58,3 +58,11 @@ def test_preview_writes_files_and_sends_nothing(tmp_path, capsys):
     assert len(list((tmp_path / "pv").iterdir())) == 4 and not (tmp_path / "digests").exists()
     assert main(["--config", config, "digest", "--now"]) == 0  # still pending: the preview recorded nothing
     assert "sent a digest of 1 stories" in capsys.readouterr().out
+
+
+def test_alerts_command(tmp_path, capsys):
+    config = str(setup(tmp_path, "[digest]\nalert_threshold = 0.75\n"))
+    assert main(["--config", config, "digest", "--alerts"]) == 0
+    assert capsys.readouterr().out.startswith("file: sent an alert of 1 stories [digest-")
+    assert main(["--config", config, "digest", "--alerts"]) == 0
+    assert capsys.readouterr().out.strip() == "file: nothing new, no alert sent"

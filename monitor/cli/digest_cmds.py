@@ -70,19 +70,20 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def describe(o: DigestOutcome) -> str:
     """One truthful line (two with an error) for a channel's outcome."""
-    what = "alert" if o.kind == "alert" else "digest"
+    what = "an alert" if o.kind == "alert" else "a digest"
+    bare = what.split()[1]
     ids = f" [{', '.join(o.message_ids)}]" if o.message_ids else ""
     updates = f" ({o.updates} updates)" if o.updates else ""
     left = f"; {o.pending} more pending" if o.pending else ""
     retry = f"; next try {format_kst(o.next_retry)}" if o.next_retry else ""
     if o.dry_run and o.status == "sent":
-        line = f"{o.channel}: would send a {what} of {o.stories} stories{updates}{left} (dry run)"
+        line = f"{o.channel}: would send {what} of {o.stories} stories{updates}{left} (dry run)"
     elif o.status == "sent":
-        line = f"{o.channel}: sent a {what} of {o.stories} stories{updates}{ids}{left}"
+        line = f"{o.channel}: sent {what} of {o.stories} stories{updates}{ids}{left}"
         line += f"\n  warning: {o.error}" if o.error else ""
         line += "".join(f"\n  {p}" for p in o.paths)
     elif o.status == "empty":
-        line = f"{o.channel}: nothing new, no {what} sent"
+        line = f"{o.channel}: nothing new, no {bare} sent"
     elif o.status == "quiet":
         line = f"{o.channel}: quiet hours, held{retry}"
     elif o.status == "busy":
