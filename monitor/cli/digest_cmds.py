@@ -110,14 +110,25 @@ def _show(config, store, args: argparse.Namespace) -> int:  # type: ignore[no-un
                  for c in plan.schedules]
         upcoming = min((n for n in nexts if n is not None), default=None)
         state = last.get(name, {})
+        quiet = None
+        if plan.quiet_hours:
+            (h1, m1), (h2, m2) = (divmod(m, 60) for m in plan.quiet_hours)
+            quiet = f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
         rows.append({"channel": name, "schedules": list(plan.schedules), "next_run": upcoming,
                      "threshold": plan.threshold, "cap": plan.cap, "alert_threshold": plan.alert_threshold,
-                     **state})
+                     "quiet_hours": quiet, **state})
     if args.json:
         print_json(rows)
         return 0
     for r in rows:
         print(f"{r['channel']}: {', '.join(r['schedules'])} (Asia/Seoul); next {_kst(r['next_run'])}")
+        least = f"score ≥ {r['threshold']:g}" if r["threshold"] else "every relevant story"
+        rules = [f"cap {r['cap']}", least]
+        if r["alert_threshold"]:
+            rules.append(f"alerts at score ≥ {r['alert_threshold']:g}")
+        if r["quiet_hours"]:
+            rules.append(f"quiet {r['quiet_hours']} KST")
+        print(f"  {'; '.join(rules)}")
         if r.get("last_attempt_at"):
             print(f"  last run {format_kst(r['last_attempt_at'])}: {r['last_status']}, "
                   f"{r['last_story_count']} stories; last sent {format_kst(r.get('last_success_at'))}; "
