@@ -227,3 +227,13 @@ def test_slack_connection_error_is_retryable_and_accepts_nothing() -> None:
         slack(hook, []).send(digest("slack"))
     assert info.value.retryable and info.value.accepted_story_ids == ()
     assert isinstance(info.value.__cause__, httpx.ConnectError)
+
+
+def test_file_channel_keeps_another_digest_of_the_same_second(tmp_path: Path) -> None:
+    first = digest()
+    second = build_digest(sample_stories()[:2], channel="file", generated_at=GENERATED_AT, cap=20)
+    FileChannel(tmp_path).send(first)
+    receipt = FileChannel(tmp_path).send(second)
+    assert len(list(tmp_path.glob("*.md"))) == 2 and second.digest_id[:8] in receipt.message_id
+    texts = {p.read_text(encoding="utf-8") for p in tmp_path.glob("*.md")}
+    assert len(texts) == 2

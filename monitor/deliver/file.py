@@ -31,7 +31,12 @@ class FileChannel:
 
     def send(self, digest: Digest) -> Receipt:
         base = f"digest-{kst_stamp(digest)}"
-        contents = {f"{base}.md": render_markdown(digest), f"{base}.html": render_html(digest)}
+        markdown = render_markdown(digest)
+        if _holds_other(self.directory / f"{base}.md", markdown):
+            # Another digest of the same second (an alert and a scheduled digest, say): never write over
+            # what a reader may already have opened. The same digest again (a repeat) replaces itself.
+            base = f"{base}-{digest.digest_id[:8]}"
+        contents = {f"{base}.md": markdown, f"{base}.html": render_html(digest)}
         paths = _write_all(self.directory, contents, channel=self.name)
         return Receipt(
             channel=self.name,
@@ -58,6 +63,13 @@ def write_preview(digest: Digest, directory: str | Path) -> tuple[Path, ...]:
         f"{base}.slack.json": slack,
     }
     return _write_all(Path(directory), contents, channel="preview")
+
+
+def _holds_other(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") != text
+    except (OSError, UnicodeDecodeError):  # absent (the usual case) or unreadable: nothing to keep
+        return False
 
 
 def _write_all(directory: Path, contents: dict[str, str], *, channel: str) -> tuple[Path, ...]:
