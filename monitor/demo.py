@@ -136,8 +136,8 @@ def run_demo(
         f"{len(relevant)} match the topics:")
     for article_id, title, source, chars, is_relevant, score, topics_json in articles:
         if is_relevant:
-            topics = ", ".join(json.loads(topics_json)[:3])
-            say(f"  ✓ [{article_id}] {title}  (score {score:.2f}; {topics}; {chars} chars from the {source})")
+            named = ", ".join(json.loads(topics_json)[:3])
+            say(f"  ✓ [{article_id}] {title}  (score {score:.2f}; {named}; {chars} chars from the {source})")
     say("not relevant (stored, not flagged):")
     for article_id, title, _, _, is_relevant, _, _ in articles:
         if not is_relevant:
