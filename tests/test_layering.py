@@ -28,6 +28,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.store": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.match", "httpx"},
     "monitor.digest": {"monitor.store", "monitor.deliver", "smtplib", "httpx", "sqlite_utils"},
     "monitor.deliver": {"monitor.store", "sqlite_utils", "sqlite3"},
+    # re-matching meets the matcher and the store (through Store's methods only), nothing of a poll
+    "monitor.rematch": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.pipeline", "httpx",
+                        "sqlite_utils", "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).
 OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.parse"}, "trafilatura": {"monitor.extract"},

@@ -281,5 +281,4 @@ def _stored_labels(args: argparse.Namespace) -> list[EvalItem]:
     from monitor.cli.common import config_from, open_store
 
     with open_store(config_from(args)) as store:
-        # the lead's Store.labelled_articles() is the seam: rows of id, title, text, label (+ url, ...)
-        return labelled_items(store.labelled_articles())  # type: ignore[attr-defined]
+        return labelled_items(store.labelled_articles())
