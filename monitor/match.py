@@ -255,9 +255,15 @@ class Matcher:
         """Score one article. ``full`` skips the prefilter so that an explanation lists every hit, even
         for an article the prefilter rejects (the decision is the same either way)."""
         title, text, raw, found, truncated = self._prepare(title, text)
-        light = f"{title}\n\n{text}"
         if not full and not self._may_match(found, len(title.encode("utf-8")), title, text):
             return self._quick_irrelevant(truncated)
+        # the prefilter read the text with only runs of spaces collapsed; evidence needs the final form
+        final_title, final_text = collapse_whitespace(title), collapse_whitespace(text)
+        if final_title != title or final_text != text:
+            title, text = final_title, final_text
+            raw = f"{title}\n\n{text}".encode()
+            found, _ = self._scan(raw)
+        light = f"{title}\n\n{text}"
         canonical_title = canonicalize_actors(title)
         combined = f"{canonical_title}\n\n{canonicalize_actors(text)}"
         if combined != light:
@@ -283,13 +289,14 @@ class Matcher:
     # -- finding -----------------------------------------------------------------------------------
 
     def _prepare(self, title: str | None, text: str | None) -> tuple[str, str, bytes, ByteFound, bool]:
-        """Title and text capped and cleaned (``collapse_whitespace(clean(...))``), their UTF-8 form
-        ``title\\n\\ntext`` and its hits, and whether the cap cut something.
+        """Title and text capped and cleaned as far as finding terms needs (``clean``, then
+        :func:`~monitor.text.collapse_spaces`: ``collapse_whitespace`` of them is the final form), their
+        UTF-8 form ``title\\n\\ntext`` and its hits, and whether the cap cut something.
 
         Most articles need only :func:`~monitor.text.light_clean` (a few substring tests). Whether that
         was enough the automaton tells in the same pass that finds the terms, since it also holds the
-        :data:`~monitor.text.CLEAN_MARKERS`; only a title or text with one of them, or one that needs
-        NFKC, is cleaned in full and the whole scanned again."""
+        :data:`~monitor.text.CLEAN_MARKERS`; only a title or text with one of them (or with a character
+        that NFKC would turn into another) is cleaned in full and the whole scanned again."""
         title, title_cut = _cap(title or "")
         text, text_cut = _cap(text or "")
         clean_title, title_light = light_clean(title)

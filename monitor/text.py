@@ -26,6 +26,7 @@ __all__ = [
     "canonicalize_actors",
     "clean",
     "light_clean",
+    "collapse_spaces",
     "collapse_whitespace",
     "fold_case",
     "is_hangul",
@@ -58,6 +59,8 @@ _BARE_ENTITY_NAMES = (
     "ndash", "mdash", "bull",
 )  # fmt: skip
 _BARE_ENTITY = re.compile(rf"(?<![&A-Za-z])({'|'.join(_BARE_ENTITY_NAMES)});")
+_SPACES = re.compile(r"  +")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,2000})?/?>")
 
 _COUNTRY_LETTERS = {"한": "kr", "韓": "kr", "미": "us", "美": "us", "일": "jp", "日": "jp"}
@@ -179,8 +182,9 @@ def light_clean(text: str) -> tuple[str, bool]:
     """The cheap part of ``collapse_whitespace(clean(text))``, and whether it is the whole of it.
 
     Returns the text with the common compatibility characters replaced, NFKC applied where needed and
-    white space collapsed, and ``done``: True when that equals ``collapse_whitespace(clean(text))``
-    *provided* none of :data:`CLEAN_MARKERS` occurs in the result. The matcher learns that from the
+    runs of spaces collapsed (:func:`collapse_spaces`: enough for finding terms), and ``done``: True
+    when ``collapse_whitespace`` of it equals ``collapse_whitespace(clean(text))`` *provided* none of
+    :data:`CLEAN_MARKERS` occurs in it. The matcher learns that from the
     automaton pass that finds its terms, so most articles cost a few substring tests here; the rest go
     through :func:`clean`. A property test holds this to the definition.
 
@@ -194,7 +198,7 @@ def light_clean(text: str) -> tuple[str, bool]:
         if any(ch in text for ch in _NFKC_CHANGES_MARKERS):
             return text, False
         text = _nfkc_by_line(text)
-    return collapse_whitespace(text), True
+    return collapse_spaces(text), True
 
 
 def remove_invisible(text: str) -> str:
@@ -222,18 +226,27 @@ def unescape_html(text: str) -> str:
 
 def collapse_whitespace(text: str) -> str:
     """One space for every run of spaces/tabs, at most one blank line, no spaces around line breaks."""
-    for odd, plain in _ODD_WHITESPACE:
-        if odd in text:
-            text = text.replace(odd, plain)
-    while "  " in text:  # halves every run per pass: faster than a regex on article-length text
-        text = text.replace("  ", " ")
+    text = collapse_spaces(text)
     if " \n" in text:
         text = text.replace(" \n", "\n")
     if "\n " in text:
         text = text.replace("\n ", "\n")
-    while "\n\n\n" in text:  # a regex costs ~10 ns a character even where there is little to do
-        text = text.replace("\n\n\n", "\n\n")
+    if "\n\n\n" in text:
+        text = _MANY_NEWLINES.sub("\n\n", text)
     return text.strip()
+
+
+def collapse_spaces(text: str) -> str:
+    """The part of :func:`collapse_whitespace` that can change what a search for terms finds: odd white
+    space made plain and runs of spaces made one (so "수출  통제" is "수출 통제"). The rest (spaces
+    beside line breaks, blank lines, the ends) never joins or splits a term, so the matcher's prefilter
+    skips it; ``collapse_whitespace(collapse_spaces(t)) == collapse_whitespace(t)``."""
+    for odd, plain in _ODD_WHITESPACE:
+        if odd in text:
+            text = text.replace(odd, plain)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return text
 
 
 # What NFKC leaves of the Unicode white space (it maps NBSP, ideographic and em spaces to " ").
