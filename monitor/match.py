@@ -54,8 +54,11 @@ What doesn't count (each dropped hit keeps a note, so ``explain`` can show it)
 
 Speed
 -----
-1. One Aho–Corasick pass over the cleaned text's UTF-8 bytes finds every term, alias, exclusion and
-   proximity cue (spacing and middle-dot variants of multi-word terms are compiled in).
+1. One Aho–Corasick pass (a byte DFA, ahocorasick_rs) over the text's UTF-8 bytes finds every term,
+   alias, exclusion and proximity cue (spacing and middle-dot variants of multi-word terms are compiled
+   in), and also the markers of text that needs more than light cleaning (invisible characters, odd
+   dots and dashes, entities, tags): most articles are scanned once, as they came, after a few substring
+   tests (:func:`monitor.text.light_clean`); the rest are cleaned in full and scanned again.
 2. A **prefilter** (:meth:`Matcher._may_match`) reads those hits: it bounds the topic evidence from above
    and checks that actor spellings of two countries could be there. It is conservative (it never rejects
    an article the full match would accept; a property test holds it to that) and rejects the bulk of the
@@ -257,15 +260,11 @@ class Matcher:
         title, text, raw, found, truncated = self._prepare(title, text)
         if not full and not self._may_match(found, len(title.encode("utf-8")), title, text):
             return self._quick_irrelevant(truncated)
-        # the prefilter read the text with only runs of spaces collapsed; evidence needs the final form
-        final_title, final_text = collapse_whitespace(title), collapse_whitespace(text)
-        if final_title != title or final_text != text:
-            title, text = final_title, final_text
-            raw = f"{title}\n\n{text}".encode()
-            found, _ = self._scan(raw)
         light = f"{title}\n\n{text}"
-        canonical_title = canonicalize_actors(title)
-        combined = f"{canonical_title}\n\n{canonicalize_actors(text)}"
+        # The prefilter read the text with only runs of spaces collapsed; the evidence is in the final
+        # form, with the actors' spellings made canonical. Scan again only if that changed anything.
+        canonical_title = canonicalize_actors(collapse_whitespace(title))
+        combined = f"{canonical_title}\n\n{canonicalize_actors(collapse_whitespace(text))}"
         if combined != light:
             raw = combined.encode("utf-8")
             found, _ = self._scan(raw)
