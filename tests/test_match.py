@@ -287,9 +287,17 @@ def test_explain_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_explain_a_stored_article_goes_through_the_lookup(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(match_cmds, "_stored_article", lambda args, key: ("IPEF 공급망 협정", None))
+    row = {"id": 42, "url": "http://a.example/42", "title": "IPEF 공급망 협정", "text": "", "match": None}
+    monkeypatch.setattr(match_cmds, "_stored_article", lambda args, key: row)
     assert explain(["42"]) == 0
-    assert "standalone term 'IPEF'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "article:   #42 IPEF 공급망 협정" in out and "no verdict stored" in out
+    assert "standalone term 'IPEF'" in out
+
+
+def test_explain_empty_input_is_an_answer_not_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert explain(["--title", "", "--text", ""]) == 0
+    assert capsys.readouterr().out.startswith("decision:  irrelevant (score 0.00")
 
 
 def test_explain_needs_something_to_explain() -> None:

@@ -319,3 +319,26 @@ def test_cli_rematch_prints_true_numbers(monitor_config, capsys):
     code, out, _ = run(capsys, "--config", c, "rematch", "--all", "--json")
     data = json.loads(out)
     assert (data["scanned"], data["changed_decision"], data["changed_article_ids"]) == (6, 0, [])
+
+
+def test_cli_explain_shows_the_stored_evidence(monitor_config, changed_topics, capsys):
+    c = str(monitor_config)
+    code, out, _ = run(capsys, "--config", c, "explain", "http://a.example/3")
+    assert code == 0
+    assert "article:   #3 한미 정상, 조선 협력 논의" in out
+    assert "with topics" in out and "(the current file)" in out
+    assert "decision:  relevant" in out
+    assert "조선 협력 (topic trade, w 0.6" in out and "[title" in out  # term, topic, weight, position
+    assert "now:" not in out
+    # under a changed topics file the stored evidence is still what is shown, with today's decision below
+    code, out, _ = run(capsys, "--config", c, "explain", "3", "--topics", str(changed_topics))
+    assert code == 0 and "decision:  relevant" in out
+    assert "now:       irrelevant" in out and "`monitor rematch` stores it" in out
+    code, out, _ = run(capsys, "--config", c, "explain", "3", "--topics", str(changed_topics), "--current")
+    assert "decision:  irrelevant" in out and "exclusions that fired (1):" in out and "조선 협력 논의" in out
+    code, out, _ = run(capsys, "--config", c, "explain", "3", "--json", "--topics", str(changed_topics))
+    data = json.loads(out)
+    assert data["source"] == "stored" and data["result"]["decision"] == "relevant"
+    assert data["current"]["decision"] == "irrelevant" and data["current"]["exclusions"]
+    code, _, err = run(capsys, "--config", c, "explain", "77")
+    assert code == 2 and "no stored article with id or URL '77'" in err
