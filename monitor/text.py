@@ -40,10 +40,12 @@ __all__ = [
 
 # Zero-width and format characters, bidi controls, soft hyphen, BOM and C0/C1 controls (except \t \n \r):
 # invisible in a browser, but they split words for a substring search ("공\u200b급망").
-_INVISIBLE = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e"
-    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb]"
-)
+_INVISIBLE_RANGES = (
+    (0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x61C, 0x61C), (0x180E, 0x180E),
+    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x206A, 0x206F), (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+)  # fmt: skip
+_INVISIBLE = re.compile("[" + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _INVISIBLE_RANGES) + "]")
 
 # Middle dots and dashes, mapped *before* NFKC: NFKC would turn the Hangul compatibility letter ㆍ (U+318D),
 # which Korean typists use as a middle dot, into a conjoining vowel jamo.
@@ -171,7 +173,7 @@ def _clean_markers() -> tuple[str, ...]:
     A–Z-folded text): invisible characters, dots and dashes, and the starts of what :func:`unescape_html`
     and the tag removal change (``&#``, ``&x``, ``quot;``, ``<x``, ``</``, not every ``&``, ``;`` or
     ``<``: Korean text writes book titles as <제목>), and 對."""
-    invisible = [chr(c) for c in range(0x10000) if _INVISIBLE.match(chr(c))]
+    invisible = [chr(c) for lo, hi in _INVISIBLE_RANGES for c in range(lo, hi + 1)]
     letters = "abcdefghijklmnopqrstuvwxyz"
     markup = ["&#", *(f"&{c}" for c in letters), *(f"{name};" for name in _BARE_ENTITY_NAMES)]
     markup += ["</", *(f"<{c}" for c in letters)]
