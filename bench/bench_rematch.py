@@ -66,7 +66,9 @@ def changed_topics(tmp: Path) -> Path:
     text = (ROOT / "config" / "topics.toml").read_text(encoding="utf-8")
     text = text.replace("threshold = 0.5 ", "threshold = 0.8 ", 1)
     text = text.replace(
-        '{ term = "조선 협력", weight = 0.6 },', '{ term = "조선 협력", weight = 0.6 },\n  { term = "수출 실적", weight = 1.0 },', 1
+        '{ term = "조선 협력", weight = 0.6 },',
+        '{ term = "조선 협력", weight = 0.6 },\n  { term = "수출 실적", weight = 1.0 },',
+        1,
     )
     path = tmp / "changed_topics.toml"
     path.write_text(text, encoding="utf-8")
@@ -85,8 +87,11 @@ def timed(label: str, n: int, fn):  # type: ignore[no-untyped-def]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=20_000)
-    parser.add_argument("--no-morphology", action="store_true",
-                        help="never load kiwipiepy (~330 MB): peak RSS then shows what the batches cost")
+    parser.add_argument(
+        "--no-morphology",
+        action="store_true",
+        help="never load kiwipiepy (~330 MB): peak RSS then shows what the batches cost",
+    )
     parser.add_argument("--build", metavar="DB", help=argparse.SUPPRESS)  # the child's job
     args = parser.parse_args()
     if args.build:
@@ -110,11 +115,15 @@ def main() -> int:
         morphology = not args.no_morphology
         current = load_matcher(ROOT / "config" / "topics.toml", morphology=morphology)
         new = load_matcher(changed_topics(tmp), morphology=morphology)
-        print(f"after start-up: peak RSS {peak_rss_mb():.0f} MB (kiwipiepy, ~330 MB, loads if morphology decides)")
+        print(
+            f"after start-up: peak RSS {peak_rss_mb():.0f} MB"
+            " (kiwipiepy, ~330 MB, loads if morphology decides)"
+        )
         with Store.open(db) as store:
             report = timed("backtest (two configs)", args.articles, lambda: backtest(store, current, new))
             print(f"  relevant {report.relevant_before} → {report.relevant_after}: "
-                  f"{len(report.newly_relevant)} newly, {len(report.no_longer_relevant)} no longer")  # fmt: skip
+                  f"{len(report.newly_relevant)} newly, "
+                  f"{len(report.no_longer_relevant)} no longer")  # fmt: skip
             again = timed("rematch (nothing stale)", 0, lambda: rematch(store, current))
             print(f"  re-scored {again.scanned}")
             everything = timed("rematch --all", args.articles, lambda: rematch(store, new, all_articles=True))

@@ -89,10 +89,10 @@ from monitor.text import (
     CLEAN_MARKERS,
     canonicalize_actors,
     clean,
-    light_clean,
     collapse_whitespace,
     is_hangul,
     is_latin_word_char,
+    light_clean,
     may_form_pairs,
     snippet,
 )

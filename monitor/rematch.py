@@ -215,7 +215,9 @@ def rematch(
         if progress:
             progress(scanned, total)
     log.info(
-        "rematch: %d articles re-scored, %d changed decision", scanned, len(changed),
+        "rematch: %d articles re-scored, %d changed decision",
+        scanned,
+        len(changed),
         extra=ctx(stage="match"),
     )
     return RematchReport(

@@ -60,7 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _topics_option(explain)
     _threshold_option(explain)
     explain.add_argument(
-        "--current", action="store_true", help="for a stored article: explain the current topics file's decision"
+        "--current",
+        action="store_true",
+        help="for a stored article: explain the current topics file's decision",
     )
     explain.add_argument("--json", action="store_true", help="print the evidence as JSON")
     explain.set_defaults(func=cmd_explain)
@@ -205,15 +207,21 @@ def _explain_stored(args: argparse.Namespace, row: dict[str, Any]) -> int:
     title, text = row.get("title"), row.get("text") or row.get("summary")
     stored = row.get("match")
     matcher = _matcher(args)
-    current = None
+    current: MatchResult | None = None
     if stored is None or args.current or stored["config_digest"] != matcher.config.digest:
         current = matcher.match(title, text, full=True)
-    shown = current if stored is None or args.current else result_from_dict(json.loads(stored["evidence"]))
+    if stored is None or args.current:
+        assert current is not None
+        shown = current
+    else:
+        shown = result_from_dict(json.loads(stored["evidence"]))
     header = [f"article:   #{row['id']} {title or ''}", f"           {row.get('url', '')}"]
     if stored is None:
         header.append(f"stored:    no verdict stored; matched now with {matcher.config.path}")
     elif args.current:
-        header.append(f"stored:    {stored['decision']} {stored['score']:.2f}; shown: the current topics file")
+        header.append(
+            f"stored:    {stored['decision']} {stored['score']:.2f}; shown: the current topics file"
+        )
     else:
         same = "the current file" if current is None else f"current file: {matcher.config.digest}"
         header.append(

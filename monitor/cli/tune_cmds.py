@@ -20,8 +20,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from monitor.clock import format_kst
 from monitor.cli.common import config_from, fit, open_store, print_json, table
+from monitor.clock import format_kst
 from monitor.config import MonitorConfig, load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.match import Matcher, load_matcher
@@ -37,7 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     label.add_argument("label", nargs="?", metavar="relevant|irrelevant", help="your judgment")
     label.add_argument("--note", default="", help="why (kept with the label)")
     label.add_argument("--remove", action="store_true", help="forget the label on ID_OR_URL")
-    label.add_argument("--list", action="store_true", help="list the stored labels (same as `monitor labels`)")
+    label.add_argument(
+        "--list", action="store_true", help="list the stored labels (same as `monitor labels`)"
+    )
     label.add_argument("--json", action="store_true", help="with --list: print JSON")
     label.set_defaults(func=cmd_label, only=None, limit=None)
 
@@ -104,7 +106,9 @@ def cmd_label(args: argparse.Namespace) -> int:
             print(f"#{article_id}: label removed" if removed else f"#{article_id} had no label")
             return 0 if removed else 1
         replaced = store.set_label(article_id, args.label, args.note)
-    print(f"#{article_id} labelled {args.label}{' (replaced the earlier label)' if replaced else ''}: {title}")
+    print(
+        f"#{article_id} labelled {args.label}{' (replaced the earlier label)' if replaced else ''}: {title}"
+    )
     return 0
 
 
@@ -225,8 +229,10 @@ def backtest_json(report: BacktestReport, old: Matcher, new: Matcher) -> dict[st
         }  # fmt: skip
 
     return {
-        "old": {"topics": str(old.config.path), "digest": report.old_digest, "threshold": report.old_threshold},
-        "new": {"topics": str(new.config.path), "digest": report.new_digest, "threshold": report.new_threshold},
+        "old": {"topics": str(old.config.path), "digest": report.old_digest,
+                "threshold": report.old_threshold},
+        "new": {"topics": str(new.config.path), "digest": report.new_digest,
+                "threshold": report.new_threshold},
         "scanned": report.scanned, "relevant_before": report.relevant_before,
         "relevant_after": report.relevant_after, "score_changed": report.score_changed,
         "newly_relevant": [change(c) for c in report.newly_relevant],
@@ -333,4 +339,3 @@ def _progress(what: str, quiet: bool) -> Any:
             print(f"{what}: {done}/{total} articles", file=sys.stderr, flush=True)
 
     return report
-

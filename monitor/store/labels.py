@@ -66,6 +66,7 @@ class LabelStore(CoreStore):
         """Stored labels, newest first, each with its article and the stored matcher verdict (so a list
         shows at once where the matcher and the user disagree)."""
         where, params = ("WHERE l.label = ?", [label]) if label else ("", [])
+        params_any: list[object] = list(params)
         sql = (
             "SELECT l.article_id AS id, l.label, l.note, l.labelled_at, a.title, a.url, "
             "coalesce(a.published_at, a.first_seen_at) AS published_at, "
@@ -76,8 +77,8 @@ class LabelStore(CoreStore):
         )
         if limit is not None:
             sql += " LIMIT ?"
-            params.append(limit)
-        return _dicts(self.db.execute(sql, params))
+            params_any.append(limit)
+        return _dicts(self.db.execute(sql, params_any))
 
     def label_counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT label, count(*) FROM labels GROUP BY label").fetchall()
@@ -104,7 +105,8 @@ class LabelStore(CoreStore):
 
         ``stale_for`` = (topics digest, threshold): only articles whose stored verdict came from another
         topics file (``matches.config_digest``) or another threshold (``[matching].threshold`` overrides
-        the file's without changing its digest), or that have none. Each batch is read with its own query, so callers
+        the file's without changing its digest), or that have none. Each batch is read with its own
+        query, so callers
         may write between batches (a rematch commits each batch)."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -128,8 +130,7 @@ class LabelStore(CoreStore):
             return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
         return int(
             self.db.execute(
-                "SELECT count(*) FROM articles a LEFT JOIN matches m ON m.article_id = a.id "
-                f"WHERE {_STALE}",
+                f"SELECT count(*) FROM articles a LEFT JOIN matches m ON m.article_id = a.id WHERE {_STALE}",
                 stale_for,
             ).fetchone()[0]
         )
