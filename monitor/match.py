@@ -54,8 +54,11 @@ What doesn't count (each dropped hit keeps a note, so ``explain`` can show it)
 
 Speed
 -----
-1. One Aho–Corasick pass over the cleaned text's UTF-8 bytes finds every term, alias, exclusion and
-   proximity cue (spacing and middle-dot variants of multi-word terms are compiled in).
+1. One Aho–Corasick pass (a byte DFA, ahocorasick_rs) over the text's UTF-8 bytes finds every term,
+   alias, exclusion and proximity cue (spacing and middle-dot variants of multi-word terms are compiled
+   in), and also the markers of text that needs more than light cleaning (invisible characters, odd
+   dots and dashes, entities, tags): most articles are scanned once, as they came, after a few substring
+   tests (:func:`monitor.text.light_clean`); the rest are cleaned in full and scanned again.
 2. A **prefilter** (:meth:`Matcher._may_match`) reads those hits: it bounds the topic evidence from above
    and checks that actor spellings of two countries could be there. It is conservative (it never rejects
    an article the full match would accept; a property test holds it to that) and rejects the bulk of the
@@ -77,17 +80,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
+import ahocorasick_rs
 
 from monitor import korean
 from monitor.models import Article, MatchResult, TermHit, TopicScore
 from monitor.text import (
     ACTOR_NAMES,
+    CLEAN_MARKERS,
     canonicalize_actors,
     clean,
     collapse_whitespace,
     is_hangul,
     is_latin_word_char,
+    light_clean,
     may_form_pairs,
     snippet,
 )
@@ -174,11 +179,11 @@ class _Pattern:
     (한미일 산업장관회의 → 산업장관회의), since actor spellings are canonical only after the full
     normalisation, which the prefilter does not wait for."""
 
-    key: str  # normalised, case-folded, as UTF-8 bytes in a latin-1 string: what the automaton holds
+    key: bytes  # normalised, A–Z lower-cased, as UTF-8: what the automaton holds
     length: int  # in characters
     term: Term | None
     cue: str | None = None  # the near/not_near word this spelling stands for
-    case_form: str | None = None  # exact-case spelling for all-capital English terms
+    case_form: bytes | None = None  # exact-case spelling (UTF-8) for all-capital English terms
     latin_left: bool = False  # needs a non-letter before it (starts with an English letter/digit)
     latin_right: bool = False
     morph: bool = False  # Hangul edges: glued to other Hangul means ambiguous
@@ -188,6 +193,7 @@ class _Pattern:
     standalone: bool = False
     countries: frozenset[str] = frozenset()
     named: bool = False  # an actor that is not a bare country name
+    marker: bool = False  # one of CLEAN_MARKERS: the text needs clean() before its hits count
 
 
 @dataclass(slots=True)
@@ -242,7 +248,7 @@ class Matcher:
         self.threshold = s.threshold if threshold is None else threshold
         self.morphology = morphology
         self._labels = {t.id: t.label for t in config.topics}
-        self._automaton = _build_automaton(_patterns(config))
+        self._automaton, self._by_index = _build_automaton([*_patterns(config), *_marker_patterns()])
         #: the topic evidence at which the score reaches the threshold (what the prefilter checks for)
         self._needed = s.topic_mass * math.log2(1 / (1 - min(self.threshold, 0.999999)))
 
@@ -251,20 +257,17 @@ class Matcher:
     def match(self, title: str | None, text: str | None, *, full: bool = False) -> MatchResult:
         """Score one article. ``full`` skips the prefilter so that an explanation lists every hit, even
         for an article the prefilter rejects (the decision is the same either way)."""
-        title, title_cut = _cap(title or "")
-        text, text_cut = _cap(text or "")
-        truncated = title_cut or text_cut
-        title, text = collapse_whitespace(clean(title)), collapse_whitespace(clean(text))
-        light = f"{title}\n\n{text}"
-        raw = light.encode("utf-8")
-        found = self._scan(raw)
+        title, text, raw, found, truncated = self._prepare(title, text)
         if not full and not self._may_match(found, len(title.encode("utf-8")), title, text):
             return self._quick_irrelevant(truncated)
-        canonical_title = canonicalize_actors(title)
-        combined = f"{canonical_title}\n\n{canonicalize_actors(text)}"
+        light = f"{title}\n\n{text}"
+        # The prefilter read the text with only runs of spaces collapsed; the evidence is in the final
+        # form, with the actors' spellings made canonical. Scan again only if that changed anything.
+        canonical_title = canonicalize_actors(collapse_whitespace(title))
+        combined = f"{canonical_title}\n\n{canonicalize_actors(collapse_whitespace(text))}"
         if combined != light:
             raw = combined.encode("utf-8")
-            found = self._scan(raw)
+            found, _ = self._scan(raw)
         title_end = len(canonical_title)
         hits = _hits(_char_offsets(found, raw), combined)
         verdict = self._decide(title_end, hits, morph={})
@@ -275,11 +278,7 @@ class Matcher:
 
     def is_candidate(self, title: str | None, text: str | None) -> bool:
         """Whether the prefilter lets an article through to the full match (benchmarks, diagnostics)."""
-        title, text = (
-            collapse_whitespace(clean(_cap(title or "")[0])),
-            collapse_whitespace(clean(_cap(text or "")[0])),
-        )
-        found = self._scan(f"{title}\n\n{text}".encode())
+        title, text, _, found, _ = self._prepare(title, text)
         return self._may_match(found, len(title.encode("utf-8")), title, text)
 
     def match_article(self, article: Article) -> MatchResult:
@@ -288,31 +287,64 @@ class Matcher:
 
     # -- finding -----------------------------------------------------------------------------------
 
-    def _scan(self, raw: bytes) -> ByteFound:
-        """Every spelling in the UTF-8 text ``raw``, by one Aho–Corasick pass, with English word
-        boundaries and the case of all-capital terms checked; offsets in bytes.
+    def _prepare(self, title: str | None, text: str | None) -> tuple[str, str, bytes, ByteFound, bool]:
+        """Title and text capped and cleaned as far as finding terms needs (``clean``, then
+        :func:`~monitor.text.collapse_spaces`: ``collapse_whitespace`` of them is the final form), their
+        UTF-8 form ``title\\n\\ntext`` and its hits, and whether the cap cut something.
 
-        Bytes rather than characters: pyahocorasick looks up a state's children one by one, and the
-        hundred-odd Hangul syllables that start our terms would make every character of an article cost
-        a hundred comparisons; as bytes (in a latin-1 string), a state has a handful of children."""
-        folded = raw.lower().decode("latin-1")  # bytes.lower folds A-Z only, as fold_case does
-        original: str | None = None
+        Most articles need only :func:`~monitor.text.light_clean` (a few substring tests). Whether that
+        was enough the automaton tells in the same pass that finds the terms, since it also holds the
+        :data:`~monitor.text.CLEAN_MARKERS`; only a title or text with one of them (or with a character
+        that NFKC would turn into another) is cleaned in full and the whole scanned again."""
+        title, title_cut = _cap(title or "")
+        text, text_cut = _cap(text or "")
+        clean_title, title_light = light_clean(title)
+        clean_text, text_light = light_clean(text)
+        if not title_light:
+            clean_title = collapse_whitespace(clean(title))
+        if not text_light:
+            clean_text = collapse_whitespace(clean(text))
+        raw = f"{clean_title}\n\n{clean_text}".encode()
+        found, marks = self._scan(raw)
+        if marks:  # light cleaning was not enough where a marker is: clean that part in full
+            title_bytes = len(clean_title.encode("utf-8"))
+            redo = False
+            if title_light and any(m < title_bytes for m in marks):
+                clean_title, redo = collapse_whitespace(clean(title)), True
+            if text_light and any(m >= title_bytes for m in marks):
+                clean_text, redo = collapse_whitespace(clean(text)), True
+            if redo:
+                raw = f"{clean_title}\n\n{clean_text}".encode()
+                found, _ = self._scan(raw)
+        return clean_title, clean_text, raw, found, title_cut or text_cut
+
+    def _scan(self, raw: bytes) -> tuple[ByteFound, list[int]]:
+        """Every spelling in the UTF-8 text ``raw``, by one Aho–Corasick pass, with English word
+        boundaries and the case of all-capital terms checked; offsets in bytes. Also the starts of the
+        :data:`~monitor.text.CLEAN_MARKERS` found, which are not hits.
+
+        Bytes rather than characters, through a DFA (ahocorasick_rs): a DFA state is one table lookup
+        per byte whatever the number of patterns, and bytes need no conversion to character offsets,
+        which only the few candidates that reach scoring pay for (:func:`_char_offsets`). This pass is
+        most of what a non-candidate article costs."""
+        folded = raw.lower()  # bytes.lower folds A-Z only, as fold_case does
         n = len(folded)
+        by_index = self._by_index
         found: ByteFound = []
-        for last, patterns in self._automaton.iter(folded):
-            end = last + 1
-            for p in patterns:
-                start = end - len(p.key)
-                if p.latin_left and start > 0 and is_latin_word_char(folded[start - 1]):
+        marks: list[int] = []
+        for index, start, end in self._automaton.find_matches_as_indexes(folded, overlapping=True):
+            for p in by_index[index]:
+                if p.marker:
+                    marks.append(start)
                     continue
-                if p.latin_right and end < n and is_latin_word_char(folded[end]):
+                if p.latin_left and start > 0 and folded[start - 1] in _LATIN_WORD_BYTES:
                     continue
-                if p.case_form is not None:
-                    original = original or raw.decode("latin-1")
-                    if original[start:end] != p.case_form:
-                        continue
+                if p.latin_right and end < n and folded[end] in _LATIN_WORD_BYTES:
+                    continue
+                if p.case_form is not None and raw[start:end] != p.case_form:
+                    continue
                 found.append((start, p))
-        return found
+        return found, marks
 
     def _may_match(self, found: ByteFound, title_end: int, title: str, text: str) -> bool:
         """The prefilter: could this article be relevant at all? Conservative: it says no only when the
@@ -546,6 +578,10 @@ def _patterns(config: TopicsConfig) -> list[_Pattern]:
     return out
 
 
+def _marker_patterns() -> list[_Pattern]:
+    return [_Pattern(key=_as_bytes(m), length=len(m), term=None, marker=True) for m in CLEAN_MARKERS]
+
+
 def _spelling_patterns(
     norm: str,
     term: Term | None,
@@ -571,7 +607,7 @@ def _spelling_patterns(
             length=len(variant),
             term=term,
             cue=cue,
-            case_form=variant.encode("utf-8").decode("latin-1") if case_sensitive else None,
+            case_form=variant.encode("utf-8") if case_sensitive else None,
             latin_left=word or is_latin_word_char(variant[0]),
             latin_right=word or is_latin_word_char(variant[-1]),
             morph=morph or (word and (is_hangul(variant[0]) or is_hangul(variant[-1]))),
@@ -585,9 +621,9 @@ def _spelling_patterns(
     ]
 
 
-def _as_bytes(text: str) -> str:
-    """UTF-8 bytes as a latin-1 string, with A–Z lower-cased (bytes.lower touches ASCII only)."""
-    return text.encode("utf-8").lower().decode("latin-1")
+def _as_bytes(text: str) -> bytes:
+    """UTF-8 bytes with A–Z lower-cased (bytes.lower touches ASCII only, as the scan folds text)."""
+    return text.encode("utf-8").lower()
 
 
 def _canonical_term(spelling: str) -> str:
@@ -625,17 +661,23 @@ def _spacing_variants(norm: str) -> list[str]:
     return sorted(variants)
 
 
-def _build_automaton(patterns: Iterable[_Pattern]) -> ahocorasick.Automaton:
-    """Each key's value is the tuple of every pattern with that key (a word can be a term and a
-    proximity cue at once)."""
-    by_key: dict[str, list[_Pattern]] = defaultdict(list)
+def _build_automaton(
+    patterns: Iterable[_Pattern],
+) -> tuple[ahocorasick_rs.BytesAhoCorasick, list[tuple[_Pattern, ...]]]:
+    """The automaton over the distinct keys, and for each key's index the tuple of every pattern with
+    that key (a word can be a term and a proximity cue at once)."""
+    by_key: dict[bytes, list[_Pattern]] = defaultdict(list)
     for p in patterns:
         by_key[p.key].append(p)
-    automaton = ahocorasick.Automaton()
-    for key, group in by_key.items():
-        automaton.add_word(key, tuple(group))
-    automaton.make_automaton()
-    return automaton
+    keys = list(by_key)
+    automaton = ahocorasick_rs.BytesAhoCorasick(
+        keys, matchkind=ahocorasick_rs.MatchKind.Standard, implementation=ahocorasick_rs.Implementation.DFA
+    )
+    return automaton, [tuple(by_key[k]) for k in keys]
+
+
+#: ASCII letters and digits as byte values: what continues an English word (is_latin_word_char).
+_LATIN_WORD_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _char_offsets(found: ByteFound, raw: bytes) -> Found:

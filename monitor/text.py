@@ -22,8 +22,11 @@ import unicodedata
 
 __all__ = [
     "ACTOR_NAMES",
+    "CLEAN_MARKERS",
     "canonicalize_actors",
     "clean",
+    "light_clean",
+    "collapse_spaces",
     "collapse_whitespace",
     "fold_case",
     "is_hangul",
@@ -37,10 +40,12 @@ __all__ = [
 
 # Zero-width and format characters, bidi controls, soft hyphen, BOM and C0/C1 controls (except \t \n \r):
 # invisible in a browser, but they split words for a substring search ("공\u200b급망").
-_INVISIBLE = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e"
-    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb]"
-)
+_INVISIBLE_RANGES = (
+    (0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x61C, 0x61C), (0x180E, 0x180E),
+    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x206A, 0x206F), (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+)  # fmt: skip
+_INVISIBLE = re.compile("[" + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _INVISIBLE_RANGES) + "]")
 
 # Middle dots and dashes, mapped *before* NFKC: NFKC would turn the Hangul compatibility letter ㆍ (U+318D),
 # which Korean typists use as a middle dot, into a conjoining vowel jamo.
@@ -51,12 +56,14 @@ _PUNCT_MAP = {**{c: "·" for c in _DOTS}, **{c: "-" for c in _DASHES}}
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Entities whose "&" was eaten by an earlier bad decode (seen in real feeds: `quot;한미 금리quot;`).
-_BARE_ENTITY = re.compile(
-    r"(?<![&A-Za-z])(quot|amp|apos|lt|gt|nbsp|hellip|middot|lsquo|rsquo|ldquo|rdquo|ndash|mdash|bull);"
-)
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,2000})?/?>")
+_BARE_ENTITY_NAMES = (
+    "quot", "amp", "apos", "lt", "gt", "nbsp", "hellip", "middot", "lsquo", "rsquo", "ldquo", "rdquo",
+    "ndash", "mdash", "bull",
+)  # fmt: skip
+_BARE_ENTITY = re.compile(rf"(?<![&A-Za-z])({'|'.join(_BARE_ENTITY_NAMES)});")
 _SPACES = re.compile(r"  +")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,2000})?/?>")
 
 _COUNTRY_LETTERS = {"한": "kr", "韓": "kr", "미": "us", "美": "us", "일": "jp", "日": "jp"}
 _COUNTRY_NAMES = {"한국": "kr", "미국": "us", "일본": "jp"}
@@ -161,6 +168,41 @@ def _nfkc_by_line(text: str) -> str:
     )
 
 
+def _clean_markers() -> tuple[str, ...]:
+    """What :func:`light_clean` leaves to :func:`clean`, as lower-case substrings (the matcher scans
+    A–Z-folded text): invisible characters, dots and dashes, and the starts of what :func:`unescape_html`
+    and the tag removal change (``&#``, ``&x``, ``quot;``, ``<x``, ``</``, not every ``&``, ``;`` or
+    ``<``: Korean text writes book titles as <제목>), and 對."""
+    invisible = [chr(c) for lo, hi in _INVISIBLE_RANGES for c in range(lo, hi + 1)]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    markup = ["&#", *(f"&{c}" for c in letters), *(f"{name};" for name in _BARE_ENTITY_NAMES)]
+    markup += ["</", *(f"<{c}" for c in letters)]
+    return tuple(dict.fromkeys([*invisible, *_DOTS, *_DASHES, *markup, "對"]))
+
+
+def light_clean(text: str) -> tuple[str, bool]:
+    """The cheap part of ``collapse_whitespace(clean(text))``, and whether it is the whole of it.
+
+    Returns the text with the common compatibility characters replaced, NFKC applied where needed and
+    runs of spaces collapsed (:func:`collapse_spaces`: enough for finding terms), and ``done``: True
+    when ``collapse_whitespace`` of it equals ``collapse_whitespace(clean(text))`` *provided* none of
+    :data:`CLEAN_MARKERS` occurs in it. The matcher learns that from the
+    automaton pass that finds its terms, so most articles cost a few substring tests here; the rest go
+    through :func:`clean`. A property test holds this to the definition.
+
+    Why it holds: :func:`clean`'s steps are no-ops on text without markers, except the compatibility
+    replacements and NFKC done here; neither creates a marker that clean() would have acted on before
+    them, and markers that NFKC would destroy (ㆍ → a jamo) are looked for before it."""
+    for ch, plain in _COMMON_COMPATIBILITY:
+        if ch in text:
+            text = text.replace(ch, plain)
+    if not unicodedata.is_normalized("NFKC", text):
+        if any(ch in text for ch in _NFKC_CHANGES_MARKERS):
+            return text, False
+        text = _nfkc_by_line(text)
+    return collapse_spaces(text), True
+
+
 def remove_invisible(text: str) -> str:
     """Drop zero-width/format/control characters (they hide inside words and break substring search)."""
     if text.replace("\n", "").isprintable():  # the fast, common answer
@@ -186,11 +228,7 @@ def unescape_html(text: str) -> str:
 
 def collapse_whitespace(text: str) -> str:
     """One space for every run of spaces/tabs, at most one blank line, no spaces around line breaks."""
-    for odd, plain in _ODD_WHITESPACE:
-        if odd in text:
-            text = text.replace(odd, plain)
-    if "  " in text:
-        text = _SPACES.sub(" ", text)
+    text = collapse_spaces(text)
     if " \n" in text:
         text = text.replace(" \n", "\n")
     if "\n " in text:
@@ -198,6 +236,19 @@ def collapse_whitespace(text: str) -> str:
     if "\n\n\n" in text:
         text = _MANY_NEWLINES.sub("\n\n", text)
     return text.strip()
+
+
+def collapse_spaces(text: str) -> str:
+    """The part of :func:`collapse_whitespace` that can change what a search for terms finds: odd white
+    space made plain and runs of spaces made one (so "수출  통제" is "수출 통제"). The rest (spaces
+    beside line breaks, blank lines, the ends) never joins or splits a term, so the matcher's prefilter
+    skips it; ``collapse_whitespace(collapse_spaces(t)) == collapse_whitespace(t)``."""
+    for odd, plain in _ODD_WHITESPACE:
+        if odd in text:
+            text = text.replace(odd, plain)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return text
 
 
 # What NFKC leaves of the Unicode white space (it maps NBSP, ideographic and em spaces to " ").
@@ -208,6 +259,14 @@ _ODD_WHITESPACE = (
     ("\u2028", "\n"),
     ("\u2029", "\n\n"),
     ("\u1680", " "),
+)
+
+#: Characters and strings whose presence makes :func:`light_clean` not enough (compiled into the
+#: matcher's automaton, which finds them in the same pass as its terms).
+CLEAN_MARKERS: tuple[str, ...] = _clean_markers()
+#: The one-character markers that NFKC changes: light_clean must see them before it applies NFKC.
+_NFKC_CHANGES_MARKERS = tuple(
+    m for m in CLEAN_MARKERS if len(m) == 1 and unicodedata.normalize("NFKC", m) != m
 )
 
 

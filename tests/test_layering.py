@@ -31,6 +31,9 @@ FORBIDDEN: dict[str, set[str]] = {
     # digest runs meet store, digest and channels here, but speak neither SQL, SMTP nor HTTP themselves
     "monitor.dispatch": {"monitor.fetch", "monitor.pipeline", "sqlite_utils", "sqlite3", "smtplib", "httpx"},
     "monitor.store.delivery": {"monitor.digest", "monitor.deliver", "monitor.dispatch", "monitor.config"},
+    # re-matching meets the matcher and the store (through Store's methods only), nothing of a poll
+    "monitor.rematch": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.pipeline", "httpx",
+                        "sqlite_utils", "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).
 OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.parse"}, "trafilatura": {"monitor.extract"},

@@ -89,6 +89,8 @@ def test_dev_set_quality(matcher: Matcher) -> None:
         "안덕근 장관, 러몬도 美 상무장관과 공급망 협의",  # officials of two countries
         "日, 韓 화이트리스트 4년 만에 복원",  # two country names in the headline
         "IPEF 공급망 협정 발효",  # standalone in the title
+        "일본 수출규제 4년 만에 해제…화이트리스트 복원",  # Japan's white list: Korea goes unnamed
+        "정부, 미국과 반도체 공급망 협력 강화",  # 정부 alone is Korea's
     ],
 )
 def test_relevant_headlines(matcher: Matcher, title: str) -> None:
@@ -109,6 +111,9 @@ def test_relevant_headlines(matcher: Matcher, title: str) -> None:
         "美 상무부, 中 화웨이 수출통제 강화",  # the US and China: no pair within the trio
         "공급망 대란에 日선 중고가전, 美선 중고의류 잘 팔리네",  # places, not actors
         "저축은행 BIS 비율 하락",
+        "미국 정부, 반도체 보조금 지급 개시",  # 정부 right after another country's name is theirs
+        "바이든 정부, 배터리 공급망 행정명령",
+        "가상자산 화이트리스트 도입 검토",  # another white list
     ],
 )
 def test_irrelevant_headlines(matcher: Matcher, title: str) -> None:
@@ -287,9 +292,17 @@ def test_explain_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_explain_a_stored_article_goes_through_the_lookup(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(match_cmds, "_stored_article", lambda args, key: ("IPEF 공급망 협정", None))
+    row = {"id": 42, "url": "http://a.example/42", "title": "IPEF 공급망 협정", "text": "", "match": None}
+    monkeypatch.setattr(match_cmds, "_stored_article", lambda args, key: row)
     assert explain(["42"]) == 0
-    assert "standalone term 'IPEF'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "article:   #42 IPEF 공급망 협정" in out and "no verdict stored" in out
+    assert "standalone term 'IPEF'" in out
+
+
+def test_explain_empty_input_is_an_answer_not_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert explain(["--title", "", "--text", ""]) == 0
+    assert capsys.readouterr().out.startswith("decision:  irrelevant (score 0.00")
 
 
 def test_explain_needs_something_to_explain() -> None:

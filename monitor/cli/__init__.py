@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "monitor.cli.ingest",  # poll, status, search
     "monitor.cli.config_cmds",  # config check
     "monitor.cli.match_cmds",  # topics, explain, eval
+    "monitor.cli.tune_cmds",  # label, labels, backtest, rematch
     "monitor.cli.demo",  # demo
     "monitor.cli.digest_cmds",  # digest
 )

@@ -30,7 +30,7 @@ from monitor.evaluate import (
     report_json,
     report_text,
 )
-from monitor.match import Matcher, load_matcher, result_to_dict
+from monitor.match import Matcher, load_matcher, result_from_dict, result_to_dict
 from monitor.models import MatchResult, TermHit
 from monitor.topics import check_seeds, default_topics_path, load_background, read_document, suggest_terms
 
@@ -59,6 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     explain.add_argument("--text", help="... with this body text")
     _topics_option(explain)
     _threshold_option(explain)
+    explain.add_argument(
+        "--current",
+        action="store_true",
+        help="for a stored article: explain the current topics file's decision",
+    )
     explain.add_argument("--json", action="store_true", help="print the evidence as JSON")
     explain.set_defaults(func=cmd_explain)
 
@@ -178,16 +183,14 @@ def cmd_topics_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    if args.article and (args.title or args.text):
+    given_text = args.title is not None or args.text is not None  # an empty title is still a title
+    if args.article and given_text:
         raise MonitorError("give either ID_OR_URL or --title/--text, not both")
     if args.article:
-        title, text = _stored_article(args, args.article)
-    elif args.title or args.text:
-        title, text = args.title, args.text
-    else:
+        return _explain_stored(args, _stored_article(args, args.article))
+    if not given_text:
         raise MonitorError("nothing to explain: give ID_OR_URL or --title/--text")
-    matcher = _matcher(args)
-    result = matcher.match(title, text, full=True)
+    result = _matcher(args).match(args.title, args.text, full=True)
     if args.json:
         _print_json(result_to_dict(result))
     else:
@@ -195,15 +198,67 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stored_article(args: argparse.Namespace, key: str) -> tuple[str | None, str | None]:
-    """(title, text) of a stored article by id or URL, through the store's ``article()`` lookup."""
+def _explain_stored(args: argparse.Namespace, row: dict[str, Any]) -> int:
+    """A stored article: the verdict and evidence stored when it was matched (what digests show), and
+    what the current topics file decides when that differs or nothing was stored (``--current``: only
+    the current decision)."""
+    from monitor.clock import format_kst
+
+    title, text = row.get("title"), row.get("text") or row.get("summary")
+    stored = row.get("match")
+    matcher = _matcher(args)
+    current: MatchResult | None = None
+    if stored is None or args.current or stored["config_digest"] != matcher.config.digest:
+        current = matcher.match(title, text, full=True)
+    if stored is None or args.current:
+        assert current is not None
+        shown = current
+    else:
+        shown = result_from_dict(json.loads(stored["evidence"]))
+    header = [f"article:   #{row['id']} {title or ''}", f"           {row.get('url', '')}"]
+    if stored is None:
+        header.append(f"stored:    no verdict stored; matched now with {matcher.config.path}")
+    elif args.current:
+        header.append(
+            f"stored:    {stored['decision']} {stored['score']:.2f}; shown: the current topics file"
+        )
+    else:
+        same = "the current file" if current is None else f"current file: {matcher.config.digest}"
+        header.append(
+            f"stored:    matched {format_kst(stored['matched_at'])} with topics {stored['config_digest']}"
+            f" ({same})"
+        )
+    if args.json:
+        _print_json(
+            {"article": {"id": row["id"], "url": row.get("url"), "title": title},
+             "source": "stored" if shown is not current else "current",
+             "result": result_to_dict(shown),
+             "current": result_to_dict(current) if current is not None and shown is not current else None}
+        )  # fmt: skip
+        return 0
+    print("\n".join(header) + "\n")
+    print(explanation(shown))
+    if current is not None and shown is not current:
+        print(
+            f"\nnow:       {current.decision} (score {current.score:.2f}) under the current topics file"
+            f" {matcher.config.path} — `monitor rematch` stores it, `--current` explains it"
+        )
+    return 0
+
+
+def _stored_article(args: argparse.Namespace, key: str) -> dict[str, Any]:
+    """A stored article by id or URL, with its stored verdict under ``match`` (None if never matched)."""
     from monitor.cli.common import config_from, open_store
 
-    with open_store(config_from(args)) as store:
+    config = config_from(args)
+    with open_store(config) as store:
         row = store.article(key)
-    if row is None:
-        raise MonitorError(f"no stored article with id or URL {key!r}")
-    return row.get("title"), row.get("text") or row.get("summary")
+        if row is None:
+            error = MonitorError(f"no stored article with id or URL {key!r} in {config.storage.path}")
+            error.hint = "`monitor search WORDS` shows stored articles with their ids"
+            raise error
+        row["match"] = store.stored_match(row["id"])
+    return row
 
 
 def explanation(result: MatchResult) -> str:
@@ -281,5 +336,4 @@ def _stored_labels(args: argparse.Namespace) -> list[EvalItem]:
     from monitor.cli.common import config_from, open_store
 
     with open_store(config_from(args)) as store:
-        # the lead's Store.labelled_articles() is the seam: rows of id, title, text, label (+ url, ...)
-        return labelled_items(store.labelled_articles())  # type: ignore[attr-defined]
+        return labelled_items(store.labelled_articles())
