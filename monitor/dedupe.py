@@ -39,12 +39,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from monitor.models import Assignment, AssignReason, ClusterItem, StoryState
-from monitor.urls import outlet_for
+from monitor.urls import WIRE_OUTLETS, article_outlet
 
 KeyTerms = Callable[[str, str], set[str]]
 
@@ -894,7 +893,6 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
 # The clusterer
 # --------------------------------------------------------------------------------------------------
 
-WIRE_OUTLETS = frozenset({"연합뉴스", "뉴시스", "뉴스1", "yonhap", "yna", "newsis", "news1"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -1044,6 +1042,10 @@ class StoryClusterer:
             self._unindex(known, forget_story=False)
         self._evict(_time_of(item))
         self._index(item, self._features(item), assignment)
+
+    def knows(self, article_id: int) -> bool:
+        """Is the article in the index (added or restored, and not evicted)?"""
+        return article_id in self._entries
 
     def story(self, story_key: int) -> StoryState | None:
         """The story as known from the articles added or restored (None once all are evicted)."""
@@ -1475,13 +1477,13 @@ def _time_of(item: ClusterItem) -> float | None:
 
 
 def _outlet_of(item: ClusterItem) -> tuple[str, bool]:
-    """The item's outlet (else its URL's host, so outlets are counted without feed names) and whether it
-    is a news agency, whose copy of a story is the natural lead."""
-    known = outlet_for(item.url) if item.url else None
-    wire = (known is not None and known.wire) or item.outlet.strip().lower() in WIRE_OUTLETS
-    if item.outlet or known:
-        return item.outlet or known.host, wire  # type: ignore[union-attr]
-    return (urlsplit(item.url).hostname or "") if item.url.startswith(("http://", "https://")) else "", wire
+    """The item's outlet and whether it is a news agency, whose copy of a story is the natural lead:
+    ``item.outlet`` when given (the tracker passes :func:`monitor.urls.article_outlet`'s), else the
+    outlet its URL names, so outlets are counted without feed names."""
+    if item.outlet:
+        _, wire = article_outlet(item.url, item.outlet)
+        return item.outlet, wire or item.outlet.strip().lower() in WIRE_OUTLETS
+    return article_outlet(item.url)
 
 
 def cluster_items(items: Iterable[ClusterItem], **options: Any) -> dict[int, Assignment]:

@@ -117,6 +117,8 @@ def run_demo(
             second = run_poll(config, store)
             say(_describe("second poll", second))
             counts = store.counts()
+            stories = store.recent_stories(limit=None)
+            members = {s["id"]: store.story_members(s["id"]) for s in stories if s["size"] > 1}
             articles = store.db.execute(
                 "SELECT a.id, a.title, a.text_source, length(a.text), m.relevant, m.score, m.topics "
                 "FROM articles a LEFT JOIN matches m ON m.article_id = a.id ORDER BY a.id"
@@ -133,8 +135,17 @@ def run_demo(
         if not is_relevant:
             say(f"    [{article_id}] {title}")
     say(f"why an article matched: monitor --config {config.path} explain ID")
+    say(f"\nstories: {counts['articles']} articles → {len(stories)} stories "
+        "(copies and other outlets' reports of one event are one story)")
+    for story_id, rows in sorted(members.items()):
+        outlets = len({r["outlet"] for r in rows})
+        say(f"  story {story_id}: {len(rows)} articles from {outlets} outlet{'s' if outlets != 1 else ''}")
+        for r in rows:
+            how = "first report" if r["reason"] == "new" else f"{r['reason']} {r['similarity']:.2f}"
+            say(f"    [{r['article_id']}] {r['title']}  ({how})")
+    say(f"every story: monitor --config {config.path} stories; one story: monitor story ID")
     return {"config": config.path, "database": config.storage.path, "first": first, "second": second,
-            "counts": counts}
+            "counts": counts, "stories": stories, "story_members": members}
 
 
 def _describe(label: str, report: PollReport) -> str:

@@ -224,7 +224,7 @@ BAD = [
                  id="did-you-mean-section"),
     pytest.param(
         "[digest]\nsend_at = \"08:00\"",
-        "digest: unknown section (known: feed_defaults, feeds, fetch, matching, storage)",
+        "digest: unknown section (known: feed_defaults, feeds, fetch, matching, storage, stories)",
         id="unknown-section",
     ),
     pytest.param(
@@ -466,7 +466,7 @@ def test_secret_looking_keys_are_errors_anywhere(tmp_path: Path) -> None:
     """)
     hint = "secrets never live in the config file; put the value in an environment variable and name it with"
     assert problems == [
-        'delivery: unknown section (known: feed_defaults, feeds, fetch, matching, storage)',
+        'delivery: unknown section (known: feed_defaults, feeds, fetch, matching, storage, stories)',
         f'delivery.slack.webhook_url: {hint} webhook_url_env = "VARIABLE_NAME"',
         f'feeds[0] ("연합뉴스 경제").api_key: {hint} api_key_env = "VARIABLE_NAME"',
     ]
