@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "monitor.cli.ingest",  # poll, status, search
     "monitor.cli.config_cmds",  # config check
     "monitor.cli.match_cmds",  # topics, explain, eval
+    "monitor.cli.stories_cmds",  # stories, story
     "monitor.cli.demo",  # demo
 )
 

@@ -126,14 +126,12 @@ class StoryStore(CoreStore):
         changed = [a for a in assignments if current.get(a.article_id) != (a.story_key, a.reason)]
         gone = [i for i in current if i not in wanted]
         with self.transaction():
-            touched = {current[i][0] for i in gone} | {current[a.article_id][0] for a in changed
-                                                      if a.article_id in current}
             for chunk in _chunks(gone, 500):
                 self.db.conn.execute(
                     f"DELETE FROM article_story WHERE article_id IN ({','.join('?' * len(chunk))})", chunk
                 )
-            touched |= self._write_assignments(changed, stamp)
-            self._refresh(touched)
+            self._write_assignments(changed, stamp)
+            self._refresh(None)  # everything: a rebuild also repairs aggregates derived under old rules
         return len(changed) + len(gone)
 
     def _write_assignments(self, assignments: Sequence[Assignment], stamp: str) -> set[int]:
@@ -263,7 +261,8 @@ class StoryStore(CoreStore):
             "SELECT (SELECT count(*) FROM stories), (SELECT count(*) FROM article_story), "
             "(SELECT coalesce(max(size), 0) FROM stories)"
         ).fetchone()
-        return {"stories": int(stories), "clustered_articles": int(clustered), "largest_story": int(largest)}
+        return {"total_stories": int(stories), "clustered_articles": int(clustered),
+                "largest_story": int(largest)}
 
 
 def _item(r: Sequence[Any]) -> ClusterItem:
