@@ -10,8 +10,9 @@ Deciding what is new, per feed entry:
 - canonical URL already stored (another feed carried it)          → record this feed as a source only;
 - otherwise                                                        → fetch the page, extract, store.
 
-After a feed's transaction, its new and updated articles join stories (monitor.stories.StoryTracker) in a
-transaction of their own; a poll starts by clustering whatever an earlier crash left without a story.
+When the feeds are done, every new or updated article joins a story (monitor.stories.StoryTracker) in a
+transaction of its own, in publication order; the same step picks up anything an earlier crash left
+without a story (articles are committed first, so nothing is lost between the two).
 """
 
 from __future__ import annotations
@@ -98,7 +99,6 @@ async def poll_cycle(
     poller = _FeedPoller(config, store, fetcher, parse_in_processes=len(specs) >= PARSE_IN_PROCESSES_FROM,
                          matcher=load_configured_matcher(config), tracker=tracker)
     try:
-        await poller.db(poller.track_stories, None)  # catch-up: what a crash left without a story
         tasks = [poller.poll(spec, states[spec.name], force=force) for spec in specs]
         reports: list[FeedReport] = []
         for next_done in asyncio.as_completed(tasks):
@@ -106,6 +106,9 @@ async def poll_cycle(
             reports.append(report)
             if progress:
                 progress(report)
+        # Stories for every article this cycle stored or updated, plus any a crash left without one:
+        # one batch in (published, id) order, so the stories do not depend on which feed answered first.
+        await poller.db(poller.track_stories, None)
         await poller.db(store.index_pending)
     finally:
         poller.close()
@@ -220,8 +223,6 @@ class _FeedPoller:
             parsed=parsed, articles=articles, sources=sources, next_attempt_at=next_attempt,
             matches=verdicts,
         )
-        if articles and (outcome.new_articles or outcome.updated_articles):
-            await self.db(self.track_stories, [a.url for a in articles], feed=spec.name)
         report = replace(report, new_articles=outcome.new_articles, updated_articles=outcome.updated_articles,
                          new_sources=outcome.new_sources, elapsed_s=time.monotonic() - t0)
         log.info("%d entries, %d new articles", report.entries, report.new_articles,

@@ -1,10 +1,11 @@
 """The story stage of a poll: every new or updated article joins a story, and the decision is stored.
 
-Sits between match and store in the pipeline: after a feed's transaction has stored its articles, the
-tracker clusters the ones that have no story yet (or changed since theirs was decided) and stores the
-decisions in a transaction of their own. The database is the source of truth for what is pending, so
-nothing can be lost between the two transactions: :meth:`StoryTracker.catch_up` (run at the start of
-every poll) clusters whatever a crash left without a story.
+Sits between match and store in the pipeline: once the feeds of a poll have stored their articles (each
+feed in its own transaction), the tracker clusters every article that has no story yet (or changed since
+its story was decided) in (published, id) order and stores the decisions in a transaction of their own.
+One batch per poll, not one per feed, so the stories do not depend on which feed happened to answer
+first. The database is the source of truth for what is pending, so nothing can be lost between the
+transactions: whatever a crash left without a story is simply pending at the next poll.
 
 One tracker lives as long as its process: `monitor run` keeps one across all its poll jobs; a one-shot
 `monitor poll --once` makes a fresh one, which first replays the stored decisions of the last window
