@@ -27,14 +27,18 @@ is linear in the number of articles.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import html
+import itertools
 import math
+import multiprocessing
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -910,6 +914,7 @@ class _Features:
     terms: frozenset[str]  # headline + lead terms (and the matcher's, when given)
     cues: Cues
     body_key: str | None
+    headline_grams: frozenset[str]  # of the item's own headline (title_grams may be its first sentence's)
 
 
 @dataclass(slots=True)
@@ -938,6 +943,58 @@ class _Story:
     best_score: float | None
     lead: tuple[bool, float, int]  # sort key of the lead: (not wire, time, article id)
     alive: int  # members still in the index
+
+
+def item_features(
+    item: ClusterItem,
+    max_shingle_chars: int = 4000,
+    key_terms: KeyTerms | None = None,
+    is_template: Callable[[str, frozenset[str]], bool] | None = None,
+) -> _Features:
+    """Everything the clusterer compares about one article; depends on the item alone (and on
+    ``is_template``, the clusterer's memory of site templates), so batches can compute it in worker
+    processes (:func:`cluster_items` with ``workers``) while the decisions stay sequential."""
+    n = _normalise(item.title, item.text)
+    chash = _hash_folded(n.title, n.body)
+    title_terms = _terms_of(n.clean_title)
+    title_grams = headline_grams = _title_grams(title_terms)
+    body_key = sig = None
+    band_keys: list[int] = []
+    lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
+    if not _is_low_information_folded(n.body):
+        body_key = hashlib.blake2b(n.body.encode(), digest_size=12).hexdigest()
+        if is_template is None or not is_template(body_key, title_grams):
+            lines = n.clean_lines
+            hashes = _shingle_hashes(n.body.replace(" ", "").replace("\n", "")[:max_shingle_chars])
+            if len(hashes):
+                sig = _signature(hashes)
+                band_keys = _band_keys(sig)
+    headline = n.clean_title
+    if not headline and lines:  # an untitled item: its first sentence stands in for the headline
+        headline = _first_sentence(lines[0])
+        title_terms = _terms_of(headline)
+        title_grams = _title_grams(title_terms)
+    parsed = _parse(headline, lines, title_terms)
+    terms = set(_key_terms(parsed))
+    if item.key_terms is not None:
+        terms.update(item.key_terms)
+    elif key_terms is not None:
+        terms.update(key_terms(item.title, item.text if lines else ""))
+    title_key = n.title if len(n.title.replace(" ", "")) >= 10 else None
+    return _Features(
+        chash,
+        sig,
+        band_keys,
+        title_key,
+        title_grams,
+        frozenset(parsed.title_terms),
+        _people(headline, parsed.lead),
+        _subject(headline),
+        frozenset(terms),
+        _cues(parsed, _when(item)),
+        body_key,
+        headline_grams,
+    )
 
 
 class StoryClusterer:
@@ -1014,7 +1071,7 @@ class StoryClusterer:
 
     # -- public -------------------------------------------------------------------------------------
 
-    def add(self, item: ClusterItem) -> Assignment:
+    def add(self, item: ClusterItem, features: _Features | None = None) -> Assignment:
         """Assign an article to a story (an existing one, or a new one keyed by its own id).
 
         Adding a known article again is how an update is reported: with unchanged content it returns the
@@ -1022,7 +1079,7 @@ class StoryClusterer:
         and stays in its story, and the reason is ``"updated"``.
         """
         known = self._entries.get(item.article_id)
-        features = self._features(item)
+        features = self._features(item, features)
         if known is not None:
             if known.f.chash == features.chash:
                 return known.assignment
@@ -1064,47 +1121,13 @@ class StoryClusterer:
 
     # -- features -----------------------------------------------------------------------------------
 
-    def _features(self, item: ClusterItem) -> _Features:
-        n = _normalise(item.title, item.text)
-        chash = _hash_folded(n.title, n.body)
-        title_terms = _terms_of(n.clean_title)
-        title_grams = _title_grams(title_terms)
-        body_key = sig = None
-        band_keys: list[int] = []
-        lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
-        if not _is_low_information_folded(n.body):
-            body_key = hashlib.blake2b(n.body.encode(), digest_size=12).hexdigest()
-            if not self._is_template(body_key, title_grams):
-                lines = n.clean_lines
-                hashes = _shingle_hashes(n.body.replace(" ", "").replace("\n", "")[: self.max_shingle_chars])
-                if len(hashes):
-                    sig = _signature(hashes)
-                    band_keys = _band_keys(sig)
-        headline = n.clean_title
-        if not headline and lines:  # an untitled item: its first sentence stands in for the headline
-            headline = _first_sentence(lines[0])
-            title_terms = _terms_of(headline)
-            title_grams = _title_grams(title_terms)
-        parsed = _parse(headline, lines, title_terms)
-        terms = set(_key_terms(parsed))
-        if item.key_terms is not None:
-            terms.update(item.key_terms)
-        elif self.key_terms is not None:
-            terms.update(self.key_terms(item.title, item.text if lines else ""))
-        title_key = n.title if len(n.title.replace(" ", "")) >= 10 else None
-        return _Features(
-            chash,
-            sig,
-            band_keys,
-            title_key,
-            title_grams,
-            frozenset(parsed.title_terms),
-            _people(headline, parsed.lead),
-            _subject(headline),
-            frozenset(terms),
-            _cues(parsed, _when(item)),
-            body_key,
-        )
+    def _features(self, item: ClusterItem, precomputed: _Features | None = None) -> _Features:
+        """The item's features; ``precomputed`` (from :func:`item_features`, maybe in another process)
+        is used unless its body turns out to be a site template this clusterer has learnt."""
+        f = precomputed or item_features(item, self.max_shingle_chars, self.key_terms, self._is_template)
+        if precomputed is not None and f.body_key is not None and self._is_template(f.body_key, f.headline_grams):
+            f = item_features(item, self.max_shingle_chars, self.key_terms, lambda *_: True)
+        return f
 
     def _is_template(self, body_key: str, title_grams: frozenset[str]) -> bool:
         titles = self._bodies.get(body_key, [])
@@ -1486,14 +1509,56 @@ def _outlet_of(item: ClusterItem) -> tuple[str, bool]:
     return article_outlet(item.url)
 
 
-def cluster_items(items: Iterable[ClusterItem], **options: Any) -> dict[int, Assignment]:
+def cluster_items(
+    items: Iterable[ClusterItem], *, workers: int = 0, **options: Any
+) -> dict[int, Assignment]:
     """Cluster a batch from scratch in published order (ties by article id): re-clustering and eval.
 
-    Deterministic: the same items give the same assignments whatever order they are passed in.
+    Deterministic: the same items give the same assignments whatever order they are passed in, and
+    whatever ``workers`` (see :func:`add_all`).
     """
     clusterer = StoryClusterer(**options)
     ordered = sorted(items, key=lambda i: (_time_of(i) is None, _time_of(i) or 0.0, i.article_id))
-    return {item.article_id: clusterer.add(item) for item in ordered}
+    return dict(zip((i.article_id for i in ordered), add_all(clusterer, ordered, workers=workers), strict=True))
+
+
+#: Items per task sent to a feature worker, and tasks in flight per worker: large enough to amortise
+#: pickling, small enough that memory stays bounded by what is in flight, not by the batch.
+FEATURE_CHUNK = 500
+_IN_FLIGHT_PER_WORKER = 3
+
+
+def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers: int = 0) -> list[Assignment]:
+    """``clusterer.add`` for each item in order, with the per-item features (normalisation, shingles,
+    MinHash, cues: about two thirds of the work) computed by ``workers`` processes ahead of the
+    decisions, which stay sequential in this process. The result is identical to adding one by one.
+
+    Worker processes start through forkserver, so a calling script needs an ``if __name__ ==
+    "__main__":`` guard. ``workers`` <= 1, a small batch, or a ``key_terms`` callable (which may not
+    pickle) keep everything in this process.
+    """
+    if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
+        return [clusterer.add(item) for item in items]
+    chunks = [items[i : i + FEATURE_CHUNK] for i in range(0, len(items), FEATURE_CHUNK)]
+    compute = functools.partial(_features_of_chunk, max_shingle_chars=clusterer.max_shingle_chars)
+    out: list[Assignment] = []
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[list[_Features]]] = deque()
+        upcoming = iter(chunks)
+        for chunk in itertools.islice(upcoming, workers * _IN_FLIGHT_PER_WORKER):
+            pending.append(pool.submit(compute, chunk))
+        for chunk in chunks:
+            features = pending.popleft().result()
+            following = next(upcoming, None)
+            if following is not None:
+                pending.append(pool.submit(compute, following))
+            out.extend(clusterer.add(item, f) for item, f in zip(chunk, features, strict=True))
+    return out
+
+
+def _features_of_chunk(items: Sequence[ClusterItem], *, max_shingle_chars: int) -> list[_Features]:
+    return [item_features(item, max_shingle_chars) for item in items]
 
 
 # --------------------------------------------------------------------------------------------------
