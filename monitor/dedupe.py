@@ -729,6 +729,34 @@ def _meetings(text: str) -> list[Meeting]:
     return found
 
 
+#: "한미일 산업장관, 도쿄서 2차 회의": a headline naming its meeting by subject and a bare "N차 회의".
+_BARE_ORDINAL_RE = re.compile(rf"(?<![\d가-힣])(?:제\s?)?(\d{{1,3}})\s?차\s?({_MEETING_NOUNS})(?![가-힣])")
+_HEADLINE_SUBJECT_RE = re.compile(rf"^\s*(?P<actor>{_ACTORS})\s?(?P<name>[가-힣]{{2,10}})\s?[,…]")
+
+
+def _headline_meetings(title: str) -> list[Meeting]:
+    """Meetings a headline names, including "ACTOR NAME, … N차 회의" (the subject names the meeting)."""
+    found = _meetings(title)
+    if any(m.ordinal is not None for m in found):
+        return found
+    text = _NTH_RE.sub(lambda m: f"{_NTH[m.group(1)]}차", title)
+    bare, subject = _BARE_ORDINAL_RE.search(text), _HEADLINE_SUBJECT_RE.match(text)
+    if bare and subject:
+        name, noun = subject.group("name"), bare.group(2)
+        head = name if _MEETING_NOUN_RE.search(name) else name + noun
+        found.append(Meeting(int(bare.group(1)), subject.group("actor"), head))
+    return found
+
+
+def _named_alike(a: Meeting, b: Meeting) -> bool:
+    """Do both name the same meeting, one maybe by a shorter form (공급망산업대화 / 산업대화)? The shorter
+    name must say more than a meeting noun (정상회의 alone names every summit) and one must carry an actor."""
+    if not a.compatible(b) or not (a.actor or b.actor):
+        return False
+    shorter = min(a.head, b.head, key=len)
+    return len(_MEETING_NOUN_RE.sub("", shorter)) >= 2
+
+
 def _strip_place(head: str) -> str:
     for size in (5, 4, 3, 2):
         if head[:size] in _PLACES:
@@ -827,7 +855,7 @@ def _parse(clean_title: str, clean_lines: list[str], title_terms: list[str] | No
     if title_terms is None:
         title_terms = _terms_of(clean_title)
     return _Parsed(
-        clean_title, lead, title_terms, _TOKEN_RE.findall(lead), _meetings(clean_title), _meetings(lead)
+        clean_title, lead, title_terms, _TOKEN_RE.findall(lead), _headline_meetings(clean_title), _meetings(lead)
     )
 
 
@@ -1254,6 +1282,8 @@ class StoryClusterer:
             and score >= self.NAMED_MEETING_SCORE
         ):
             return max(score, self.same_event_threshold)  # one report left the ordinal out
+        if a and b and _named_alike(a, b) and overlap >= self.MEETING_OVERLAP:
+            return max(score, self.same_event_threshold)  # one report used a shorter name
         headline_only = f.sig is None or other.sig is None  # nothing but the headlines to compare
         if title_share >= (self.HEADLINE_ONLY_SHARE if headline_only else self.TITLE_ANCHOR) and (
             score >= self.same_event_threshold
