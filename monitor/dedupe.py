@@ -943,6 +943,8 @@ class _Features:
     cues: Cues
     body_key: str | None
     headline_grams: frozenset[str]  # of the item's own headline (title_grams may be its first sentence's)
+    outlet: tuple[str, bool]  # the outlet and whether it is a wire (parsing the URL is not free)
+    figures: frozenset[str]  # the headline's numbers (2%, 15명): a template's fills differ in them
 
 
 @dataclass(slots=True)
@@ -1022,6 +1024,8 @@ def item_features(
         _cues(parsed, _when(item)),
         body_key,
         headline_grams,
+        _outlet_of(item),
+        frozenset(_figures(frozenset(parsed.title_terms))),
     )
 
 
@@ -1306,7 +1310,7 @@ class StoryClusterer:
     # -- index --------------------------------------------------------------------------------------
 
     def _index(self, item: ClusterItem, f: _Features, assignment: Assignment) -> None:
-        outlet, wire = _outlet_of(item)
+        outlet, wire = f.outlet
         entry = _Entry(
             item.article_id, _time_of(item), _when(item), item.url, outlet, wire, item.score, f, assignment
         )
@@ -1473,7 +1477,7 @@ def _distinct_subjects(a: _Features, b: _Features) -> bool:
     대표 발의", "X, 장중 3% 이상 급등", "OO 공장서 화재…N명 부상") share nearly all their words; what
     differs is exactly who and how much.
     """
-    for own_a, own_b in ((a.people, b.people), (_figures(a.title_terms), _figures(b.title_terms))):
+    for own_a, own_b in ((a.people, b.people), (a.figures, b.figures)):
         if own_a and own_b and not own_a & b.terms and not own_b & a.terms:
             return True
     # Company names share words (콘솔리데이티드 에디슨, 에디슨 인터내셔널): a subject counts as mentioned

@@ -21,6 +21,7 @@ clusterer and writes only the rows that differ.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -145,7 +146,9 @@ def recluster(store: Store, tracker: StoryTracker | None = None) -> ReclusterRes
     """
     tracker = tracker or StoryTracker()
     items = store.all_cluster_items()
-    assignments = cluster_items(items, **tracker.options)
+    # Features in worker processes (identical results, about half the time on two cores); a script
+    # calling this needs an `if __name__ == "__main__":` guard, as for large polls.
+    assignments = cluster_items(items, workers=os.cpu_count() or 1, **tracker.options)
     ordered = [assignments[i.article_id] for i in items]
     changed = store.replace_assignments(ordered)
     with tracker._lock:  # the live clusterer no longer matches the database: rebuild it on next use

@@ -6,6 +6,8 @@ import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from monitor.cli import main
 from monitor.config import load_config
 from monitor.demo import run_demo
@@ -106,3 +108,29 @@ def test_cli_stories_and_story(tmp_path, capsys):
     assert main(["--config", cfg, "story", "99999"]) == 2
     assert "no story or article with id 99999" in capsys.readouterr().err
     assert main(["--config", cfg, "stories", "--since", "soon"]) == 2
+
+
+@pytest.mark.corpus
+def test_knews_days_polled_twice_keep_their_stories(tmp_path):
+    from monitor.stories import recluster
+    from tests.conftest import corpus_path
+    from tests.corpus_feeds import corpus_config, corpus_files, serve_corpus
+
+    root = corpus_path("feeds")
+    files = [p for p in corpus_files(root) if "knews-rss/2022-07-" in p.as_posix()]
+    with LoopbackHTTPServer() as server:
+        feeds = serve_corpus(server, root, files)
+        config = load_config(corpus_config(tmp_path / "monitor.toml", feeds))
+        with Store.open(config.storage.path) as store:
+            run_poll(config, store)
+            counts = store.story_counts()
+            articles = store.counts()["articles"]
+        first = _snapshot(config.storage.path)
+        with Store.open(config.storage.path) as store:
+            assert run_poll(config, store).new_articles == 0
+        assert _snapshot(config.storage.path) == first
+    assert articles > 6000 and counts["clustered_articles"] == articles
+    # cross-outlet copies and overlapping items collapse; most articles are still their own story
+    assert articles * 0.5 < counts["total_stories"] < articles * 0.97
+    with Store.open(config.storage.path) as store:
+        assert recluster(store).changed == 0  # one poll clustered in the order re-clustering uses
