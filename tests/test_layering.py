@@ -28,6 +28,10 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.store": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.match", "httpx"},
     "monitor.digest": {"monitor.store", "monitor.deliver", "smtplib", "httpx", "sqlite_utils"},
     "monitor.deliver": {"monitor.store", "sqlite_utils", "sqlite3"},
+    # the poll's story stage: the clusterer and the store's story methods, never SQL or HTTP itself
+    "monitor.stories": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.match", "httpx",
+                        "sqlite_utils", "sqlite3"},
+    "monitor.evaluate": {"monitor.store", "monitor.fetch", "httpx", "sqlite_utils", "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).
 OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.parse"}, "trafilatura": {"monitor.extract"},
