@@ -87,10 +87,10 @@ class StoryTracker:
     def track(self, store: Store, article_ids: Iterable[int] | None = None) -> TrackResult:
         """Cluster the given articles (all pending ones when None) and store the decisions."""
         with self._lock:
-            clusterer = self._clusterer_for(store)
             pending = store.articles_to_cluster(article_ids)
             if not pending:
-                return TrackResult()
+                return TrackResult()  # a poll with nothing new does not pay for restoring the window
+            clusterer = self._clusterer_for(store)
             assignments: list[Assignment] = []
             new = joined = updated = 0
             for row in pending:
