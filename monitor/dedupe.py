@@ -1186,25 +1186,32 @@ class StoryClusterer:
         return Assignment(item.article_id, story_key, reason, round(similarity, 4), matched)
 
     def _near_duplicate(self, item: ClusterItem, f: _Features, w: _Weights) -> Assignment | None:
+        """The most similar compatible copy. Candidates are checked in (similarity, id) order and the
+        first that passes wins, so the costlier checks run for few of them (a wire story's copies fill
+        its LSH buckets, and all of them pass)."""
         body_ids, title_ids = self._near_candidates(f)
-        scored: list[tuple[float, int]] = []
+        ranked: list[tuple[float, int, bool]] = []  # (similarity, id, body checks needed)
         if body_ids and f.sig is not None:
             sigs = np.stack([self._entries[i].f.sig for i in body_ids])
             agreement = np.count_nonzero(sigs == f.sig, axis=1) / NUM_BINS
-            for other_id, similarity in zip(body_ids, agreement.tolist(), strict=True):
-                other = self._entries[other_id].f
-                if (
-                    similarity >= self.near_dup_threshold
-                    and _headlines_agree(f, other)
-                    and not _numbers_conflict(f.cues, other.cues)
-                    and w.overlap(f.terms, other.terms) >= self.COPY_TERMS
-                    and not _distinct_subjects(f, other)
-                    and not w.own_subjects(f, other)
-                ):
-                    scored.append((similarity, other_id))
-        scored.extend((1.0, other_id) for other_id in title_ids)  # same headline, a body missing
-        for similarity, other_id in sorted(scored, key=lambda pair: (-pair[0], pair[1])):
-            if self._compatible(item, f, self._entries[other_id]):
+            ranked += [
+                (similarity, other_id, True)
+                for other_id, similarity in zip(body_ids, agreement.tolist(), strict=True)
+                if similarity >= self.near_dup_threshold
+            ]
+        ranked += [(1.0, other_id, False) for other_id in title_ids]  # same headline, a body missing
+        for similarity, other_id, check in sorted(ranked, key=lambda r: (-r[0], r[1], not r[2])):
+            entry = self._entries[other_id]
+            other = entry.f
+            if check and not (
+                _headlines_agree(f, other)
+                and not _numbers_conflict(f.cues, other.cues)
+                and w.overlap(f.terms, other.terms) >= self.COPY_TERMS
+                and not _distinct_subjects(f, other)
+                and not w.own_subjects(f, other)
+            ):
+                continue
+            if self._compatible(item, f, entry):
                 return self._join(item, "near_duplicate", similarity, other_id)
         return None
 
