@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gen_articles import generate  # noqa: E402
 from machine import cpu_name  # noqa: E402  (bench/ is on sys.path when run as a script)
 
-from monitor.dedupe import StoryClusterer, pairwise_cluster_metrics  # noqa: E402
+from monitor.dedupe import StoryClusterer, add_all, pairwise_cluster_metrics  # noqa: E402
 from monitor.models import Assignment, ClusterItem  # noqa: E402
 from monitor.urls import canonical_url  # noqa: E402
 
@@ -61,20 +61,28 @@ def _current_rss_mb() -> float:
     return 0.0
 
 
-def run_one(n: int) -> dict[str, object]:
-    """Generate n articles, cluster them, return figures (runs inside its own process)."""
+def run_one(n: int, workers: int = 0) -> dict[str, object]:
+    """Generate n articles, cluster them, return figures (runs inside its own process).
+
+    With ``workers`` > 1 the per-article features are computed in that many worker processes
+    (dedupe.add_all); their peak memory is reported separately (workers_peak_rss_mb, the largest one).
+    """
     articles = generate(n)
     rss_before = _current_rss_mb()
     start = time.perf_counter()
     urls = [canonical_url(a.url) for a in articles]
     url_seconds = time.perf_counter() - start
     clusterer = StoryClusterer()
-    assignments: dict[int, Assignment] = {}
-    for a, url in zip(articles, urls, strict=True):
-        item = ClusterItem(a.article_id, a.title, a.text, url, a.published, outlet=a.outlet)
-        assignments[a.article_id] = clusterer.add(item)
+    items = [
+        ClusterItem(a.article_id, a.title, a.text, url, a.published, outlet=a.outlet)
+        for a, url in zip(articles, urls, strict=True)
+    ]
+    assignments: dict[int, Assignment] = {
+        i.article_id: s for i, s in zip(items, add_all(clusterer, items, workers=workers), strict=True)
+    }
     elapsed = time.perf_counter() - start
     peak = _rss_mb()
+    workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     predicted = {i: s.story_key for i, s in assignments.items()}
     gold = {a.article_id: a.event for a in articles}
     metrics = pairwise_cluster_metrics(predicted, gold)
@@ -88,6 +96,8 @@ def run_one(n: int) -> dict[str, object]:
         "per_article_us": round(elapsed / n * 1e6, 1),
         "peak_rss_mb": round(peak, 1),
         "clustering_rss_mb": round(peak - rss_before, 1),
+        "workers": workers,
+        "workers_peak_rss_mb": round(workers_peak, 1),
         "in_window_at_end": len(clusterer),
         "reasons": dict(Counter(s.reason for s in assignments.values())),
         **metrics,
@@ -182,16 +192,19 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one size, JSON out
     parser.add_argument("--knews-only", action="store_true")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes computing article features (default: one per CPU; 0: none)")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one), ensure_ascii=False))
+        print(json.dumps(run_one(args.one, args.workers), ensure_ascii=False))
         return
     print("machine:", machine())
     if not args.knews_only:
         results = []
         for n in args.sizes:
             out = subprocess.run(
-                [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True
+                [sys.executable, __file__, "--one", str(n), "--workers", str(args.workers)],
+                capture_output=True, text=True, check=True,
             )
             result = json.loads(out.stdout)
             results.append(result)

@@ -1058,3 +1058,16 @@ def section_values(config: MonitorConfig, name: str) -> Mapping[str, Any]:
     if values is None:  # a default that fails its own converter is a bug here, not the user's
         raise AssertionError(f"defaults of [{name}] do not validate: {problems}")
     return MappingProxyType(values)
+register_section(
+    "stories",
+    [
+        Field("enabled", boolean, "cluster every new article into a story during polls", True),
+        Field("window", duration(allow_zero=False),
+              "how far apart in time two reports of one story can be (e.g. \"72h\")", 72 * 3600.0),
+        Field("near_duplicate", fraction,
+              "estimated body similarity (Jaccard of shingles) that makes a copy of the same article", 0.6),
+        Field("same_event", fraction,
+              "combined headline/key-term score that makes another write-up of the same event", 0.5),
+    ],
+    doc="Stories: one development however many outlets carried it (issue 4).",
+)

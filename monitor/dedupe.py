@@ -27,24 +27,27 @@ is linear in the number of articles.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import html
+import itertools
 import math
+import multiprocessing
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from monitor.models import Assignment, AssignReason, ClusterItem, StoryState
-from monitor.urls import outlet_for
+from monitor.urls import WIRE_OUTLETS, article_outlet
 
 KeyTerms = Callable[[str, str], set[str]]
 
@@ -726,6 +729,34 @@ def _meetings(text: str) -> list[Meeting]:
     return found
 
 
+#: "한미일 산업장관, 도쿄서 2차 회의": a headline naming its meeting by subject and a bare "N차 회의".
+_BARE_ORDINAL_RE = re.compile(rf"(?<![\d가-힣])(?:제\s?)?(\d{{1,3}})\s?차\s?({_MEETING_NOUNS})(?![가-힣])")
+_HEADLINE_SUBJECT_RE = re.compile(rf"^\s*(?P<actor>{_ACTORS})\s?(?P<name>[가-힣]{{2,10}})\s?[,…]")
+
+
+def _headline_meetings(title: str) -> list[Meeting]:
+    """Meetings a headline names, including "ACTOR NAME, … N차 회의" (the subject names the meeting)."""
+    found = _meetings(title)
+    if any(m.ordinal is not None for m in found):
+        return found
+    text = _NTH_RE.sub(lambda m: f"{_NTH[m.group(1)]}차", title)
+    bare, subject = _BARE_ORDINAL_RE.search(text), _HEADLINE_SUBJECT_RE.match(text)
+    if bare and subject:
+        name, noun = subject.group("name"), bare.group(2)
+        head = name if _MEETING_NOUN_RE.search(name) else name + noun
+        found.append(Meeting(int(bare.group(1)), subject.group("actor"), head))
+    return found
+
+
+def _named_alike(a: Meeting, b: Meeting) -> bool:
+    """Do both name the same meeting, one maybe by a shorter form (공급망산업대화 / 산업대화)? The shorter
+    name must say more than a meeting noun (정상회의 alone names every summit) and one must carry an actor."""
+    if not a.compatible(b) or not (a.actor or b.actor):
+        return False
+    shorter = min(a.head, b.head, key=len)
+    return len(_MEETING_NOUN_RE.sub("", shorter)) >= 2
+
+
 def _strip_place(head: str) -> str:
     for size in (5, 4, 3, 2):
         if head[:size] in _PLACES:
@@ -824,7 +855,7 @@ def _parse(clean_title: str, clean_lines: list[str], title_terms: list[str] | No
     if title_terms is None:
         title_terms = _terms_of(clean_title)
     return _Parsed(
-        clean_title, lead, title_terms, _TOKEN_RE.findall(lead), _meetings(clean_title), _meetings(lead)
+        clean_title, lead, title_terms, _TOKEN_RE.findall(lead), _headline_meetings(clean_title), _meetings(lead)
     )
 
 
@@ -894,7 +925,6 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
 # The clusterer
 # --------------------------------------------------------------------------------------------------
 
-WIRE_OUTLETS = frozenset({"연합뉴스", "뉴시스", "뉴스1", "yonhap", "yna", "newsis", "news1"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -912,6 +942,9 @@ class _Features:
     terms: frozenset[str]  # headline + lead terms (and the matcher's, when given)
     cues: Cues
     body_key: str | None
+    headline_grams: frozenset[str]  # of the item's own headline (title_grams may be its first sentence's)
+    outlet: tuple[str, bool]  # the outlet and whether it is a wire (parsing the URL is not free)
+    figures: frozenset[str]  # the headline's numbers (2%, 15명): a template's fills differ in them
 
 
 @dataclass(slots=True)
@@ -940,6 +973,60 @@ class _Story:
     best_score: float | None
     lead: tuple[bool, float, int]  # sort key of the lead: (not wire, time, article id)
     alive: int  # members still in the index
+
+
+def item_features(
+    item: ClusterItem,
+    max_shingle_chars: int = 4000,
+    key_terms: KeyTerms | None = None,
+    is_template: Callable[[str, frozenset[str]], bool] | None = None,
+) -> _Features:
+    """Everything the clusterer compares about one article; depends on the item alone (and on
+    ``is_template``, the clusterer's memory of site templates), so batches can compute it in worker
+    processes (:func:`cluster_items` with ``workers``) while the decisions stay sequential."""
+    n = _normalise(item.title, item.text)
+    chash = _hash_folded(n.title, n.body)
+    title_terms = _terms_of(n.clean_title)
+    title_grams = headline_grams = _title_grams(title_terms)
+    body_key = sig = None
+    band_keys: list[int] = []
+    lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
+    if not _is_low_information_folded(n.body):
+        body_key = hashlib.blake2b(n.body.encode(), digest_size=12).hexdigest()
+        if is_template is None or not is_template(body_key, title_grams):
+            lines = n.clean_lines
+            hashes = _shingle_hashes(n.body.replace(" ", "").replace("\n", "")[:max_shingle_chars])
+            if len(hashes):
+                sig = _signature(hashes)
+                band_keys = _band_keys(sig)
+    headline = n.clean_title
+    if not headline and lines:  # an untitled item: its first sentence stands in for the headline
+        headline = _first_sentence(lines[0])
+        title_terms = _terms_of(headline)
+        title_grams = _title_grams(title_terms)
+    parsed = _parse(headline, lines, title_terms)
+    terms = set(_key_terms(parsed))
+    if item.key_terms is not None:
+        terms.update(item.key_terms)
+    elif key_terms is not None:
+        terms.update(key_terms(item.title, item.text if lines else ""))
+    title_key = n.title if len(n.title.replace(" ", "")) >= 10 else None
+    return _Features(
+        chash,
+        sig,
+        band_keys,
+        title_key,
+        title_grams,
+        frozenset(parsed.title_terms),
+        _people(headline, parsed.lead),
+        _subject(headline),
+        frozenset(terms),
+        _cues(parsed, _when(item)),
+        body_key,
+        headline_grams,
+        _outlet_of(item),
+        frozenset(_figures(frozenset(parsed.title_terms))),
+    )
 
 
 class StoryClusterer:
@@ -1016,7 +1103,7 @@ class StoryClusterer:
 
     # -- public -------------------------------------------------------------------------------------
 
-    def add(self, item: ClusterItem) -> Assignment:
+    def add(self, item: ClusterItem, features: _Features | None = None) -> Assignment:
         """Assign an article to a story (an existing one, or a new one keyed by its own id).
 
         Adding a known article again is how an update is reported: with unchanged content it returns the
@@ -1024,7 +1111,7 @@ class StoryClusterer:
         and stays in its story, and the reason is ``"updated"``.
         """
         known = self._entries.get(item.article_id)
-        features = self._features(item)
+        features = self._features(item, features)
         if known is not None:
             if known.f.chash == features.chash:
                 return known.assignment
@@ -1045,6 +1132,10 @@ class StoryClusterer:
         self._evict(_time_of(item))
         self._index(item, self._features(item), assignment)
 
+    def knows(self, article_id: int) -> bool:
+        """Is the article in the index (added or restored, and not evicted)?"""
+        return article_id in self._entries
+
     def story(self, story_key: int) -> StoryState | None:
         """The story as known from the articles added or restored (None once all are evicted)."""
         story = self._stories.get(story_key)
@@ -1062,47 +1153,13 @@ class StoryClusterer:
 
     # -- features -----------------------------------------------------------------------------------
 
-    def _features(self, item: ClusterItem) -> _Features:
-        n = _normalise(item.title, item.text)
-        chash = _hash_folded(n.title, n.body)
-        title_terms = _terms_of(n.clean_title)
-        title_grams = _title_grams(title_terms)
-        body_key = sig = None
-        band_keys: list[int] = []
-        lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
-        if not _is_low_information_folded(n.body):
-            body_key = hashlib.blake2b(n.body.encode(), digest_size=12).hexdigest()
-            if not self._is_template(body_key, title_grams):
-                lines = n.clean_lines
-                hashes = _shingle_hashes(n.body.replace(" ", "").replace("\n", "")[: self.max_shingle_chars])
-                if len(hashes):
-                    sig = _signature(hashes)
-                    band_keys = _band_keys(sig)
-        headline = n.clean_title
-        if not headline and lines:  # an untitled item: its first sentence stands in for the headline
-            headline = _first_sentence(lines[0])
-            title_terms = _terms_of(headline)
-            title_grams = _title_grams(title_terms)
-        parsed = _parse(headline, lines, title_terms)
-        terms = set(_key_terms(parsed))
-        if item.key_terms is not None:
-            terms.update(item.key_terms)
-        elif self.key_terms is not None:
-            terms.update(self.key_terms(item.title, item.text if lines else ""))
-        title_key = n.title if len(n.title.replace(" ", "")) >= 10 else None
-        return _Features(
-            chash,
-            sig,
-            band_keys,
-            title_key,
-            title_grams,
-            frozenset(parsed.title_terms),
-            _people(headline, parsed.lead),
-            _subject(headline),
-            frozenset(terms),
-            _cues(parsed, _when(item)),
-            body_key,
-        )
+    def _features(self, item: ClusterItem, precomputed: _Features | None = None) -> _Features:
+        """The item's features; ``precomputed`` (from :func:`item_features`, maybe in another process)
+        is used unless its body turns out to be a site template this clusterer has learnt."""
+        f = precomputed or item_features(item, self.max_shingle_chars, self.key_terms, self._is_template)
+        if precomputed is not None and f.body_key is not None and self._is_template(f.body_key, f.headline_grams):
+            f = item_features(item, self.max_shingle_chars, self.key_terms, lambda *_: True)
+        return f
 
     def _is_template(self, body_key: str, title_grams: frozenset[str]) -> bool:
         titles = self._bodies.get(body_key, [])
@@ -1129,25 +1186,32 @@ class StoryClusterer:
         return Assignment(item.article_id, story_key, reason, round(similarity, 4), matched)
 
     def _near_duplicate(self, item: ClusterItem, f: _Features, w: _Weights) -> Assignment | None:
+        """The most similar compatible copy. Candidates are checked in (similarity, id) order and the
+        first that passes wins, so the costlier checks run for few of them (a wire story's copies fill
+        its LSH buckets, and all of them pass)."""
         body_ids, title_ids = self._near_candidates(f)
-        scored: list[tuple[float, int]] = []
+        ranked: list[tuple[float, int, bool]] = []  # (similarity, id, body checks needed)
         if body_ids and f.sig is not None:
             sigs = np.stack([self._entries[i].f.sig for i in body_ids])
             agreement = np.count_nonzero(sigs == f.sig, axis=1) / NUM_BINS
-            for other_id, similarity in zip(body_ids, agreement.tolist(), strict=True):
-                other = self._entries[other_id].f
-                if (
-                    similarity >= self.near_dup_threshold
-                    and _headlines_agree(f, other)
-                    and not _numbers_conflict(f.cues, other.cues)
-                    and w.overlap(f.terms, other.terms) >= self.COPY_TERMS
-                    and not _distinct_subjects(f, other)
-                    and not w.own_subjects(f, other)
-                ):
-                    scored.append((similarity, other_id))
-        scored.extend((1.0, other_id) for other_id in title_ids)  # same headline, a body missing
-        for similarity, other_id in sorted(scored, key=lambda pair: (-pair[0], pair[1])):
-            if self._compatible(item, f, self._entries[other_id]):
+            ranked += [
+                (similarity, other_id, True)
+                for other_id, similarity in zip(body_ids, agreement.tolist(), strict=True)
+                if similarity >= self.near_dup_threshold
+            ]
+        ranked += [(1.0, other_id, False) for other_id in title_ids]  # same headline, a body missing
+        for similarity, other_id, check in sorted(ranked, key=lambda r: (-r[0], r[1], not r[2])):
+            entry = self._entries[other_id]
+            other = entry.f
+            if check and not (
+                _headlines_agree(f, other)
+                and not _numbers_conflict(f.cues, other.cues)
+                and w.overlap(f.terms, other.terms) >= self.COPY_TERMS
+                and not _distinct_subjects(f, other)
+                and not w.own_subjects(f, other)
+            ):
+                continue
+            if self._compatible(item, f, entry):
                 return self._join(item, "near_duplicate", similarity, other_id)
         return None
 
@@ -1229,6 +1293,8 @@ class StoryClusterer:
             and score >= self.NAMED_MEETING_SCORE
         ):
             return max(score, self.same_event_threshold)  # one report left the ordinal out
+        if a and b and _named_alike(a, b) and overlap >= self.MEETING_OVERLAP:
+            return max(score, self.same_event_threshold)  # one report used a shorter name
         headline_only = f.sig is None or other.sig is None  # nothing but the headlines to compare
         if title_share >= (self.HEADLINE_ONLY_SHARE if headline_only else self.TITLE_ANCHOR) and (
             score >= self.same_event_threshold
@@ -1251,7 +1317,7 @@ class StoryClusterer:
     # -- index --------------------------------------------------------------------------------------
 
     def _index(self, item: ClusterItem, f: _Features, assignment: Assignment) -> None:
-        outlet, wire = _outlet_of(item)
+        outlet, wire = f.outlet
         entry = _Entry(
             item.article_id, _time_of(item), _when(item), item.url, outlet, wire, item.score, f, assignment
         )
@@ -1418,7 +1484,7 @@ def _distinct_subjects(a: _Features, b: _Features) -> bool:
     대표 발의", "X, 장중 3% 이상 급등", "OO 공장서 화재…N명 부상") share nearly all their words; what
     differs is exactly who and how much.
     """
-    for own_a, own_b in ((a.people, b.people), (_figures(a.title_terms), _figures(b.title_terms))):
+    for own_a, own_b in ((a.people, b.people), (a.figures, b.figures)):
         if own_a and own_b and not own_a & b.terms and not own_b & a.terms:
             return True
     # Company names share words (콘솔리데이티드 에디슨, 에디슨 인터내셔널): a subject counts as mentioned
@@ -1475,23 +1541,65 @@ def _time_of(item: ClusterItem) -> float | None:
 
 
 def _outlet_of(item: ClusterItem) -> tuple[str, bool]:
-    """The item's outlet (else its URL's host, so outlets are counted without feed names) and whether it
-    is a news agency, whose copy of a story is the natural lead."""
-    known = outlet_for(item.url) if item.url else None
-    wire = (known is not None and known.wire) or item.outlet.strip().lower() in WIRE_OUTLETS
-    if item.outlet or known:
-        return item.outlet or known.host, wire  # type: ignore[union-attr]
-    return (urlsplit(item.url).hostname or "") if item.url.startswith(("http://", "https://")) else "", wire
+    """The item's outlet and whether it is a news agency, whose copy of a story is the natural lead:
+    ``item.outlet`` when given (the tracker passes :func:`monitor.urls.article_outlet`'s), else the
+    outlet its URL names, so outlets are counted without feed names."""
+    if item.outlet:
+        _, wire = article_outlet(item.url, item.outlet)
+        return item.outlet, wire or item.outlet.strip().lower() in WIRE_OUTLETS
+    return article_outlet(item.url)
 
 
-def cluster_items(items: Iterable[ClusterItem], **options: Any) -> dict[int, Assignment]:
+def cluster_items(
+    items: Iterable[ClusterItem], *, workers: int = 0, **options: Any
+) -> dict[int, Assignment]:
     """Cluster a batch from scratch in published order (ties by article id): re-clustering and eval.
 
-    Deterministic: the same items give the same assignments whatever order they are passed in.
+    Deterministic: the same items give the same assignments whatever order they are passed in, and
+    whatever ``workers`` (see :func:`add_all`).
     """
     clusterer = StoryClusterer(**options)
     ordered = sorted(items, key=lambda i: (_time_of(i) is None, _time_of(i) or 0.0, i.article_id))
-    return {item.article_id: clusterer.add(item) for item in ordered}
+    return dict(zip((i.article_id for i in ordered), add_all(clusterer, ordered, workers=workers), strict=True))
+
+
+#: Items per task sent to a feature worker, and tasks in flight per worker: large enough to amortise
+#: pickling, small enough that memory stays bounded by what is in flight, not by the batch.
+FEATURE_CHUNK = 500
+_IN_FLIGHT_PER_WORKER = 3
+
+
+def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers: int = 0) -> list[Assignment]:
+    """``clusterer.add`` for each item in order, with the per-item features (normalisation, shingles,
+    MinHash, cues: about two thirds of the work) computed by ``workers`` processes ahead of the
+    decisions, which stay sequential in this process. The result is identical to adding one by one.
+
+    Worker processes start through forkserver, so a calling script needs an ``if __name__ ==
+    "__main__":`` guard. ``workers`` <= 1, a small batch, or a ``key_terms`` callable (which may not
+    pickle) keep everything in this process.
+    """
+    if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
+        return [clusterer.add(item) for item in items]
+    chunks = [items[i : i + FEATURE_CHUNK] for i in range(0, len(items), FEATURE_CHUNK)]
+    compute = functools.partial(_features_of_chunk, max_shingle_chars=clusterer.max_shingle_chars)
+    out: list[Assignment] = []
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[list[_Features]]] = deque()
+        upcoming = iter(chunks)
+        for chunk in itertools.islice(upcoming, workers * _IN_FLIGHT_PER_WORKER):
+            pending.append(pool.submit(compute, chunk))
+        for chunk in chunks:
+            features = pending.popleft().result()
+            following = next(upcoming, None)
+            if following is not None:
+                pending.append(pool.submit(compute, following))
+            out.extend(clusterer.add(item, f) for item, f in zip(chunk, features, strict=True))
+    return out
+
+
+def _features_of_chunk(items: Sequence[ClusterItem], *, max_shingle_chars: int) -> list[_Features]:
+    return [item_features(item, max_shingle_chars) for item in items]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -127,6 +127,8 @@ def run_demo(
             counts = store.counts()
             digest_notes: list[str] = []  # said last, after the articles
             digest_path = write_demo_digest(config, store, digest_notes.append)
+            stories = store.recent_stories(limit=None)
+            members = {s["id"]: store.story_members(s["id"]) for s in stories if s["size"] > 1}
             articles = store.db.execute(
                 "SELECT a.id, a.title, a.text_source, length(a.text), m.relevant, m.score, m.topics "
                 "FROM articles a LEFT JOIN matches m ON m.article_id = a.id ORDER BY a.id"
@@ -143,24 +145,33 @@ def run_demo(
         if not is_relevant:
             say(f"    [{article_id}] {title}")
     say(f"why an article matched: monitor --config {config.path} explain ID")
+    say(f"\nstories: {counts['articles']} articles → {len(stories)} stories "
+        "(copies and other outlets' reports of one event are one story)")
+    for story_id, rows in sorted(members.items()):
+        outlets = len({r["outlet"] for r in rows})
+        say(f"  story {story_id}: {len(rows)} articles from {outlets} outlet{'s' if outlets != 1 else ''}")
+        for r in rows:
+            how = "first report" if r["reason"] == "new" else f"{r['reason']} {r['similarity']:.2f}"
+            say(f"    [{r['article_id']}] {r['title']}  ({how})")
+    say(f"every story: monitor --config {config.path} stories; one story: monitor story ID")
     for note in digest_notes:
         say(note)
     if digest_path is not None:
         say(f"\ndigest of the seed stories: {digest_path}")
     return {"config": config.path, "database": config.storage.path, "first": first, "second": second,
-            "counts": counts, "digest": digest_path}
+            "counts": counts, "stories": stories, "story_members": members, "digest": digest_path}
 
 
 def write_demo_digest(config: MonitorConfig, store: Store, say: Callable[[str], None] = print) -> Path | None:
     """The file digest of the stories in ``store`` (Markdown and HTML); the Markdown file's path, or None
-    when there were no stories to put in it (before the clusterer has grouped articles into stories)."""
+    when there were no relevant stories to put in it."""
     [outcome] = run_digest(config, store, "file", manual=True)
     if outcome.status == "sent" and outcome.paths:
         return Path(outcome.paths[0])
     if outcome.status == "failed":
         say(f"digest: FAILED: {outcome.error}")
     else:
-        say("digest: no stories yet, so no digest was written")
+        say("digest: no relevant stories, so no digest was written")
     return None
 
 

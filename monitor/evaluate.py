@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import difflib
 import json
+from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from monitor.models import MatchResult
+from monitor.dedupe import cluster_items, pairwise_cluster_metrics
+from monitor.models import ClusterItem, MatchResult
 
 __all__ = [
     "EvalItem",
@@ -77,6 +79,9 @@ class Prediction:
 class EvalReport:
     predictions: tuple[Prediction, ...]
     errors: tuple[LineError, ...] = ()
+    #: Pairwise story-clustering quality (``pairwise_cluster_metrics`` keys) when any item carries an
+    #: ``event``; None otherwise, so a plain relevance file reports what it always did.
+    clusters: Mapping[str, float | int] | None = None
 
     def _count(self, label: Label, predicted: Label) -> int:
         return sum(1 for p in self.predictions if p.item.label == label and p.predicted == predicted)
@@ -180,8 +185,47 @@ def evaluate(
     match: Callable[[str | None, str | None], MatchResult],
     errors: Iterable[LineError] = (),
 ) -> EvalReport:
-    """Run ``match`` on every item (``Matcher.match`` is the usual one)."""
-    return EvalReport(tuple(Prediction(i, match(i.title, i.text)) for i in items), tuple(errors))
+    """Run ``match`` on every item (``Matcher.match`` is the usual one); cluster the items into stories
+    too when any carries an ``event`` (see :func:`cluster_quality`)."""
+    items = list(items)
+    predictions = tuple(Prediction(i, match(i.title, i.text)) for i in items)
+    clusters = cluster_quality(items) if any(i.event is not None for i in items) else None
+    return EvalReport(predictions, tuple(errors), clusters)
+
+
+def cluster_quality(items: Iterable[EvalItem]) -> dict[str, float | int]:
+    """Cluster the items from scratch (as ``monitor stories --recluster`` does) and score the stories
+    pairwise against their ``event``: same event → should share a story; different or no event → not.
+
+    Items without an event still take part (they can wrongly join a story), they only never form a
+    true pair. Item ids become article ids in file order, so ties between undated items are broken the
+    way the file lists them.
+    """
+    items = list(items)
+    cluster = [
+        ClusterItem(
+            article_id=n,
+            title=item.title or "",
+            text=item.text or "",
+            url=item.url or "",
+            published=_published(item.published),
+        )
+        for n, item in enumerate(items, start=1)
+    ]
+    stories = cluster_items(cluster)
+    predicted = {n: stories[n].story_key for n in range(1, len(items) + 1)}
+    gold = {n: item.event for n, item in enumerate(items, start=1)}
+    return pairwise_cluster_metrics(predicted, gold)
+
+
+def _published(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None  # an unreadable date only loses the time window, not the item
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def matched_terms(result: MatchResult) -> list[str]:
@@ -192,6 +236,7 @@ def matched_terms(result: MatchResult) -> list[str]:
 def report_json(report: EvalReport) -> dict[str, Any]:
     """The one object ``monitor eval --json`` prints. Extend here (e.g. clustering keys) so every
     consumer gets the same shape."""
+    clusters = dict(report.clusters) if report.clusters is not None else {}
     return {
         "precision": round(report.precision, 4),
         "recall": round(report.recall, 4),
@@ -200,6 +245,7 @@ def report_json(report: EvalReport) -> dict[str, Any]:
         "fp": report.fp,
         "fn": report.fn,
         "tn": report.tn,
+        **clusters,  # cluster_precision, cluster_recall, cluster_f1 (+ counts) when items carry events
         "items": [
             {
                 "id": p.item.id,
@@ -223,6 +269,16 @@ def report_text(report: EvalReport, *, show_errors: bool = True) -> str:
         f"labelled relevant     {report.tp:>18}   {report.fn:>20}",
         f"labelled irrelevant   {report.fp:>18}   {report.tn:>20}",
     ]
+    if report.clusters is not None:
+        c = report.clusters
+        lines += [
+            "",
+            f"stories (pairs of items with the same event): cluster_precision {c['cluster_precision']:.3f}"
+            f"   cluster_recall {c['cluster_recall']:.3f}   cluster_f1 {c['cluster_f1']:.3f}",
+            f"  {c['cluster_true_pairs']} of {c['cluster_gold_pairs']} same-event pairs joined, "
+            f"{c['cluster_predicted_pairs']} pairs joined in all, "
+            f"{c['cluster_mixed_stories']} stories mixing different events",
+        ]
     if show_errors:
         for title, label, predicted in (
             ("false positives", "irrelevant", "relevant"),

@@ -9,6 +9,10 @@ Deciding what is new, per feed entry:
 - entry id already stored but the entry changed                   → refetch, update the article;
 - canonical URL already stored (another feed carried it)          → record this feed as a source only;
 - otherwise                                                        → fetch the page, extract, store.
+
+When the feeds are done, every new or updated article joins a story (monitor.stories.StoryTracker) in a
+transaction of its own, in publication order; the same step picks up anything an earlier crash left
+without a story (articles are committed first, so nothing is lost between the two).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from monitor.models import (
 )
 from monitor.parse import parse_feed
 from monitor.store import FeedState, MatchRow, SourceRef, Store
+from monitor.stories import StoryTracker
 from monitor.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -75,10 +80,13 @@ async def poll_cycle(
     only: Sequence[str] | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    tracker: StoryTracker | None = None,
 ) -> PollReport:
     """Poll every enabled feed once (or the feeds named in ``only``).
 
     Feeds waiting out a backoff or a server's Retry-After are reported as ``deferred`` unless ``force``.
+    ``tracker`` is the story stage; a long-running caller passes its own so the clusterer lives across
+    polls; without one, a fresh tracker restores itself from the database (unless [stories] is off).
     """
     started = utcnow()
     store.sync_feeds(config.feeds)
@@ -86,8 +94,10 @@ async def poll_cycle(
     specs = [f for f in config.feeds if f.enabled and (only is None or f.name in only)]
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(config.fetch)
+    if tracker is None:
+        tracker = StoryTracker.from_settings(config.sections.get("stories") if config.sections else None)
     poller = _FeedPoller(config, store, fetcher, parse_in_processes=len(specs) >= PARSE_IN_PROCESSES_FROM,
-                         matcher=load_configured_matcher(config))
+                         matcher=load_configured_matcher(config), tracker=tracker)
     try:
         tasks = [poller.poll(spec, states[spec.name], force=force) for spec in specs]
         reports: list[FeedReport] = []
@@ -96,6 +106,9 @@ async def poll_cycle(
             reports.append(report)
             if progress:
                 progress(report)
+        # Stories for every article this cycle stored or updated, plus any a crash left without one:
+        # one batch in (published, id) order, so the stories do not depend on which feed answered first.
+        await poller.db(poller.track_stories, None)
         await poller.db(store.index_pending)
     finally:
         poller.close()
@@ -127,10 +140,11 @@ def run_poll(config: MonitorConfig, store: Store, **kwargs: object) -> PollRepor
 class _FeedPoller:
     def __init__(
         self, config: MonitorConfig, store: Store, fetcher: Fetcher, *, parse_in_processes: bool,
-        matcher: Matcher | None = None,
+        matcher: Matcher | None = None, tracker: StoryTracker | None = None,
     ) -> None:
         self.config = config
         self.matcher = matcher
+        self.tracker = tracker
         self.store = store
         self.fetcher = fetcher
         self.page_slots = asyncio.Semaphore(config.fetch.article_concurrency)
@@ -287,6 +301,19 @@ class _FeedPoller:
             published=published, author=entry.author or author, extract_note=note, final_url=final_url,
             content_hash=digest,
         )
+
+    def track_stories(self, urls: Sequence[str] | None, *, feed: str | None = None) -> None:
+        """Give stored articles their stories (all pending ones when ``urls`` is None); runs on the
+        store thread. A failure is logged, not raised: the feed's articles are safely stored, and the
+        next poll's catch-up clusters them."""
+        if self.tracker is None:
+            return
+        try:
+            ids = None if urls is None else list(self.store.article_ids_by_url(urls).values())
+            self.tracker.track(self.store, ids)
+        except Exception:
+            log.exception("clustering into stories failed; the next poll will retry",
+                          extra=ctx(feed=feed, stage="stories"))
 
     def _verdict(self, article: Article) -> MatchRow:
         assert self.matcher is not None

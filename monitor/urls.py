@@ -192,6 +192,34 @@ def outlet_for(url: str) -> Outlet | None:
     return _BY_HOST.get(host)
 
 
+#: Feed or outlet names of news agencies (a feed named after one carries its wire copies).
+WIRE_OUTLETS = frozenset({"연합뉴스", "뉴시스", "뉴스1", "yonhap", "yna", "newsis", "news1"})
+
+
+def article_outlet(url: str, feed: str = "") -> tuple[str, bool]:
+    """Who published an article, and whether that is a news agency, from its canonical URL.
+
+    A known outlet's canonical host names it (m./www./AMP hosts fold into one); an unknown site's host
+    (without ``www.``/``m.``) stands for it; an article without an http(s) URL is counted under the feed
+    that brought it. Stories count outlets with this, so the store and the clusterer agree.
+    """
+    known = outlet_for(url) if url else None
+    if known is not None:
+        return known.host, known.wire or feed.strip().lower() in WIRE_OUTLETS
+    host = ""
+    if url.startswith(("http://", "https://")):
+        try:
+            host = (urlsplit(url).hostname or "").rstrip(".")
+        except ValueError:
+            host = ""
+        for prefix in ("www.", "m."):
+            host = host.removeprefix(prefix)
+        if host.replace(".", "").isdigit() or ":" in host or host == "localhost":
+            host = ""  # an address names a machine, not an outlet (a test or demo site): the feed does
+    name = host or feed
+    return name, feed.strip().lower() in WIRE_OUTLETS
+
+
 # --------------------------------------------------------------------------------------------------
 # Redirect links
 # --------------------------------------------------------------------------------------------------

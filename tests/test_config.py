@@ -227,7 +227,7 @@ BAD = [
     pytest.param(
         "[newsletter]\nsend_at = \"08:00\"",
         "newsletter: unknown section "
-        "(known: delivery, digest, feed_defaults, feeds, fetch, matching, storage)",
+        "(known: delivery, digest, feed_defaults, feeds, fetch, matching, storage, stories)",
         id="unknown-section",
     ),
     pytest.param(

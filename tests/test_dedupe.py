@@ -584,3 +584,34 @@ def test_pairwise_metrics_count_pairs() -> None:
 def test_pairwise_metrics_with_nothing_to_pair() -> None:
     metrics = pairwise_cluster_metrics({1: 1, 2: 2}, {1: "a", 2: None})
     assert (metrics["cluster_precision"], metrics["cluster_recall"], metrics["cluster_f1"]) == (1.0, 1.0, 1.0)
+
+
+def _together(*titles_texts: tuple[str, str]) -> set[int]:
+    items = [ClusterItem(n, title, text) for n, (title, text) in enumerate(titles_texts, start=1)]
+    return {a.story_key for a in cluster_items(items).values()}
+
+
+MEETING_LEAD = (
+    "안덕근 산업통상자원부 장관은 도쿄에서 미국 상무장관, 일본 경제산업대신과 제2차 한미일 산업장관회의를 갖고 "
+    "반도체와 핵심광물 공급망 협력을 강화하기로 했다."
+)
+
+
+def test_a_headline_naming_its_meeting_by_subject_and_bare_ordinal_joins_the_meeting() -> None:
+    # "두 번째 회의" after "한미일 산업장관," is the 2nd 산업장관회의, as the other report names it
+    assert len(_together(("한미일 산업장관 2차 회의 열려…반도체·핵심광물 공급망 협력 강화", MEETING_LEAD),
+                         ("[속보] 한·미·일 산업장관, 도쿄서 두 번째 회의", ""))) == 1
+    # ... and the 3rd meeting named the same way is another event
+    assert len(_together(("한미일 산업장관 2차 회의 열려…반도체·핵심광물 공급망 협력 강화", MEETING_LEAD),
+                         ("[속보] 한·미·일 산업장관, 서울서 세 번째 회의", ""))) == 2
+
+
+def test_a_shorter_name_of_the_same_dialogue_joins_but_a_bare_summit_noun_does_not() -> None:
+    lead = ("산업통상자원부는 워싱턴에서 미국 상무부와 제3차 한미 공급망·산업대화(SCCD)를 열고 배터리와 핵심광물 "
+            "공급망 협력 방안을 논의했다고 밝혔다.")
+    assert len(_together(("한미 공급망·산업대화 3차 회의…배터리·핵심광물 협력 논의", lead),
+                         ("산업부-美상무부, 공급망 산업대화서 반도체 협력 점검",
+                          "산업부는 미 상무부와의 공급망 산업대화에서 반도체 투자 인센티브와 수출통제 현안을 점검했다."))) == 1
+    summit = "정상들은 공급망과 경제안보 협력을 논의했다. 회의는 이틀간 열렸다."
+    assert len(_together(("한미일 정상회의 캠프데이비드서 개최…공급망 협력", "한미일 " + summit),
+                         ("G7 정상회의 개막…공급망 협력 논의", "주요 7개국 " + summit))) == 2

@@ -82,7 +82,9 @@ def test_counts_and_ratios() -> None:
 def test_json_has_exactly_the_agreed_keys(matcher: Matcher) -> None:
     items, errors = parse_lines(LINES)
     data = report_json(evaluate(items, matcher.match, errors))
-    assert list(data) == ["precision", "recall", "f1", "tp", "fp", "fn", "tn", "items"]
+    cluster_keys = ["cluster_precision", "cluster_recall", "cluster_f1", "cluster_true_pairs",
+                    "cluster_predicted_pairs", "cluster_gold_pairs", "cluster_mixed_stories"]
+    assert list(data) == ["precision", "recall", "f1", "tp", "fp", "fn", "tn", *cluster_keys, "items"]
     assert data["items"][0] == {"id": "r1", "predicted": "relevant", "score": data["items"][0]["score"],
                                 "matched_terms": ["한미", "반도체", "공급망"]}  # fmt: skip
     json.dumps(data)

@@ -34,6 +34,10 @@ FORBIDDEN: dict[str, set[str]] = {
     # re-matching meets the matcher and the store (through Store's methods only), nothing of a poll
     "monitor.rematch": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.pipeline", "httpx",
                         "sqlite_utils", "sqlite3"},
+    # the poll's story stage: the clusterer and the store's story methods, never SQL or HTTP itself
+    "monitor.stories": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.match", "httpx",
+                        "sqlite_utils", "sqlite3"},
+    "monitor.evaluate": {"monitor.store", "monitor.fetch", "httpx", "sqlite_utils", "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).
 OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.parse"}, "trafilatura": {"monitor.extract"},

@@ -324,6 +324,27 @@ def test_cli_rematch_prints_true_numbers(monitor_config, capsys):
     assert (data["scanned"], data["changed_decision"], data["changed_article_ids"]) == (6, 0, [])
 
 
+def test_cli_rematch_refreshes_the_stories_of_changed_verdicts(monitor_config, capsys):
+    """A story's relevance and best score follow its members' verdicts after a rematch."""
+    from monitor.stories import StoryTracker
+
+    with Store.open(monitor_config.parent / "m.db") as s:
+        StoryTracker().catch_up(s)
+        story = s.story_of(1)
+        before = s.story_row(story)
+        assert before["relevant"] == 1
+        s.db.execute("UPDATE matches SET config_digest = 'old', relevant = 0, score = 0 "
+                     "WHERE article_id IN (SELECT article_id FROM article_story WHERE story_id = ?)", [story])
+        s.refresh_stories([story])
+        assert s.story_row(story)["relevant"] == 0
+    code, _, _ = run(capsys, "--config", str(monitor_config), "rematch")
+    assert code == 0
+    with Store.open(monitor_config.parent / "m.db") as s:
+        after = s.story_row(story)
+    assert after["relevant"] == 1 and after["best_score"] == before["best_score"]
+    assert after["last_updated_at"] == before["last_updated_at"]  # a re-score is not news
+
+
 def test_cli_explain_shows_the_stored_evidence(monitor_config, changed_topics, capsys):
     c = str(monitor_config)
     code, out, _ = run(capsys, "--config", c, "explain", "http://a.example/3")

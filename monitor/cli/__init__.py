@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "monitor.cli.config_cmds",  # config check
     "monitor.cli.match_cmds",  # topics, explain, eval
     "monitor.cli.tune_cmds",  # label, labels, backtest, rematch
+    "monitor.cli.stories_cmds",  # stories, story
     "monitor.cli.demo",  # demo
     "monitor.cli.digest_cmds",  # digest
 )

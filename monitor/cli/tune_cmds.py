@@ -283,8 +283,10 @@ def cmd_rematch(args: argparse.Namespace) -> int:
             store, matcher, all_articles=args.all, batch_size=args.batch_size,
             progress=_progress("rematch", False),
         )  # fmt: skip
-        # Hook for derived data: report.changed_article_ids are the articles whose decision changed;
-        # whatever is computed from verdicts (stories' best_score / relevant) is refreshed for them here.
+        # Stories derive best_score, relevance and topics from their members' verdicts: recompute them
+        # when any verdict moved (a full pass; it rewrites only what it derives, never last_updated_at).
+        if report.changed_decision or report.score_changed:
+            store.refresh_stories()
     if args.json:
         print_json(rematch_json(report))
     else:

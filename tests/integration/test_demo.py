@@ -37,6 +37,14 @@ def test_demo_stores_every_seed_with_clean_text_and_second_poll_adds_nothing(tmp
     assert not any(trap in t for t in relevant for trap in ("한미반도체", "한미약품", "한일전", "K팝"))
     evidence = conn.execute("SELECT evidence FROM matches WHERE relevant = 1").fetchone()[0]
     assert '"snippet"' in evidence and '"weight"' in evidence
+    # seeds 000 and 002 report the same meeting: one story, so four relevant stories reach the digest
+    stories = conn.execute("SELECT id, title FROM stories WHERE relevant = 1").fetchall()
+    assert len(stories) == 4
+    assert result["digest"] is not None and result["digest"].is_file()
+    digest = result["digest"].read_text(encoding="utf-8")
+    for _, title in stories:
+        assert title.replace("&", "&amp;")[:20] in digest or title[:20] in digest, title
+    assert "외 1개 매체" in digest  # the merged story names its second outlet
     # a second run starts from a fresh database
     again = run_demo(tmp_path / "demo", seeds_dir(), topics_file(), say=messages.append)
     assert again["counts"]["articles"] == 13
@@ -59,7 +67,7 @@ def test_demo_digest_holds_the_stories_it_is_given(tmp_path):
     messages: list[str] = []
     with Store.open(config.storage.path) as store:
         assert write_demo_digest(config, store, say=messages.append) is None
-        assert messages == ["digest: no stories yet, so no digest was written"]
+        assert messages == ["digest: no relevant stories, so no digest was written"]
         add_story(store, "한미일 산업장관 첫 회의", outlets=("뉴스핌", "연합뉴스"))
         path = write_demo_digest(config, store, say=messages.append)
     assert path is not None and path.parent == tmp_path / "digests" and path.suffix == ".md"

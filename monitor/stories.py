@@ -1,0 +1,157 @@
+"""The story stage of a poll: every new or updated article joins a story, and the decision is stored.
+
+Sits between match and store in the pipeline: once the feeds of a poll have stored their articles (each
+feed in its own transaction), the tracker clusters every article that has no story yet (or changed since
+its story was decided) in (published, id) order and stores the decisions in a transaction of their own.
+One batch per poll, not one per feed, so the stories do not depend on which feed happened to answer
+first. The database is the source of truth for what is pending, so nothing can be lost between the
+transactions: whatever a crash left without a story is simply pending at the next poll.
+
+One tracker lives as long as its process: `monitor run` keeps one across all its poll jobs; a one-shot
+`monitor poll --once` makes a fresh one, which first replays the stored decisions of the last window
+(StoryClusterer.restore) so it continues exactly where the previous process stopped. All work on the
+clusterer happens under one lock, so poll jobs on several threads can share a tracker.
+
+Deterministic and idempotent: articles are clustered in (time, id) order; an article already decided is
+not decided again unless its content changed (then it stays in its story, reason ``updated``, and the
+story's ``last_updated_at`` moves); :func:`recluster` rebuilds every decision from scratch with the same
+clusterer and writes only the rows that differ.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from monitor.dedupe import StoryClusterer, cluster_items
+from monitor.logs import ctx
+from monitor.models import Assignment
+from monitor.store import Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WINDOW_HOURS = 72.0
+
+
+@dataclass(frozen=True, slots=True)
+class TrackResult:
+    """What one call of the tracker decided."""
+
+    clustered: int = 0  # articles given (or confirmed in) a story
+    new_stories: int = 0
+    joined: int = 0  # articles that joined an existing story
+    updated: int = 0  # articles whose content changed (their story reads as updated)
+    stories_touched: int = 0
+
+
+class StoryTracker:
+    """Long-lived, thread-safe owner of one :class:`StoryClusterer` and its link to the database."""
+
+    def __init__(
+        self,
+        *,
+        window_hours: float = DEFAULT_WINDOW_HOURS,
+        near_dup_threshold: float = 0.6,
+        same_event_threshold: float = 0.5,
+    ) -> None:
+        self.options: dict[str, Any] = {
+            "window_hours": window_hours,
+            "near_dup_threshold": near_dup_threshold,
+            "same_event_threshold": same_event_threshold,
+        }
+        self._lock = threading.Lock()
+        self._clusterer: StoryClusterer | None = None
+        self._restored_from: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any] | None) -> StoryTracker | None:
+        """A tracker as the ``[stories]`` config section asks, or None when stories are switched off."""
+        if settings is None:
+            return cls()
+        if not settings["enabled"]:
+            return None
+        return cls(
+            window_hours=settings["window"] / 3600.0,
+            near_dup_threshold=settings["near_duplicate"],
+            same_event_threshold=settings["same_event"],
+        )
+
+    def catch_up(self, store: Store) -> TrackResult:
+        """Cluster every stored article without a story (or changed since): run at the start of a poll."""
+        return self.track(store)
+
+    def track(self, store: Store, article_ids: Iterable[int] | None = None) -> TrackResult:
+        """Cluster the given articles (all pending ones when None) and store the decisions."""
+        with self._lock:
+            pending = store.articles_to_cluster(article_ids)
+            if not pending:
+                return TrackResult()  # a poll with nothing new does not pay for restoring the window
+            clusterer = self._clusterer_for(store)
+            assignments: list[Assignment] = []
+            new = joined = updated = 0
+            for row in pending:
+                previous = row.assignment
+                if previous is None:
+                    assignment = clusterer.add(row.item)
+                    new += assignment.reason == "new"
+                    joined += assignment.reason != "new"
+                else:
+                    # Changed content: the article keeps its story (a correction is not a new story);
+                    # an article already out of the clusterer's window is put back under its decision.
+                    if clusterer.knows(row.item.article_id):
+                        clusterer.add(row.item)  # re-indexes the new content in the same story
+                    else:
+                        clusterer.restore(row.item, previous)
+                    assignment = replace(previous, reason="updated", similarity=1.0, matched_article_id=None)
+                    updated += 1
+                assignments.append(assignment)
+            touched = store.record_assignments(assignments)
+        result = TrackResult(len(assignments), new, joined, updated, touched)
+        log.info("stories: %d articles clustered (%d new stories, %d joined, %d updated)",
+                 result.clustered, new, joined, updated, extra=ctx(stage="stories"))
+        return result
+
+    def _clusterer_for(self, store: Store) -> StoryClusterer:
+        """The clusterer, restored from this database's last window the first time it is used on it."""
+        if self._clusterer is None or self._restored_from != store.path:
+            clusterer = StoryClusterer(**self.options)
+            restored = store.assigned_in_window(self.options["window_hours"])
+            for row in restored:
+                assert row.assignment is not None
+                clusterer.restore(row.item, row.assignment)
+            self._clusterer, self._restored_from = clusterer, store.path
+            if restored:
+                log.info("stories: restored %d decisions from the last %.0f h", len(restored),
+                         self.options["window_hours"], extra=ctx(stage="stories"))
+        return self._clusterer
+
+
+@dataclass(frozen=True, slots=True)
+class ReclusterResult:
+    articles: int
+    stories: int
+    changed: int  # article_story rows written or removed
+
+
+def recluster(store: Store, tracker: StoryTracker | None = None) -> ReclusterResult:
+    """Cluster every stored article from scratch in (time, id) order and store what differs.
+
+    Deterministic: running it twice changes nothing the second time. The decisions are those a tracker
+    makes when the articles arrive in that order (a live poll can differ where feeds delivered articles
+    out of time order; this is how to bring the database back to the canonical clustering).
+    """
+    tracker = tracker or StoryTracker()
+    items = store.all_cluster_items()
+    # Features in worker processes (identical results, about half the time on two cores); a script
+    # calling this needs an `if __name__ == "__main__":` guard, as for large polls.
+    assignments = cluster_items(items, workers=os.cpu_count() or 1, **tracker.options)
+    ordered = [assignments[i.article_id] for i in items]
+    changed = store.replace_assignments(ordered)
+    with tracker._lock:  # the live clusterer no longer matches the database: rebuild it on next use
+        tracker._clusterer = None
+        tracker._restored_from = None
+    return ReclusterResult(len(items), len({a.story_key for a in ordered}), changed)

@@ -1,0 +1,136 @@
+"""Stories formed by real polls over loopback: the demo site's seeds, GUID churn, polling twice, the CLI."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.cli import main
+from monitor.config import load_config
+from monitor.demo import run_demo
+from monitor.paths import seeds_dir, topics_file
+from monitor.pipeline import run_poll
+from monitor.store import Store
+from monitor.stories import StoryTracker
+from tests.integration.test_poll import BODY, RSS, page, rss, write_config
+from tests.servers import LoopbackHTTPServer, Reply
+
+
+def _snapshot(path: str) -> tuple[list, list]:
+    with Store.open(path) as store:
+        return (store.db.execute("SELECT * FROM stories ORDER BY id").fetchall(),
+                store.db.execute("SELECT * FROM article_story ORDER BY article_id").fetchall())
+
+
+def test_demo_seeds_000_and_002_are_one_story_and_003_one_article(tmp_path):
+    messages: list[str] = []
+    result = run_demo(tmp_path / "demo", seeds_dir(), topics_file(), say=messages.append)
+    with Store.open(result["database"]) as store:
+        by_url = {row[0].rsplit("/", 1)[-1]: row[1] for row in
+                  store.db.execute("SELECT url, id FROM articles").fetchall()}
+        seed0, seed2, seed3 = by_url["seed-000.html"], by_url["seed-002.html"], by_url["seed-003.html"]
+        assert store.story_of(seed0) == store.story_of(seed2)
+        story = store.story_row(store.story_of(seed0))
+        assert story["size"] == 2 and story["outlet_count"] == 2 and story["relevant"] == 1
+        # seed 003 repeats its own body: one article, alone in its story
+        assert len([u for u in by_url if u.startswith("seed-003")]) == 1
+        assert store.story_row(store.story_of(seed3))["size"] == 1
+        counts = store.story_counts()
+        stories_total, clustered = counts["total_stories"], counts["clustered_articles"]
+    assert clustered == result["counts"]["articles"] == 13
+    # the demo tells it as it is
+    assert f"13 articles → {stories_total} stories" in "\n".join(messages)
+    assert stories_total == len(result["stories"]) == 12
+
+
+def test_polling_twice_and_churning_guids_change_no_story(tmp_path):
+    now = datetime.now(UTC).replace(microsecond=0)
+    counter = itertools.count()
+    with LoopbackHTTPServer() as server:
+        server.route("/a1", Reply(body=page("한미일 산업장관 첫 회의 공급망 협력", BODY),
+                                  headers={"Content-Type": "text/html"}))
+        server.route("/a2", Reply(body=page("[종합] 한미일 산업장관 첫 회의 공급망 협력", BODY + ["기자 수첩 문단."]),
+                                  headers={"Content-Type": "text/html"}))
+        server.route("/a3", Reply(body=page("주말 전국 비 온 뒤 기온 뚝", ["기상청은 주말 전국에 비가 내린 뒤 기온이 "
+                                                                   "크게 떨어지겠다고 예보했다. 강원 산지에는 첫눈."]),
+                                  headers={"Content-Type": "text/html"}))
+        # A feed whose every GUID is new on each request (a broken CMS); its links stay the same.
+        server.route("/churn", lambda req: Reply(body=rss([
+            {"title": "한미일 산업장관 첫 회의 공급망 협력", "link": server.url("/a1"), "guid": f"x{next(counter)}",
+             "date": now},
+            {"title": "주말 전국 비 온 뒤 기온 뚝", "link": server.url("/a3"), "guid": f"x{next(counter)}",
+             "date": now}]), headers={"Content-Type": RSS}))
+        server.route("/wire", Reply(body=rss([{"title": "[종합] 한미일 산업장관 첫 회의 공급망 협력",
+                                               "link": server.url("/a2") + "?utm_source=rss", "guid": "w1",
+                                               "date": now - timedelta(hours=1)}]),
+                                    headers={"Content-Type": RSS}))
+        cfg = write_config(tmp_path, {"churn": server.url("/churn"), "wire": server.url("/wire")})
+        config = load_config(cfg)
+        tracker = StoryTracker()  # one tracker across polls, as `monitor run` keeps it
+        with Store.open(config.storage.path) as store:
+            run_poll(config, store, tracker=tracker)
+        first = _snapshot(config.storage.path)
+        assert len(first[1]) == 3 and len(first[0]) == 2  # the two write-ups of one meeting are one story
+        with Store.open(config.storage.path) as store:
+            second = run_poll(config, store, tracker=tracker)
+            assert second.new_articles == 0
+            assert sum(r.new_sources for r in second.feeds) == 2  # the churned GUIDs, recorded as sources
+        assert _snapshot(config.storage.path) == first
+        with Store.open(config.storage.path) as store:  # a one-shot poll: a fresh tracker restored from the db
+            run_poll(config, store)
+        assert _snapshot(config.storage.path) == first
+
+
+def test_cli_stories_and_story(tmp_path, capsys):
+    result = run_demo(tmp_path / "demo", seeds_dir(), topics_file(), say=lambda _: None)
+    cfg = str(result["config"])
+    assert main(["--config", cfg, "stories", "--json", "--min-size", "2"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["size"] for s in data["stories"]] == [2] and data["total_stories"] == 12
+    story = data["stories"][0]
+    assert story["last_updated_kst"].endswith("KST") and story["relevant"] is True
+    assert main(["--config", cfg, "story", str(story["id"]), "--json"]) == 0
+    detail = json.loads(capsys.readouterr().out)
+    assert [m["reason"] for m in detail["members"]] == ["new", "same_event"]
+    assert detail["members"][1]["matched_article_id"] == detail["members"][0]["article_id"]
+    assert all(m["time_kst"].endswith("KST") and m["url"].startswith("http") for m in detail["members"])
+    assert main(["--config", cfg, "story", str(detail["members"][1]["article_id"])]) == 0  # by member id
+    text = capsys.readouterr().out
+    assert "same_event" in text and story["title"] in text
+    assert main(["--config", cfg, "stories", "--relevant"]) == 0
+    listing = capsys.readouterr().out
+    assert story["title"][:10] in listing and "K팝" not in listing
+    assert main(["--config", cfg, "stories", "--recluster", "--json"]) == 0
+    assert "0 decisions changed" in json.loads(capsys.readouterr().out)["recluster"]
+    assert main(["--config", cfg, "story", "99999"]) == 2
+    assert "no story or article with id 99999" in capsys.readouterr().err
+    assert main(["--config", cfg, "stories", "--since", "soon"]) == 2
+
+
+@pytest.mark.corpus
+def test_knews_days_polled_twice_keep_their_stories(tmp_path):
+    from monitor.stories import recluster
+    from tests.conftest import corpus_path
+    from tests.corpus_feeds import corpus_config, corpus_files, serve_corpus
+
+    root = corpus_path("feeds")
+    files = [p for p in corpus_files(root) if "knews-rss/2022-07-" in p.as_posix()]
+    with LoopbackHTTPServer() as server:
+        feeds = serve_corpus(server, root, files)
+        config = load_config(corpus_config(tmp_path / "monitor.toml", feeds))
+        with Store.open(config.storage.path) as store:
+            run_poll(config, store)
+            counts = store.story_counts()
+            articles = store.counts()["articles"]
+        first = _snapshot(config.storage.path)
+        with Store.open(config.storage.path) as store:
+            assert run_poll(config, store).new_articles == 0
+        assert _snapshot(config.storage.path) == first
+    assert articles > 6000 and counts["clustered_articles"] == articles
+    # cross-outlet copies and overlapping items collapse; most articles are still their own story
+    assert articles * 0.5 < counts["total_stories"] < articles * 0.97
+    with Store.open(config.storage.path) as store:
+        assert recluster(store).changed == 0  # one poll clustered in the order re-clustering uses
