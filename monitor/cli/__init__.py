@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "monitor.cli.config_cmds",  # config check
     "monitor.cli.match_cmds",  # topics, explain, eval
     "monitor.cli.demo",  # demo
+    "monitor.cli.run_cmd",  # run, health
 )
 
 

@@ -1,7 +1,8 @@
 """SQLite storage: the only package that talks to the database (through sqlite-utils).
 
 One area per module, each a mixin over :class:`~monitor.store.core.CoreStore` (opening, migrations,
-transactions and what a poll writes): ``labels`` (users' judgments), ``stories`` (clusters). :class:`Store`
+transactions and what a poll writes): ``labels`` (users' judgments), ``stories`` (clusters), ``service``
+(`monitor run`'s job table and retention). :class:`Store`
 is all of them on one connection, so a caller holds one object and one transaction covers any areas.
 
 Every write a poll makes for one feed happens in one transaction, so a crash or a failed poll leaves the
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 from monitor.store.core import FeedState, KnownSource, MatchRow, SaveOutcome, SourceRef
 from monitor.store.labels import LabelStore
+from monitor.store.service import JobRow, PruneOutcome, ServiceStore
 from monitor.store.stories import StoryStore
 
 
-class Store(LabelStore, StoryStore):
+class Store(LabelStore, StoryStore, ServiceStore):
     """The database, every area of it."""
 
 
-__all__ = ["FeedState", "KnownSource", "MatchRow", "SaveOutcome", "SourceRef", "Store"]
+__all__ = ["FeedState", "JobRow", "KnownSource", "MatchRow", "PruneOutcome", "SaveOutcome", "ServiceStore",
+           "SourceRef", "Store"]
