@@ -200,8 +200,11 @@ class Service:
     """`monitor run`. ``Service(config).run()`` returns the exit code once stopped by a signal."""
 
     def __init__(self, config: MonitorConfig, *, health_port: int | None = None,
-                 health_host: str | None = None, health_file: str | None = None) -> None:
+                 health_host: str | None = None, health_file: str | None = None,
+                 early_signals: list[int] | None = None) -> None:
         self.config = config
+        #: Signals that arrived before the loop's handlers were installed (appended to by the CLI).
+        self._early_signals = early_signals if early_signals is not None else []
         self.db_path = config.storage.path
         self.settings = settings_of(config, "service", SERVICE_DEFAULTS)
         self.retention = settings_of(config, "retention", RETENTION_DEFAULTS)
@@ -239,6 +242,8 @@ class Service:
         self._lane_lock = asyncio.Lock()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_signal, sig)
+        for signum in self._early_signals:
+            self._on_signal(signal.Signals(signum))
         # The poll lane's connection; the job table's (one thread); digests open their own.
         self.store = Store.open(self.db_path)
         self.ops = Store.open(self.db_path, migrate=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 from pathlib import Path
 
 from monitor.cli.common import config_from, print_json
@@ -30,6 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # A SIGTERM before the service's loop is up (loading the config, the scheduler) must still end in a
+    # clean stop with exit 0, not the default die-at-once: note it, and let the service act on it.
+    early: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: early.append(signum))
     from monitor.service import Service
 
     config = config_from(args)
@@ -43,7 +49,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     aps.setLevel(logging.WARNING)
     aps.propagate = False
     service = Service(config, health_port=args.health_port, health_host=args.health_host,
-                      health_file=args.health_file)
+                      health_file=args.health_file, early_signals=early)
     return service.run()
 
 

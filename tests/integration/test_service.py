@@ -37,8 +37,10 @@ def serve_feeds(srv: LoopbackHTTPServer, *, page_delay_s: float = 0.0) -> dict[s
         for i in range(ENTRIES):
             path = f"/news/{f}/{i}.html"
             title = f"한미일 공급망 협력 {f}-{i}" if i % 2 else f"지역 소식 {f}-{i}"
+            # Slower pages for later feeds: the feeds finish (and commit) one after another, so a kill
+            # can land between two feeds' transactions as well as inside one.
             srv.route(path, Reply(body=page(title, [*BODY, f"기사 번호 {f}-{i}."]), headers=HTML,
-                                  delay_s=page_delay_s))
+                                  delay_s=page_delay_s * (f + 1)))
             items.append({"title": title, "link": srv.url(path), "date": now - timedelta(hours=3 * i + f),
                           "summary": f"요약 {f}-{i}"})
         srv.route(f"/feed{f}.xml", Reply(body=rss(items), headers={"Content-Type": RSS}))
@@ -77,13 +79,32 @@ def feeds_done(config: Path) -> int:
         return 0
 
 
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+def wait_until(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+    if not wait_until(predicate, timeout):
+        raise AssertionError(f"timed out waiting for {what}")
+
+
+def wait_ready(config: Path, proc: subprocess.Popen[str]) -> None:
+    """Until this process's health file says it is running (its signal handlers are installed)."""
+    health = config.parent / "data" / "monitor.health.json"
+
+    def ready() -> bool:
+        try:
+            data = json.loads(health.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return data.get("pid") == proc.pid and data.get("state") == "running"
+
+    wait_for(lambda: ready() or proc.poll() is not None, what="the service to start")
 
 
 def stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
@@ -186,22 +207,31 @@ def test_sigkill_at_random_points_loses_nothing_and_half_stores_nothing(tmp_path
     kills = int(os.environ.get("MONITOR_KILLS", "6"))
     rng = random.Random(int(os.environ.get("MONITOR_KILL_SEED", "6")))
     with LoopbackHTTPServer() as srv:
-        feeds = serve_feeds(srv, page_delay_s=0.3)
+        feeds = serve_feeds(srv, page_delay_s=0.15)
         (tmp_path / "reference").mkdir()
         reference = service_config(tmp_path / "reference", feeds)
+        t0 = time.monotonic()
         done = monitor(reference, "poll")
         assert done.returncode == 0, done.stderr
+        span = time.monotonic() - t0  # kills land anywhere within one uninterrupted poll's time
 
         (tmp_path / "killed").mkdir()
         config = service_config(tmp_path / "killed", feeds)
-        for _ in range(kills):
+        for n in range(kills):
+            seen = len(srv.requests)
             proc = start(config)
-            time.sleep(rng.uniform(0.2, 4.0))
+            if n % 3 == 0:  # during start-up: imports, migrations, the lock, scheduling
+                time.sleep(rng.uniform(0.0, 2.0))
+            else:  # during the poll: from its first request on
+                # (no request at all once every feed is stored: the restart waits for their interval)
+                wait_until(lambda: len(srv.requests) > seen or proc.poll() is not None, timeout=15)
+                time.sleep(rng.uniform(0.0, span))
             proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=30)
             assert proc.returncode == -signal.SIGKILL
         proc = start(config)
         try:
+            wait_ready(config, proc)
             wait_for(lambda: feeds_done(config) == FEEDS, timeout=120, what="every feed polled after restarts")
         finally:
             code, err = stop(proc)
