@@ -247,3 +247,52 @@ def test_service_schedules_digests_and_records_them(tmp_path, fake_dispatch):
     assert rows["digest:email"]["schedule"] == "cron * * * * * KST"
     service.store.close()
     service.ops.close()
+
+
+def test_feed_jobs_share_a_poll_cycle_record_outcomes_and_trigger_alerts(tmp_path, http_server, fake_dispatch):
+    """Two feeds due together go through the lane in one cycle; a second firing of a feed in flight joins
+    it instead of polling again; new articles set off one alerts run."""
+    from monitor.config import load_config
+    from tests.integration.test_poll import RSS, rss, write_config
+    from tests.servers import Reply
+
+    for n in range(2):
+        items = [{"title": f"기사 {n}-{i}", "link": f"http://example.org/{n}/{i}", "summary": "요약"} for i in range(3)]
+        http_server.route(f"/f{n}.xml", Reply(body=rss(items), headers={"Content-Type": RSS}))
+    path = write_config(tmp_path, {"a": http_server.url("/f0.xml"), "b": http_server.url("/f1.xml")},
+                        extra="[feed_defaults]\nfetch_articles = false\n[matching]\nenabled = false\n")
+    service = Service(load_config(path), health_file=str(tmp_path / "h.json"))
+
+    async def scenario() -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        from monitor.fetch import Fetcher
+
+        service._stop, service._force, service._wake = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        service._lane_lock = asyncio.Lock()
+        service.store = Store.open(service.db_path)
+        service.ops = Store.open(service.db_path, migrate=False)
+        service._ops_thread, service._side_threads = ThreadPoolExecutor(1), ThreadPoolExecutor(1)
+        service.fetcher = Fetcher(service.config.fetch)
+        service.scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
+        await service._schedule()
+        lane = asyncio.create_task(service._poll_lane())
+        await asyncio.gather(service._poll_job("a"), service._poll_job("b"), service._poll_job("a"))
+        await service._alerts
+        lane.cancel()
+        service.scheduler.shutdown(wait=False)
+        await service.fetcher.aclose()
+        service._ops_thread.shutdown()
+        service._side_threads.shutdown()
+
+    asyncio.run(scenario())
+    assert http_server.hits("/f0.xml") == 1 and http_server.hits("/f1.xml") == 1
+    assert service.counters["poll_cycles",] == 1 and service.counters["articles_new",] == 6
+    assert fake_dispatch == [("alerts", None)]
+    rows = {r["id"]: r for r in service.ops.service_jobs()}
+    assert rows["poll:a"]["last_outcome"] == "ok" and rows["poll:a"]["last_detail"] == "3 entries, 3 new"
+    assert rows["poll:a"]["runs"] == 1 and rows["poll:a"]["next_run_at"]
+    service.store.close()
+    service.ops.close()
