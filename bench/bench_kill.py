@@ -38,8 +38,14 @@ def serve(srv: LoopbackHTTPServer, feeds: int, entries: int, delay_s: float) -> 
         for i in range(entries):
             path = f"/n/{f}/{i}.html"
             title = f"한미일 공급망 협력 {f}-{i}" if i % 2 else f"지역 소식 {f}-{i}"
-            srv.route(path, Reply(body=page(title, [*BODY, f"기사 {f}-{i}."]), headers=kt.HTML,
-                                  delay_s=delay_s * (1 + f % 4)))  # feeds finish one after another
+            srv.route(
+                path,
+                Reply(
+                    body=page(title, [*BODY, f"기사 {f}-{i}."]),
+                    headers=kt.HTML,
+                    delay_s=delay_s * (1 + f % 4),
+                ),
+            )  # feeds finish one after another
             items.append({"title": title, "link": srv.url(path), "date": now - timedelta(hours=i + f)})
         srv.route(f"/f{f}.xml", Reply(body=rss(items), headers={"Content-Type": RSS}))
         urls[f"feed{f}"] = srv.url(f"/f{f}.xml")
@@ -86,7 +92,10 @@ def main() -> int:
             if n % 3 == 0:  # during start-up
                 time.sleep(rng.uniform(0.0, 2.0))
             else:  # during the poll, from its first request on
-                kt.wait_until(lambda: len(srv.requests) > seen or proc.poll() is not None, timeout=15)
+                kt.wait_until(
+                    lambda seen=seen, proc=proc: len(srv.requests) > seen or proc.poll() is not None,
+                    timeout=15,
+                )
                 time.sleep(rng.uniform(0.0, span))
             proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=30)
@@ -104,13 +113,19 @@ def main() -> int:
         code, err = kt.stop(proc)
         expected, got = kt.snapshot(kt.db_path(ref)), kt.snapshot(db)
         same = {k: expected[k] == got[k] for k in expected}
-        print(f"kills: {args.kills} (seed {args.seed}); with feeds left to store: {unfinished}; "
-              f"of those, after storing some feeds in that run: {progressed}")
-        print(f"finished {args.feeds} feeds × {args.entries} entries {finish_s:.1f}s after the last restart; "
-              f"SIGTERM exit code {code}")
-        print(f"articles {len(got['articles'])}/{len(expected['articles'])}, sources {len(got['sources'])}/"
-              f"{len(expected['sources'])}, matches {len(got['matches'])}/{len(expected['matches'])}; "
-              f"agree: {same}; integrity checks passed")
+        print(
+            f"kills: {args.kills} (seed {args.seed}); with feeds left to store: {unfinished}; "
+            f"of those, after storing some feeds in that run: {progressed}"
+        )
+        print(
+            f"finished {args.feeds} feeds × {args.entries} entries {finish_s:.1f}s after the last restart; "
+            f"SIGTERM exit code {code}"
+        )
+        print(
+            f"articles {len(got['articles'])}/{len(expected['articles'])}, sources {len(got['sources'])}/"
+            f"{len(expected['sources'])}, matches {len(got['matches'])}/{len(expected['matches'])}; "
+            f"agree: {same}; integrity checks passed"
+        )
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         return 0 if all(same.values()) and code == 0 else 1
 

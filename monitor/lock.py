@@ -47,8 +47,12 @@ class ProcessLock:
         # Say who holds it, for the next process's message. Written after locking, so a reader may
         # briefly see an empty file; it then says "pid unknown" rather than a wrong pid.
         os.ftruncate(fd, 0)
-        holder = {"pid": os.getpid(), "command": self.command, "host": socket.gethostname(),
-                  "started_at": to_iso(utcnow())}
+        holder = {
+            "pid": os.getpid(),
+            "command": self.command,
+            "host": socket.gethostname(),
+            "started_at": to_iso(utcnow()),
+        }
         os.pwrite(fd, json.dumps(holder).encode(), 0)
         self._fd = fd
 
@@ -77,8 +81,12 @@ class ProcessLock:
             who += f", since {format_kst(holder['started_at'])}"
         who += ")"
         if holder.get("command") == "run":
-            hint = ("the running service already polls every feed on its schedule; see `monitor status`, "
-                    f"or stop it first (kill -TERM {pid})" if pid else "see `monitor status`")
+            hint = (
+                "the running service already polls every feed on its schedule; see `monitor status`, "
+                f"or stop it first (kill -TERM {pid})"
+                if pid
+                else "see `monitor status`"
+            )
         else:
             hint = "wait for it to finish, or point --config at another database"
         return DatabaseBusy(f"database {self.db_path} is in use by {who}", pid=pid, hint=hint)

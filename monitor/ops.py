@@ -37,8 +37,9 @@ class Rhythm:
     threshold: timedelta | None  # silence longer than this is flagged
 
 
-def feed_rhythm(times: Sequence[str | datetime], *, now: datetime, interval_s: float,
-                factor: int = 4) -> Rhythm:
+def feed_rhythm(
+    times: Sequence[str | datetime], *, now: datetime, interval_s: float, factor: int = 4
+) -> Rhythm:
     """The feed's usual longest gap and whether it has been silent ``factor`` times longer than that.
 
     The 90th percentile rather than the median: news feeds go quiet every night and weekend, and those
@@ -83,8 +84,9 @@ class HealthVerdict:
     payload: dict[str, Any]
 
 
-def judge_health(payload: Mapping[str, Any] | None, *, now: datetime,
-                 max_age_s: float = HEALTH_MAX_AGE_S) -> HealthVerdict:
+def judge_health(
+    payload: Mapping[str, Any] | None, *, now: datetime, max_age_s: float = HEALTH_MAX_AGE_S
+) -> HealthVerdict:
     """Healthy: the service says it is running and its heartbeat is recent."""
     if not payload:
         return HealthVerdict(False, "no health file: is `monitor run` running?", {})
@@ -97,8 +99,11 @@ def judge_health(payload: Mapping[str, Any] | None, *, now: datetime,
         return HealthVerdict(False, "no heartbeat recorded", data)
     age = (now - beat).total_seconds()
     if age > max_age_s:
-        return HealthVerdict(False, f"last heartbeat {age:.0f}s ago (limit {max_age_s:.0f}s): the service "
-                             "is stuck or was killed", data)
+        return HealthVerdict(
+            False,
+            f"last heartbeat {age:.0f}s ago (limit {max_age_s:.0f}s): the service is stuck or was killed",
+            data,
+        )
     return HealthVerdict(True, f"running (pid {data.get('pid')}), heartbeat {age:.0f}s ago", data)
 
 

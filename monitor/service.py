@@ -70,10 +70,21 @@ HEARTBEAT_S = 60
 #: How long the poll lane waits after a feed comes due for others to join its cycle.
 GATHER_S = 0.5
 #: Defaults for a config built without the registered sections (tests, the demo).
-SERVICE_DEFAULTS: dict[str, Any] = {"jitter": 30.0, "stop_timeout": 20.0, "health_file": None, "health_port": 0,
-                                    "health_host": "127.0.0.1", "digest_grace": 6 * 3600.0, "silent_factor": 4}
-RETENTION_DEFAULTS: dict[str, Any] = {"article_text": 180 * 86400.0, "fetch_log": 90 * 86400.0,
-                                      "run_at": "04:30", "vacuum": True}
+SERVICE_DEFAULTS: dict[str, Any] = {
+    "jitter": 30.0,
+    "stop_timeout": 20.0,
+    "health_file": None,
+    "health_port": 0,
+    "health_host": "127.0.0.1",
+    "digest_grace": 6 * 3600.0,
+    "silent_factor": 4,
+}
+RETENTION_DEFAULTS: dict[str, Any] = {
+    "article_text": 180 * 86400.0,
+    "fetch_log": 90 * 86400.0,
+    "run_at": "04:30",
+    "vacuum": True,
+}
 
 
 def settings_of(config: MonitorConfig, name: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,8 +111,14 @@ def poll_job_id(feed: str) -> str:
     return f"poll:{feed}"
 
 
-def plan_poll_jobs(feeds: tuple[FeedSpec, ...], states: Mapping[str, FeedState], *, now: datetime,
-                   jitter_s: float, rng: random.Random | None = None) -> list[PlannedJob]:
+def plan_poll_jobs(
+    feeds: tuple[FeedSpec, ...],
+    states: Mapping[str, FeedState],
+    *,
+    now: datetime,
+    jitter_s: float,
+    rng: random.Random | None = None,
+) -> list[PlannedJob]:
     """One interval job per enabled feed, starting when the feed is next due (stored), plus jitter.
 
     The jitter is at most a quarter of the feed's interval, so a 1-minute feed stays roughly a
@@ -117,11 +134,20 @@ def plan_poll_jobs(feeds: tuple[FeedSpec, ...], states: Mapping[str, FeedState],
         state = states.get(spec.name)
         due = state.next_attempt_at if state and state.next_attempt_at else now
         first = max(now, due) + timedelta(seconds=rng.uniform(0, jitter))
-        trigger = IntervalTrigger(seconds=spec.interval_s, start_date=first, timezone=KST,
-                                  jitter=int(jitter) or None)
-        jobs.append(PlannedJob(poll_job_id(spec.name), "poll", spec.name, trigger,
-                               f"every {_span(spec.interval_s)} +≤{_span(jitter)}",
-                               misfire_grace_s=spec.interval_s, first_run=first))
+        trigger = IntervalTrigger(
+            seconds=spec.interval_s, start_date=first, timezone=KST, jitter=int(jitter) or None
+        )
+        jobs.append(
+            PlannedJob(
+                poll_job_id(spec.name),
+                "poll",
+                spec.name,
+                trigger,
+                f"every {_span(spec.interval_s)} +≤{_span(jitter)}",
+                misfire_grace_s=spec.interval_s,
+                first_run=first,
+            )
+        )
     return jobs
 
 
@@ -133,16 +159,25 @@ def plan_digest_jobs(schedules: Mapping[str, tuple[str, ...]], *, grace_s: float
             continue
         triggers = [CronTrigger.from_crontab(c, timezone=KST) for c in crons]
         trigger = triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
-        jobs.append(PlannedJob(f"digest:{channel}", "digest", channel, trigger,
-                               "cron " + " | ".join(crons) + " KST", misfire_grace_s=max(1, int(grace_s))))
+        jobs.append(
+            PlannedJob(
+                f"digest:{channel}",
+                "digest",
+                channel,
+                trigger,
+                "cron " + " | ".join(crons) + " KST",
+                misfire_grace_s=max(1, int(grace_s)),
+            )
+        )
     return jobs
 
 
 def plan_retention_job(retention: Mapping[str, Any]) -> PlannedJob:
     hour, minute = (int(x) for x in retention["run_at"].split(":"))
     trigger = CronTrigger(hour=hour, minute=minute, timezone=KST)
-    return PlannedJob("retention", "retention", None, trigger, f"daily {retention['run_at']} KST",
-                      misfire_grace_s=12 * 3600)
+    return PlannedJob(
+        "retention", "retention", None, trigger, f"daily {retention['run_at']} KST", misfire_grace_s=12 * 3600
+    )
 
 
 def previous_fire_time(trigger: BaseTrigger, *, now: datetime, since: datetime) -> datetime | None:
@@ -157,8 +192,9 @@ def previous_fire_time(trigger: BaseTrigger, *, now: datetime, since: datetime) 
     return found
 
 
-def missed_digests(jobs: list[PlannedJob], table: Mapping[str, Mapping[str, Any]], *, now: datetime,
-                   grace_s: float) -> list[str]:
+def missed_digests(
+    jobs: list[PlannedJob], table: Mapping[str, Mapping[str, Any]], *, now: datetime, grace_s: float
+) -> list[str]:
     """Digest jobs whose time passed while no service ran, within the grace: they run once at start.
 
     Only a job the job table already knew (a service ran it before) can have been missed; a digest that
@@ -199,9 +235,15 @@ def _dispatch() -> Any | None:
 class Service:
     """`monitor run`. ``Service(config).run()`` returns the exit code once stopped by a signal."""
 
-    def __init__(self, config: MonitorConfig, *, health_port: int | None = None,
-                 health_host: str | None = None, health_file: str | None = None,
-                 early_signals: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        config: MonitorConfig,
+        *,
+        health_port: int | None = None,
+        health_host: str | None = None,
+        health_file: str | None = None,
+        early_signals: list[int] | None = None,
+    ) -> None:
         self.config = config
         #: Signals that arrived before the loop's handlers were installed (appended to by the CLI).
         self._early_signals = early_signals if early_signals is not None else []
@@ -213,7 +255,9 @@ class Service:
             self.settings["health_port"] = health_port
         if health_host is not None:
             self.settings["health_host"] = health_host
-        self.health_file = Path(health_file or self.settings["health_file"] or default_health_file(self.db_path))
+        self.health_file = Path(
+            health_file or self.settings["health_file"] or default_health_file(self.db_path)
+        )
         self.stop_reason: str | None = None
         self.started_at = utcnow()
         self.health_url: str | None = None
@@ -258,9 +302,16 @@ class Service:
             self._lane = asyncio.create_task(self._poll_lane(), name="poll-lane")
             health_server = await self._start_health_server()
             await self._heartbeat()
-            log.info("monitor run %s: pid %d, %d jobs, database %s, health file %s%s", __version__, os.getpid(),
-                     len(self.scheduler.get_jobs()), self.db_path, self.health_file,
-                     f", health endpoint {self.health_url}" if self.health_url else "", extra=ctx(stage="service"))
+            log.info(
+                "monitor run %s: pid %d, %d jobs, database %s, health file %s%s",
+                __version__,
+                os.getpid(),
+                len(self.scheduler.get_jobs()),
+                self.db_path,
+                self.health_file,
+                f", health endpoint {self.health_url}" if self.health_url else "",
+                extra=ctx(stage="service"),
+            )
             await self._stop.wait()
             await self._shutdown()
         finally:
@@ -282,8 +333,12 @@ class Service:
             self._force.set()
             return
         self.stop_reason = sig.name
-        log.warning("%s: stopping after the work in progress (at most %s; send it again to stop now)",
-                    sig.name, _span(self.settings["stop_timeout"]), extra=ctx(stage="service"))
+        log.warning(
+            "%s: stopping after the work in progress (at most %s; send it again to stop now)",
+            sig.name,
+            _span(self.settings["stop_timeout"]),
+            extra=ctx(stage="service"),
+        )
         self._stop.set()
 
     async def _shutdown(self) -> None:
@@ -294,13 +349,20 @@ class Service:
         if busy:
             everything = asyncio.gather(*busy, return_exceptions=True)
             force = asyncio.create_task(self._force.wait())
-            await asyncio.wait({everything, force}, timeout=self.settings["stop_timeout"],
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {everything, force},
+                timeout=self.settings["stop_timeout"],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             force.cancel()
             late = [t for t in busy if not t.done()]
             if late:
-                log.warning("cancelling %d unfinished job(s): feeds not yet stored are polled again at the next "
-                            "start", len(late), extra=ctx(stage="service"))
+                log.warning(
+                    "cancelling %d unfinished job(s): feeds not yet stored are polled again at the next "
+                    "start",
+                    len(late),
+                    extra=ctx(stage="service"),
+                )
                 for t in late:
                     t.cancel()
                 await asyncio.gather(*late, return_exceptions=True)
@@ -320,24 +382,40 @@ class Service:
         jobs = plan_poll_jobs(self.config.feeds, states, now=now, jitter_s=self.settings["jitter"])
         dispatch = _dispatch()
         if dispatch is not None:
-            jobs += plan_digest_jobs(dispatch.digest_schedules(self.config), grace_s=self.settings["digest_grace"])
+            jobs += plan_digest_jobs(
+                dispatch.digest_schedules(self.config), grace_s=self.settings["digest_grace"]
+            )
         else:
             log.info("no digest module installed: polling only", extra=ctx(stage="service"))
         jobs.append(plan_retention_job(self.retention))
         known = {r["id"]: r for r in await self._ops(self.ops.service_jobs)}
-        runners: dict[str, Callable[..., Any]] = {"poll": self._poll_job, "digest": self._digest_job,
-                                                  "retention": self._retention_job}
+        runners: dict[str, Callable[..., Any]] = {
+            "poll": self._poll_job,
+            "digest": self._digest_job,
+            "retention": self._retention_job,
+        }
         for job in jobs:
             kwargs: dict[str, Any] = {}
             if job.first_run is not None:
                 kwargs["next_run_time"] = job.first_run
-            self.scheduler.add_job(runners[job.kind], job.trigger, args=(job.target,) if job.target else (),
-                                   id=job.id, name=job.id, coalesce=True, max_instances=1,
-                                   misfire_grace_time=job.misfire_grace_s, **kwargs)
+            self.scheduler.add_job(
+                runners[job.kind],
+                job.trigger,
+                args=(job.target,) if job.target else (),
+                id=job.id,
+                name=job.id,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=job.misfire_grace_s,
+                **kwargs,
+            )
         self.scheduler.start()
         for job_id in missed_digests(jobs, known, now=now, grace_s=self.settings["digest_grace"]):
-            log.warning("%s: its time passed while the service was down; running it once now", job_id,
-                        extra=ctx(stage="digest"))
+            log.warning(
+                "%s: its time passed while the service was down; running it once now",
+                job_id,
+                extra=ctx(stage="digest"),
+            )
             self.scheduler.modify_job(job_id, next_run_time=utcnow())
         rows = [JobRow(j.id, j.kind, j.target, j.schedule, self._next_run(j.id)) for j in jobs]
         await self._ops(self.ops.sync_jobs, rows)
@@ -384,8 +462,10 @@ class Service:
         except Exception as exc:  # a bug in a cycle must not stop the service; the next one tries again
             log.exception("poll cycle failed: %s", exc, extra=ctx(stage="poll"))
             self.counters["poll_cycle_error",] += 1
-            outcomes = {poll_job_id(n): ("error", f"{type(exc).__name__}: {exc}", self._next_run(poll_job_id(n)))
-                        for n in names}
+            outcomes = {
+                poll_job_id(n): ("error", f"{type(exc).__name__}: {exc}", self._next_run(poll_job_id(n)))
+                for n in names
+            }
             await self._ops(self.ops.jobs_finished, outcomes)
             for fut in batch.values():
                 if not fut.done():
@@ -397,19 +477,33 @@ class Service:
         for name in names:
             r = by_feed.get(name)
             if r is None:  # disabled or gone from the config since it was scheduled
-                outcomes[poll_job_id(name)] = ("skipped", "not an enabled feed", self._next_run(poll_job_id(name)))
+                outcomes[poll_job_id(name)] = (
+                    "skipped",
+                    "not an enabled feed",
+                    self._next_run(poll_job_id(name)),
+                )
                 continue
             self.counters["poll", r.status] += 1
             outcomes[poll_job_id(name)] = (_outcome(r), _detail(r), self._next_run(poll_job_id(name)))
         self.counters["articles_new",] += report.new_articles
         self.counters["poll_cycles",] += 1
         self.gauges["poll_cycle_seconds_sum"] = self.gauges.get("poll_cycle_seconds_sum", 0.0) + elapsed
-        self.last_poll = {"finished_at": to_iso(report.finished), "feeds": len(report.feeds),
-                          "new_articles": report.new_articles, "seconds": round(elapsed, 2)}
+        self.last_poll = {
+            "finished_at": to_iso(report.finished),
+            "feeds": len(report.feeds),
+            "new_articles": report.new_articles,
+            "seconds": round(elapsed, 2),
+        }
         await self._ops(self.ops.jobs_finished, outcomes)
         failed = sum(1 for r in report.feeds if r.status == "error")
-        log.info("polled %d feed(s) in %.1fs: %d new article(s), %d failed", len(report.feeds), elapsed,
-                 report.new_articles, failed, extra=ctx(stage="poll"))
+        log.info(
+            "polled %d feed(s) in %.1fs: %d new article(s), %d failed",
+            len(report.feeds),
+            elapsed,
+            report.new_articles,
+            failed,
+            extra=ctx(stage="poll"),
+        )
         for name, fut in batch.items():
             if not fut.done():
                 fut.set_result(by_feed.get(name))
@@ -482,10 +576,14 @@ class Service:
     def _run_retention(self) -> str:
         now = utcnow()
         text_s, log_s = self.retention["article_text"], self.retention["fetch_log"]
-        pruned = self.store.prune(text_before=now - timedelta(seconds=text_s) if text_s else None,
-                                  fetch_log_before=now - timedelta(seconds=log_s) if log_s else None)
-        detail = (f"emptied {pruned.article_texts} article text(s), {pruned.revisions} revision(s); "
-                  f"deleted {pruned.fetch_log_rows} fetch-log row(s)")
+        pruned = self.store.prune(
+            text_before=now - timedelta(seconds=text_s) if text_s else None,
+            fetch_log_before=now - timedelta(seconds=log_s) if log_s else None,
+        )
+        detail = (
+            f"emptied {pruned.article_texts} article text(s), {pruned.revisions} revision(s); "
+            f"deleted {pruned.fetch_log_rows} fetch-log row(s)"
+        )
         if self.retention["vacuum"] and (pruned.article_texts or pruned.fetch_log_rows):
             self.store.vacuum()
             detail += "; vacuumed"
@@ -502,26 +600,42 @@ class Service:
             await self._ops(self.ops.service_heartbeat, self.run_id, next_runs)
             health = await self._ops(self.ops.feed_health)
             self.gauges["feeds"] = sum(1 for r in health if r["enabled"])
-            self.gauges["feeds_failing"] = sum(1 for r in health if r["enabled"] and r["consecutive_failures"])
+            self.gauges["feeds_failing"] = sum(
+                1 for r in health if r["enabled"] and r["consecutive_failures"]
+            )
             totals = await self._ops(self.ops.article_totals)
             self.gauges["articles"] = totals["articles"]
         except Exception as exc:  # the DB is busy or full: the health file still says we are alive
             log.warning("heartbeat not recorded in the database: %s", exc, extra=ctx(stage="service"))
         self._write_health("running")
         if not any(j.id == "heartbeat" for j in self.scheduler.get_jobs()):
-            self.scheduler.add_job(self._heartbeat, IntervalTrigger(seconds=HEARTBEAT_S, timezone=KST),
-                                   id="heartbeat", coalesce=True, max_instances=1, misfire_grace_time=HEARTBEAT_S)
+            self.scheduler.add_job(
+                self._heartbeat,
+                IntervalTrigger(seconds=HEARTBEAT_S, timezone=KST),
+                id="heartbeat",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=HEARTBEAT_S,
+            )
 
     def health_payload(self, state: str) -> dict[str, Any]:
         jobs = self.scheduler.get_jobs() if state == "running" else []
         upcoming = min((j.next_run_time for j in jobs if j.next_run_time), default=None)
         return {
-            "state": state, "pid": os.getpid(), "version": __version__, "database": self.db_path,
-            "started_at": to_iso(self.started_at), "heartbeat_at": to_iso(utcnow()),
-            "heartbeat_kst": format_kst(utcnow(), seconds=True), "jobs": len(jobs),
-            "next_job_at": to_iso(upcoming), "last_poll": self.last_poll,
-            "feeds": int(self.gauges.get("feeds", 0)), "feeds_failing": int(self.gauges.get("feeds_failing", 0)),
-            "health_url": self.health_url, "stop_reason": self.stop_reason,
+            "state": state,
+            "pid": os.getpid(),
+            "version": __version__,
+            "database": self.db_path,
+            "started_at": to_iso(self.started_at),
+            "heartbeat_at": to_iso(utcnow()),
+            "heartbeat_kst": format_kst(utcnow(), seconds=True),
+            "jobs": len(jobs),
+            "next_job_at": to_iso(upcoming),
+            "last_poll": self.last_poll,
+            "feeds": int(self.gauges.get("feeds", 0)),
+            "feeds_failing": int(self.gauges.get("feeds_failing", 0)),
+            "health_url": self.health_url,
+            "stop_reason": self.stop_reason,
         }
 
     def _write_health(self, state: str) -> None:
@@ -533,27 +647,66 @@ class Service:
     def metrics(self) -> str:
         rows: list[tuple[str, str, str, dict[str, str], float]] = [
             ("monitor_up", "gauge", "1 while monitor run is running", {}, 1),
-            ("monitor_started_timestamp_seconds", "gauge", "when this process started", {},
-             self.started_at.timestamp()),
+            (
+                "monitor_started_timestamp_seconds",
+                "gauge",
+                "when this process started",
+                {},
+                self.started_at.timestamp(),
+            ),
         ]
         for key, value in sorted(self.counters.items()):
             if key[0] == "poll":
-                rows.append(("monitor_feed_polls_total", "counter", "feed polls by result", {"result": key[1]},
-                             value))
+                rows.append(
+                    ("monitor_feed_polls_total", "counter", "feed polls by result", {"result": key[1]}, value)
+                )
             elif key[0] == "job":
-                rows.append(("monitor_job_runs_total", "counter", "digest, alert and retention runs",
-                             {"job": key[1], "outcome": key[2]}, value))
+                rows.append(
+                    (
+                        "monitor_job_runs_total",
+                        "counter",
+                        "digest, alert and retention runs",
+                        {"job": key[1], "outcome": key[2]},
+                        value,
+                    )
+                )
         rows += [
-            ("monitor_articles_new_total", "counter", "articles stored by this process", {},
-             self.counters["articles_new",]),
+            (
+                "monitor_articles_new_total",
+                "counter",
+                "articles stored by this process",
+                {},
+                self.counters["articles_new",],
+            ),
             ("monitor_poll_cycles_total", "counter", "poll cycles run", {}, self.counters["poll_cycles",]),
-            ("monitor_poll_cycle_seconds_total", "counter", "time spent in poll cycles", {},
-             self.gauges.get("poll_cycle_seconds_sum", 0.0)),
-            ("monitor_feeds", "gauge", "enabled feeds (at the last heartbeat)", {}, self.gauges.get("feeds", 0)),
-            ("monitor_feeds_failing", "gauge", "enabled feeds whose last poll failed (at the last heartbeat)", {},
-             self.gauges.get("feeds_failing", 0)),
-            ("monitor_articles", "gauge", "articles in the database (at the last heartbeat)", {},
-             self.gauges.get("articles", 0)),
+            (
+                "monitor_poll_cycle_seconds_total",
+                "counter",
+                "time spent in poll cycles",
+                {},
+                self.gauges.get("poll_cycle_seconds_sum", 0.0),
+            ),
+            (
+                "monitor_feeds",
+                "gauge",
+                "enabled feeds (at the last heartbeat)",
+                {},
+                self.gauges.get("feeds", 0),
+            ),
+            (
+                "monitor_feeds_failing",
+                "gauge",
+                "enabled feeds whose last poll failed (at the last heartbeat)",
+                {},
+                self.gauges.get("feeds_failing", 0),
+            ),
+            (
+                "monitor_articles",
+                "gauge",
+                "articles in the database (at the last heartbeat)",
+                {},
+                self.gauges.get("articles", 0),
+            ),
         ]
         return metrics_text(rows)
 
@@ -578,13 +731,20 @@ class Service:
             elif path.startswith(("/healthz", "/health")) or path == "/":
                 running = not self._stop.is_set()
                 status = 200 if running else 503
-                ctype, body = "application/json", json.dumps(
-                    self.health_payload("running" if running else "stopping"), ensure_ascii=False).encode()
+                ctype, body = (
+                    "application/json",
+                    json.dumps(
+                        self.health_payload("running" if running else "stopping"), ensure_ascii=False
+                    ).encode(),
+                )
             else:
                 status, ctype, body = 404, "text/plain", b"try /healthz or /metrics\n"
             reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
-            writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
-                         "Connection: close\r\n\r\n".encode() + body)
+            writer.write(
+                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n".encode()
+                + body
+            )
             await writer.drain()
         except (TimeoutError, ConnectionError):
             pass
@@ -602,7 +762,9 @@ class Service:
 
     async def _ops(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """On the job table's connection, always from the same thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._ops_thread, functools.partial(fn, *args, **kwargs))
+        return await asyncio.get_running_loop().run_in_executor(
+            self._ops_thread, functools.partial(fn, *args, **kwargs)
+        )
 
     async def _side_call(self, fn: Callable[..., T], *args: Any) -> T:
         fut = asyncio.get_running_loop().run_in_executor(self._side_threads, fn, *args)

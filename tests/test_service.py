@@ -32,10 +32,17 @@ def state(name: str, next_at: datetime | None) -> FeedState:
 
 
 def test_poll_jobs_start_when_due_spread_by_jitter_and_skip_disabled():
-    feeds = (FeedSpec("a", "http://a/", interval_s=900), FeedSpec("b", "http://b/", interval_s=60),
-             FeedSpec("off", "http://c/", enabled=False), FeedSpec("later", "http://d/", interval_s=900))
-    states = {"a": state("a", None), "b": state("b", NOW - timedelta(hours=1)),
-              "later": state("later", NOW + timedelta(minutes=10))}
+    feeds = (
+        FeedSpec("a", "http://a/", interval_s=900),
+        FeedSpec("b", "http://b/", interval_s=60),
+        FeedSpec("off", "http://c/", enabled=False),
+        FeedSpec("later", "http://d/", interval_s=900),
+    )
+    states = {
+        "a": state("a", None),
+        "b": state("b", NOW - timedelta(hours=1)),
+        "later": state("later", NOW + timedelta(minutes=10)),
+    }
     jobs = {j.target: j for j in plan_poll_jobs(feeds, states, now=NOW, jitter_s=30, rng=random.Random(1))}
     assert set(jobs) == {"a", "b", "later"}
     assert NOW <= jobs["a"].first_run <= NOW + timedelta(seconds=30)
@@ -60,8 +67,9 @@ def test_digest_jobs_fire_at_any_of_their_crons_in_kst():
     assert job.id == "digest:email" and job.schedule == "cron 0 8 * * * | 0 18 * * * KST"
     first = job.trigger.get_next_fire_time(None, NOW)  # 12:00 KST → 18:00 KST = 09:00 UTC
     assert first.astimezone(UTC) == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    assert previous_fire_time(job.trigger, now=NOW, since=NOW - timedelta(hours=6)).astimezone(UTC) == \
-        datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # 08:00 KST
+    assert previous_fire_time(job.trigger, now=NOW, since=NOW - timedelta(hours=6)).astimezone(
+        UTC
+    ) == datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # 08:00 KST
 
 
 def test_retention_runs_daily_at_its_kst_time():
@@ -71,16 +79,21 @@ def test_retention_runs_daily_at_its_kst_time():
 
 
 def test_a_digest_missed_while_down_runs_once_and_only_then():
-    jobs = plan_digest_jobs({"email": ("0 8 * * *",), "slack": ("0 11 * * *",), "new": ("0 9 * * *",)},
-                            grace_s=6 * 3600)
+    jobs = plan_digest_jobs(
+        {"email": ("0 8 * * *",), "slack": ("0 11 * * *",), "new": ("0 9 * * *",)}, grace_s=6 * 3600
+    )
     iso = lambda d: d.isoformat()  # noqa: E731
     table = {
         # known since yesterday, last sent yesterday 08:00 KST: today's 08:00 KST (23:00 UTC) was missed
-        "digest:email": {"created_at": iso(NOW - timedelta(days=2)),
-                         "last_finished_at": iso(NOW - timedelta(days=1, hours=4))},
+        "digest:email": {
+            "created_at": iso(NOW - timedelta(days=2)),
+            "last_finished_at": iso(NOW - timedelta(days=1, hours=4)),
+        },
         # sent today at 11:00 KST: nothing missed
-        "digest:slack": {"created_at": iso(NOW - timedelta(days=2)),
-                         "last_finished_at": iso(NOW - timedelta(minutes=50))},
+        "digest:slack": {
+            "created_at": iso(NOW - timedelta(days=2)),
+            "last_finished_at": iso(NOW - timedelta(minutes=50)),
+        },
     }
     assert missed_digests(jobs, table, now=NOW, grace_s=6 * 3600) == ["digest:email"]
     # beyond the grace it is skipped: a digest 30 hours late is noise
@@ -112,9 +125,13 @@ def test_health_verdict():
 
 
 def test_metrics_text_is_prometheus_exposition():
-    text = metrics_text([("m_total", "counter", "things", {"result": 'o"k'}, 3),
-                         ("m_total", "counter", "things", {"result": "no"}, 1.5),
-                         ("t", "gauge", "a time", {}, 1795440000.0)])
+    text = metrics_text(
+        [
+            ("m_total", "counter", "things", {"result": 'o"k'}, 3),
+            ("m_total", "counter", "things", {"result": "no"}, 1.5),
+            ("t", "gauge", "a time", {}, 1795440000.0),
+        ]
+    )
     assert text.count("# TYPE m_total counter") == 1
     assert 'm_total{result="o\\"k"} 3' in text and 'm_total{result="no"} 1.5' in text
     assert "t 1795440000\n" in text
@@ -135,9 +152,19 @@ def test_lock_refuses_a_second_holder_and_names_it(tmp_path):
 
 
 def article(url: str, seen: datetime) -> Article:
-    return Article(url=url, link=url, title="제목 " + url[-1], text="본문 공급망 " * 20, summary="요약",
-                   text_source="page", feed_name="f", entry_id=url, fetched_at=seen, published=seen,
-                   content_hash=url)
+    return Article(
+        url=url,
+        link=url,
+        title="제목 " + url[-1],
+        text="본문 공급망 " * 20,
+        summary="요약",
+        text_source="page",
+        feed_name="f",
+        entry_id=url,
+        fetched_at=seen,
+        published=seen,
+        content_hash=url,
+    )
 
 
 def test_prune_empties_old_text_keeps_articles_and_search_by_title(tmp_path):
@@ -149,13 +176,24 @@ def test_prune_empties_old_text_keeps_articles_and_search_by_title(tmp_path):
         fid = store.feed_states()["f"].id
         old, new = article("http://x/1", NOW - timedelta(days=200)), article("http://x/2", NOW)
         result = FetchResult(url="http://f/", final_url="http://f/", status=200, headers={}, content=b"x")
-        store.save_feed_success(fid, report=FeedReport("f", "http://f/", "ok"), started_at=NOW, result=result,
-                                parsed=None, articles=[old, new], next_attempt_at=NOW,
-                                sources=[SourceRef(a.url, "link", a.url, a.url, "h") for a in (old, new)])
+        store.save_feed_success(
+            fid,
+            report=FeedReport("f", "http://f/", "ok"),
+            started_at=NOW,
+            result=result,
+            parsed=None,
+            articles=[old, new],
+            next_attempt_at=NOW,
+            sources=[SourceRef(a.url, "link", a.url, a.url, "h") for a in (old, new)],
+        )
         store.index_pending()
-        store.db.execute("UPDATE articles SET first_seen_at = ? WHERE url = ?",
-                         ((NOW - timedelta(days=200)).isoformat(), old.url))
-        pruned = store.prune(text_before=NOW - timedelta(days=180), fetch_log_before=NOW + timedelta(seconds=1))
+        store.db.execute(
+            "UPDATE articles SET first_seen_at = ? WHERE url = ?",
+            ((NOW - timedelta(days=200)).isoformat(), old.url),
+        )
+        pruned = store.prune(
+            text_before=NOW - timedelta(days=180), fetch_log_before=NOW + timedelta(seconds=1)
+        )
         assert (pruned.article_texts, pruned.fetch_log_rows) == (1, 1)
         assert store.article(old.url)["text"] == "" and store.article(old.url)["text_pruned_at"]
         assert store.article(new.url)["text"] == new.text
@@ -168,12 +206,21 @@ def test_prune_empties_old_text_keeps_articles_and_search_by_title(tmp_path):
 
 def test_job_table_sync_keeps_history_and_drops_gone_jobs(tmp_path):
     with Store.open(tmp_path / "m.db") as store:
-        store.sync_jobs([JobRow("poll:a", "poll", "a", "every 15m", NOW), JobRow("retention", "retention", None,
-                                                                               "daily", NOW)])
+        store.sync_jobs(
+            [
+                JobRow("poll:a", "poll", "a", "every 15m", NOW),
+                JobRow("retention", "retention", None, "daily", NOW),
+            ]
+        )
         store.jobs_finished({"poll:a": ("ok", "3 new", NOW + timedelta(minutes=15))})
         store.sync_jobs([JobRow("poll:a", "poll", "a", "every 5m", NOW)])
         (row,) = store.service_jobs()
-        assert (row["id"], row["runs"], row["last_outcome"], row["schedule"]) == ("poll:a", 1, "ok", "every 5m")
+        assert (row["id"], row["runs"], row["last_outcome"], row["schedule"]) == (
+            "poll:a",
+            1,
+            "ok",
+            "every 5m",
+        )
         run = store.service_started(pid=42, host="h")
         store.service_heartbeat(run, {"poll:a": NOW + timedelta(hours=1)})
         store.service_stopped(run, "SIGTERM")
@@ -210,9 +257,14 @@ def test_service_schedules_digests_and_records_them(tmp_path, fake_dispatch):
     from monitor.config import MonitorConfig
     from monitor.models import FetchSettings
 
-    config = MonitorConfig(path=tmp_path / "c.toml", base_dir=tmp_path,
-                           storage=StorageSettings(str(tmp_path / "m.db")), fetch=FetchSettings(), feeds=(),
-                           raw={})
+    config = MonitorConfig(
+        path=tmp_path / "c.toml",
+        base_dir=tmp_path,
+        storage=StorageSettings(str(tmp_path / "m.db")),
+        fetch=FetchSettings(),
+        feeds=(),
+        raw={},
+    )
     service = Service(config, health_file=str(tmp_path / "h.json"))
 
     async def scenario() -> None:
@@ -249,7 +301,9 @@ def test_service_schedules_digests_and_records_them(tmp_path, fake_dispatch):
     service.ops.close()
 
 
-def test_feed_jobs_share_a_poll_cycle_record_outcomes_and_trigger_alerts(tmp_path, http_server, fake_dispatch):
+def test_feed_jobs_share_a_poll_cycle_record_outcomes_and_trigger_alerts(
+    tmp_path, http_server, fake_dispatch
+):
     """Two feeds due together go through the lane in one cycle; a second firing of a feed in flight joins
     it instead of polling again; new articles set off one alerts run."""
     from monitor.config import load_config
@@ -257,10 +311,16 @@ def test_feed_jobs_share_a_poll_cycle_record_outcomes_and_trigger_alerts(tmp_pat
     from tests.servers import Reply
 
     for n in range(2):
-        items = [{"title": f"기사 {n}-{i}", "link": f"http://example.org/{n}/{i}", "summary": "요약"} for i in range(3)]
+        items = [
+            {"title": f"기사 {n}-{i}", "link": f"http://example.org/{n}/{i}", "summary": "요약"}
+            for i in range(3)
+        ]
         http_server.route(f"/f{n}.xml", Reply(body=rss(items), headers={"Content-Type": RSS}))
-    path = write_config(tmp_path, {"a": http_server.url("/f0.xml"), "b": http_server.url("/f1.xml")},
-                        extra="[feed_defaults]\nfetch_articles = false\n[matching]\nenabled = false\n")
+    path = write_config(
+        tmp_path,
+        {"a": http_server.url("/f0.xml"), "b": http_server.url("/f1.xml")},
+        extra="[feed_defaults]\nfetch_articles = false\n[matching]\nenabled = false\n",
+    )
     service = Service(load_config(path), health_file=str(tmp_path / "h.json"))
 
     async def scenario() -> None:

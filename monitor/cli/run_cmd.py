@@ -14,17 +14,29 @@ from monitor.ops import HEALTH_MAX_AGE_S, default_health_file, judge_health, rea
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    r = sub.add_parser("run", help="keep polling on each feed's interval, send digests, prune old text "
-                                   "(stop with SIGTERM/Ctrl-C)")
-    r.add_argument("--health-port", type=int, metavar="PORT",
-                   help="serve /healthz and /metrics on this port (default: service.health_port; 0: any free)")
-    r.add_argument("--health-host", metavar="ADDR", help="listen address for --health-port (default 127.0.0.1)")
+    r = sub.add_parser(
+        "run",
+        help="keep polling on each feed's interval, send digests, prune old text (stop with SIGTERM/Ctrl-C)",
+    )
+    r.add_argument(
+        "--health-port",
+        type=int,
+        metavar="PORT",
+        help="serve /healthz and /metrics on this port (default: service.health_port; 0: any free)",
+    )
+    r.add_argument(
+        "--health-host", metavar="ADDR", help="listen address for --health-port (default 127.0.0.1)"
+    )
     r.add_argument("--health-file", metavar="PATH", help="heartbeat JSON (default: <database>.health.json)")
     r.set_defaults(func=cmd_run)
 
     h = sub.add_parser("health", help="exit 0 if `monitor run` is alive (recent heartbeat), else 1")
-    h.add_argument("--max-age", default=f"{int(HEALTH_MAX_AGE_S)}s", metavar="DURATION",
-                   help="oldest acceptable heartbeat (default %(default)s)")
+    h.add_argument(
+        "--max-age",
+        default=f"{int(HEALTH_MAX_AGE_S)}s",
+        metavar="DURATION",
+        help="oldest acceptable heartbeat (default %(default)s)",
+    )
     h.add_argument("--health-file", metavar="PATH", help="the file `monitor run` writes")
     h.add_argument("--json", action="store_true")
     h.set_defaults(func=cmd_health)
@@ -48,8 +60,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     aps.handlers[:] = list(root.handlers)
     aps.setLevel(logging.WARNING)
     aps.propagate = False
-    service = Service(config, health_port=args.health_port, health_host=args.health_host,
-                      health_file=args.health_file, early_signals=early)
+    service = Service(
+        config,
+        health_port=args.health_port,
+        health_host=args.health_host,
+        health_file=args.health_file,
+        early_signals=early,
+    )
     return service.run()
 
 
@@ -62,7 +79,9 @@ def cmd_health(args: argparse.Namespace) -> int:
         path = Path(configured) if configured else default_health_file(config.storage.path)
     verdict = judge_health(read_health(path), now=utcnow(), max_age_s=parse_duration(args.max_age))
     if args.json:
-        print_json({"healthy": verdict.healthy, "reason": verdict.reason, "file": str(path), **verdict.payload})
+        print_json(
+            {"healthy": verdict.healthy, "reason": verdict.reason, "file": str(path), **verdict.payload}
+        )
     else:
         print(("healthy: " if verdict.healthy else "UNHEALTHY: ") + verdict.reason)
     return 0 if verdict.healthy else 1

@@ -61,8 +61,10 @@ class ServiceStore(CoreStore):
         with self.transaction():
             self.db.conn.execute("UPDATE service_runs SET heartbeat_at = ? WHERE id = ?", (now, run_id))
             for job_id, at in (next_runs or {}).items():
-                self.db.conn.execute("UPDATE service_jobs SET next_run_at = ?, updated_at = ? WHERE id = ?",
-                                     (to_iso(at), now, job_id))
+                self.db.conn.execute(
+                    "UPDATE service_jobs SET next_run_at = ?, updated_at = ? WHERE id = ?",
+                    (to_iso(at), now, job_id),
+                )
 
     def service_stopped(self, run_id: int, reason: str) -> None:
         now = to_iso(utcnow())
@@ -90,8 +92,10 @@ class ServiceStore(CoreStore):
         with self.transaction():
             for job in jobs:
                 self.db.conn.execute(
-                    "INSERT INTO service_jobs (id, kind, target, schedule, next_run_at, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
+                    "INSERT INTO service_jobs "
+                    "(id, kind, target, schedule, next_run_at, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
                     "target = excluded.target, schedule = excluded.schedule, "
                     "next_run_at = excluded.next_run_at, updated_at = excluded.updated_at",
                     (job.id, job.kind, job.target, job.schedule, to_iso(job.next_run_at), now, now),
@@ -104,7 +108,8 @@ class ServiceStore(CoreStore):
         now = to_iso(utcnow())
         with self.transaction():
             self.db.conn.execute(
-                "UPDATE service_jobs SET last_started_at = ?, updated_at = ? WHERE id = ?", (now, now, job_id))
+                "UPDATE service_jobs SET last_started_at = ?, updated_at = ? WHERE id = ?", (now, now, job_id)
+            )
 
     def jobs_finished(self, outcomes: Mapping[str, tuple[str, str, datetime | None]]) -> None:
         """Record finished runs, ``job id → (outcome, detail, next run)``, in one transaction."""
@@ -146,16 +151,16 @@ class ServiceStore(CoreStore):
         return found
 
     def article_totals(self) -> dict[str, int]:
-        row = self.db.execute(
-            "SELECT count(*), sum(text_pruned_at IS NOT NULL) FROM articles").fetchone()
+        row = self.db.execute("SELECT count(*), sum(text_pruned_at IS NOT NULL) FROM articles").fetchone()
         return {"articles": int(row[0]), "text_pruned": int(row[1] or 0)}
 
     # ---------------------------------------------------------------------------------------------
     # Retention: article text and the fetch log go; articles, matches, stories and the ledger stay
     # ---------------------------------------------------------------------------------------------
 
-    def prune(self, *, text_before: datetime | None, fetch_log_before: datetime | None,
-              batch: int = 500) -> PruneOutcome:
+    def prune(
+        self, *, text_before: datetime | None, fetch_log_before: datetime | None, batch: int = 500
+    ) -> PruneOutcome:
         """Empty the text of articles first seen before ``text_before`` and drop their revisions; delete
         fetch-log rows older than ``fetch_log_before``. None keeps that kind forever.
 
@@ -168,23 +173,33 @@ class ServiceStore(CoreStore):
             cutoff = to_iso(text_before)
             while True:
                 with self.transaction():
-                    ids = [r[0] for r in self.db.execute(
-                        "SELECT id FROM articles WHERE text_pruned_at IS NULL AND first_seen_at < ? "
-                        "ORDER BY id LIMIT ?", (cutoff, batch)).fetchall()]
+                    ids = [
+                        r[0]
+                        for r in self.db.execute(
+                            "SELECT id FROM articles WHERE text_pruned_at IS NULL AND first_seen_at < ? "
+                            "ORDER BY id LIMIT ?",
+                            (cutoff, batch),
+                        ).fetchall()
+                    ]
                     if not ids:
                         break
                     marks = ",".join("?" * len(ids))
                     # The FTS update trigger re-indexes the row with its title only, so search still
                     # finds the article by title.
                     self.db.conn.execute(
-                        f"UPDATE articles SET text = '', text_pruned_at = ? WHERE id IN ({marks})", [now, *ids])
+                        f"UPDATE articles SET text = '', text_pruned_at = ? WHERE id IN ({marks})",
+                        [now, *ids],
+                    )
                     cur = self.db.conn.execute(
-                        f"DELETE FROM article_revisions WHERE article_id IN ({marks})", ids)
+                        f"DELETE FROM article_revisions WHERE article_id IN ({marks})", ids
+                    )
                     texts += len(ids)
                     revisions += max(cur.rowcount, 0)
         if fetch_log_before is not None:
             with self.transaction():
-                cur = self.db.conn.execute("DELETE FROM fetch_log WHERE started_at < ?", (to_iso(fetch_log_before),))
+                cur = self.db.conn.execute(
+                    "DELETE FROM fetch_log WHERE started_at < ?", (to_iso(fetch_log_before),)
+                )
                 logs = max(cur.rowcount, 0)
         return PruneOutcome(texts, revisions, logs)
 

@@ -39,29 +39,54 @@ def serve_feeds(srv: LoopbackHTTPServer, *, page_delay_s: float = 0.0) -> dict[s
             title = f"한미일 공급망 협력 {f}-{i}" if i % 2 else f"지역 소식 {f}-{i}"
             # Slower pages for later feeds: the feeds finish (and commit) one after another, so a kill
             # can land between two feeds' transactions as well as inside one.
-            srv.route(path, Reply(body=page(title, [*BODY, f"기사 번호 {f}-{i}."]), headers=HTML,
-                                  delay_s=page_delay_s * (f + 1)))
-            items.append({"title": title, "link": srv.url(path), "date": now - timedelta(hours=3 * i + f),
-                          "summary": f"요약 {f}-{i}"})
+            srv.route(
+                path,
+                Reply(
+                    body=page(title, [*BODY, f"기사 번호 {f}-{i}."]),
+                    headers=HTML,
+                    delay_s=page_delay_s * (f + 1),
+                ),
+            )
+            items.append(
+                {
+                    "title": title,
+                    "link": srv.url(path),
+                    "date": now - timedelta(hours=3 * i + f),
+                    "summary": f"요약 {f}-{i}",
+                }
+            )
         srv.route(f"/feed{f}.xml", Reply(body=rss(items), headers={"Content-Type": RSS}))
         feeds[f"피드{f}"] = srv.url(f"/feed{f}.xml")
     return feeds
 
 
 def service_config(tmp_path: Path, feeds: dict[str, str]) -> Path:
-    extra = ('\n[service]\njitter = "1s"\nstop_timeout = "10s"\n'
-             f'\n[matching]\ntopics = "{TOPICS}"\nmorphology = false\n')
+    extra = (
+        '\n[service]\njitter = "1s"\nstop_timeout = "10s"\n'
+        f'\n[matching]\ntopics = "{TOPICS}"\nmorphology = false\n'
+    )
     return write_config(tmp_path, feeds, extra=extra)
 
 
 def monitor(config: Path, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore[call-overload]
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )  # type: ignore[call-overload]
 
 
 def start(config: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "run", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def db_path(config: Path) -> Path:
@@ -119,21 +144,36 @@ def snapshot(path: Path) -> dict[str, object]:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
-        orphans = conn.execute("SELECT count(*) FROM articles a WHERE NOT EXISTS "
-                               "(SELECT 1 FROM article_sources s WHERE s.article_id = a.id)").fetchone()[0]
+        orphans = conn.execute(
+            "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+            "(SELECT 1 FROM article_sources s WHERE s.article_id = a.id)"
+        ).fetchone()[0]
         assert orphans == 0, "an article stored without the feed entry that brought it (half-stored)"
-        unmatched = conn.execute("SELECT count(*) FROM articles a WHERE NOT EXISTS "
-                                 "(SELECT 1 FROM matches m WHERE m.article_id = a.id)").fetchone()[0]
+        unmatched = conn.execute(
+            "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+            "(SELECT 1 FROM matches m WHERE m.article_id = a.id)"
+        ).fetchone()[0]
         assert unmatched == 0, "an article stored without its match verdict (half-stored)"
-        articles = sorted(conn.execute(
-            "SELECT url, title, text, text_source, content_hash, published_at FROM articles").fetchall())
-        sources = sorted(conn.execute(
-            "SELECT f.name, s.entry_id, a.url, s.entry_hash FROM article_sources s "
-            "JOIN feeds f ON f.id = s.feed_id JOIN articles a ON a.id = s.article_id").fetchall())
-        matches = sorted(conn.execute(
-            "SELECT a.url, m.decision, m.relevant, round(m.score, 6), m.topics FROM matches m "
-            "JOIN articles a ON a.id = m.article_id").fetchall())
-        fts = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"공급망\"'").fetchone()[0]
+        articles = sorted(
+            conn.execute(
+                "SELECT url, title, text, text_source, content_hash, published_at FROM articles"
+            ).fetchall()
+        )
+        sources = sorted(
+            conn.execute(
+                "SELECT f.name, s.entry_id, a.url, s.entry_hash FROM article_sources s "
+                "JOIN feeds f ON f.id = s.feed_id JOIN articles a ON a.id = s.article_id"
+            ).fetchall()
+        )
+        matches = sorted(
+            conn.execute(
+                "SELECT a.url, m.decision, m.relevant, round(m.score, 6), m.topics FROM matches m "
+                "JOIN articles a ON a.id = m.article_id"
+            ).fetchall()
+        )
+        fts = conn.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"공급망\"'"
+        ).fetchone()[0]
     return {"articles": articles, "sources": sources, "matches": matches, "fts_공급망": fts}
 
 
@@ -159,7 +199,9 @@ def test_run_polls_stops_on_sigterm_and_holds_the_lock(tmp_path):
 
             import urllib.request
 
-            with urllib.request.urlopen(payload["health_url"].replace("/healthz", "/metrics"), timeout=10) as r:
+            with urllib.request.urlopen(
+                payload["health_url"].replace("/healthz", "/metrics"), timeout=10
+            ) as r:
                 metrics = r.read().decode()
             assert "monitor_up 1" in metrics
             assert f'monitor_feed_polls_total{{result="ok"}} {FEEDS}' in metrics
@@ -196,8 +238,10 @@ def test_sigterm_during_a_poll_leaves_whole_feeds(tmp_path):
         code, err = stop(proc)
         assert code == 0, err
     with sqlite3.connect(db_path(config)) as conn:
-        per_feed = conn.execute("SELECT f.name, count(s.entry_id) FROM feeds f LEFT JOIN article_sources s "
-                                "ON s.feed_id = f.id GROUP BY f.name").fetchall()
+        per_feed = conn.execute(
+            "SELECT f.name, count(s.entry_id) FROM feeds f LEFT JOIN article_sources s "
+            "ON s.feed_id = f.id GROUP BY f.name"
+        ).fetchall()
         assert all(n in (0, ENTRIES) for _, n in per_feed), per_feed
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -224,7 +268,10 @@ def test_sigkill_at_random_points_loses_nothing_and_half_stores_nothing(tmp_path
                 time.sleep(rng.uniform(0.0, 2.0))
             else:  # during the poll: from its first request on
                 # (no request at all once every feed is stored: the restart waits for their interval)
-                wait_until(lambda: len(srv.requests) > seen or proc.poll() is not None, timeout=15)
+                wait_until(
+                    lambda seen=seen, proc=proc: len(srv.requests) > seen or proc.poll() is not None,
+                    timeout=15,
+                )
                 time.sleep(rng.uniform(0.0, span))
             proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=30)
@@ -232,7 +279,9 @@ def test_sigkill_at_random_points_loses_nothing_and_half_stores_nothing(tmp_path
         proc = start(config)
         try:
             wait_ready(config, proc)
-            wait_for(lambda: feeds_done(config) == FEEDS, timeout=120, what="every feed polled after restarts")
+            wait_for(
+                lambda: feeds_done(config) == FEEDS, timeout=120, what="every feed polled after restarts"
+            )
         finally:
             code, err = stop(proc)
         assert code == 0, err
