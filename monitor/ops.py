@@ -46,8 +46,8 @@ def feed_rhythm(
     long gaps are part of the rhythm, not silence. The threshold is never below two poll intervals (we
     can't see an article before we poll) or :data:`MIN_SILENCE`.
     """
-    parsed = sorted((t if isinstance(t, datetime) else from_iso(t) for t in times), reverse=True)
-    stamps = [t for t in parsed if t is not None and t <= now]
+    parsed = (t if isinstance(t, datetime) else from_iso(t) for t in times)
+    stamps = sorted((t for t in parsed if t is not None and t <= now), reverse=True)
     last = stamps[0] if stamps else None
     silent_for = now - last if last else None
     if len(stamps) < MIN_RHYTHM_SAMPLES:

@@ -45,12 +45,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from apscheduler.job import Job
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.job import Job  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.combining import OrTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from monitor import __version__
 from monitor.clock import KST, format_kst, from_iso, to_iso, utcnow
@@ -347,8 +347,8 @@ class Service:
         busy: list[asyncio.Future[Any]] = [t for t in (self._batch, self._alerts) if t and not t.done()]
         busy += [f for f in self._side if not f.done()]
         if busy:
-            everything = asyncio.gather(*busy, return_exceptions=True)
-            force = asyncio.create_task(self._force.wait())
+            everything: asyncio.Future[Any] = asyncio.gather(*busy, return_exceptions=True)
+            force: asyncio.Future[Any] = asyncio.ensure_future(self._force.wait())
             await asyncio.wait(
                 {everything, force},
                 timeout=self.settings["stop_timeout"],
