@@ -237,7 +237,8 @@ def test_job_table_sync_keeps_history_and_drops_gone_jobs(tmp_path):
 def fake_dispatch(monkeypatch):
     calls: list[tuple[str, object]] = []
     module = types.ModuleType("monitor.dispatch")
-    module.digest_schedules = lambda config: {"email": ("* * * * *",)}  # type: ignore[attr-defined]
+    # January 1st only: a digest that fires on its own during the test would add a call
+    module.digest_schedules = lambda config: {"email": ("0 0 1 1 *",)}  # type: ignore[attr-defined]
 
     def run_digest(config, store, channel=None, *, now=None, dry_run=False):
         calls.append(("digest", channel))
@@ -296,7 +297,7 @@ def test_service_schedules_digests_and_records_them(tmp_path, fake_dispatch):
     rows = {r["id"]: r for r in service.ops.service_jobs()}
     assert rows["digest:email"]["last_outcome"] == "ok"
     assert rows["digest:email"]["last_detail"] == "email: 2 stories sent"
-    assert rows["digest:email"]["schedule"] == "cron * * * * * KST"
+    assert rows["digest:email"]["schedule"] == "cron 0 0 1 1 * KST"
     service.store.close()
     service.ops.close()
 
