@@ -357,3 +357,59 @@ def test_feed_jobs_share_a_poll_cycle_record_outcomes_and_trigger_alerts(
     assert rows["poll:a"]["runs"] == 1 and rows["poll:a"]["next_run_at"]
     service.store.close()
     service.ops.close()
+
+
+def test_status_flags_a_silent_feed_and_shows_a_killed_service(tmp_path, capsys):
+    """`monitor status` from the database alone: a feed quiet for far longer than its hourly rhythm is
+    SILENT, and a service whose heartbeat stopped without a stop reason is shown as not responding."""
+    import json
+
+    from monitor.cli import main
+    from monitor.models import FeedReport, FetchResult
+    from monitor.store import SourceRef
+
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(
+        '[storage]\npath = "m.db"\n[[feeds]]\nname = "조용한 피드"\nurl = "http://quiet.example/rss"\n'
+        '[[feeds]]\nname = "바쁜 피드"\nurl = "http://busy.example/rss"\n',
+        encoding="utf-8",
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    with Store.open(tmp_path / "m.db") as store:
+        store.sync_feeds(
+            [
+                FeedSpec("조용한 피드", "http://quiet.example/rss"),
+                FeedSpec("바쁜 피드", "http://busy.example/rss"),
+            ]
+        )
+        states = store.feed_states()
+        result = FetchResult(url="http://x/", final_url="http://x/", status=200, headers={}, content=b"x")
+        for name, newest in (
+            ("조용한 피드", now - timedelta(hours=30)),
+            ("바쁜 피드", now - timedelta(minutes=20)),
+        ):
+            arts = [article(f"http://{name}/{h}", newest - timedelta(hours=h)) for h in range(20)]
+            store.save_feed_success(
+                states[name].id,
+                report=FeedReport(name, "http://x/", "ok"),
+                started_at=now,
+                result=result,
+                parsed=None,
+                articles=arts,
+                next_attempt_at=now,
+                sources=[SourceRef(a.url, "link", a.url, a.url, "h") for a in arts],
+            )
+        run = store.service_started(pid=4242, host="box")
+        store.db.execute(
+            "UPDATE service_runs SET heartbeat_at = ? WHERE id = ?",
+            ((now - timedelta(minutes=10)).isoformat(), run),
+        )
+    assert main(["--config", str(cfg), "status", "--json"]) == 0
+    view = json.loads(capsys.readouterr().out)
+    feeds = {f["name"]: f for f in view["feeds"]}
+    assert feeds["조용한 피드"]["silent"] and not feeds["바쁜 피드"]["silent"]
+    assert feeds["조용한 피드"]["usual_gap_s"] == 3600 and feeds["조용한 피드"]["silent_for_s"] >= 30 * 3600
+    assert view["service"]["state"].startswith("not responding") and view["service"]["pid"] == 4242
+    assert main(["--config", str(cfg), "status"]) == 0
+    text = capsys.readouterr().out
+    assert "SILENT 1.3d" in text and "1 silent" in text and "not responding" in text and "pid 4242" in text
