@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import sys
 import types
 from datetime import UTC, datetime, timedelta
@@ -412,4 +413,4 @@ def test_status_flags_a_silent_feed_and_shows_a_killed_service(tmp_path, capsys)
     assert view["service"]["state"].startswith("not responding") and view["service"]["pid"] == 4242
     assert main(["--config", str(cfg), "status"]) == 0
     text = capsys.readouterr().out
-    assert "SILENT 1.3d" in text and "1 silent" in text and "not responding" in text and "pid 4242" in text
+    assert re.search(r"조용한 피드\s+SILENT 1\.[23]d", text) and "1 silent" in text and "not responding" in text and "pid 4242" in text
