@@ -893,6 +893,8 @@ register_section(
     [
         Field("jitter", duration(), "random delay (0 to this) added to every poll, so feeds on one host "
               "don't fire together; capped at a quarter of the feed's interval", "30s"),
+        Field("poll_lanes", integer(1), "poll cycles that may run at once; a feed stalling until its "
+              "timeout holds back only the feeds due in its own cycle", 4),
         Field("stop_timeout", duration(allow_zero=False),
               "on SIGTERM/SIGINT, how long the poll in progress may take to finish before it is cancelled "
               "(each feed's transaction still completes or rolls back whole)", "20s"),

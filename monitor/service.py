@@ -71,6 +71,7 @@ HEARTBEAT_S = 60
 GATHER_S = 0.5
 #: Defaults for a config built without the registered sections (tests, the demo).
 SERVICE_DEFAULTS: dict[str, Any] = {
+    "poll_lanes": 4,
     "jitter": 30.0,
     "stop_timeout": 20.0,
     "health_file": None,
@@ -265,7 +266,8 @@ class Service:
         self.gauges: dict[str, float] = {}
         self.last_poll: dict[str, Any] | None = None
         self._pending: dict[str, asyncio.Future[FeedReport | None]] = {}
-        self._batch: asyncio.Task[None] | None = None
+        self._batches: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[str, asyncio.Future[FeedReport | None]] = {}
         self._side: set[asyncio.Future[Any]] = set()
         self._alerts_again = False
         self._alerts: asyncio.Task[None] | None = None
@@ -278,22 +280,41 @@ class Service:
         with ProcessLock(self.db_path, "run"):
             return asyncio.run(self._main())
 
-    async def _main(self) -> int:
-        loop = asyncio.get_running_loop()
+    async def _open(self) -> None:
+        """Events, connections, threads and the fetcher; inside the running loop."""
         self._stop = asyncio.Event()
         self._force = asyncio.Event()
         self._wake = asyncio.Event()
-        self._lane_lock = asyncio.Lock()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._on_signal, sig)
-        for signum in self._early_signals:
-            self._on_signal(signal.Signals(signum))
-        # The poll lane's connection; the job table's (one thread); digests open their own.
-        self.store = Store.open(self.db_path)
+        # One connection per poll lane (the first also migrates); a lane's connection is used by one
+        # poll cycle at a time. The job table has its own (one thread); digests open their own.
+        self.stores = [Store.open(self.db_path)]
+        self.stores += [
+            Store.open(self.db_path, migrate=False) for _ in range(self.settings["poll_lanes"] - 1)
+        ]
+        self.store = self.stores[0]
+        self._free: asyncio.Queue[Store] = asyncio.Queue()
+        for store in self.stores:
+            self._free.put_nowait(store)
         self.ops = Store.open(self.db_path, migrate=False)
         self._ops_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-ops")
         self._side_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="monitor-digest")
         self.fetcher = Fetcher(self.config.fetch)
+
+    async def _close(self) -> None:
+        await self.fetcher.aclose()
+        self._side_threads.shutdown(wait=True)  # a digest mid-send finishes and records its ledger
+        self._ops_thread.shutdown(wait=True)
+        for store in self.stores:
+            store.close()
+        self.ops.close()
+
+    async def _main(self) -> int:
+        loop = asyncio.get_running_loop()
+        await self._open()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        for signum in self._early_signals:
+            self._on_signal(signal.Signals(signum))
         self.run_id = await self._ops(self.ops.service_started, pid=os.getpid(), host=socket.gethostname())
         health_server = None
         try:
@@ -317,13 +338,10 @@ class Service:
         finally:
             if health_server is not None:
                 health_server.close()
-            await self.fetcher.aclose()
             self._side_threads.shutdown(wait=True)  # a digest mid-send finishes and records its ledger
             await self._ops(self.ops.service_stopped, self.run_id, self.stop_reason or "error")
             self._write_health("stopped")
-            self._ops_thread.shutdown(wait=True)
-            self.store.close()
-            self.ops.close()
+            await self._close()
         log.info("monitor run stopped (%s)", self.stop_reason, extra=ctx(stage="service"))
         return 0
 
@@ -344,7 +362,7 @@ class Service:
     async def _shutdown(self) -> None:
         self._write_health("stopping")
         self.scheduler.shutdown(wait=False)
-        busy: list[asyncio.Future[Any]] = [t for t in (self._batch, self._alerts) if t and not t.done()]
+        busy: list[asyncio.Future[Any]] = [t for t in (*self._batches, self._alerts) if t and not t.done()]
         busy += [f for f in self._side if not f.done()]
         if busy:
             everything: asyncio.Future[Any] = asyncio.gather(*busy, return_exceptions=True)
@@ -429,7 +447,8 @@ class Service:
     # ---------------------------------------------------------------------------------------------
 
     async def _poll_job(self, feed: str) -> None:
-        fut = self._pending.get(feed)
+        # A feed already waiting or being polled is joined, never polled twice at once.
+        fut = self._pending.get(feed) or self._in_flight.get(feed)
         if fut is None:
             fut = asyncio.get_running_loop().create_future()
             self._pending[feed] = fut
@@ -437,24 +456,35 @@ class Service:
         await asyncio.shield(fut)
 
     async def _poll_lane(self) -> None:
+        """Start a poll cycle for the feeds that came due, on a free lane; up to ``poll_lanes`` at once,
+        so one feed stalling until its timeout holds back only the feeds of its own cycle."""
         while True:
             await self._wake.wait()
             self._wake.clear()
             await asyncio.sleep(GATHER_S)  # let feeds that came due together share a cycle
-            batch, self._pending = self._pending, {}
-            if not batch:
+            if not self._pending:
                 continue
-            self._batch = asyncio.create_task(self._poll_batch(batch), name="poll-batch")
-            # Shielded: stopping cancels the lane, and _shutdown decides separately about the batch.
-            await asyncio.shield(self._batch)
+            store = await self._free.get()
+            batch, self._pending = self._pending, {}  # including feeds due while waiting for a lane
+            self._in_flight.update(batch)
+            task = asyncio.create_task(self._poll_batch(batch, store), name="poll-batch")
+            self._batches.add(task)
+            task.add_done_callback(self._batches.discard)
 
-    async def _poll_batch(self, batch: dict[str, asyncio.Future[FeedReport | None]]) -> None:
+    async def _poll_batch(self, batch: dict[str, asyncio.Future[FeedReport | None]], store: Store) -> None:
+        try:
+            await self._poll_batch_on(batch, store)
+        finally:
+            for name in batch:
+                self._in_flight.pop(name, None)
+            self._free.put_nowait(store)
+
+    async def _poll_batch_on(self, batch: dict[str, asyncio.Future[FeedReport | None]], store: Store) -> None:
         names = sorted(batch)
         t0 = time.monotonic()
         report: PollReport | None = None
         try:
-            async with self._lane_lock:
-                report = await poll_cycle(self.config, self.store, fetcher=self.fetcher, only=names)
+            report = await poll_cycle(self.config, store, fetcher=self.fetcher, only=names)
         except asyncio.CancelledError:
             for fut in batch.values():
                 fut.cancel()
@@ -756,9 +786,14 @@ class Service:
     # ---------------------------------------------------------------------------------------------
 
     async def _in_lane(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """On the poll lane's connection, between cycles."""
-        async with self._lane_lock:
+        """On the first lane's connection, with every lane idle (retention writes a lot: it waits for
+        the cycles in progress, and no cycle starts until it is done)."""
+        held = [await self._free.get() for _ in self.stores]
+        try:
             return await asyncio.to_thread(fn, *args, **kwargs)
+        finally:
+            for store in held:
+                self._free.put_nowait(store)
 
     async def _ops(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """On the job table's connection, always from the same thread."""

@@ -270,18 +270,9 @@ def test_service_schedules_digests_and_records_them(tmp_path, fake_dispatch):
     service = Service(config, health_file=str(tmp_path / "h.json"))
 
     async def scenario() -> None:
-        service._stop = asyncio.Event()
-        service._force = asyncio.Event()
-        service._wake = asyncio.Event()
-        service._lane_lock = asyncio.Lock()
-        from concurrent.futures import ThreadPoolExecutor
-
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        service.store = Store.open(service.db_path)
-        service.ops = Store.open(service.db_path, migrate=False)
-        service._ops_thread = ThreadPoolExecutor(1)
-        service._side_threads = ThreadPoolExecutor(1)
+        await service._open()
         service.scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
         await service._schedule()
         ids = sorted(j.id for j in service.scheduler.get_jobs())
@@ -290,17 +281,15 @@ def test_service_schedules_digests_and_records_them(tmp_path, fake_dispatch):
         assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 6 * 3600
         await service._digest_job("email")
         service.scheduler.shutdown(wait=False)
-        service._ops_thread.shutdown()
-        service._side_threads.shutdown()
+        rows.update({r["id"]: r for r in service.ops.service_jobs()})
+        await service._close()
 
+    rows: dict[str, dict] = {}
     asyncio.run(scenario())
     assert fake_dispatch == [("digest", "email")]
-    rows = {r["id"]: r for r in service.ops.service_jobs()}
     assert rows["digest:email"]["last_outcome"] == "ok"
     assert rows["digest:email"]["last_detail"] == "email: 2 stories sent"
     assert rows["digest:email"]["schedule"] == "cron 0 0 1 1 * KST"
-    service.store.close()
-    service.ops.close()
 
 
 def test_feed_jobs_share_a_poll_cycle_record_outcomes_and_trigger_alerts(
@@ -326,18 +315,9 @@ def test_feed_jobs_share_a_poll_cycle_record_outcomes_and_trigger_alerts(
     service = Service(load_config(path), health_file=str(tmp_path / "h.json"))
 
     async def scenario() -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        from monitor.fetch import Fetcher
-
-        service._stop, service._force, service._wake = asyncio.Event(), asyncio.Event(), asyncio.Event()
-        service._lane_lock = asyncio.Lock()
-        service.store = Store.open(service.db_path)
-        service.ops = Store.open(service.db_path, migrate=False)
-        service._ops_thread, service._side_threads = ThreadPoolExecutor(1), ThreadPoolExecutor(1)
-        service.fetcher = Fetcher(service.config.fetch)
+        await service._open()
         service.scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
         await service._schedule()
         lane = asyncio.create_task(service._poll_lane())
@@ -345,19 +325,56 @@ def test_feed_jobs_share_a_poll_cycle_record_outcomes_and_trigger_alerts(
         await service._alerts
         lane.cancel()
         service.scheduler.shutdown(wait=False)
-        await service.fetcher.aclose()
-        service._ops_thread.shutdown()
-        service._side_threads.shutdown()
+        rows.update({r["id"]: r for r in service.ops.service_jobs()})
+        await service._close()
 
+    rows: dict[str, dict] = {}
     asyncio.run(scenario())
     assert http_server.hits("/f0.xml") == 1 and http_server.hits("/f1.xml") == 1
     assert service.counters["poll_cycles",] == 1 and service.counters["articles_new",] == 6
     assert fake_dispatch == [("alerts", None)]
-    rows = {r["id"]: r for r in service.ops.service_jobs()}
     assert rows["poll:a"]["last_outcome"] == "ok" and rows["poll:a"]["last_detail"] == "3 entries, 3 new"
     assert rows["poll:a"]["runs"] == 1 and rows["poll:a"]["next_run_at"]
-    service.store.close()
-    service.ops.close()
+
+
+def test_a_stalled_feed_holds_back_only_its_own_cycle(tmp_path, http_server):
+    """A feed that comes due while another cycle waits on a stalled server is polled on another lane."""
+    from monitor.config import load_config
+    from tests.integration.test_poll import RSS, rss, write_config
+    from tests.servers import Reply
+
+    body = rss([{"title": "기사", "link": "http://example.org/1", "summary": "요약"}])
+    http_server.route("/slow.xml", Reply(body=body, headers={"Content-Type": RSS}, delay_s=4.0))
+    http_server.route("/fast.xml", Reply(body=body, headers={"Content-Type": RSS}))
+    path = write_config(
+        tmp_path,
+        {"slow": http_server.url("/slow.xml"), "fast": http_server.url("/fast.xml")},
+        extra="[feed_defaults]\nfetch_articles = false\n[matching]\nenabled = false\n",
+    )
+    service = Service(load_config(path), health_file=str(tmp_path / "h.json"))
+
+    async def scenario() -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        await service._open()
+        service.scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
+        lane = asyncio.create_task(service._poll_lane())
+        slow = asyncio.create_task(service._poll_job("slow"))
+        while not http_server.hits("/slow.xml"):  # the slow cycle is waiting on its server
+            await asyncio.sleep(0.05)
+        await service._poll_job("fast")
+        order.append("fast")
+        await slow
+        order.append("slow")
+        lane.cancel()
+        await service._close()
+
+    order: list[str] = []
+    asyncio.run(scenario())
+    assert order == ["fast", "slow"]
+    # the stalled server outlasts the read timeout (2 s in write_config): the slow feed fails, alone
+    assert service.counters["poll_cycles",] == 2
+    assert (service.counters["poll", "ok"], service.counters["poll", "error"]) == (1, 1)
 
 
 def test_status_flags_a_silent_feed_and_shows_a_killed_service(tmp_path, capsys):
