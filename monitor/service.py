@@ -298,12 +298,14 @@ class Service:
         self.ops = Store.open(self.db_path, migrate=False)
         self._ops_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-ops")
         self._side_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="monitor-digest")
+        self._lane_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-retention")
         self.fetcher = Fetcher(self.config.fetch)
 
     async def _close(self) -> None:
         await self.fetcher.aclose()
         self._side_threads.shutdown(wait=True)  # a digest mid-send finishes and records its ledger
         self._ops_thread.shutdown(wait=True)
+        self._lane_thread.shutdown(wait=True)  # a retention batch or VACUUM in progress completes
         for store in self.stores:
             store.close()
         self.ops.close()
@@ -362,6 +364,9 @@ class Service:
     async def _shutdown(self) -> None:
         self._write_health("stopping")
         self.scheduler.shutdown(wait=False)
+        # No new cycle starts from here on; the ones running get the grace period.
+        self._lane.cancel()
+        await asyncio.gather(self._lane, return_exceptions=True)
         busy: list[asyncio.Future[Any]] = [t for t in (*self._batches, self._alerts) if t and not t.done()]
         busy += [f for f in self._side if not f.done()]
         if busy:
@@ -384,8 +389,6 @@ class Service:
                 for t in late:
                     t.cancel()
                 await asyncio.gather(*late, return_exceptions=True)
-        self._lane.cancel()
-        await asyncio.gather(self._lane, return_exceptions=True)
         for fut in self._pending.values():
             fut.cancel()
 
@@ -790,7 +793,12 @@ class Service:
         the cycles in progress, and no cycle starts until it is done)."""
         held = [await self._free.get() for _ in self.stores]
         try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            fut = asyncio.get_running_loop().run_in_executor(
+                self._lane_thread, functools.partial(fn, *args, **kwargs)
+            )
+            self._side.add(fut)  # stopping waits for it (retention) like for a digest
+            fut.add_done_callback(self._side.discard)
+            return await fut
         finally:
             for store in held:
                 self._free.put_nowait(store)

@@ -255,7 +255,7 @@ def fake_dispatch(monkeypatch):
     return calls
 
 
-def test_service_schedules_digests_and_records_them(tmp_path, fake_dispatch):
+def test_service_schedules_digests_and_retention_and_records_them(tmp_path, fake_dispatch):
     from monitor.config import MonitorConfig
     from monitor.models import FetchSettings
 
@@ -280,6 +280,7 @@ def test_service_schedules_digests_and_records_them(tmp_path, fake_dispatch):
         job = service.scheduler.get_job("digest:email")
         assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 6 * 3600
         await service._digest_job("email")
+        await service._retention_job()
         service.scheduler.shutdown(wait=False)
         rows.update({r["id"]: r for r in service.ops.service_jobs()})
         await service._close()
@@ -290,6 +291,8 @@ def test_service_schedules_digests_and_records_them(tmp_path, fake_dispatch):
     assert rows["digest:email"]["last_outcome"] == "ok"
     assert rows["digest:email"]["last_detail"] == "email: 2 stories sent"
     assert rows["digest:email"]["schedule"] == "cron 0 0 1 1 * KST"
+    assert rows["retention"]["last_outcome"] == "ok" and rows["retention"]["runs"] == 1
+    assert rows["retention"]["last_detail"].startswith("emptied 0 article text(s)")
 
 
 def test_feed_jobs_share_a_poll_cycle_record_outcomes_and_trigger_alerts(
