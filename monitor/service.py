@@ -552,7 +552,7 @@ class Service:
         await self._ops(self.ops.job_started, job_id)
         try:
             outcomes = await self._side_call(self._run_digest, channel)
-            outcome, detail = "ok", _summarise(outcomes)
+            outcome, detail = _digest_outcome(outcomes), _summarise(outcomes)
         except Exception as exc:
             log.exception("digest failed: %s", exc, extra=ctx(stage="digest", feed=None))
             outcome, detail = "error", f"{type(exc).__name__}: {exc}"
@@ -831,6 +831,20 @@ def _detail(r: FeedReport) -> str:
 
 
 def _summarise(outcomes: list[Any]) -> str:
+    """One line from DigestOutcome values: "email: sent 5 stories; slack: failed (…)"."""
     if not outcomes:
-        return "nothing to send"
-    return "; ".join(str(getattr(o, "summary", None) or o)[:160] for o in outcomes)
+        return "no channel had anything to do"
+    parts = []
+    for o in outcomes:
+        text = f"{getattr(o, 'channel', '?')}: {getattr(o, 'status', o)}"
+        if getattr(o, "stories", 0):
+            text += f" {o.stories} stories"
+        if getattr(o, "error", None):
+            text += f" ({str(o.error)[:120]})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _digest_outcome(outcomes: list[Any]) -> str:
+    """The job's outcome: "error" when a channel failed (the ledger retries it), else "ok"."""
+    return "error" if any(getattr(o, "status", None) == "failed" for o in outcomes) else "ok"

@@ -243,7 +243,7 @@ def fake_dispatch(monkeypatch):
 
     def run_digest(config, store, channel=None, *, now=None, dry_run=False):
         calls.append(("digest", channel))
-        return [types.SimpleNamespace(summary=f"{channel}: 2 stories sent")]
+        return [types.SimpleNamespace(channel=channel, status="sent", stories=2, error=None)]
 
     def run_alerts(config, store, *, now=None):
         calls.append(("alerts", None))
@@ -289,7 +289,7 @@ def test_service_schedules_digests_and_retention_and_records_them(tmp_path, fake
     asyncio.run(scenario())
     assert fake_dispatch == [("digest", "email")]
     assert rows["digest:email"]["last_outcome"] == "ok"
-    assert rows["digest:email"]["last_detail"] == "email: 2 stories sent"
+    assert rows["digest:email"]["last_detail"] == "email: sent 2 stories"
     assert rows["digest:email"]["schedule"] == "cron 0 0 1 1 * KST"
     assert rows["retention"]["last_outcome"] == "ok" and rows["retention"]["runs"] == 1
     assert rows["retention"]["last_detail"].startswith("emptied 0 article text(s)")

@@ -232,7 +232,9 @@ def _status_text(view: dict[str, Any]) -> str:
     if view["last_digests"]:
         text += "\n\nlast digest per channel:"
         for channel, info in view["last_digests"].items():
-            text += f"\n  {channel}: " + ", ".join(f"{k}={v}" for k, v in info.items())
+            shown = {k: format_kst(v) if isinstance(v, datetime) else v
+                     for k, v in info.items() if v is not None}
+            text += f"\n  {channel}: " + ", ".join(f"{k}={v}" for k, v in shown.items())
     return text
 
 

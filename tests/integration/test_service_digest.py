@@ -3,9 +3,10 @@ random points and restarted, against one uninterrupted run. Every story link the
 arrives, and none arrives more than twice (the documented at-most-one repeat: a kill between the SMTP
 server's acceptance and the ledger's commit sends that digest again).
 
-It needs ``monitor.dispatch`` (the digest issue) and is skipped until that is merged. At the merge, check
-``DIGEST_CONFIG`` against the digest branch's config keys: it asks for an e-mail channel to the loopback
-SMTP server with a digest every minute (the cron granularity), so each run lasts a little over a minute.
+It needs ``monitor.dispatch`` (the digest issue) and is skipped until that is merged. ``DIGEST_CONFIG``
+follows the digest branch's keys as merged into main ([digest] schedules, [delivery.email]): an e-mail
+channel to the loopback SMTP server with a digest every minute (the cron granularity), so each run
+lasts a little over a minute.
 """
 
 from __future__ import annotations
@@ -35,16 +36,14 @@ aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 #: The e-mail channel of the digest branch, every minute, to the loopback server (check at the merge).
 DIGEST_CONFIG = """
 [digest]
-schedule = ["* * * * *"]
+schedules = ["* * * * *"]
 
-[[digest.channels]]
-name = "email"
-kind = "email"
+[delivery.email]
 host = "127.0.0.1"
 port = {smtp_port}
+security = "none"
 from = "monitor@example.org"
 to = ["analyst@example.org"]
-starttls = false
 """
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/news/\d+/\d+\.html")
