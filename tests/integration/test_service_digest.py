@@ -31,7 +31,7 @@ from tests.integration.test_service import (
 from tests.servers import LoopbackHTTPServer
 
 pytest.importorskip("monitor.dispatch", reason="monitor.dispatch (issue 5, digests) is not merged yet")
-aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
+from tests.integration.test_email_smtp import LoopbackSMTP  # noqa: E402  (port 0, as the email tests)
 
 #: The e-mail channel of the digest branch, every minute, to the loopback server (check at the merge).
 DIGEST_CONFIG = """
@@ -90,12 +90,12 @@ def test_sigkill_during_digests_delivers_everything_and_repeats_at_most_once(tmp
         feeds = serve_feeds(srv, page_delay_s=0.05)
         for name, kills in (("reference", 0), ("killed", int(os.environ.get("MONITOR_KILLS", "4")))):
             inbox = Inbox()
-            controller = aiosmtpd_controller.Controller(inbox, hostname="127.0.0.1", port=0)
+            controller = LoopbackSMTP(inbox)  # type: ignore[arg-type]
             controller.start()
             try:
                 (tmp_path / name).mkdir()
                 config = service_config(tmp_path / name, feeds)
-                port = controller.server.sockets[0].getsockname()[1]
+                port = controller.port
                 with config.open("a", encoding="utf-8") as f:
                     f.write(DIGEST_CONFIG.format(smtp_port=port))
                 run_until_mailed(config, inbox, kills=kills, rng=rng)
