@@ -1058,6 +1058,10 @@ def section_values(config: MonitorConfig, name: str) -> Mapping[str, Any]:
     if values is None:  # a default that fails its own converter is a bug here, not the user's
         raise AssertionError(f"defaults of [{name}] do not validate: {problems}")
     return MappingProxyType(values)
+
+
+# --- stories (issue 4) ---
+
 register_section(
     "stories",
     [
@@ -1070,4 +1074,51 @@ register_section(
               "combined headline/key-term score that makes another write-up of the same event", 0.5),
     ],
     doc="Stories: one development however many outlets carried it (issue 4).",
+)
+
+
+# --- service: `monitor run` (issue 6) ---
+
+
+def clock_time(value: Any, context: Context) -> str:
+    """A time of day, "HH:MM" (24 h, KST)."""
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+        raise _type_error('a time of day like "04:30" (24-hour, KST)', value)
+    return value.strip()
+
+
+register_section(
+    "service",
+    [
+        Field("jitter", duration(), "random delay (0 to this) added to every poll, so feeds on one host "
+              "don't fire together; capped at a quarter of the feed's interval", "30s"),
+        Field("poll_lanes", integer(1), "poll cycles that may run at once; a feed stalling until its "
+              "timeout holds back only the feeds due in its own cycle", 4),
+        Field("stop_timeout", duration(allow_zero=False),
+              "on SIGTERM/SIGINT, how long the poll in progress may take to finish before it is cancelled "
+              "(each feed's transaction still completes or rolls back whole)", "20s"),
+        Field("health_file", file_path, "heartbeat JSON rewritten every minute (default: next to the "
+              "database, <name>.health.json)", None),
+        Field("health_port", integer(0), "serve /healthz and /metrics on this TCP port; 0: off", 0),
+        Field("health_host", text, "address the health endpoint listens on (0.0.0.0 in a container)",
+              "127.0.0.1"),
+        Field("digest_grace", duration(), "a digest missed by up to this long (sleep, restart) runs once "
+              "when the service is back; older ones are skipped", "6h"),
+        Field("silent_factor", integer(1), "flag a feed silent after this many times its usual longest "
+              "gap between articles", 4),
+    ],
+    doc="The long-running service (`monitor run`): scheduling, stopping, health.",
+)
+
+register_section(
+    "retention",
+    [
+        Field("article_text", duration(), "keep article text this long after it was first seen, then "
+              "empty it (title, link, matches and stories stay); 0: keep forever", "180d"),
+        Field("fetch_log", duration(), "keep the per-poll log this long; 0: keep forever", "90d"),
+        Field("run_at", clock_time, "time of day (KST) of the daily retention job", "04:30"),
+        Field("vacuum", boolean, "VACUUM after a run that removed something, to give the space back",
+              True),
+    ],
+    doc="What the daily retention job of `monitor run` removes; stories and the delivery ledger are kept.",
 )

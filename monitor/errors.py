@@ -13,6 +13,7 @@ them into a one-line message with a hint instead of a traceback::
     ├── ParseError             bytes that are not a feed at all (HTML, empty body, ...)
     ├── ExtractError           a page with no extractable article text
     ├── StoreError             the database can't be opened, migrated or written
+    │   └── DatabaseBusy       another monitor process holds the database's lock (names its pid)
     └── DeliveryError          a channel refused a digest (or part of it); says if a retry may help
 
 Failures of one feed travel as *values* (``FeedReport.error``) through a poll, never as exceptions
@@ -130,3 +131,15 @@ class DeliveryError(MonitorError):
 
     def __str__(self) -> str:  # always say which channel the problem is about
         return f"{self.channel}: {self.args[0]}"
+
+
+class DatabaseBusy(StoreError):
+    """Another `monitor run` (or `monitor poll`) holds the database's process lock."""
+
+    kind = "busy"
+
+    def __init__(self, message: str, *, pid: int | None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
+        if hint is not None:
+            self.hint = hint

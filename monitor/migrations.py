@@ -335,6 +335,40 @@ FROM deliveries d LEFT JOIN stories s ON s.id = d.story_id
 ORDER BY d.sent_at DESC, d.id DESC;
 """
 
+# `monitor run`: the scheduler's job table, so `monitor status` (another process) can say when each job
+# runs next and how its last run went, and so a restarted service knows which digest it missed; one row
+# per service process (heartbeat, why it stopped: NULL stop_reason with a stale heartbeat is a crash or
+# SIGKILL); and a mark on articles whose text the retention job removed (title, URL, matches and story
+# membership stay, so digests and the dedupe ledger still work).
+_V7_SERVICE = """
+CREATE TABLE service_jobs (
+    id               TEXT PRIMARY KEY,            -- poll:<feed name> | digest:<channel> | retention
+    kind             TEXT NOT NULL,               -- poll | digest | retention
+    target           TEXT,                        -- the feed name or channel
+    schedule         TEXT NOT NULL,               -- for people: "every 15m +≤30s" | "cron 0 8 * * * KST"
+    next_run_at      TEXT,                        -- UTC; NULL when the job is paused or the service stopped
+    last_started_at  TEXT,
+    last_finished_at TEXT,
+    last_outcome     TEXT,                        -- ok | error | deferred | skipped
+    last_detail      TEXT,                        -- one line: what the run did, or the error
+    runs             INTEGER NOT NULL DEFAULT 0,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+);
+
+CREATE TABLE service_runs (
+    id           INTEGER PRIMARY KEY,
+    pid          INTEGER NOT NULL,
+    host         TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,                   -- refreshed every minute while running
+    stopped_at   TEXT,
+    stop_reason  TEXT                             -- SIGTERM | SIGINT | error: …; NULL: running or killed
+);
+
+ALTER TABLE articles ADD COLUMN text_pruned_at TEXT;  -- when retention emptied text (UTC)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feeds, articles, sources, fetch log, fts, views", _V1_SCHEMA),
     Migration(2, "index full text in batches", _V2_BATCH_FTS),
@@ -342,4 +376,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "user labels", _V4_LABELS),
     Migration(5, "stories and article-story links", _V5_STORIES),
     Migration(6, "digest delivery ledger, channel state and claims", _V6_DELIVERIES),
+    Migration(7, "service job table, service runs, article text retention", _V7_SERVICE),
 )

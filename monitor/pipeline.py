@@ -98,8 +98,8 @@ async def poll_cycle(
         tracker = StoryTracker.from_settings(config.sections.get("stories") if config.sections else None)
     poller = _FeedPoller(config, store, fetcher, parse_in_processes=len(specs) >= PARSE_IN_PROCESSES_FROM,
                          matcher=load_configured_matcher(config), tracker=tracker)
+    tasks = [asyncio.ensure_future(poller.poll(spec, states[spec.name], force=force)) for spec in specs]
     try:
-        tasks = [poller.poll(spec, states[spec.name], force=force) for spec in specs]
         reports: list[FeedReport] = []
         for next_done in asyncio.as_completed(tasks):
             report = await next_done
@@ -111,6 +111,11 @@ async def poll_cycle(
         await poller.db(poller.track_stories, None)
         await poller.db(store.index_pending)
     finally:
+        # Cancelled (`monitor run` stopping): stop the feeds still in flight before closing their store
+        # thread. A feed's transaction already running in that thread completes; the rest never start.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         poller.close()
         if own_fetcher:
             await fetcher.aclose()

@@ -38,6 +38,10 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.stories": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.match", "httpx",
                         "sqlite_utils", "sqlite3"},
     "monitor.evaluate": {"monitor.store", "monitor.fetch", "httpx", "sqlite_utils", "sqlite3"},
+    # issue 6: the service calls the pipeline and the store's methods, never SQL or HTTP itself
+    "monitor.service": {"sqlite_utils", "sqlite3", "httpx", "monitor.parse", "monitor.extract", "monitor.match"},
+    "monitor.ops": {"monitor.store", "monitor.fetch", "monitor.pipeline", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.lock": {"monitor.store", "monitor.fetch", "httpx", "sqlite_utils", "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).
 OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.parse"}, "trafilatura": {"monitor.extract"},

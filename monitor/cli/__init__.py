@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "monitor.cli.stories_cmds",  # stories, story
     "monitor.cli.demo",  # demo
     "monitor.cli.digest_cmds",  # digest
+    "monitor.cli.run_cmd",  # run, health
 )
 
 

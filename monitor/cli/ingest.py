@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.cli.common import config_from, open_store, print_json, table
-from monitor.clock import format_kst, from_iso, utcnow
+from monitor.clock import format_kst, from_iso, to_iso, utcnow
+from monitor.config import MonitorConfig
+from monitor.lock import ProcessLock
 from monitor.models import FeedReport, PollReport
+from monitor.ops import feed_rhythm
 from monitor.pipeline import run_poll
+from monitor.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--json", action="store_true", help="print the per-feed results as JSON")
     p.set_defaults(func=cmd_poll)
 
-    s = sub.add_parser("status", help="feed health: last success, last error, failures, next poll")
+    s = sub.add_parser("status", help="feed health (last success/error, failures, next poll, silent feeds) "
+                                      "and the service's jobs")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
 
@@ -39,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_poll(args: argparse.Namespace) -> int:
     config = config_from(args)
-    with open_store(config) as store:
+    # One writer per database: refused (naming the pid) while `monitor run` or another poll holds it.
+    with ProcessLock(config.storage.path, "poll"), open_store(config) as store:
         names = {f.name for f in config.feeds}
         unknown = [n for n in args.feed or () if n not in names]
         if unknown:
@@ -127,13 +134,67 @@ def _report_json(report: PollReport) -> dict[str, Any]:
 def cmd_status(args: argparse.Namespace) -> int:
     config = config_from(args)
     with open_store(config) as store:
-        rows = store.feed_health()
+        view = status_view(config, store, now=utcnow())
     if args.json:
-        print_json({"database": config.storage.path, "feeds": rows})
+        print_json(view)
         return 0
-    now = utcnow()
-    out = []
+    print(_status_text(view))
+    return 0
+
+
+#: A service whose heartbeat is older than this is not running any more (killed, or the host died).
+STALE_HEARTBEAT = timedelta(minutes=3)
+
+
+def status_view(config: MonitorConfig, store: Store, *, now: datetime) -> dict[str, Any]:
+    """Everything `monitor status` shows, read from the database (UTC ISO times, as stored)."""
+    rows = store.feed_health()
+    times = store.feed_entry_times()
+    jobs = {j["id"]: j for j in store.service_jobs()}
+    run = store.last_service_run()
+    service_state = "never run"
+    if run:
+        beat = from_iso(run["heartbeat_at"])
+        if run["stopped_at"]:
+            service_state = "stopped"
+        elif beat and now - beat <= STALE_HEARTBEAT:
+            service_state = "running"
+        else:
+            service_state = "not responding (killed or crashed?)"
+    factor = config.section("service")["silent_factor"] if config.sections else 4
+    feeds = []
     for r in rows:
+        rhythm = feed_rhythm(times.get(r["name"], []), now=now, interval_s=r["interval_s"], factor=factor)
+        job = jobs.get(f"poll:{r['name']}")
+        next_poll = r["next_attempt_at"]
+        if service_state == "running" and job and job["next_run_at"]:
+            # The scheduler's next run, unless a backoff defers the feed past it.
+            backoff = r["next_attempt_at"] if r["consecutive_failures"] else None
+            next_poll = max(job["next_run_at"], backoff) if backoff else job["next_run_at"]
+        feeds.append({
+            **r,
+            "next_poll_at": next_poll if r["enabled"] else None,
+            "last_entry_at": to_iso(rhythm.last_entry),
+            "usual_gap_s": int(rhythm.usual_gap.total_seconds()) if rhythm.usual_gap else None,
+            "silent": rhythm.silent and bool(r["enabled"]),
+            "silent_for_s": int(rhythm.silent_for.total_seconds()) if rhythm.silent_for else None,
+        })
+    last_digests = store.last_digests() if hasattr(store, "last_digests") else None
+    return {
+        "database": config.storage.path,
+        "now": to_iso(now),
+        "service": {"state": service_state, **(run or {})},
+        "feeds": feeds,
+        "jobs": [{k: v for k, v in j.items() if k != "created_at"} for j in jobs.values()],
+        "last_digests": last_digests,
+    }
+
+
+def _status_text(view: dict[str, Any]) -> str:
+    now = from_iso(view["now"])
+    assert now is not None
+    out = []
+    for r in view["feeds"]:
         state = r["last_status"] or "never polled"
         if not r["in_config"]:
             state = "not in config"
@@ -141,17 +202,48 @@ def cmd_status(args: argparse.Namespace) -> int:
             state = "disabled"
         elif r["consecutive_failures"]:
             state = f"FAILING ×{r['consecutive_failures']}"
-        next_at = from_iso(r["next_attempt_at"])
-        next_text = "due now" if r["enabled"] and (next_at is None or next_at <= now) else format_kst(next_at)
+        elif r["silent"]:
+            state = f"SILENT {_ago(r['silent_for_s'])}"
+        next_at = from_iso(r["next_poll_at"])
+        next_text = "-" if not r["enabled"] else (
+            "due now" if next_at is None or next_at <= now else format_kst(next_at, seconds=True))
         error = f"{r['last_error_kind']}: {r['last_error']}" if r["last_error"] else ""
         if r["last_error_at"] and not r["consecutive_failures"]:
             error = f"(recovered) {error}" if error else ""
-        out.append([r["name"], state, format_kst(r["last_success_at"]), next_text,
-                    str(r["entries_24h"]), error])
-    print(table(out, ["feed", "state", "last success", "next poll", "24h", "last error"]))
+        out.append([r["name"], state, format_kst(r["last_success_at"]), next_text, str(r["entries_24h"]),
+                    str(r["consecutive_failures"]), error])
+    text = table(out, ["feed", "state", "last success", "next poll", "24h", "fails", "last error"])
+    rows = view["feeds"]
     failing = sum(1 for r in rows if r["consecutive_failures"] and r["enabled"])
-    print(f"\n{len(rows)} feeds, {failing} failing; database {config.storage.path}")
-    return 0
+    silent = sum(1 for r in rows if r["silent"])
+    text += f"\n\n{len(rows)} feeds, {failing} failing, {silent} silent; database {view['database']}"
+    svc = view["service"]
+    line = f"\nservice: {svc['state']}"
+    if svc.get("pid"):
+        line += (f" (pid {svc['pid']} on {svc['host']}, started {format_kst(svc['started_at'])}, "
+                 f"last heartbeat {format_kst(svc['heartbeat_at'], seconds=True)}")
+        line += f", stopped by {svc['stop_reason']})" if svc.get("stop_reason") else ")"
+    text += "\n" + line
+    other = [j for j in view["jobs"] if j["kind"] != "poll"]
+    if other:
+        jobs = [[j["id"], j["schedule"], format_kst(j["next_run_at"]), format_kst(j["last_finished_at"]),
+                 j["last_outcome"] or "-", j["last_detail"] or ""] for j in other]
+        text += "\n\n" + table(jobs, ["job", "schedule", "next run", "last run", "outcome", "detail"])
+    if view["last_digests"]:
+        text += "\n\nlast digest per channel:"
+        for channel, info in view["last_digests"].items():
+            shown = {k: format_kst(v) if isinstance(v, datetime) else v
+                     for k, v in info.items() if v is not None}
+            text += f"\n  {channel}: " + ", ".join(f"{k}={v}" for k, v in shown.items())
+    return text
+
+
+def _ago(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f}d"
+    return f"{seconds / 3600:.1f}h"
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 One area per module, each a mixin over :class:`~monitor.store.core.CoreStore` (opening, migrations,
 transactions and what a poll writes): ``labels`` (users' judgments), ``stories`` (clusters), ``delivery``
-(digest ledger, channel backoff, claims). :class:`Store` is all of them on one connection, so a caller
-holds one object and one transaction covers any areas.
+(digest ledger, channel backoff, claims), ``service`` (`monitor run`'s job table and retention). :class:`Store`
+is all of them on one connection, so a caller holds one object and one transaction covers any areas.
 
 Every write a poll makes for one feed happens in one transaction, so a crash or a failed poll leaves the
 database as it was before that feed: nothing already stored is lost or half-changed. The database is in
@@ -15,11 +15,13 @@ from __future__ import annotations
 from monitor.store.core import FeedState, KnownSource, MatchRow, SaveOutcome, SourceRef
 from monitor.store.delivery import DeliveryStore, PendingStory
 from monitor.store.labels import LabelStore
+from monitor.store.service import JobRow, PruneOutcome, ServiceStore
 from monitor.store.stories import StoryStore
 
 
-class Store(LabelStore, StoryStore, DeliveryStore):
+class Store(LabelStore, StoryStore, DeliveryStore, ServiceStore):
     """The database, every area of it."""
 
 
-__all__ = ["FeedState", "KnownSource", "MatchRow", "PendingStory", "SaveOutcome", "SourceRef", "Store"]
+__all__ = ["FeedState", "JobRow", "KnownSource", "MatchRow", "PendingStory", "PruneOutcome", "SaveOutcome",
+           "ServiceStore", "SourceRef", "Store"]

@@ -1,0 +1,855 @@
+"""`monitor run`: the long-running service. APScheduler jobs that call the pipeline; no business logic.
+
+Shape, and why:
+
+- **One asyncio loop, an AsyncIOScheduler.** ``poll_cycle`` is async and the store is one SQLite
+  connection used from one thread at a time, so threads per job would need a lock around every store call
+  anyway. Here every feed has its own interval job (its ``feeds.interval`` plus a random jitter, so feeds
+  on one host don't fire together), but the job only hands its feed to the *poll lane*: one task that
+  polls whatever feeds came due together in one ``poll_cycle(only=…)`` — concurrently, over one shared
+  fetcher (per-host limits and politeness hold across jobs) — and never two cycles at once. A feed job
+  awaits its own result, so APScheduler's ``max_instances=1`` really means "a feed's poll never overlaps
+  itself", and ``coalesce`` + ``misfire_grace_time`` make a job that was late (the machine slept) run once.
+- **Other connections for the other writers.** The job table/heartbeat and digests each use their own
+  connection (SQLite serialises writers; the poll commits per feed, so they get in between feeds).
+  Retention runs in the poll lane: it is the one job that writes a lot.
+- **Stopping.** SIGTERM/SIGINT stop the scheduler, let the poll in progress finish for up to
+  ``service.stop_timeout``, then cancel it: a feed whose transaction is running completes, the others
+  roll back whole and are polled again after a restart. A second signal skips the wait. Exit 0.
+- **Restarting.** Feeds are scheduled from their stored ``next_attempt_at`` (a restart neither hammers
+  feeds polled a minute ago nor forgets overdue ones); a digest whose time passed while the service was
+  down (≤ ``service.digest_grace`` ago) runs once at start.
+- **One process per database**: :class:`monitor.lock.ProcessLock`, held for the process's life.
+
+Digests come from ``monitor.dispatch`` (the digest issue), imported inside the jobs: ``digest_schedules``,
+``run_digest`` and ``run_alerts`` (after each poll that stored new articles).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import json
+import logging
+import os
+import random
+import signal
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from apscheduler.job import Job  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.combining import OrTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+from monitor import __version__
+from monitor.clock import KST, format_kst, from_iso, to_iso, utcnow
+from monitor.config import MonitorConfig
+from monitor.fetch import Fetcher
+from monitor.lock import ProcessLock
+from monitor.logs import ctx
+from monitor.models import FeedReport, FeedSpec, PollReport
+from monitor.ops import default_health_file, metrics_text, write_health
+from monitor.pipeline import poll_cycle
+from monitor.store import FeedState, JobRow, Store
+from monitor.stories import StoryTracker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+HEARTBEAT_S = 60
+#: How long the poll lane waits after a feed comes due for others to join its cycle.
+GATHER_S = 0.5
+#: Defaults for a config built without the registered sections (tests, the demo).
+SERVICE_DEFAULTS: dict[str, Any] = {
+    "poll_lanes": 4,
+    "jitter": 30.0,
+    "stop_timeout": 20.0,
+    "health_file": None,
+    "health_port": 0,
+    "health_host": "127.0.0.1",
+    "digest_grace": 6 * 3600.0,
+    "silent_factor": 4,
+}
+RETENTION_DEFAULTS: dict[str, Any] = {
+    "article_text": 180 * 86400.0,
+    "fetch_log": 90 * 86400.0,
+    "run_at": "04:30",
+    "vacuum": True,
+}
+
+
+def settings_of(config: MonitorConfig, name: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    values = dict(defaults)
+    if config.sections and name in config.sections:
+        values.update(config.sections[name])
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedJob:
+    """A job as the service schedules it (and as the job table shows it)."""
+
+    id: str
+    kind: str  # poll | digest | retention
+    target: str | None
+    trigger: BaseTrigger
+    schedule: str  # for people
+    misfire_grace_s: int
+    first_run: datetime | None = None  # None: the trigger's own next fire time
+
+
+def poll_job_id(feed: str) -> str:
+    return f"poll:{feed}"
+
+
+def plan_poll_jobs(
+    feeds: tuple[FeedSpec, ...],
+    states: Mapping[str, FeedState],
+    *,
+    now: datetime,
+    jitter_s: float,
+    rng: random.Random | None = None,
+) -> list[PlannedJob]:
+    """One interval job per enabled feed, starting when the feed is next due (stored), plus jitter.
+
+    The jitter is at most a quarter of the feed's interval, so a 1-minute feed stays roughly a
+    1-minute feed. The start offset spreads feeds that are all due now (first start, long downtime)
+    over the jitter window instead of firing them in one burst.
+    """
+    rng = rng or random.Random()
+    jobs = []
+    for spec in feeds:
+        if not spec.enabled:
+            continue
+        jitter = min(jitter_s, spec.interval_s / 4)
+        state = states.get(spec.name)
+        due = state.next_attempt_at if state and state.next_attempt_at else now
+        first = max(now, due) + timedelta(seconds=rng.uniform(0, jitter))
+        trigger = IntervalTrigger(
+            seconds=spec.interval_s, start_date=first, timezone=KST, jitter=int(jitter) or None
+        )
+        jobs.append(
+            PlannedJob(
+                poll_job_id(spec.name),
+                "poll",
+                spec.name,
+                trigger,
+                f"every {_span(spec.interval_s)} +≤{_span(jitter)}",
+                misfire_grace_s=spec.interval_s,
+                first_run=first,
+            )
+        )
+    return jobs
+
+
+def plan_digest_jobs(schedules: Mapping[str, tuple[str, ...]], *, grace_s: float) -> list[PlannedJob]:
+    """One job per channel, firing at any of its cron expressions (Asia/Seoul)."""
+    jobs = []
+    for channel, crons in sorted(schedules.items()):
+        if not crons:
+            continue
+        triggers = [CronTrigger.from_crontab(c, timezone=KST) for c in crons]
+        trigger = triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
+        jobs.append(
+            PlannedJob(
+                f"digest:{channel}",
+                "digest",
+                channel,
+                trigger,
+                "cron " + " | ".join(crons) + " KST",
+                misfire_grace_s=max(1, int(grace_s)),
+            )
+        )
+    return jobs
+
+
+def plan_retention_job(retention: Mapping[str, Any]) -> PlannedJob:
+    hour, minute = (int(x) for x in retention["run_at"].split(":"))
+    trigger = CronTrigger(hour=hour, minute=minute, timezone=KST)
+    return PlannedJob(
+        "retention", "retention", None, trigger, f"daily {retention['run_at']} KST", misfire_grace_s=12 * 3600
+    )
+
+
+def previous_fire_time(trigger: BaseTrigger, *, now: datetime, since: datetime) -> datetime | None:
+    """The last time in (since, now] the trigger fired, or None."""
+    found = None
+    t = trigger.get_next_fire_time(None, since + timedelta(seconds=1))
+    for _ in range(100_000):  # a bound: a per-minute cron over a long grace is still far below it
+        if t is None or t > now:
+            break
+        found = t
+        t = trigger.get_next_fire_time(t, t + timedelta(seconds=1))
+    return found
+
+
+def missed_digests(
+    jobs: list[PlannedJob], table: Mapping[str, Mapping[str, Any]], *, now: datetime, grace_s: float
+) -> list[str]:
+    """Digest jobs whose time passed while no service ran, within the grace: they run once at start.
+
+    Only a job the job table already knew (a service ran it before) can have been missed; a digest that
+    was started but never finished (killed mid-send) counts as missed: the delivery ledger makes the
+    repeat at most one item long.
+    """
+    missed = []
+    for job in jobs:
+        row = table.get(job.id)
+        if job.kind != "digest" or row is None:
+            continue
+        since = max(now - timedelta(seconds=grace_s), from_iso(row["created_at"]) or now)
+        prev = previous_fire_time(job.trigger, now=now, since=since)
+        finished = from_iso(row.get("last_finished_at"))
+        if prev is not None and (finished is None or finished < prev):
+            missed.append(job.id)
+    return missed
+
+
+def _span(seconds: float) -> str:
+    seconds = int(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _dispatch() -> Any | None:
+    """The digest issue's module, when it is installed (imported late: it is optional here)."""
+    try:
+        return importlib.import_module("monitor.dispatch")
+    except ModuleNotFoundError as exc:
+        if exc.name != "monitor.dispatch":  # dispatch exists but something it imports is missing: say so
+            raise
+        return None
+
+
+class Service:
+    """`monitor run`. ``Service(config).run()`` returns the exit code once stopped by a signal."""
+
+    def __init__(
+        self,
+        config: MonitorConfig,
+        *,
+        health_port: int | None = None,
+        health_host: str | None = None,
+        health_file: str | None = None,
+        early_signals: list[int] | None = None,
+    ) -> None:
+        self.config = config
+        #: Signals that arrived before the loop's handlers were installed (appended to by the CLI).
+        self._early_signals = early_signals if early_signals is not None else []
+        self.db_path = config.storage.path
+        self.settings = settings_of(config, "service", SERVICE_DEFAULTS)
+        self.retention = settings_of(config, "retention", RETENTION_DEFAULTS)
+        self._health_port_given = health_port is not None
+        if health_port is not None:
+            self.settings["health_port"] = health_port
+        if health_host is not None:
+            self.settings["health_host"] = health_host
+        self.health_file = Path(
+            health_file or self.settings["health_file"] or default_health_file(self.db_path)
+        )
+        self.stop_reason: str | None = None
+        self.started_at = utcnow()
+        self.health_url: str | None = None
+        self.counters: Counter[tuple[str, ...]] = Counter()
+        self.gauges: dict[str, float] = {}
+        self.last_poll: dict[str, Any] | None = None
+        self._pending: dict[str, asyncio.Future[FeedReport | None]] = {}
+        self._batches: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[str, asyncio.Future[FeedReport | None]] = {}
+        self._side: set[asyncio.Future[Any]] = set()
+        self._alerts_again = False
+        self._alerts: asyncio.Task[None] | None = None
+
+    # ---------------------------------------------------------------------------------------------
+    # Running and stopping
+    # ---------------------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        with ProcessLock(self.db_path, "run"):
+            return asyncio.run(self._main())
+
+    async def _open(self) -> None:
+        """Events, connections, threads and the fetcher; inside the running loop."""
+        self._stop = asyncio.Event()
+        self._force = asyncio.Event()
+        self._wake = asyncio.Event()
+        # One connection per poll lane (the first also migrates); a lane's connection is used by one
+        # poll cycle at a time. The job table has its own (one thread); digests open their own.
+        self.stores = [Store.open(self.db_path)]
+        self.stores += [
+            Store.open(self.db_path, migrate=False) for _ in range(self.settings["poll_lanes"] - 1)
+        ]
+        self.store = self.stores[0]
+        self._free: asyncio.Queue[Store] = asyncio.Queue()
+        for store in self.stores:
+            self._free.put_nowait(store)
+        self.ops = Store.open(self.db_path, migrate=False)
+        self._ops_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-ops")
+        self._side_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="monitor-digest")
+        self._lane_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-retention")
+        self.fetcher = Fetcher(self.config.fetch)
+        # One story clusterer for the process's life, shared by the lanes (it serialises its own work):
+        # restoring its window from the database once, not at every poll of every feed.
+        self.tracker = StoryTracker.from_settings(self.config.sections.get("stories"))
+
+    async def _close(self) -> None:
+        await self.fetcher.aclose()
+        self._side_threads.shutdown(wait=True)  # a digest mid-send finishes and records its ledger
+        self._ops_thread.shutdown(wait=True)
+        self._lane_thread.shutdown(wait=True)  # a retention batch or VACUUM in progress completes
+        for store in self.stores:
+            store.close()
+        self.ops.close()
+
+    async def _main(self) -> int:
+        loop = asyncio.get_running_loop()
+        await self._open()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        for signum in self._early_signals:
+            self._on_signal(signal.Signals(signum))
+        self.run_id = await self._ops(self.ops.service_started, pid=os.getpid(), host=socket.gethostname())
+        health_server = None
+        try:
+            self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=KST)
+            await self._schedule()
+            self._lane = asyncio.create_task(self._poll_lane(), name="poll-lane")
+            health_server = await self._start_health_server()
+            await self._heartbeat()
+            log.info(
+                "monitor run %s: pid %d, %d jobs, database %s, health file %s%s",
+                __version__,
+                os.getpid(),
+                len(self.scheduler.get_jobs()),
+                self.db_path,
+                self.health_file,
+                f", health endpoint {self.health_url}" if self.health_url else "",
+                extra=ctx(stage="service"),
+            )
+            await self._stop.wait()
+            await self._shutdown()
+        finally:
+            if health_server is not None:
+                health_server.close()
+            self._side_threads.shutdown(wait=True)  # a digest mid-send finishes and records its ledger
+            await self._ops(self.ops.service_stopped, self.run_id, self.stop_reason or "error")
+            self._write_health("stopped")
+            await self._close()
+        log.info("monitor run stopped (%s)", self.stop_reason, extra=ctx(stage="service"))
+        return 0
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self._stop.is_set():
+            log.warning("%s again: stopping now", sig.name, extra=ctx(stage="service"))
+            self._force.set()
+            return
+        self.stop_reason = sig.name
+        log.warning(
+            "%s: stopping after the work in progress (at most %s; send it again to stop now)",
+            sig.name,
+            _span(self.settings["stop_timeout"]),
+            extra=ctx(stage="service"),
+        )
+        self._stop.set()
+
+    async def _shutdown(self) -> None:
+        self._write_health("stopping")
+        self.scheduler.shutdown(wait=False)
+        # No new cycle starts from here on; the ones running get the grace period.
+        self._lane.cancel()
+        await asyncio.gather(self._lane, return_exceptions=True)
+        busy: list[asyncio.Future[Any]] = [t for t in (*self._batches, self._alerts) if t and not t.done()]
+        busy += [f for f in self._side if not f.done()]
+        if busy:
+            everything: asyncio.Future[Any] = asyncio.gather(*busy, return_exceptions=True)
+            force: asyncio.Future[Any] = asyncio.ensure_future(self._force.wait())
+            await asyncio.wait(
+                {everything, force},
+                timeout=self.settings["stop_timeout"],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            force.cancel()
+            late = [t for t in busy if not t.done()]
+            if late:
+                log.warning(
+                    "cancelling %d unfinished job(s): feeds not yet stored are polled again at the next "
+                    "start",
+                    len(late),
+                    extra=ctx(stage="service"),
+                )
+                for t in late:
+                    t.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+        for fut in self._pending.values():
+            fut.cancel()
+
+    # ---------------------------------------------------------------------------------------------
+    # Scheduling
+    # ---------------------------------------------------------------------------------------------
+
+    async def _schedule(self) -> None:
+        await self._in_lane(self.store.sync_feeds, self.config.feeds)
+        states = await self._in_lane(self.store.feed_states)
+        now = utcnow()
+        jobs = plan_poll_jobs(self.config.feeds, states, now=now, jitter_s=self.settings["jitter"])
+        dispatch = _dispatch()
+        if dispatch is not None:
+            jobs += plan_digest_jobs(
+                dispatch.digest_schedules(self.config), grace_s=self.settings["digest_grace"]
+            )
+        else:
+            log.info("no digest module installed: polling only", extra=ctx(stage="service"))
+        jobs.append(plan_retention_job(self.retention))
+        known = {r["id"]: r for r in await self._ops(self.ops.service_jobs)}
+        runners: dict[str, Callable[..., Any]] = {
+            "poll": self._poll_job,
+            "digest": self._digest_job,
+            "retention": self._retention_job,
+        }
+        for job in jobs:
+            kwargs: dict[str, Any] = {}
+            if job.first_run is not None:
+                kwargs["next_run_time"] = job.first_run
+            self.scheduler.add_job(
+                runners[job.kind],
+                job.trigger,
+                args=(job.target,) if job.target else (),
+                id=job.id,
+                name=job.id,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=job.misfire_grace_s,
+                **kwargs,
+            )
+        self.scheduler.start()
+        for job_id in missed_digests(jobs, known, now=now, grace_s=self.settings["digest_grace"]):
+            log.warning(
+                "%s: its time passed while the service was down; running it once now",
+                job_id,
+                extra=ctx(stage="digest"),
+            )
+            self.scheduler.modify_job(job_id, next_run_time=utcnow())
+        rows = [JobRow(j.id, j.kind, j.target, j.schedule, self._next_run(j.id)) for j in jobs]
+        await self._ops(self.ops.sync_jobs, rows)
+
+    def _next_run(self, job_id: str) -> datetime | None:
+        job: Job | None = self.scheduler.get_job(job_id)
+        return job.next_run_time if job else None
+
+    # ---------------------------------------------------------------------------------------------
+    # Polling: feed jobs hand their feed to the lane and wait for its result
+    # ---------------------------------------------------------------------------------------------
+
+    async def _poll_job(self, feed: str) -> None:
+        # A feed already waiting or being polled is joined, never polled twice at once.
+        fut = self._pending.get(feed) or self._in_flight.get(feed)
+        if fut is None:
+            fut = asyncio.get_running_loop().create_future()
+            self._pending[feed] = fut
+            self._wake.set()
+        await asyncio.shield(fut)
+
+    async def _poll_lane(self) -> None:
+        """Start a poll cycle for the feeds that came due, on a free lane; up to ``poll_lanes`` at once,
+        so one feed stalling until its timeout holds back only the feeds of its own cycle."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await asyncio.sleep(GATHER_S)  # let feeds that came due together share a cycle
+            if not self._pending:
+                continue
+            store = await self._free.get()
+            batch, self._pending = self._pending, {}  # including feeds due while waiting for a lane
+            self._in_flight.update(batch)
+            task = asyncio.create_task(self._poll_batch(batch, store), name="poll-batch")
+            self._batches.add(task)
+            task.add_done_callback(self._batches.discard)
+
+    async def _poll_batch(self, batch: dict[str, asyncio.Future[FeedReport | None]], store: Store) -> None:
+        try:
+            await self._poll_batch_on(batch, store)
+        finally:
+            for name in batch:
+                self._in_flight.pop(name, None)
+            self._free.put_nowait(store)
+
+    async def _poll_batch_on(self, batch: dict[str, asyncio.Future[FeedReport | None]], store: Store) -> None:
+        names = sorted(batch)
+        t0 = time.monotonic()
+        report: PollReport | None = None
+        try:
+            report = await poll_cycle(self.config, store, fetcher=self.fetcher, only=names,
+                                      tracker=self.tracker)
+        except asyncio.CancelledError:
+            for fut in batch.values():
+                fut.cancel()
+            raise
+        except Exception as exc:  # a bug in a cycle must not stop the service; the next one tries again
+            log.exception("poll cycle failed: %s", exc, extra=ctx(stage="poll"))
+            self.counters["poll_cycle_error",] += 1
+            outcomes = {
+                poll_job_id(n): ("error", f"{type(exc).__name__}: {exc}", self._next_run(poll_job_id(n)))
+                for n in names
+            }
+            await self._ops(self.ops.jobs_finished, outcomes)
+            for fut in batch.values():
+                if not fut.done():
+                    fut.set_result(None)
+            return
+        elapsed = time.monotonic() - t0
+        by_feed = {r.feed: r for r in report.feeds}
+        outcomes = {}
+        for name in names:
+            r = by_feed.get(name)
+            if r is None:  # disabled or gone from the config since it was scheduled
+                outcomes[poll_job_id(name)] = (
+                    "skipped",
+                    "not an enabled feed",
+                    self._next_run(poll_job_id(name)),
+                )
+                continue
+            self.counters["poll", r.status] += 1
+            outcomes[poll_job_id(name)] = (_outcome(r), _detail(r), self._next_run(poll_job_id(name)))
+        self.counters["articles_new",] += report.new_articles
+        self.counters["poll_cycles",] += 1
+        self.gauges["poll_cycle_seconds_sum"] = self.gauges.get("poll_cycle_seconds_sum", 0.0) + elapsed
+        self.last_poll = {
+            "finished_at": to_iso(report.finished),
+            "feeds": len(report.feeds),
+            "new_articles": report.new_articles,
+            "seconds": round(elapsed, 2),
+        }
+        await self._ops(self.ops.jobs_finished, outcomes)
+        failed = sum(1 for r in report.feeds if r.status == "error")
+        log.info(
+            "polled %d feed(s) in %.1fs: %d new article(s), %d failed",
+            len(report.feeds),
+            elapsed,
+            report.new_articles,
+            failed,
+            extra=ctx(stage="poll"),
+        )
+        for name, fut in batch.items():
+            if not fut.done():
+                fut.set_result(by_feed.get(name))
+        if report.new_articles:
+            self._kick_alerts()
+
+    # ---------------------------------------------------------------------------------------------
+    # Digests and alerts (monitor.dispatch), retention
+    # ---------------------------------------------------------------------------------------------
+
+    async def _digest_job(self, channel: str) -> None:
+        job_id = f"digest:{channel}"
+        await self._ops(self.ops.job_started, job_id)
+        try:
+            outcomes = await self._side_call(self._run_digest, channel)
+            outcome, detail = _digest_outcome(outcomes), _summarise(outcomes)
+        except Exception as exc:
+            log.exception("digest failed: %s", exc, extra=ctx(stage="digest", feed=None))
+            outcome, detail = "error", f"{type(exc).__name__}: {exc}"
+        self.counters["job", "digest", outcome] += 1
+        await self._ops(self.ops.jobs_finished, {job_id: (outcome, detail, self._next_run(job_id))})
+
+    def _run_digest(self, channel: str) -> list[Any]:
+        dispatch = _dispatch()
+        if dispatch is None:
+            return []
+        with Store.open(self.db_path, migrate=False) as store:
+            return list(dispatch.run_digest(self.config, store, channel))
+
+    def _kick_alerts(self) -> None:
+        """Run alerts after a poll stored new articles; one run at a time, one more if more arrived."""
+        if _dispatch() is None:
+            return
+        if self._alerts is not None and not self._alerts.done():
+            self._alerts_again = True
+            return
+        self._alerts = asyncio.create_task(self._alerts_loop(), name="alerts")
+
+    async def _alerts_loop(self) -> None:
+        while True:
+            self._alerts_again = False
+            try:
+                outcomes = await self._side_call(self._run_alerts)
+                if outcomes:
+                    log.info("alerts: %s", _summarise(outcomes), extra=ctx(stage="alerts"))
+                self.counters["job", "alerts", "ok"] += 1
+            except Exception as exc:
+                log.exception("alerts failed: %s", exc, extra=ctx(stage="alerts"))
+                self.counters["job", "alerts", "error"] += 1
+            if not self._alerts_again or self._stop.is_set():
+                return
+
+    def _run_alerts(self) -> list[Any]:
+        dispatch = _dispatch()
+        assert dispatch is not None
+        with Store.open(self.db_path, migrate=False) as store:
+            return list(dispatch.run_alerts(self.config, store))
+
+    async def _retention_job(self) -> None:
+        await self._ops(self.ops.job_started, "retention")
+        try:
+            detail = await self._in_lane(self._run_retention)
+            outcome = "ok"
+        except Exception as exc:
+            log.exception("retention failed: %s", exc, extra=ctx(stage="retention"))
+            outcome, detail = "error", f"{type(exc).__name__}: {exc}"
+        self.counters["job", "retention", outcome] += 1
+        await self._ops(self.ops.jobs_finished, {"retention": (outcome, detail, self._next_run("retention"))})
+
+    def _run_retention(self) -> str:
+        now = utcnow()
+        text_s, log_s = self.retention["article_text"], self.retention["fetch_log"]
+        pruned = self.store.prune(
+            text_before=now - timedelta(seconds=text_s) if text_s else None,
+            fetch_log_before=now - timedelta(seconds=log_s) if log_s else None,
+        )
+        detail = (
+            f"emptied {pruned.article_texts} article text(s), {pruned.revisions} revision(s); "
+            f"deleted {pruned.fetch_log_rows} fetch-log row(s)"
+        )
+        if self.retention["vacuum"] and (pruned.article_texts or pruned.fetch_log_rows):
+            self.store.vacuum()
+            detail += "; vacuumed"
+        log.info("retention: %s", detail, extra=ctx(stage="retention"))
+        return detail
+
+    # ---------------------------------------------------------------------------------------------
+    # Heartbeat, health file, health endpoint
+    # ---------------------------------------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        next_runs = {j.id: j.next_run_time for j in self.scheduler.get_jobs()}
+        try:
+            await self._ops(self.ops.service_heartbeat, self.run_id, next_runs)
+            health = await self._ops(self.ops.feed_health)
+            self.gauges["feeds"] = sum(1 for r in health if r["enabled"])
+            self.gauges["feeds_failing"] = sum(
+                1 for r in health if r["enabled"] and r["consecutive_failures"]
+            )
+            totals = await self._ops(self.ops.article_totals)
+            self.gauges["articles"] = totals["articles"]
+        except Exception as exc:  # the DB is busy or full: the health file still says we are alive
+            log.warning("heartbeat not recorded in the database: %s", exc, extra=ctx(stage="service"))
+        self._write_health("running")
+        if not any(j.id == "heartbeat" for j in self.scheduler.get_jobs()):
+            self.scheduler.add_job(
+                self._heartbeat,
+                IntervalTrigger(seconds=HEARTBEAT_S, timezone=KST),
+                id="heartbeat",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=HEARTBEAT_S,
+            )
+
+    def health_payload(self, state: str) -> dict[str, Any]:
+        jobs = self.scheduler.get_jobs() if state == "running" else []
+        upcoming = min((j.next_run_time for j in jobs if j.next_run_time), default=None)
+        return {
+            "state": state,
+            "pid": os.getpid(),
+            "version": __version__,
+            "database": self.db_path,
+            "started_at": to_iso(self.started_at),
+            "heartbeat_at": to_iso(utcnow()),
+            "heartbeat_kst": format_kst(utcnow(), seconds=True),
+            "jobs": len(jobs),
+            "next_job_at": to_iso(upcoming),
+            "last_poll": self.last_poll,
+            "feeds": int(self.gauges.get("feeds", 0)),
+            "feeds_failing": int(self.gauges.get("feeds_failing", 0)),
+            "health_url": self.health_url,
+            "stop_reason": self.stop_reason,
+        }
+
+    def _write_health(self, state: str) -> None:
+        try:
+            write_health(self.health_file, self.health_payload(state))
+        except OSError as exc:
+            log.warning("cannot write health file %s: %s", self.health_file, exc, extra=ctx(stage="service"))
+
+    def metrics(self) -> str:
+        rows: list[tuple[str, str, str, dict[str, str], float]] = [
+            ("monitor_up", "gauge", "1 while monitor run is running", {}, 1),
+            (
+                "monitor_started_timestamp_seconds",
+                "gauge",
+                "when this process started",
+                {},
+                self.started_at.timestamp(),
+            ),
+        ]
+        for key, value in sorted(self.counters.items()):
+            if key[0] == "poll":
+                rows.append(
+                    ("monitor_feed_polls_total", "counter", "feed polls by result", {"result": key[1]}, value)
+                )
+            elif key[0] == "job":
+                rows.append(
+                    (
+                        "monitor_job_runs_total",
+                        "counter",
+                        "digest, alert and retention runs",
+                        {"job": key[1], "outcome": key[2]},
+                        value,
+                    )
+                )
+        rows += [
+            (
+                "monitor_articles_new_total",
+                "counter",
+                "articles stored by this process",
+                {},
+                self.counters["articles_new",],
+            ),
+            ("monitor_poll_cycles_total", "counter", "poll cycles run", {}, self.counters["poll_cycles",]),
+            (
+                "monitor_poll_cycle_seconds_total",
+                "counter",
+                "time spent in poll cycles",
+                {},
+                self.gauges.get("poll_cycle_seconds_sum", 0.0),
+            ),
+            (
+                "monitor_feeds",
+                "gauge",
+                "enabled feeds (at the last heartbeat)",
+                {},
+                self.gauges.get("feeds", 0),
+            ),
+            (
+                "monitor_feeds_failing",
+                "gauge",
+                "enabled feeds whose last poll failed (at the last heartbeat)",
+                {},
+                self.gauges.get("feeds_failing", 0),
+            ),
+            (
+                "monitor_articles",
+                "gauge",
+                "articles in the database (at the last heartbeat)",
+                {},
+                self.gauges.get("articles", 0),
+            ),
+        ]
+        return metrics_text(rows)
+
+    async def _start_health_server(self) -> asyncio.AbstractServer | None:
+        port = int(self.settings["health_port"] or 0)
+        if not port and not self._health_port_given:
+            return None  # 0 in the config is "off"; --health-port 0 asks for any free port (tests)
+        server = await asyncio.start_server(self._serve_health, self.settings["health_host"], port)
+        host, bound = server.sockets[0].getsockname()[:2]
+        self.health_url = f"http://{host}:{bound}/healthz"
+        return server
+
+    async def _serve_health(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = await asyncio.wait_for(reader.readline(), 5)
+            while (await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
+                pass
+            parts = line.decode("latin-1").split()
+            path = parts[1] if len(parts) > 1 else "/"
+            if path.startswith("/metrics"):
+                status, ctype, body = 200, "text/plain; version=0.0.4", self.metrics().encode()
+            elif path.startswith(("/healthz", "/health")) or path == "/":
+                running = not self._stop.is_set()
+                status = 200 if running else 503
+                ctype, body = (
+                    "application/json",
+                    json.dumps(
+                        self.health_payload("running" if running else "stopping"), ensure_ascii=False
+                    ).encode(),
+                )
+            else:
+                status, ctype, body = 404, "text/plain", b"try /healthz or /metrics\n"
+            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
+            writer.write(
+                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        except (TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    # ---------------------------------------------------------------------------------------------
+    # Where store calls run
+    # ---------------------------------------------------------------------------------------------
+
+    async def _in_lane(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """On the first lane's connection, with every lane idle (retention writes a lot: it waits for
+        the cycles in progress, and no cycle starts until it is done)."""
+        held = [await self._free.get() for _ in self.stores]
+        try:
+            fut = asyncio.get_running_loop().run_in_executor(
+                self._lane_thread, functools.partial(fn, *args, **kwargs)
+            )
+            self._side.add(fut)  # stopping waits for it (retention) like for a digest
+            fut.add_done_callback(self._side.discard)
+            return await fut
+        finally:
+            for store in held:
+                self._free.put_nowait(store)
+
+    async def _ops(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """On the job table's connection, always from the same thread."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._ops_thread, functools.partial(fn, *args, **kwargs)
+        )
+
+    async def _side_call(self, fn: Callable[..., T], *args: Any) -> T:
+        fut = asyncio.get_running_loop().run_in_executor(self._side_threads, fn, *args)
+        self._side.add(fut)
+        fut.add_done_callback(self._side.discard)
+        return await fut
+
+
+def _outcome(r: FeedReport) -> str:
+    return {"ok": "ok", "not_modified": "ok", "deferred": "deferred", "error": "error"}[r.status]
+
+
+def _detail(r: FeedReport) -> str:
+    if r.status == "error":
+        return f"{r.error_kind}: {r.error}"
+    if r.status == "deferred":
+        return f"backing off until {format_kst(r.next_attempt)}"
+    if r.status == "not_modified":
+        return "not modified"
+    return f"{r.entries} entries, {r.new_articles} new"
+
+
+def _summarise(outcomes: list[Any]) -> str:
+    """One line from DigestOutcome values: "email: sent 5 stories; slack: failed (…)"."""
+    if not outcomes:
+        return "no channel had anything to do"
+    parts = []
+    for o in outcomes:
+        text = f"{getattr(o, 'channel', '?')}: {getattr(o, 'status', o)}"
+        if getattr(o, "stories", 0):
+            text += f" {o.stories} stories"
+        if getattr(o, "error", None):
+            text += f" ({str(o.error)[:120]})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _digest_outcome(outcomes: list[Any]) -> str:
+    """The job's outcome: "error" when a channel failed (the ledger retries it), else "ok"."""
+    return "error" if any(getattr(o, "status", None) == "failed" for o in outcomes) else "ok"
