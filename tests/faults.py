@@ -154,6 +154,7 @@ class FlappingPort:
         class _Server(ThreadingHTTPServer):
             daemon_threads = True
             allow_reuse_address = True
+            request_queue_size = 256
 
         self._httpd = _Server(("127.0.0.1", self.port), _Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
@@ -202,6 +203,10 @@ class FaultFarm:
 
     def __init__(self) -> None:
         self.server = LoopbackHTTPServer()
+        # socketserver listens with a backlog of 5: a poll opening dozens of connections at once would
+        # see SYNs dropped and retried a second later, i.e. connect timeouts we did not inject. Listening
+        # again on the bound socket raises the backlog (Linux), without touching the shared server class.
+        self.server._httpd.socket.listen(256)
         self.version = 0  # bumped by flip(): healthy feeds change content between cycles
         self._flapping: list[FlappingPort] = []
         self.dns_resolves = False  # flap_dns starts down, like flap_port
