@@ -23,6 +23,7 @@ import json
 import logging
 import resource
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -109,7 +110,8 @@ def soak_service(args: argparse.Namespace, config_path: Path, farm: dict) -> lis
             if cycle == 1 or cycle % args.every == 0 or cycle == args.cycles:
                 rss = rss_mb(proc.pid) + children_rss_mb(proc.pid)
                 samples.append((cycle, rss, open_fds(proc.pid)))
-                print(f"cycle {cycle:4d}: RSS {rss:6.1f} MB (with children), fds {samples[-1][2]}", flush=True)
+                print(f"cycle {cycle:4d}: RSS {rss:6.1f} MB (with children), fds {samples[-1][2]}",
+                      flush=True)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -132,6 +134,7 @@ def main() -> int:
     p.add_argument("--cycle-s", type=float, default=60, help="--target run: seconds per cycle")
     args = p.parse_args()
     logging.getLogger("monitor").setLevel(logging.ERROR)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the feed farm
     print("machine:", describe())
     farm_proc = subprocess.Popen(
         [sys.executable, str(HERE / "feed_farm.py"), "--feeds", str(args.feeds), "--entries",

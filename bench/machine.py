@@ -22,8 +22,8 @@ def describe() -> str:
     import os
     import platform
 
-    return (f"{platform.platform()}, {os.cpu_count()} cpus ({cpu_name()}), Python {platform.python_version()}, "
-            f"load average {loadavg()}")
+    return (f"{platform.platform()}, {os.cpu_count()} cpus ({cpu_name()}), "
+            f"Python {platform.python_version()}, load average {loadavg()}")
 
 
 def loadavg() -> str:
@@ -54,6 +54,8 @@ def open_fds(pid: int | str = "self") -> int:
 
 def children_rss_mb(pid: int | str = "self") -> float:
     """Resident memory of a process's descendants now (parser workers, the forkserver), in MB."""
+    import contextlib
+
     try:
         import psutil  # the bench extra; only this figure needs it
     except ImportError:
@@ -61,8 +63,6 @@ def children_rss_mb(pid: int | str = "self") -> float:
     proc = psutil.Process(None if pid == "self" else int(pid))
     total = 0.0
     for child in proc.children(recursive=True):
-        try:
+        with contextlib.suppress(psutil.Error):  # a worker that exited meanwhile
             total += child.memory_info().rss / (1024 * 1024)
-        except psutil.Error:
-            pass
     return total

@@ -85,7 +85,8 @@ def stored_for(store: Any, feed_name: str) -> Stored:
                              (feed[0],)).fetchone()
     rows = store.db.execute(
         "SELECT a.title, s.link, (SELECT s2.feed_id FROM article_sources s2 WHERE s2.article_id = a.id "
-        "ORDER BY s2.rowid LIMIT 1) != s.feed_id FROM article_sources s JOIN articles a ON a.id = s.article_id "
+        "ORDER BY s2.rowid LIMIT 1) != s.feed_id "
+        "FROM article_sources s JOIN articles a ON a.id = s.article_id "
         "WHERE s.feed_id = ? ORDER BY s.rowid", (feed[0],)).fetchall()
     return Stored(feed[1], error[0] if error else None, feed[2], feed[3], feed[4],
                   [(t, link, bool(shared)) for t, link, shared in rows])

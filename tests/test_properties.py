@@ -13,6 +13,7 @@ functions are idempotent. Runtime is kept modest (max_examples ≈ 200, no deadl
 from __future__ import annotations
 
 import contextlib
+import os
 from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, example, given, settings
@@ -24,7 +25,9 @@ from monitor.parse import parse_feed
 from monitor.text import normalize
 from monitor.urls import canonical_url, unwrap_redirect
 
-PROPERTY = settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: PROPERTY_EXAMPLES=3000 for a deeper hunt (the fixes below came from such runs).
+PROPERTY = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "200")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 # --------------------------------------------------------------------------------------------------
 # URLs
@@ -141,7 +144,8 @@ def test_fingerprint_normalisation_is_idempotent_and_hash_stable(title: str, tex
 # --------------------------------------------------------------------------------------------------
 
 _RSS = (
-    '<?xml version="1.0" encoding="{enc}"?>\n<rss version="2.0"><channel><title>한미일 경제안보 &amp; 피드</title>'
+    '<?xml version="1.0" encoding="{enc}"?>\n<rss version="2.0"><channel>'
+    "<title>한미일 경제안보 &amp; 피드</title>"
     "<link>http://news.example.kr/</link>"
     "<item><title>반도체 수출통제 &lt;속보&gt;</title><link>http://news.example.kr/a/1?utm_source=rss</link>"
     "<guid>a-1</guid><pubDate>Mon, 23 Nov 2026 09:00:00 +0900</pubDate>"
@@ -165,7 +169,8 @@ _JSON = (
 @st.composite
 def _near_miss_feeds(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
     template = draw(st.sampled_from([_RSS, _ATOM, _JSON]))
-    declared = draw(st.sampled_from(["utf-8", "euc-kr", "cp949", "utf-16", "iso-8859-1", "bogus-8", "utf-32"]))
+    declared = draw(st.sampled_from(
+        ["utf-8", "euc-kr", "cp949", "utf-16", "iso-8859-1", "bogus-8", "utf-32"]))
     actual = draw(st.sampled_from(["utf-8", "cp949", "utf-16", "utf-16-le", "utf-32-be", "latin-1"]))
     data = bytearray(template.format(enc=declared).encode(actual, errors="replace"))
     for _ in range(draw(st.integers(0, 4))):
