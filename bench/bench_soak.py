@@ -8,8 +8,9 @@ Default target ("pipeline"): the poll cycle runs in this process (monitor.pipeli
 the scheduler makes), cycle after cycle on one Store, as a long-running service would. Between cycles
 every feed gains a new item at the top (bench/feed_farm.py ``/_next``), so each cycle parses, keys and
 stores new entries; ``--article-feeds`` of the feeds also fetch and extract their new article pages.
-Every ``--every`` cycles it prints this process's RSS and open fds, and the peak RSS of the parser
-worker processes; at the end the growth from the first sample to the last.
+Every ``--every`` cycles it prints this process's RSS and open fds, and the RSS of the forkserver the
+parser workers fork from (they exit with each cycle); at the end the growth from the first sample to the
+last.
 
 ``--target run`` is the switch for the scheduler service (issue 6, `monitor run`, built on another
 branch): it starts ``--run-cmd`` with the same config (feeds on a short interval), moves the feeds on
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import resource
 import shlex
 import signal
 import subprocess
@@ -86,11 +86,13 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
             budget_spent = args.max_minutes and time.perf_counter() - t_start > args.max_minutes * 60
             if cycle == 1 or cycle % args.every == 0 or cycle == args.cycles or budget_spent:
                 rss, fds = rss_mb(), open_fds()
-                child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                # The workers have exited when run_poll returns; what stays is the forkserver (the feed
+                # farm is our child too, and not counted).
+                forkserver = children_rss_mb() - rss_mb(farm["pid"])
                 samples.append((cycle, rss, fds))
                 print(f"cycle {cycle:4d}: {wall:5.1f} s, new articles {report.new_articles:4d}, errors "
-                      f"{len(errors)}, RSS {rss:6.1f} MB, fds {fds:3d}, parser workers' peak RSS "
-                      f"{child_peak:.0f} MB, stored {store.counts()['articles']}", flush=True)
+                      f"{len(errors)}, RSS {rss:6.1f} MB, fds {fds:3d}, forkserver RSS {forkserver:.0f} MB, "
+                      f"stored {store.counts()['articles']}", flush=True)
     print(f"{cycle} cycles in {time.perf_counter() - t_start:.0f} s; new articles {totals['new']}, "
           f"feed errors {totals['errors']}, crashes {totals['crashes']}")
     return samples
@@ -141,7 +143,7 @@ def main() -> int:
          str(args.entries), "--hosts", str(args.hosts), "--latency-ms", str(args.latency_ms)],
         stdout=subprocess.PIPE, text=True)
     try:
-        farm = json.loads(farm_proc.stdout.readline())  # type: ignore[union-attr]
+        farm = {**json.loads(farm_proc.stdout.readline()), "pid": farm_proc.pid}  # type: ignore[union-attr]
         with tempfile.TemporaryDirectory() as tmp:
             config = Path(tmp) / "monitor.toml"
             interval = f"{max(1, int(args.cycle_s // 2))}s" if args.target == "run" else None
