@@ -63,7 +63,7 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
 
     config = load_config(config_path)
     samples: list[tuple[int, float, int]] = []
-    totals = {"new": 0, "errors": 0, "crashes": 0}
+    totals = {"new": 0, "errors": 0, "crashes": 0, "cycles": 0}
     t_start = time.perf_counter()
     with Store.open(config.storage.path) as store:
         for cycle in range(1, args.cycles + 1):
@@ -78,6 +78,7 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
                 print(f"CRASH in cycle {cycle}: {type(exc).__name__}: {exc}", flush=True)
                 continue
             wall = time.perf_counter() - t0
+            totals["cycles"] += 1
             totals["new"] += report.new_articles
             errors = [r for r in report.feeds if r.status == "error"]
             totals["errors"] += len(errors)
@@ -93,8 +94,8 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
                 print(f"cycle {cycle:4d}: {wall:5.1f} s, new articles {report.new_articles:4d}, errors "
                       f"{len(errors)}, RSS {rss:6.1f} MB, fds {fds:3d}, forkserver RSS {forkserver:.0f} MB, "
                       f"stored {store.counts()['articles']}", flush=True)
-    print(f"{cycle} cycles in {time.perf_counter() - t_start:.0f} s; new articles {totals['new']}, "
-          f"feed errors {totals['errors']}, crashes {totals['crashes']}")
+    print(f"{totals['cycles']} cycles in {time.perf_counter() - t_start:.0f} s; "
+          f"new articles {totals['new']}, feed errors {totals['errors']}, crashes {totals['crashes']}")
     return samples
 
 
