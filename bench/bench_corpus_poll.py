@@ -3,7 +3,9 @@
     python bench/bench_corpus_poll.py
 
 Prints feeds polled and stored, entries stored, errors by kind, crashes (a crash is an exception that
-escaped the pipeline, or a feed failing with kind "bug"), the wall time and the machine.
+escaped the pipeline, or a feed failing with kind "bug"), the wall time and the machine; then, for the
+files that declare feedparser's ``Expect:``, how many agree with what was stored on title, link and
+encoding (tests/corpus_expect.py) and each disagreement by category (``-v``: each file).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from monitor.config import load_config  # noqa: E402
 from monitor.pipeline import run_poll  # noqa: E402
 from monitor.store import Store  # noqa: E402
+from tests.corpus_expect import check_corpus  # noqa: E402
 from tests.corpus_feeds import corpus_config, corpus_files, serve_corpus  # noqa: E402
 from tests.servers import LoopbackHTTPServer  # noqa: E402
 
@@ -35,7 +38,8 @@ def main() -> int:
         print(f"no corpus at {CORPUS}: nothing to measure")
         return 1
     logging.getLogger("monitor").setLevel(logging.ERROR)  # ill-formed feeds are expected here
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cpus, Python {platform.python_version()}")
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     files = corpus_files(CORPUS)
     crashes = 0
     with LoopbackHTTPServer() as server, tempfile.TemporaryDirectory() as tmp:
@@ -59,6 +63,7 @@ def main() -> int:
                     kinds[r.error_kind or "?"] += 1
                     crashes += r.error_kind == "bug"
             ill_formed = sum(1 for r in report.feeds if r.parse_problem)
+            verdicts = check_corpus(store, CORPUS, files, server.url("").rstrip("/"))
     print(f"{len(files)} corpus files served, polled in {wall:.1f} s "
           f"(peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
     ok = sum(1 for r in report.feeds if r.status == "ok")
@@ -67,6 +72,18 @@ def main() -> int:
     print("errors by kind: " + (", ".join(f"{k} {n}" for k, n in kinds.most_common()) or "none"))
     for group, c in sorted(by_group.items()):
         print(f"  {group}: " + ", ".join(f"{k} {n}" for k, n in sorted(c.items())))
+    outcomes = collections.Counter(v.outcome for v in verdicts.values())
+    applicable = len(verdicts) - outcomes["n/a"]
+    print(f"Expect: {len(verdicts)} files declare one; {applicable} are about title, link or encoding; "
+          f"agree {outcomes['agree']}, agree as plain text {outcomes['agree as plain text']}, "
+          f"disagree {outcomes['disagree']}")
+    categories = collections.Counter(v.category for v in verdicts.values() if v.outcome == "disagree")
+    for category, n in categories.most_common():
+        print(f"  {n:3d}  {category}")
+        if "-v" in sys.argv:
+            for name, v in sorted(verdicts.items()):
+                if v.category == category:
+                    print(f"         {name}: {v.detail[:160]}")
     print(f"crashes: {crashes}")
     return 1 if crashes else 0
 

@@ -6,6 +6,10 @@ Each of ``--hosts`` loopback addresses (127.0.1.1, 127.0.1.2, …; Linux routes 
 listens on one port and serves ``/feed/N.xml`` for its share of the feeds, after ``--latency-ms``, with an
 ETag so a second poll gets 304s. Article pages ``/article/N/M.html`` are served too. It prints one JSON
 line {"port": P, "hosts": [...]} when ready and runs until killed. Only loopback addresses are used.
+
+``GET /_next`` (any host) moves every feed on by ``--new-per-cycle`` items: the newest items appear at the
+top and as many old ones fall off the bottom, as on a live news feed (bench/bench_soak.py calls it
+between cycles; without it the feeds never change).
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from email.utils import format_datetime
 TOPICS = ["반도체 공급망", "배터리 핵심광물", "수출통제", "청정에너지", "바이오 공급망", "날씨", "증시", "축구"]
 
 
-def feed_xml(base: str, n: int, entries: int) -> bytes:
+def feed_xml(base: str, n: int, entries: int, first: int = 0) -> bytes:
+    """Feed ``n`` with items ``first + entries - 1`` (newest, on top) down to ``first``."""
     now = datetime(2026, 11, 23, tzinfo=UTC)
     items = []
-    for m in range(entries):
+    for m in range(first + entries - 1, first - 1, -1) if first else range(entries):
         topic = TOPICS[(n + m) % len(TOPICS)]
-        when = format_datetime(now - timedelta(minutes=n + m))
+        when = format_datetime(now + timedelta(minutes=m - n) if first else now - timedelta(minutes=n + m))
         items.append(
             f"<item><title>{topic} 관련 기사 {n}-{m}: 정부와 업계가 대응책을 논의했다</title>"
             f"<link>{base}/article/{n}/{m}.html</link><guid isPermaLink=\"false\">feed{n}-item{m}</guid>"
@@ -54,6 +59,7 @@ def article_html(n: int, m: int) -> bytes:
 async def serve(args: argparse.Namespace) -> None:
     hosts = [f"127.0.1.{i + 1}" for i in range(args.hosts)]
     cache: dict[str, tuple[bytes, str, str]] = {}
+    state = {"first": 0}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -64,11 +70,18 @@ async def serve(args: argparse.Namespace) -> None:
                 headers = {k.lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
                 host = headers.get("host", "127.0.1.1")
                 await asyncio.sleep(args.latency_ms / 1000)
+                if path == "/_next":
+                    state["first"] += args.new_per_cycle
+                    cache.clear()
+                    writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                    await writer.drain()
+                    continue
                 key = host + path
                 if key not in cache:
                     base = f"http://{host}"
                     if path.startswith("/feed/"):
-                        body, ctype = feed_xml(base, int(path[6:].split(".")[0]), args.entries), "application/rss+xml; charset=utf-8"
+                        body, ctype = feed_xml(base, int(path[6:].split(".")[0]), args.entries,
+                                               state["first"]), "application/rss+xml; charset=utf-8"
                     elif path.startswith("/article/"):
                         _, _, n, m = path.split("/")
                         body, ctype = article_html(int(n), int(m.split(".")[0])), "text/html; charset=utf-8"
@@ -101,6 +114,7 @@ def main() -> None:
     p.add_argument("--entries", type=int, default=30)
     p.add_argument("--hosts", type=int, default=200)
     p.add_argument("--latency-ms", type=float, default=50)
+    p.add_argument("--new-per-cycle", type=int, default=1, help="items each feed gains on GET /_next")
     args = p.parse_args()
     try:
         asyncio.run(serve(args))

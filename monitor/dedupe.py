@@ -123,9 +123,13 @@ _MAX_PASSES = 4
 def _prepare(text: str) -> str:
     text = html.unescape(html.unescape(text)) if "&" in text else text  # feeds double-escape (&amp;#8595;)
     # NFKC would turn "ⓒ" into a plain "c"; keep it recognisable as a copyright sign.
-    text = _ZERO_WIDTH_RE.sub("", unicodedata.normalize("NFKC", text.replace("ⓒ", "©")))
+    # Zero-width characters go before NFKC, not after: removed later, they leave a syllable and a
+    # conjoining jamo side by side uncomposed, and the next pass would compose them (found by hypothesis).
+    text = unicodedata.normalize("NFKC", _ZERO_WIDTH_RE.sub("", text.replace("ⓒ", "©")))
     if _HANJA_RE.search(text):
-        text = text.translate(_HANJA)
+        # A hanja swapped for a syllable can compose with a following conjoining jamo (美ᆨ → 믹); without
+        # recomposing here the next pass would see a shorter line and drop it (found by hypothesis).
+        text = unicodedata.normalize("NFC", text.translate(_HANJA))
     text = _ACTOR_DOTS_RE.sub(lambda m: _SEPARATOR_RE.sub("", m.group(0)), text)
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
 
@@ -161,7 +165,9 @@ _INLINE = _compile_rules(_INLINE_RULES)
 _TITLE_INLINE = _compile_rules(_TITLE_RULES)
 #: What could still fire on folded text (letters only): inline rules' word needles and caption words.
 _REFIRE_RE = re.compile(
-    r"기자|특파원|통신원|논설위원|opyright|저작권|무단|eserved|http|www|사진|제공", re.IGNORECASE
+    # ㆍ and ᆞ are letters to the fold but dots to _ACTOR_DOTS_RE: folding "걄/ᆞ걄" to "걄 ᆞ걄" makes a
+    # dotted name the next pass would join (found by hypothesis), so text with them takes the slow path.
+    r"기자|특파원|통신원|논설위원|opyright|저작권|무단|eserved|http|www|사진|제공|[ㆍ\u119e]", re.IGNORECASE
 )
 
 

@@ -276,7 +276,7 @@ def parse_feed(
         log.debug("feed problem: %s", problem, extra={"url": url, "stage": "parse"})
     return ParsedFeed(
         title=_one_line(html_to_text(result.feed.get("title", ""))) or None,
-        link=(result.feed.get("link") or "").strip() or None,
+        link=clean_link(result.feed.get("link")),
         version=result.get("version") or "",
         encoding=decoded.charset,
         entries=entries,
@@ -475,9 +475,28 @@ def entry_id_for(guid: str | None, link: str | None, title: str, summary: str) -
     return f"sha1:{digest}", "hash"
 
 
+_URL_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
+def clean_link(link: str | None) -> str | None:
+    """A feed's link as a browser would read it, or None when empty.
+
+    As the WHATWG URL parser does: surrounding spaces and controls go, tabs and newlines inside go (feeds
+    wrap long links), and any other control character left inside is percent-encoded, so a NUL from a
+    damaged feed never reaches the store or an HTTP request line (found by the property tests).
+    """
+    if not link:
+        return None
+    link = link.strip().strip(_C0_AND_SPACE).strip()
+    link = link.replace("\t", "").replace("\n", "").replace("\r", "")
+    link = _URL_CONTROL_RE.sub(lambda m: f"%{ord(m.group(0)):02X}", link)
+    return link or None
+
+
 def _entry(raw: Any) -> FeedEntry:
     title = _one_line(html_to_text(raw.get("title", "")))
-    link = (raw.get("link") or "").strip() or None
+    link = clean_link(raw.get("link"))
     summary = _summary(raw)
     entry_id, id_source = entry_id_for(raw.get("id"), link, title, summary)
     author = _one_line(html_to_text(raw.get("author") or ""))

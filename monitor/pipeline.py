@@ -160,8 +160,12 @@ class _FeedPoller:
         if parse_in_processes:
             # forkserver, not fork: this process already runs threads (store, DNS), and forking a
             # threaded process can copy a held lock into the child.
-            self._cpu = ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
-                                            mp_context=multiprocessing.get_context("forkserver"))
+            context = multiprocessing.get_context("forkserver")
+            # The forkserver imports this module once and every worker forks from it: otherwise each
+            # worker, in every cycle, imports the whole package afresh (~60 MB and a second or more of CPU
+            # each; bench/bench_peer.py and bench_soak.py showed it), and shares none of those pages.
+            context.set_forkserver_preload([__name__])
+            self._cpu = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
 
     def close(self) -> None:
         self._db_thread.shutdown(wait=True)

@@ -1,0 +1,174 @@
+"""Soak: many poll cycles over hundreds of loopback feeds that change between cycles; RSS and open file
+descriptors must stay flat.
+
+    python bench/bench_soak.py [--cycles 200] [--feeds 500] [--every 10] [--article-feeds 25]
+    python bench/bench_soak.py --target run --run-cmd "monitor run --config {config}" --cycle-s 60
+
+Default target ("pipeline"): the poll cycle runs in this process (monitor.pipeline.run_poll, the call
+the scheduler makes), cycle after cycle on one Store, as a long-running service would. Between cycles
+every feed gains a new item at the top (bench/feed_farm.py ``/_next``), so each cycle parses, keys and
+stores new entries; ``--article-feeds`` of the feeds also fetch and extract their new article pages.
+Every ``--every`` cycles it prints this process's RSS and open fds, and the RSS of the forkserver the
+parser workers fork from (they exit with each cycle); at the end the growth from the first sample to the
+last.
+
+``--target run`` is the switch for the scheduler service (issue 6, `monitor run`, built on another
+branch): it starts ``--run-cmd`` with the same config (feeds on a short interval), moves the feeds on
+every ``--cycle-s`` seconds, and samples that process (and its children) from /proc instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from machine import children_rss_mb, describe, open_fds, rss_mb  # noqa: E402
+
+
+def write_config(path: Path, port: int, hosts: list[str], feeds: int, article_feeds: int,
+                 interval: str | None) -> None:
+    lines = ['[storage]\npath = "soak.db"\n', "[fetch]", "allow_private_networks = true",
+             "total_concurrency = 64", "per_host_concurrency = 2", 'per_host_delay = "100ms"', ""]
+    for n in range(feeds):
+        host = hosts[n % len(hosts)]
+        lines += ["[[feeds]]", f'name = "soak-{n}"', f'url = "http://{host}:{port}/feed/{n}.xml"',
+                  f"fetch_articles = {'true' if n < article_feeds else 'false'}"]
+        if interval:
+            lines.append(f'interval = "{interval}"')
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def next_round(port: int, host: str) -> None:
+    urllib.request.urlopen(f"http://{host}:{port}/_next", timeout=10).read()  # noqa: S310 - loopback
+
+
+def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> list[tuple[int, float, int]]:
+    from monitor.config import load_config
+    from monitor.pipeline import run_poll
+    from monitor.store import Store
+
+    config = load_config(config_path)
+    samples: list[tuple[int, float, int]] = []
+    totals = {"new": 0, "errors": 0, "crashes": 0, "cycles": 0}
+    t_start = time.perf_counter()
+    with Store.open(config.storage.path) as store:
+        for cycle in range(1, args.cycles + 1):
+            if args.max_minutes and time.perf_counter() - t_start > args.max_minutes * 60:
+                print(f"stopping after {cycle - 1} cycles: the --max-minutes budget is spent")
+                break
+            t0 = time.perf_counter()
+            try:
+                report = run_poll(config, store)
+            except Exception as exc:  # noqa: BLE001 - a crash is a finding, keep soaking
+                totals["crashes"] += 1
+                print(f"CRASH in cycle {cycle}: {type(exc).__name__}: {exc}", flush=True)
+                continue
+            wall = time.perf_counter() - t0
+            totals["cycles"] += 1
+            totals["new"] += report.new_articles
+            errors = [r for r in report.feeds if r.status == "error"]
+            totals["errors"] += len(errors)
+            totals["crashes"] += sum(r.error_kind == "bug" for r in errors)
+            next_round(farm["port"], farm["hosts"][0])
+            budget_spent = args.max_minutes and time.perf_counter() - t_start > args.max_minutes * 60
+            if cycle == 1 or cycle % args.every == 0 or cycle == args.cycles or budget_spent:
+                rss, fds = rss_mb(), open_fds()
+                # The workers have exited when run_poll returns; what stays is the forkserver (the feed
+                # farm is our child too, and not counted).
+                forkserver = children_rss_mb() - rss_mb(farm["pid"])
+                samples.append((cycle, rss, fds))
+                print(f"cycle {cycle:4d}: {wall:5.1f} s, new articles {report.new_articles:4d}, errors "
+                      f"{len(errors)}, RSS {rss:6.1f} MB, fds {fds:3d}, forkserver RSS {forkserver:.0f} MB, "
+                      f"stored {store.counts()['articles']}", flush=True)
+    print(f"{totals['cycles']} cycles in {time.perf_counter() - t_start:.0f} s; "
+          f"new articles {totals['new']}, feed errors {totals['errors']}, crashes {totals['crashes']}")
+    return samples
+
+
+def soak_service(args: argparse.Namespace, config_path: Path, farm: dict) -> list[tuple[int, float, int]]:
+    cmd = shlex.split(args.run_cmd.format(config=config_path))
+    proc = subprocess.Popen(cmd, cwd=config_path.parent, stderr=subprocess.DEVNULL)
+    samples: list[tuple[int, float, int]] = []
+    try:
+        for cycle in range(1, args.cycles + 1):
+            time.sleep(args.cycle_s)
+            if proc.poll() is not None:
+                print(f"`{args.run_cmd}` exited with {proc.returncode} in cycle {cycle}")
+                break
+            next_round(farm["port"], farm["hosts"][0])
+            if cycle == 1 or cycle % args.every == 0 or cycle == args.cycles:
+                rss = rss_mb(proc.pid) + children_rss_mb(proc.pid)
+                samples.append((cycle, rss, open_fds(proc.pid)))
+                print(f"cycle {cycle:4d}: RSS {rss:6.1f} MB (with children), fds {samples[-1][2]}",
+                      flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return samples
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cycles", type=int, default=200)
+    p.add_argument("--feeds", type=int, default=500)
+    p.add_argument("--entries", type=int, default=30)
+    p.add_argument("--hosts", type=int, default=100)
+    p.add_argument("--latency-ms", type=float, default=50)
+    p.add_argument("--every", type=int, default=10, help="print a sample every N cycles")
+    p.add_argument("--article-feeds", type=int, default=25, help="feeds that also fetch article pages")
+    p.add_argument("--max-minutes", type=float, default=0,
+                   help="stop (and still print the growth) after this long; 0: run all cycles")
+    p.add_argument("--target", choices=["pipeline", "run"], default="pipeline")
+    p.add_argument("--run-cmd", default="monitor run --config {config}")
+    p.add_argument("--cycle-s", type=float, default=60, help="--target run: seconds per cycle")
+    args = p.parse_args()
+    logging.getLogger("monitor").setLevel(logging.ERROR)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the feed farm
+    print("machine:", describe())
+    farm_proc = subprocess.Popen(
+        [sys.executable, str(HERE / "feed_farm.py"), "--feeds", str(args.feeds), "--entries",
+         str(args.entries), "--hosts", str(args.hosts), "--latency-ms", str(args.latency_ms)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        farm = {**json.loads(farm_proc.stdout.readline()), "pid": farm_proc.pid}  # type: ignore[union-attr]
+        with tempfile.TemporaryDirectory() as tmp:
+            config = Path(tmp) / "monitor.toml"
+            interval = f"{max(1, int(args.cycle_s // 2))}s" if args.target == "run" else None
+            write_config(config, farm["port"], farm["hosts"], args.feeds, args.article_feeds, interval)
+            print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
+                  f"{args.latency_ms:.0f} ms latency, one new item per feed per cycle, "
+                  f"{args.article_feeds} feeds fetch article pages; target: {args.target}")
+            run = soak_pipeline if args.target == "pipeline" else soak_service
+            samples = run(args, config, farm)
+    finally:
+        farm_proc.terminate()
+        farm_proc.wait()
+    if len(samples) >= 2:
+        (c0, rss0, fd0), (c1, rss1, fd1) = samples[0], samples[-1]
+        # The first cycle fills SQLite's page cache and imports everything: growth is counted from the
+        # second sample when there is one past it.
+        if len(samples) >= 3:
+            c0, rss0, fd0 = samples[1]
+        print(f"growth from cycle {c0} to cycle {c1}: RSS {rss0:.1f} → {rss1:.1f} MB ({rss1 - rss0:+.1f} MB, "
+              f"{(rss1 - rss0) / max(1, c1 - c0) * 100:+.2f} MB per 100 cycles), fds {fd0} → {fd1} "
+              f"({fd1 - fd0:+d})")
+    print("load average at the end:", describe().rsplit("load average ", 1)[1])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
