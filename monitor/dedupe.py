@@ -1359,7 +1359,9 @@ class StoryClusterer:
             title_share >= (self.HEADLINE_ONLY_SHARE if headline_only else self.TITLE_ANCHOR)
             and score >= self.same_event_threshold
             and not (short and _own_names(f, other))
-            and overlap >= self.MIN_OVERLAP  # a one-word headline ("프로야구") is wholly shared by many
+            # A one-word headline ("[오늘의 경기]프로야구") is wholly shared by every report on its topic.
+            and overlap >= self.MIN_OVERLAP
+            and min(len(f.title_terms), len(other.title_terms)) >= 2
         ):
             return score
         if headline_only and title_share >= self.LEAD_OVERLAP and overlap >= self.HEADLINE_COVERED:
