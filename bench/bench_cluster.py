@@ -5,7 +5,8 @@
     python bench/bench_cluster.py --knews-only
 
 Each synthetic size runs in its own process, so peak memory (ru_maxrss) is that run's alone; the
-clustering's own share is reported as the peak minus the resident size before clustering started. Wall
+clustering's own share is reported as the peak minus the resident size before clustering started. ``main_cpu_seconds`` is the CPU time of the
+deciding process: on a shared machine it varies less than wall time, so compare before/after with it. Wall
 time covers canonical URLs and clustering (generation is not timed). Quality is pairwise precision/recall
 against the generator's gold events.
 """
