@@ -5,7 +5,8 @@
     python bench/bench_cluster.py --knews-only
 
 Each synthetic size runs in its own process, so peak memory (ru_maxrss) is that run's alone; the
-clustering's own share is reported as the peak minus the resident size before clustering started. Wall
+clustering's own share is reported as the peak minus the resident size before clustering started. ``main_cpu_seconds`` is the CPU time of the
+deciding process: on a shared machine it varies less than wall time, so compare before/after with it. Wall
 time covers canonical URLs and clustering (generation is not timed). Quality is pairwise precision/recall
 against the generator's gold events.
 """
@@ -54,6 +55,11 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _current_rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -69,6 +75,7 @@ def run_one(n: int, workers: int = 0) -> dict[str, object]:
     """
     articles = generate(n)
     rss_before = _current_rss_mb()
+    cpu_before = _cpu_seconds()
     start = time.perf_counter()
     urls = [canonical_url(a.url) for a in articles]
     url_seconds = time.perf_counter() - start
@@ -81,6 +88,7 @@ def run_one(n: int, workers: int = 0) -> dict[str, object]:
         i.article_id: s for i, s in zip(items, add_all(clusterer, items, workers=workers), strict=True)
     }
     elapsed = time.perf_counter() - start
+    main_cpu = _cpu_seconds() - cpu_before
     peak = _rss_mb()
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     predicted = {i: s.story_key for i, s in assignments.items()}
@@ -94,6 +102,9 @@ def run_one(n: int, workers: int = 0) -> dict[str, object]:
         "canonical_url_seconds": round(url_seconds, 2),
         "distinct_canonical_urls": len(set(urls)),
         "per_article_us": round(elapsed / n * 1e6, 1),
+        # CPU time of this (the deciding) process: less sensitive than wall time to other jobs on a
+        # shared machine, so before/after comparisons read it first.
+        "main_cpu_seconds": round(main_cpu, 2),
         "peak_rss_mb": round(peak, 1),
         "clustering_rss_mb": round(peak - rss_before, 1),
         "workers": workers,

@@ -28,17 +28,20 @@ is linear in the number of articles.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import heapq
 import html
 import itertools
 import math
 import multiprocessing
+import operator
 import re
 import unicodedata
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -314,6 +317,15 @@ def _is_low_information_folded(body: str) -> bool:
     return chars < _BOILERPLATE_MAX_CHARS and _BOILERPLATE_RE.search(body) is not None
 
 
+def _is_short_lead_folded(body: str) -> bool:
+    """Low-information only for being short: real words (a dozen characters or more), no boilerplate."""
+    chars = len(body) - body.count(" ") - body.count("\n")
+    return _SHORT_LEAD_CHARS <= chars < _MIN_INFORMATIVE_CHARS and _BOILERPLATE_RE.search(body) is None
+
+
+_SHORT_LEAD_CHARS = 12
+
+
 def is_low_information(text: str) -> bool:
     """True for a body that says nothing about its article: too short, or a login/cookie/error page.
 
@@ -390,7 +402,10 @@ _LEAD_CHARS = 320  # the lead paragraph carries who, what, when and where
 _HEADLINE_CHARS = 120  # an untitled article's first sentence, cut here, stands in for its headline
 _MAX_TERMS = 40
 _NUMBER_UNIT_RE = re.compile(r"([\d.]+)([%가-힣]?)")
-_TOKEN_RE = re.compile(r"[가-힣]+|[A-Za-z][A-Za-z0-9&]*|\d+(?:[.,]\d+)*[%가-힣]*")
+#: A short Korean word with a number glued on is one name (칩4, 누리호2 → not 칩 + 4); "제5차" stays 제 + 5차.
+_TOKEN_RE = re.compile(
+    r"[가-힣]{1,4}\d{1,2}(?![\d.,%가-힣])|[가-힣]+|[A-Za-z][A-Za-z0-9&]*|\d+(?:[.,]\d+)*[%가-힣]*"
+)
 
 _JOSA_ANY = tuple(
     """
@@ -716,9 +731,10 @@ def _days_conflict(a: EventDay, b: EventDay) -> bool:
 def _meetings(text: str) -> list[Meeting]:
     if not _MEETING_NOUN_RE.search(text):
         return []
-    text = _SPACED_NOUN_RE.sub("", _INNER_DOT_RE.sub("", text))
-    # "두 번째 회의" is "2차 회의", and "산업장관 2차 회의" names the 2nd 산업장관회의.
+    # "두 번째 회의" is "2차 회의", and "산업장관 2차 회의" names the 2nd 산업장관회의. (Before joining
+    # spaced nouns: "협의체 두 번째 회의" must not become "… 번째회의", a name without its ordinal.)
     text = _NTH_RE.sub(lambda m: f"{_NTH[m.group(1)]}차", text)
+    text = _SPACED_NOUN_RE.sub("", _INNER_DOT_RE.sub("", text))
     text = _NAME_ORDINAL_RE.sub(r"\2 \1\3", text)
     found = []
     for noun in _MEETING_NOUN_RE.finditer(text):
@@ -951,6 +967,8 @@ class _Features:
     headline_grams: frozenset[str]  # of the item's own headline (title_grams may be its first sentence's)
     outlet: tuple[str, bool]  # the outlet and whether it is a wire (parsing the URL is not free)
     figures: frozenset[str]  # the headline's numbers (2%, 15명): a template's fills differ in them
+    has_lead: bool  # body text (a full body or a one-sentence lead) gave terms and cues, not only the headline
+    title_seq: tuple[str, ...]  # the headline's terms in order: a template's fills differ in one slot
 
 
 @dataclass(slots=True)
@@ -997,7 +1015,11 @@ def item_features(
     body_key = sig = None
     band_keys: list[int] = []
     lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
-    if not _is_low_information_folded(n.body):
+    if n.body and _is_short_lead_folded(n.body):
+        # A one-sentence lead (feeds often carry no more) is too short to fingerprint, but it says who
+        # did what: short write-ups of one event are compared on it, not on their headlines alone.
+        lines = n.clean_lines
+    elif not _is_low_information_folded(n.body):
         body_key = hashlib.blake2b(n.body.encode(), digest_size=12).hexdigest()
         if is_template is None or not is_template(body_key, title_grams):
             lines = n.clean_lines
@@ -1032,7 +1054,25 @@ def item_features(
         headline_grams,
         _outlet_of(item),
         frozenset(_figures(frozenset(parsed.title_terms))),
+        bool(lines),
+        tuple(parsed.title_terms),
     )
+
+
+def _pickle_by_constructor(cls: type) -> None:
+    """Pickle a frozen slots dataclass as its constructor's arguments. The default (a state tuple set
+    field by field through ``dataclasses.fields``) costs the deciding process ~30% more to unpickle the
+    features that worker processes send (:func:`add_all`): at 100k articles, seconds of its time."""
+    fields = operator.attrgetter(*cls.__match_args__)
+
+    def reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
+        return cls, fields(self)
+
+    cls.__reduce__ = reduce  # type: ignore[method-assign]
+
+
+for _cls in (_Features, Cues, Meeting, EventDay):
+    _pickle_by_constructor(_cls)
 
 
 class StoryClusterer:
@@ -1074,6 +1114,16 @@ class StoryClusterer:
     PLACE_DAY_OVERLAP = 0.3
     #: The combined score that is enough when both name the same meeting, one without its ordinal.
     NAMED_MEETING_SCORE = 0.4
+    #: Two write-ups that both have a lead and share most of their weighted key terms (names, objects,
+    #: figures) and a good part of the headline report one development, however differently worded.
+    LEAD_OVERLAP = 0.5
+    MIN_OVERLAP = 0.1
+    #: Both headlines name the same rare code (칩4, 232조, VEU): with this term overlap, one development.
+    CODED_OVERLAP = 0.3
+    LEAD_TITLE_SHARE = 0.3
+    #: A headline-only article joins a report that covers this much of its weighted terms (and shares
+    #: LEAD_OVERLAP of the headline weight).
+    HEADLINE_COVERED = 0.6
     #: A near-duplicate must also share its lead's rare terms (names, figures): a robot-written template
     #: about another company has the same shingles but other names.
     COPY_TERMS = 0.5
@@ -1289,7 +1339,9 @@ class StoryClusterer:
         a, b = f.cues.meeting, other.cues.meeting
         if a and b and a.ordinal is not None and a.ordinal == b.ordinal and a.compatible(b):
             return max(score, self.same_event_threshold) if overlap >= self.MEETING_OVERLAP else 0.0
-        if _distinct_subjects(f, other) or w.own_subjects(f, other):
+        if _distinct_subjects(f, other) or w.own_subjects(f, other) or _opposite_outcomes(f, other):
+            return 0.0
+        if _template_fills(f, other):
             return 0.0
         if (
             a
@@ -1301,11 +1353,44 @@ class StoryClusterer:
             return max(score, self.same_event_threshold)  # one report left the ordinal out
         if a and b and _named_alike(a, b) and overlap >= self.MEETING_OVERLAP:
             return max(score, self.same_event_threshold)  # one report used a shorter name
-        headline_only = f.sig is None or other.sig is None  # nothing but the headlines to compare
-        if title_share >= (self.HEADLINE_ONLY_SHARE if headline_only else self.TITLE_ANCHOR) and (
-            score >= self.same_event_threshold
+        if overlap >= self.MEETING_OVERLAP and (
+            _names_participants(a, other) or _names_participants(b, f)
+        ):
+            return max(score, self.same_event_threshold)  # "韓美日 산업장관 …" of the 한미일 산업장관회의
+        if (
+            overlap >= self.CODED_OVERLAP
+            and title_share >= self.LEAD_TITLE_SHARE
+            and _shared_code(f, other, self._df)
+        ):
+            return max(score, self.same_event_threshold)
+        if a and b and _same_meeting_of_same_pair(f, other) and overlap >= self.MEETING_OVERLAP:
+            return max(score, self.same_event_threshold)  # "한일 … 정책대화": the headline names the actors
+        if (
+            f.has_lead
+            and other.has_lead
+            and overlap >= self.LEAD_OVERLAP
+            and title_share >= self.LEAD_TITLE_SHARE
+            and not _own_names(f, other)
+            and not _numbers_conflict(f.cues, other.cues)  # robot-written earnings: same words, own figures
+        ):
+            return max(score, self.same_event_threshold)
+        headline_only = not f.has_lead or not other.has_lead  # nothing but the headlines to compare
+        # Short leads were once ignored (the headline alone had to match 0.7); counted now, they must
+        # not let two look-alike headlines each naming its own place or acronym join on generic words.
+        short = f.sig is None or other.sig is None
+        if (
+            title_share >= (self.HEADLINE_ONLY_SHARE if headline_only else self.TITLE_ANCHOR)
+            and score >= self.same_event_threshold
+            and not (short and _own_names(f, other))
+            # A one-word headline ("[오늘의 경기]프로야구") is wholly shared by every report on its topic.
+            and overlap >= self.MIN_OVERLAP
+            and min(len(f.title_terms), len(other.title_terms)) >= 2
         ):
             return score
+        if headline_only and title_share >= self.LEAD_OVERLAP and overlap >= self.HEADLINE_COVERED:
+            # A bare headline whose weighted terms the other's headline and lead mostly cover: a flash
+            # ("[단독] 한미일 조기경보 연계, 요소·흑연 등 10개 품목") of the full report.
+            return max(score, self.same_event_threshold)
         if _same_place_and_day(f.cues, other.cues) and overlap >= self.PLACE_DAY_OVERLAP:
             return max(score, self.same_event_threshold)
         return 0.0
@@ -1376,13 +1461,27 @@ class StoryClusterer:
             del self._by_hash[f.chash]
         if f.title_key is not None:
             _remove(self._by_title, f.title_key, entry.article_id)
-        for key in f.band_keys:
-            _remove(self._bands, key, entry.article_id)
+        # Eviction runs once per article for ~60 keys: inlined, and oldest-first lists usually hold the
+        # evicted id first (or have dropped it already).
+        article_id = entry.article_id
+        for index, keys in ((self._bands, f.band_keys), (self._postings, f.terms)):
+            for key in keys:
+                ids = index.get(key)
+                if ids is None:
+                    continue
+                if ids[0] == article_id:
+                    del ids[0]
+                elif article_id in ids:
+                    ids.remove(article_id)
+                if not ids:
+                    del index[key]
+        df = self._df
         for term in f.terms:
-            _remove(self._postings, term, entry.article_id)
-            self._df[term] -= 1
-            if not self._df[term]:
-                del self._df[term]
+            left = df[term] - 1
+            if left:
+                df[term] = left
+            else:
+                del df[term]
         titles = self._bodies.get(f.body_key or "")
         if titles is not None:
             titles[:] = [(i, t) for i, t in titles if i != entry.article_id]
@@ -1498,6 +1597,89 @@ def _distinct_subjects(a: _Features, b: _Features) -> bool:
     return bool(a.subject and b.subject and not a.subject <= b.terms and not b.subject <= a.terms)
 
 
+def _names_participants(meeting: Meeting | None, other: _Features) -> bool:
+    """Does ``other``'s headline name the participants of the meeting, without naming a meeting of its
+    own: the actor and the name's stem ("韓美日 산업장관 …" for the 2차 한미일 산업장관회의)?"""
+    if meeting is None or not meeting.actor or other.cues.meeting is not None:
+        return False
+    stem = _MEETING_NOUN_RE.sub("", meeting.head)
+    actor_named = meeting.actor in other.title_terms or set(meeting.actor) == other.cues.countries
+    return stem.endswith(_PARTICIPANTS) and stem in other.title_terms and actor_named
+
+
+#: Who meets in a meeting named after them (산업장관회의, 정상회의): a stem that is a topic (경제안보대화)
+#: names no participants.
+_PARTICIPANTS = ("장관", "정상", "차관", "총리", "수석", "국장", "대표", "의장", "총재")
+
+
+#: Codes too common to tell developments apart, however rare in the window.
+_GENERIC_CODES = frozenset("mou loi ai ceo cfo esg gdp cpi ppi ipo etf eps ict ira hbm smr lng fta wto".split())  # noqa: SIM905
+
+
+def _shared_code(a: _Features, b: _Features, df: Mapping[str, int]) -> bool:
+    """Do both headlines name one rare code, a term with a figure or an acronym (칩4, 232조, VEU), that at
+    most one other article in the window mentions?"""
+    return any(
+        (any(c.isdigit() for c in t) and not t[0].isdigit() or len(t) >= 3 and t.isascii() and t.isalpha())
+        and t not in _GENERIC_CODES
+        and df.get(t, 0) - 1 <= 1  # ``b`` is indexed, ``a`` not yet
+        for t in a.title_terms & b.title_terms
+    )
+
+
+def _same_meeting_of_same_pair(a: _Features, b: _Features) -> bool:
+    """One meeting named without its actor in both ("한일 수출관리 정책대화" → 정책대화), where both headlines
+    name the same two or more countries: the pair of countries is the meeting's actor."""
+    m, n = a.cues.meeting, b.cues.meeting
+    countries = a.cues.countries
+    return bool(
+        m
+        and n
+        and m.head == n.head
+        and m.ordinal == n.ordinal
+        and len(countries) >= 2
+        and countries == b.cues.countries
+        and len(_MEETING_NOUN_RE.sub("", m.head)) >= 2
+    )
+
+
+def _template_fills(a: _Features, b: _Features) -> bool:
+    """Two fills of one headline template: the same terms in the same order around one slot, filled with
+    a term the other article never mentions ("한일 반도체 소재 협의체 출범" / "한일 배터리 소재 협의체 출범",
+    "한미 원전 협력 MOU 체결" / "한미 양자기술 협력 MOU 체결"). Another write-up of one event rewords
+    more than one slot, or names the other's subject somewhere."""
+    sa, sb = a.title_seq, b.title_seq
+    i = next((k for k, (x, y) in enumerate(zip(sa, sb)) if x != y), None)
+    if i is None or sa[i + 1 : i + 3] != sb[i + 1 : i + 3] or len(sa[i + 1 : i + 3]) < 2:
+        return False
+    return sa[i] not in b.terms and sb[i] not in a.terms
+
+
+def _own_names(a: _Features, b: _Features) -> bool:
+    """Does either headline name a place, an acronym or a figure that the other article never mentions
+    ("한미일 정상회의 캠프데이비드서 개최" / "G7 정상회의 개막": two summits described alike)?"""
+    return any(
+        t in _PLACES or not t.isalpha() or t.isascii()
+        for x, y in ((a, b), (b, a))
+        for t in x.title_terms - y.terms
+    )
+
+
+#: A development and its reversal share every word but the verb: 승인 / 철회, 타결 / 결렬.
+_OUTCOMES = (
+    frozenset("승인 허용 부여 지정 합의 타결 체결 발효 서명 해제 복원 재개 인하 완화 면제 연장".split()),  # noqa: SIM905
+    frozenset("철회 취소 중단 결렬 무산 보류 거부 유예 폐기 해지 파기 불허 인상 강화 부과 종료".split()),  # noqa: SIM905
+)
+
+
+def _opposite_outcomes(a: _Features, b: _Features) -> bool:
+    """Does one headline report a grant or a deal, the other its reversal or refusal (and neither both)?"""
+    yes, no = _OUTCOMES
+    a_yes, a_no = bool(a.title_terms & yes), bool(a.title_terms & no)
+    b_yes, b_no = bool(b.title_terms & yes), bool(b.title_terms & no)
+    return (a_yes and not a_no and b_no and not b_yes) or (a_no and not a_yes and b_yes and not b_no)
+
+
 def _figures(terms: frozenset[str]) -> set[str]:
     return {t for t in terms if t[0].isdigit()}
 
@@ -1584,8 +1766,28 @@ def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers:
     "__main__":`` guard. ``workers`` <= 1, a small batch, or a ``key_terms`` callable (which may not
     pickle) keep everything in this process.
     """
-    if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
-        return [clusterer.add(item) for item in items]
+    with _gc_paused():
+        if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
+            return [clusterer.add(item) for item in items]
+        return _add_all_in_workers(clusterer, items, workers)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a batch. The index holds hundreds of thousands of long-lived
+    containers (term sets, postings lists, features) and the collector rescans them as they are created:
+    about a fifth of the main process's time at 10k articles. Nothing the clusterer builds is cyclic, so
+    reference counting frees evicted entries as before; cycles made elsewhere wait for the batch's end."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _add_all_in_workers(clusterer: StoryClusterer, items: Sequence[ClusterItem], workers: int) -> list[Assignment]:
     chunks = [items[i : i + FEATURE_CHUNK] for i in range(0, len(items), FEATURE_CHUNK)]
     compute = functools.partial(_features_of_chunk, max_shingle_chars=clusterer.max_shingle_chars)
     out: list[Assignment] = []
@@ -1605,7 +1807,8 @@ def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers:
 
 
 def _features_of_chunk(items: Sequence[ClusterItem], *, max_shingle_chars: int) -> list[_Features]:
-    return [item_features(item, max_shingle_chars) for item in items]
+    with _gc_paused():
+        return [item_features(item, max_shingle_chars) for item in items]
 
 
 # --------------------------------------------------------------------------------------------------
