@@ -45,10 +45,22 @@ def test_dry_run_and_json(tmp_path, capsys):
 
 def test_failure_names_channel_and_reason_and_exits_1(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("MONITOR_TEST_NO_HOOK", raising=False)
-    config = str(setup(tmp_path, '[delivery.slack]\nwebhook_url_env = "MONITOR_TEST_NO_HOOK"\n'))
+    config = str(setup(tmp_path, '[delivery.slack]\nwebhook_url_env = "MONITOR_TEST_NO_HOOK"\n'
+                             '[delivery.file]\ndir = "digests"\n'))
     assert main(["--config", config, "digest", "--now", "--channel", "slack"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("slack: FAILED:") and "MONITOR_TEST_NO_HOOK" in out and "next try" in out
+    # `monitor status` tells the same from the database: the last run per channel, what failed and when
+    # it is retried, and how many stories each channel has been sent
+    assert main(["--config", config, "digest", "--now", "--channel", "file"]) == 0
+    capsys.readouterr()
+    assert main(["--config", config, "status"]) == 0
+    status = capsys.readouterr().out
+    [file_row] = [line for line in status.splitlines() if line.startswith("file ")]
+    [slack_row] = [line for line in status.splitlines() if line.startswith("slack ")]
+    assert "sent (1 stories)" in file_row and file_row.split()[-1] == "1"
+    assert "failed (0 stories)" in slack_row and "never" in slack_row
+    assert "×1:" in slack_row and "MONITOR_TEST_NO_HOOK" in slack_row and "retry after" in slack_row
 
 
 def test_preview_writes_files_and_sends_nothing(tmp_path, capsys):

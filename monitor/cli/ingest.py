@@ -230,11 +230,22 @@ def _status_text(view: dict[str, Any]) -> str:
                  j["last_outcome"] or "-", j["last_detail"] or ""] for j in other]
         text += "\n\n" + table(jobs, ["job", "schedule", "next run", "last run", "outcome", "detail"])
     if view["last_digests"]:
-        text += "\n\nlast digest per channel:"
+        rows = []
         for channel, info in view["last_digests"].items():
-            shown = {k: format_kst(v) if isinstance(v, datetime) else v
-                     for k, v in info.items() if v is not None}
-            text += f"\n  {channel}: " + ", ".join(f"{k}={v}" for k, v in shown.items())
+            when = info["last_attempt_at"]
+            sent = info["last_success_at"]
+            problem = ""
+            if info["last_status"] == "failed":
+                problem = f"×{info['consecutive_failures']}: {info['last_error'] or ''}"
+                if info["next_attempt_at"]:
+                    problem += f" (retry after {format_kst(info['next_attempt_at'])})"
+            rows.append([
+                channel, format_kst(when) if when else "-",
+                f"{info['last_status'] or '-'} ({info['last_story_count']} stories)",
+                format_kst(sent) if sent else "never", str(info["delivered_total"]), problem,
+            ])
+        text += "\n\n" + table(rows, ["digest channel", "last run", "outcome", "last sent", "stories sent",
+                                       "failing"])
     return text
 
 
