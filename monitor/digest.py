@@ -35,6 +35,7 @@ from markupsafe import Markup, escape
 
 from monitor.clock import format_kst, to_utc
 from monitor.models import Digest, DigestItem, DigestSection, DigestStory
+from monitor.text import strip_dateline
 
 BRAND = "한미일 경제안보"
 HEADING = f"{BRAND} 브리핑"
@@ -50,6 +51,8 @@ TITLE_CHARS = 200
 OUTLETS_NAMED = 5
 #: Matched terms listed before "외 N개".
 TERMS_NAMED = 6
+#: Topics named per story, strongest first: a briefing says what a story is mostly about.
+TOPICS_NAMED = 3
 
 OUTLET_WEIGHT = 0.25
 RECENCY_HALF_LIFE_H = 24.0
@@ -170,16 +173,17 @@ def _item(s: DigestStory, number: int) -> DigestItem:
         outlets=f"{lead} 외 {len(others)}개 매체" if others else lead,
         other_outlets=_named(others, OUTLETS_NAMED, "등"),
         when=format_kst(s.shown_at),
-        topics=" · ".join(t for t in map(_clean, s.topics) if t),
+        topics=_named([t for t in map(_clean, s.topics) if t], TOPICS_NAMED, None, sep=" · "),
         terms=_named([t for t in map(_clean, s.matched_terms) if t], TERMS_NAMED, None),
-        snippet=_cut(_clean(s.snippet), SNIPPET_CHARS),
+        # a feed summary often starts with the dateline ("[세종=뉴스핌] 김기랑 기자 ="): not the story
+        snippet=_cut(strip_dateline(_clean(s.snippet)), SNIPPET_CHARS),
         note=_cut(_clean(s.update_note or ""), TITLE_CHARS) if s.is_update else "",
     )
 
 
-def _named(names: list[str], limit: int, rest: str | None) -> str:
+def _named(names: list[str], limit: int, rest: str | None, *, sep: str = ", ") -> str:
     """The first ``limit`` names; then "등" (``rest``) or a true "외 N개" for what was left out."""
-    shown = ", ".join(names[:limit])
+    shown = sep.join(names[:limit])
     left = len(names) - limit
     if left <= 0:
         return shown

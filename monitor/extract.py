@@ -39,6 +39,7 @@ from monitor.parse import (
     html_to_text,
     is_mojibake_risk,
 )
+from monitor.text import DATELINE
 
 log = logging.getLogger(__name__)
 
@@ -316,10 +317,6 @@ _PHOTO_CREDIT = re.compile(
     r"(?:연합뉴스|뉴스1|뉴시스|(?:AP|AFP|로이터|EPA|신화|교도)(?:\s*연합뉴스)?|게티이미지(?:뱅크)?)(?:\s*제공)?)"
     r"\s*(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}\.?)?\s*(?:" + _EMAIL.pattern + r")?\s*$"
 )
-_DATELINE = re.compile(
-    r"^[\[(【〔]\s*(?:[^\])】〕=]{1,20}=[^\])】〕]{1,20}|[^\])】〕]{0,25}(?:기자|특파원))\s*[\])】〕]\s*"
-    r"(?:(?:[가-힣]{2,4}[\s·,]*){1,3}\s*(?:기자|특파원|선임기자)\s*=\s*)?"
-)
 #: Headings of lists and boxes that are not the story, or the start of a ticker.
 _BLOCK_START = re.compile(
     r"^[\W_]*(?:주요\s*(?:뉴스|기사)|많이\s*(?:본|읽은)\s*(?:뉴스|기사)|관련\s*(?:뉴스|기사)|실시간\b.*"
@@ -345,7 +342,7 @@ def clean_article_text(text: str) -> str:
     lines = [_normalise(line) for line in text.splitlines()]
     kept: list[str] = []
     for line in _drop_blocks([line for line in lines if line]):
-        line = _DATELINE.sub("", line, count=1)
+        line = DATELINE.sub("", line, count=1)
         if line and not _is_junk(line) and line not in kept:
             kept.append(line)
     return "\n\n".join(kept)

@@ -406,3 +406,16 @@ def snippet(text: str, start: int, end: int, width: int = 30) -> str:
     """``text[start:end]`` with ``width`` characters of context each side, on one line, cut ends marked."""
     lo, hi = max(0, start - width), min(len(text), end + width)
     return ("…" if lo else "") + text[lo:hi].replace("\n", " ") + ("…" if hi < len(text) else "")
+
+
+#: Where a Korean report's first line starts: "[세종=뉴스핌] 김기랑 기자 =", "(서울=연합뉴스) 홍길동 기자 =",
+#: "[OOO 기자]". Not the story; extraction drops it from page text and digests from feed summaries.
+DATELINE = re.compile(
+    r"^[\[(【〔]\s*(?:[^\])】〕=]{1,20}=[^\])】〕]{1,20}|[^\])】〕]{0,25}(?:기자|특파원))\s*[\])】〕]\s*"
+    r"(?:(?:[가-힣]{2,4}[\s·,]*){1,3}\s*(?:기자|특파원|선임기자)\s*=\s*)?"
+)
+
+
+def strip_dateline(text: str) -> str:
+    """``text`` without a leading dateline and byline (see :data:`DATELINE`)."""
+    return DATELINE.sub("", text.lstrip(), count=1)
