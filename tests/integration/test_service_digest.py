@@ -101,7 +101,7 @@ def stories_in(config: Path) -> int:
 @pytest.mark.slow
 @pytest.mark.skipif(
     not os.environ.get("MONITOR_SLOW_TESTS"),
-    reason="about 6 minutes (digests run on whole minutes); run with MONITOR_SLOW_TESTS=1",
+    reason="about 3.5 minutes (digests run on whole minutes); run with MONITOR_SLOW_TESTS=1",
 )
 def test_sigkill_during_digests_delivers_everything_and_repeats_at_most_once(tmp_path):
     rng = random.Random(int(os.environ.get("MONITOR_KILL_SEED", "6")))
