@@ -598,8 +598,11 @@ _INERT_NAMESPACES = frozenset(
 _MEDIA_NAMESPACES = frozenset({"http://search.yahoo.com/mrss", "http://search.yahoo.com/mrss/"})
 _MEDIA_INERT = frozenset({"content", "thumbnail"})
 
+#: encoding="utf-8": the text is already decoded by our charset decision and handed over as UTF-8, whatever
+#: its XML declaration still says (feedparser is given it the same way).
 _FAST_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True, huge_tree=False
+    encoding="utf-8", resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True,
+    huge_tree=False,
 )
 
 
