@@ -31,16 +31,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.clock import utcnow
 from monitor.config import MonitorConfig
 from monitor.dedupe import content_hash
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
-from monitor.extract import extract_article
 from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
 from monitor.logs import ctx
-from monitor.match import Matcher, load_matcher, result_to_dict
 from monitor.models import (
     Article,
     ExtractedPage,
@@ -57,6 +55,14 @@ from monitor.parse import parse_feed
 from monitor.store import FeedState, MatchRow, SourceRef, Store
 from monitor.stories import StoryTracker
 from monitor.urls import canonical_url
+
+if TYPE_CHECKING:
+    from monitor.match import Matcher
+
+# monitor.extract (trafilatura, htmldate, courlan, bs4: ~20 MB) and monitor.match (ahocorasick, the
+# topic loader) are imported where they are first used: a poll of summary-only feeds without topics needs
+# neither, and the parser worker processes, which fork from a forkserver that preloads this module,
+# should not carry them either.
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +140,8 @@ def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
         log.warning("no topics file at %s (matching.topics): articles are stored unmatched", topics,
                     extra=ctx(stage="match"))
         return None
+    from monitor.match import load_matcher
+
     return load_matcher(topics, threshold=settings["threshold"], morphology=settings["morphology"])
 
 
@@ -325,6 +333,8 @@ class _FeedPoller:
                           extra=ctx(feed=feed, stage="stories"))
 
     def _verdict(self, article: Article) -> MatchRow:
+        from monitor.match import result_to_dict
+
         assert self.matcher is not None
         result = self.matcher.match(article.title, article.text)
         return MatchRow(
@@ -374,6 +384,8 @@ def parse_and_key(
 def _extract_and_hash(
     content: bytes, *, url: str, headers: dict[str, str], feed_title: str
 ) -> tuple[ExtractedPage, str, str]:
+    from monitor.extract import extract_article  # only when a page is extracted: see the imports above
+
     page = extract_article(content, url=url, headers=headers)
     title = feed_title or page.title or NO_TITLE
     return page, title, content_hash(title, page.text)
