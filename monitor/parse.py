@@ -1,4 +1,5 @@
-"""Feed bytes → :class:`~monitor.models.ParsedFeed`, through feedparser.
+"""Feed bytes → :class:`~monitor.models.ParsedFeed`, through feedparser or, for plain well-formed RSS 2.0,
+an lxml fast path that gives exactly feedparser's values in a quarter of the time (see "Fast path" below).
 
 Korean feeds get their charset wrong often enough that we do not let feedparser guess: it falls back to
 windows-1252 when chardet is absent (turning Hangul into mojibake without complaint), and it reads a
@@ -641,6 +642,8 @@ def _feedparser_base(url: str | None) -> str:
 def _fast_rss(root: Any, base: str) -> _FastResult:
     if root.tag != "rss" or root.get("version") != "2.0" or len(root) != 1 or root[0].tag != "channel":
         raise _Unusual
+    if root[0].attrib:
+        raise _Unusual  # feedparser's CDF handling reads href/lastmod attributes of <channel> and <item>
     feed: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -665,6 +668,8 @@ def _fast_rss(root: Any, base: str) -> _FastResult:
 
 
 def _fast_item(item: Any, base: str) -> dict[str, Any]:
+    if item.attrib:
+        raise _Unusual  # rdf:about becomes the id, href the link, lastmod the update date
     entry: dict[str, Any] = {}
     seen: set[str] = set()
     tags: list[dict[str, str]] = []
@@ -741,9 +746,16 @@ def _inert_namespaced(element: Any) -> None:
         raise _Unusual  # its children could be elements feedparser reads (media:group's media:title)
     if namespace in _INERT_NAMESPACES or (namespace in _MEDIA_NAMESPACES and local in _MEDIA_INERT):
         return
-    if element.prefix and namespace not in _known_namespaces():
+    if element.prefix and namespace not in _known_namespaces() and not _has_handler(element.prefix, local):
         return  # feedparser stores an unknown namespace's elements as "prefix_name"
     raise _Unusual
+
+
+def _has_handler(prefix: str, local: str) -> bool:
+    """feedparser dispatches an unknown namespace's element by its prefix: <content:encoded> in some other
+    namespace still reaches its content:encoded handler."""
+    name = f"{prefix.lower()}_{local.lower()}"
+    return hasattr(_FeedParserMixin, f"_start_{name}") or hasattr(_FeedParserMixin, f"_end_{name}")
 
 
 @functools.cache

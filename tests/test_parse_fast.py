@@ -93,6 +93,10 @@ REFUSED: dict[str, bytes] = {
                 b'<channel rdf:about="x"><title>r</title></channel><item rdf:about="i"><title>i</title></item>'
                 b"</rdf:RDF>"),
     "base64 mode": rss(item('<title mode="base64">7ZWc</title>')),
+    "item attributes": rss('<item rdf:about="urn:x" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                           "<title>x</title></item>"),
+    "known prefix, unknown namespace": rss(item('<title>x</title><content:encoded xmlns:content="urn:other">'
+                                                "길고 긴 다른 본문</content:encoded>")),
 }
 
 
