@@ -195,8 +195,8 @@ def main() -> int:
     speed = best["wall_s"] / ours["wall_s"]
     memory = ours["peak_pss_mb"] / best["peak_pss_mb"]
     memory_rss = ours["peak_mb"] / best["peak_mb"]
-    print(f"reader's best: {best_name}; ours ({ours_name}) is {speed:.1f}× faster (target ≥ 5×) at {memory:.2f}× its peak "
-          f"memory by PSS, {memory_rss:.2f}× by summed RSS (target ≤ 1)")
+    print(f"reader's best: {best_name}; ours ({ours_name}) is {speed:.1f}× faster (target ≥ 5×) at "
+          f"{memory:.2f}× its peak memory by PSS, {memory_rss:.2f}× by summed RSS (target ≤ 1)")
     print("load average at the end:", describe().rsplit("load average ", 1)[1])
     return 0
 

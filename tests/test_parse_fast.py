@@ -33,7 +33,8 @@ def item(body: str) -> str:
 
 ACCEPTED: dict[str, bytes] = {
     "plain": rss(item("<title>반도체 수출통제 강화</title><link>https://news.example.kr/a/1</link>"
-                      "<guid>https://news.example.kr/a/1</guid><pubDate>Mon, 23 Nov 2026 09:00:00 +0900</pubDate>"
+                      "<guid>https://news.example.kr/a/1</guid>"
+                      "<pubDate>Mon, 23 Nov 2026 09:00:00 +0900</pubDate>"
                       "<description>한미일 공급망 협의체가 회의를 열었다.</description>"
                       "<author>reporter@news.example.kr (김기자)</author>")),
     "relative links": rss(item("<title>상대 링크</title><link>/a/2?x=1&amp;y=2</link>"),
@@ -44,7 +45,8 @@ ACCEPTED: dict[str, bytes] = {
                                      "<link>https://x.example.kr/l</link>")),
     "empty link after guid": rss(item("<title>g</title><guid>https://x.example.kr/g</guid><link></link>")),
     "escaped html": rss(item("<title>&lt;b&gt;굵은&lt;/b&gt; 제목 &amp;amp; R&amp;D</title>"
-                             "<description><![CDATA[<p>첫 문단</p><p>둘째 <a href='/x'>문단</a></p>]]></description>")),
+                             "<description><![CDATA[<p>첫 문단</p><p>둘째 <a href='/x'>문단</a></p>]]>"
+                             "</description>")),
     "content longer than description": rss(
         item("<title>c</title><description>짧은 요약</description>"
              "<content:encoded><![CDATA[<p>훨씬 긴 본문이 여기에 있다. 공급망과 수출통제.</p>]]></content:encoded>"),
@@ -66,15 +68,18 @@ ACCEPTED: dict[str, bytes] = {
                 f'<atom:link href="{URL}" rel="self" type="application/rss+xml"/>', ns=f"{ATOM} {MEDIA}"),
     "image block before the title": rss(
         item("<title>i</title>"),
-        channel="<image><title>로고</title><url>https://x.example.kr/l.png</url><link>https://x.example.kr/img</link>"
+        channel="<image><title>로고</title><url>https://x.example.kr/l.png</url>"
+                "<link>https://x.example.kr/img</link>"
                 "</image><title>진짜 제목</title><link>https://news.example.kr/</link>"),
     "repeated guid": rss(item("<title>1</title><guid>https://x.example.kr/1</guid>") * 2),
     "no title, no link": rss(item("<description>요약만 있는 항목</description>")),
     "no items": rss(""),
     "euc-kr": rss(item("<title>원화 약세</title><link>https://x.example.kr/w</link>"),
                   decl='<?xml version="1.0" encoding="euc-kr"?>\n').decode().encode("euc-kr"),
-    "whitespace around values": rss(item("<title>\n  공백  \n</title><link>\n https://x.example.kr/s \n</link>")),
-    "query that looks like an entity": rss(item("<title>q</title><link>https://x.example.kr/?a=1&amp;amp;b=2</link>")),
+    "whitespace around values": rss(item("<title>\n  공백  \n</title>"
+                                         "<link>\n https://x.example.kr/s \n</link>")),
+    "query that looks like an entity": rss(item("<title>q</title>"
+                                                "<link>https://x.example.kr/?a=1&amp;amp;b=2</link>")),
 }
 
 REFUSED: dict[str, bytes] = {
@@ -83,14 +88,18 @@ REFUSED: dict[str, bytes] = {
     "markup inside description": rss(item("<title>x</title><description><p>unescaped</p></description>")),
     "second title": rss(item("<title>one</title><title>two</title>")),
     "alternate atom link": rss(item('<title>x</title><atom:link href="https://x.example.kr/alt"/>'), ns=ATOM),
-    "media group": rss(item("<title>x</title><media:group><media:title>m</media:title></media:group>"), ns=MEDIA),
+    "media group": rss(item("<title>x</title><media:group><media:title>m</media:title></media:group>"),
+                       ns=MEDIA),
     "dc subject": rss(item("<title>x</title><dc:subject>경제</dc:subject>"), ns=DC),
     "unknown plain element": rss(item("<title>x</title><summary>other</summary>")),
     "rss 0.91": rss(item("<title>x</title>"), version="0.91"),
     "not well-formed": rss(item("<title>R&D 투자</title>")),
-    "atom": b'<feed xmlns="http://www.w3.org/2005/Atom"><title>a</title><entry><title>e</title></entry></feed>',
-    "rss 1.0": (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">'
-                b'<channel rdf:about="x"><title>r</title></channel><item rdf:about="i"><title>i</title></item>'
+    "atom": (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>a</title>'
+             b"<entry><title>e</title></entry></feed>"),
+    "rss 1.0": (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                b'xmlns="http://purl.org/rss/1.0/">'
+                b'<channel rdf:about="x"><title>r</title></channel>'
+                b'<item rdf:about="i"><title>i</title></item>'
                 b"</rdf:RDF>"),
     "base64 mode": rss(item('<title mode="base64">7ZWc</title>')),
     "item attributes": rss('<item rdf:about="urn:x" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
