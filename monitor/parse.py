@@ -625,7 +625,7 @@ def _fast_parse(text: str, url: str | None) -> _FastResult | None:
         return None
     try:
         root = etree.fromstring(text.encode("utf-8"), _FAST_PARSER)
-    except (etree.XMLSyntaxError, ValueError):
+    except (etree.LxmlError, ValueError):
         return None  # not well-formed (or something lxml refuses): feedparser's loose parser decides
     try:
         return _fast_rss(root, _feedparser_base(url))
