@@ -90,12 +90,18 @@ class TreePeak:
         self._thread.join()
 
 
-def child_ours(farm: dict, feeds: int, tmp: Path) -> dict:
+def child_ours(farm: dict, feeds: int, tmp: Path, parsing: str = "auto") -> dict:
     from bench_poll import write_config
 
+    from monitor import pipeline
     from monitor.config import load_config
     from monitor.pipeline import run_poll
     from monitor.store import Store
+
+    if parsing == "threads":  # never start parser worker processes (the default since the lxml fast path)
+        pipeline.PARSE_IN_PROCESSES_FROM = None
+    elif parsing == "processes":
+        pipeline.PARSE_IN_PROCESSES_FROM = 1
 
     config_path = tmp / "monitor.toml"
     write_config(config_path, farm["port"], farm["hosts"], feeds)
@@ -144,14 +150,17 @@ def main() -> int:
     p.add_argument("--hosts", type=int, default=200)
     p.add_argument("--latency-ms", type=float, default=50)
     p.add_argument("--workers", default="1,4,16,32", help="reader worker settings to try")
+    p.add_argument("--ours", default="auto",
+                   help="our parse settings to try, comma-separated: auto (the pipeline's own choice), "
+                        "threads (never parser processes), processes (always)")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--farm", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         farm = json.loads(args.farm)
         with tempfile.TemporaryDirectory() as tmp:
-            if args.child == "ours":
-                result = child_ours(farm, args.feeds, Path(tmp))
+            if args.child.startswith("ours"):
+                result = child_ours(farm, args.feeds, Path(tmp), args.child.partition(":")[2] or "auto")
             else:
                 result = child_reader(farm, args.feeds, Path(tmp), int(args.child.split(":")[1]))
         print(json.dumps(result))
@@ -169,22 +178,25 @@ def main() -> int:
         print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
               f"{args.latency_ms:.0f} ms latency; reader {reader.__version__}")
         results: dict[str, dict] = {}
-        for what in ["ours", *(f"reader:{w}" for w in args.workers.split(","))]:
+        ours_runs = [f"ours:{o}" if o != "auto" else "ours" for o in args.ours.split(",")]
+        for what in [*ours_runs, *(f"reader:{w}" for w in args.workers.split(","))]:
             r = results[what] = run_child(what, farm, args.feeds)
-            print(f"  {what:10s} {r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s CPU, "
+            print(f"  {what:15s} {r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s CPU, "
                   f"peak memory of the process tree: PSS "
                   f"{r['peak_pss_mb']:6.1f} MB, RSS {r['peak_mb']:6.1f} MB; "
                   f"entries stored {r['entries']}, feed errors {r['errors']}", flush=True)
     finally:
         farm_proc.terminate()
         farm_proc.wait()
-    ours = results["ours"]
-    best_name, best = min(((k, v) for k, v in results.items() if k != "ours"), key=lambda kv: kv[1]["wall_s"])
+    ours_name, ours = min(((k, v) for k, v in results.items() if k.startswith("ours")),
+                          key=lambda kv: kv[1]["wall_s"])
+    best_name, best = min(((k, v) for k, v in results.items() if k.startswith("reader")),
+                          key=lambda kv: kv[1]["wall_s"])
     speed = best["wall_s"] / ours["wall_s"]
     memory = ours["peak_pss_mb"] / best["peak_pss_mb"]
     memory_rss = ours["peak_mb"] / best["peak_mb"]
-    print(f"reader's best: {best_name}; ours is {speed:.1f}× faster (target ≥ 5×) at {memory:.2f}× its peak "
-          f"memory by PSS, {memory_rss:.2f}× by summed RSS (target ≤ 1)")
+    print(f"reader's best: {best_name}; ours ({ours_name}) is {speed:.1f}× faster (target ≥ 5×) at "
+          f"{memory:.2f}× its peak memory by PSS, {memory_rss:.2f}× by summed RSS (target ≤ 1)")
     print("load average at the end:", describe().rsplit("load average ", 1)[1])
     return 0
 

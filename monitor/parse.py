@@ -1,4 +1,5 @@
-"""Feed bytes → :class:`~monitor.models.ParsedFeed`, through feedparser.
+"""Feed bytes → :class:`~monitor.models.ParsedFeed`, through feedparser or, for plain well-formed RSS 2.0,
+an lxml fast path that gives exactly feedparser's values in a quarter of the time (see "Fast path" below).
 
 Korean feeds get their charset wrong often enough that we do not let feedparser guess: it falls back to
 windows-1252 when chardet is absent (turning Hangul into mojibake without complaint), and it reads a
@@ -15,6 +16,7 @@ plain the same way.
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import html
 import logging
@@ -28,6 +30,11 @@ from typing import Any
 import charset_normalizer
 import feedparser
 import lxml.html
+from feedparser.datetimes import _parse_date as _feedparser_date
+from feedparser.mixin import _cp1252 as _FEEDPARSER_CP1252
+from feedparser.mixin import _FeedParserMixin
+from feedparser.urls import _urljoin as _feedparser_urljoin
+from feedparser.urls import make_safe_absolute_uri
 from lxml import etree
 
 from monitor.clock import KST
@@ -255,12 +262,14 @@ def parse_feed(
     headers: Mapping[str, str] | None = None,
     url: str | None = None,
     encoding_override: str | None = None,
+    fast: bool = True,
 ) -> ParsedFeed:
     """Parse feed bytes into plain-text entries; raise ParseError only when nothing feed-like is there.
 
     ``headers`` are the HTTP response headers (their Content-Type charset is honoured first), ``url`` is used
     to resolve relative links, and ``encoding_override`` (a feed's configured ``encoding``) replaces
-    whatever the feed declares.
+    whatever the feed declares. ``fast=False`` skips the lxml fast path (:func:`_fast_parse`) and always
+    uses feedparser: the differential tests compare the two.
     """
     if not content.strip():
         raise ParseError("not a feed: empty body")
@@ -268,7 +277,9 @@ def parse_feed(
         raise ParseError("not a feed: gzip-compressed bytes (the body was not decompressed)")
     decoded = _decode_feed(content, headers, encoding_override)
     _reject_non_feed(decoded.text)
-    result = _run_feedparser(decoded.text, url)
+    result = _fast_parse(decoded.text, url) if fast else None
+    if result is None:
+        result = _run_feedparser(decoded.text, url)
     entries, duplicates = _dedupe(_entry(raw) for raw in result.entries)
     dropped = f"{duplicates} {'entry' if duplicates == 1 else 'entries'} with a repeated id dropped"
     problem = _join_notes(decoded.note, _bozo_note(result), dropped if duplicates else None)
@@ -552,3 +563,222 @@ def _entry_time(raw: str | None, parsed: time.struct_time | None) -> datetime | 
     except (ValueError, OverflowError):  # 2024-13-45, year 0: an unusable date, not a broken feed
         log.debug("unusable entry date %r", raw, extra={"stage": "parse"})
     return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Fast path: well-formed RSS 2.0 read with lxml, giving exactly what feedparser would
+# --------------------------------------------------------------------------------------------------
+#
+# feedparser is pure Python driven by expat callbacks, ~10 ms for a 30-entry feed; lxml builds the same
+# tree in C in a tenth of that. The fast path reads only what this module uses from feedparser's result
+# (feed title and link; entry title, link, id, author, dates, summary, content, categories) and copies
+# feedparser's own post-processing of each value (mixin.pop: strip, relative-URI resolution, the
+# Latin-1/UTF-8 repair, the cp1252 translation, the link "&amp;" repairs; its date parser). It accepts a
+# document only when nothing in it could make feedparser answer differently: anything it does not know
+# (a DOCTYPE, xml:base, markup inside a text element, an element feedparser maps onto one of those fields,
+# a second title) returns None and feedparser parses the feed as before. tests/test_parse_fast.py and
+# tests/test_corpus_parse_fast.py compare the two paths value for value.
+
+_RSS_ITEM_TEXT = frozenset({"title", "link", "description", "author", "category", "guid", "pubDate"})
+#: Plain RSS elements feedparser stores under keys this module never reads.
+_RSS_ITEM_INERT = frozenset({"comments", "enclosure"})
+_RSS_CHANNEL_INERT = frozenset(
+    {"description", "language", "copyright", "managingEditor", "webMaster", "pubDate", "lastBuildDate",
+     "category", "generator", "docs", "ttl", "rating", "skipHours", "skipDays", "cloud"}
+)  # fmt: skip
+#: <image>/<textInput> children: feedparser files them under feed.image / feed.textinput, not the feed.
+_RSS_BOX_CHILDREN = frozenset({"title", "link", "url", "width", "height", "description", "name"})
+_NS_CONTENT = "http://purl.org/rss/1.0/modules/content/"
+_NS_DC = "http://purl.org/dc/elements/1.1/"
+_NS_ATOM = "http://www.w3.org/2005/atom"
+#: Known namespaces whose childless elements feedparser stores under keys this module never reads.
+_INERT_NAMESPACES = frozenset(
+    {"http://purl.org/rss/1.0/modules/slash/", "http://wellformedweb.org/commentapi/",
+     "http://purl.org/rss/1.0/modules/syndication/", "http://rssnamespace.org/feedburner/ext/1.0"}
+)  # fmt: skip
+_MEDIA_NAMESPACES = frozenset({"http://search.yahoo.com/mrss", "http://search.yahoo.com/mrss/"})
+_MEDIA_INERT = frozenset({"content", "thumbnail"})
+
+#: encoding="utf-8": the text is already decoded by our charset decision and handed over as UTF-8, whatever
+#: its XML declaration still says (feedparser is given it the same way).
+_FAST_PARSER = etree.XMLParser(
+    encoding="utf-8", resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True,
+    huge_tree=False,
+)
+
+
+class _Unusual(Exception):
+    """Something the fast path does not reproduce exactly: feedparser reads the document instead."""
+
+
+class _FastResult(dict):  # type: ignore[type-arg]  # the few parts of a FeedParserDict parse_feed reads
+    def __init__(self, feed: dict[str, Any], entries: list[dict[str, Any]], version: str) -> None:
+        super().__init__(version=version)
+        self.feed = feed
+        self.entries = entries
+
+
+def _fast_parse(text: str, url: str | None) -> _FastResult | None:
+    """feedparser's result for a plain, well-formed RSS 2.0 document, or None to use feedparser."""
+    head = text[:2048]
+    if "<rss" not in head or "<!DOCTYPE" in head or "<!ENTITY" in text or "xml:base" in text:
+        return None
+    try:
+        root = etree.fromstring(text.encode("utf-8"), _FAST_PARSER)
+    except (etree.LxmlError, ValueError):
+        return None  # not well-formed (or something lxml refuses): feedparser's loose parser decides
+    try:
+        return _fast_rss(root, _feedparser_base(url))
+    except _Unusual:
+        return None
+
+
+def _feedparser_base(url: str | None) -> str:
+    """The base URI feedparser derives from our Content-Location header (api.py, then each element)."""
+    base = make_safe_absolute_uri(None, url or "") or make_safe_absolute_uri(url or "") or ""
+    return make_safe_absolute_uri(base, base) or base
+
+
+def _fast_rss(root: Any, base: str) -> _FastResult:
+    if root.tag != "rss" or root.get("version") != "2.0" or len(root) != 1 or root[0].tag != "channel":
+        raise _Unusual
+    if root[0].attrib:
+        raise _Unusual  # feedparser's CDF handling reads href/lastmod attributes of <channel> and <item>
+    feed: dict[str, Any] = {}
+    entries: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for child in root[0]:
+        tag = child.tag
+        if tag == "item":
+            entries.append(_fast_item(child, base))
+        elif tag in ("title", "link"):
+            if tag in seen:
+                raise _Unusual  # feedparser's first-title / last-link rules: not worth copying
+            seen.add(tag)
+            value = _fp_text(child, base if tag == "link" else None)
+            feed[tag] = _FIX_QUERY.sub(r"&\g<1>", value) if tag == "link" else value
+        elif tag in _RSS_CHANNEL_INERT:
+            _no_children(child)
+        elif tag in ("image", "textInput"):
+            if any(not isinstance(c.tag, str) or c.tag not in _RSS_BOX_CHILDREN or len(c) for c in child):
+                raise _Unusual
+        else:
+            _inert_namespaced(child)
+    return _FastResult(feed, entries, "rss20")
+
+
+def _fast_item(item: Any, base: str) -> dict[str, Any]:
+    if item.attrib:
+        raise _Unusual  # rdf:about becomes the id, href the link, lastmod the update date
+    entry: dict[str, Any] = {}
+    seen: set[str] = set()
+    tags: list[dict[str, str]] = []
+    for child in item:
+        tag = child.tag
+        if tag in _RSS_ITEM_TEXT:
+            if tag != "category":
+                if tag in seen:
+                    raise _Unusual  # repeated fields follow feedparser's depth rules: leave them to it
+                seen.add(tag)
+            _no_children(child)
+            if tag == "title":
+                entry["title"] = _fp_text(child)
+            elif tag == "link":
+                link = _fp_text(child, base).replace("&amp;", "&")
+                entry["link"] = _FIX_QUERY.sub(r"&\g<1>", link)
+            elif tag == "description":
+                entry["summary"] = _fp_text(child)
+            elif tag == "author":
+                entry["author"] = _fp_text(child)
+            elif tag == "category":
+                term = _fp_text(child)
+                if term:
+                    tags.append({"term": term})
+            elif tag == "guid":
+                permalink = child.get("isPermaLink", "true") == "true"
+                guid = _fp_text(child, base if permalink else None)
+                entry["id"] = guid
+                if permalink:
+                    entry.setdefault("link", guid)  # feedparser: a permalink guid is the link until <link>
+            else:  # pubDate
+                _fast_date(entry, "published", _fp_text(child))
+        elif tag in _RSS_ITEM_INERT:
+            _no_children(child)
+        elif tag == f"{{{_NS_CONTENT}}}encoded":
+            _no_children(child)
+            entry.setdefault("content", []).append({"value": _fp_text(child)})
+        elif tag == f"{{{_NS_DC}}}creator":
+            if "author" in seen:
+                raise _Unusual
+            seen.add("author")
+            _no_children(child)
+            entry["author"] = _fp_text(child)
+        elif tag == f"{{{_NS_DC}}}date":
+            if "dc:date" in seen:
+                raise _Unusual
+            seen.add("dc:date")
+            _no_children(child)
+            _fast_date(entry, "updated", _fp_text(child))
+        else:
+            _inert_namespaced(child)
+    if tags:
+        entry["tags"] = tags
+    return entry
+
+
+def _no_children(element: Any) -> None:
+    """Markup inside a text element: feedparser re-serialises it; not copied here."""
+    if len(element) or element.attrib.get("mode") or element.attrib.get("type"):
+        raise _Unusual
+
+
+def _inert_namespaced(element: Any) -> None:
+    """Accept a namespaced element only when feedparser files it away from every field this module reads."""
+    tag = element.tag
+    if not isinstance(tag, str) or not tag.startswith("{"):
+        raise _Unusual  # an RSS element we don't know: feedparser may map it onto a field we read
+    namespace, local = tag[1:].split("}", 1)
+    namespace = namespace.lower()
+    if namespace == _NS_ATOM and local == "link" and element.get("href") and element.get("rel", "alternate") \
+            not in ("alternate",) and not len(element):
+        return  # rel="self", "hub", "next"...: only an alternate link becomes the feed's or entry's link
+    if len(element):
+        raise _Unusual  # its children could be elements feedparser reads (media:group's media:title)
+    if namespace in _INERT_NAMESPACES or (namespace in _MEDIA_NAMESPACES and local in _MEDIA_INERT):
+        return
+    if element.prefix and namespace not in _known_namespaces() and not _has_handler(element.prefix, local):
+        return  # feedparser stores an unknown namespace's elements as "prefix_name"
+    raise _Unusual
+
+
+def _has_handler(prefix: str, local: str) -> bool:
+    """feedparser dispatches an unknown namespace's element by its prefix: <content:encoded> in some other
+    namespace still reaches its content:encoded handler."""
+    name = f"{prefix.lower()}_{local.lower()}"
+    return hasattr(_FeedParserMixin, f"_start_{name}") or hasattr(_FeedParserMixin, f"_end_{name}")
+
+
+@functools.cache
+def _known_namespaces() -> frozenset[str]:
+    return frozenset(ns.lower() for ns in _FeedParserMixin.namespaces)
+
+
+#: feedparser's "?a=1&b;=2" repair for links (mixin.pop).
+_FIX_QUERY = re.compile("&([A-Za-z0-9_]+);")
+
+
+def _fp_text(element: Any, base: str | None = None) -> str:
+    """An element's text as feedparser's pop() leaves it (strict parser, no sanitising)."""
+    output = (element.text or "").strip()
+    if base is not None and output:
+        output = _feedparser_urljoin(base, output)
+    try:
+        output = output.encode("iso-8859-1").decode("utf-8")  # its repair of doubly-encoded UTF-8
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return output.translate(_FEEDPARSER_CP1252)
+
+
+def _fast_date(entry: dict[str, Any], key: str, value: str) -> None:
+    entry[key] = value
+    entry[f"{key}_parsed"] = _feedparser_date(value)

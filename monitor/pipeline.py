@@ -31,16 +31,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.clock import utcnow
 from monitor.config import MonitorConfig
 from monitor.dedupe import content_hash
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
-from monitor.extract import extract_article
 from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
 from monitor.logs import ctx
-from monitor.match import Matcher, load_matcher, result_to_dict
 from monitor.models import (
     Article,
     ExtractedPage,
@@ -58,15 +56,26 @@ from monitor.store import FeedState, MatchRow, SourceRef, Store
 from monitor.stories import StoryTracker
 from monitor.urls import canonical_url
 
+if TYPE_CHECKING:
+    from monitor.match import Matcher
+
+# monitor.extract (trafilatura, htmldate, courlan, bs4: ~20 MB) and monitor.match (ahocorasick, the
+# topic loader) are imported where they are first used: a poll of summary-only feeds without topics needs
+# neither, and the parser worker processes, which fork from a forkserver that preloads this module,
+# should not carry them either.
+
 log = logging.getLogger(__name__)
 
 #: A feed date this far past the fetch time is a publisher's clock or typo, not the future.
 FUTURE_TOLERANCE = timedelta(hours=1)
 
-#: From this many feeds in one cycle, feeds are parsed in worker processes: feedparser is pure Python
-#: and holds the GIL (~10 ms for a 30-entry feed), so threads can't spread it over the cores; below it,
-#: starting the processes costs more than it saves.
-PARSE_IN_PROCESSES_FROM = 64
+#: From this many feeds in one cycle, feeds are parsed in worker processes; None: never. They paid while
+#: every feed went through feedparser (pure Python, ~17 ms for a 30-entry feed, holding the GIL). Since
+#: parse.py reads plain RSS 2.0 with lxml (~4 ms), they cost more than they save: 1,000 loopback feeds
+#: (bench_peer's farm, stories off) took 23.7 s wall / 20.1 CPU-s / 142 MB PSS in threads against
+#: 32.6 s / 24.6 CPU-s / 203 MB with the workers (pickling every result back, a second copy of the
+#: imports). The machinery stays for a deployment whose feeds mostly fall back to feedparser.
+PARSE_IN_PROCESSES_FROM: int | None = None
 
 Progress = Callable[[FeedReport], None]
 T = TypeVar("T")
@@ -96,7 +105,8 @@ async def poll_cycle(
     fetcher = fetcher or Fetcher(config.fetch)
     if tracker is None:
         tracker = StoryTracker.from_settings(config.sections.get("stories") if config.sections else None)
-    poller = _FeedPoller(config, store, fetcher, parse_in_processes=len(specs) >= PARSE_IN_PROCESSES_FROM,
+    poller = _FeedPoller(config, store, fetcher, parse_in_processes=PARSE_IN_PROCESSES_FROM is not None
+                         and len(specs) >= PARSE_IN_PROCESSES_FROM,
                          matcher=load_configured_matcher(config), tracker=tracker)
     tasks = [asyncio.ensure_future(poller.poll(spec, states[spec.name], force=force)) for spec in specs]
     try:
@@ -134,6 +144,8 @@ def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
         log.warning("no topics file at %s (matching.topics): articles are stored unmatched", topics,
                     extra=ctx(stage="match"))
         return None
+    from monitor.match import load_matcher
+
     return load_matcher(topics, threshold=settings["threshold"], morphology=settings["morphology"])
 
 
@@ -325,6 +337,8 @@ class _FeedPoller:
                           extra=ctx(feed=feed, stage="stories"))
 
     def _verdict(self, article: Article) -> MatchRow:
+        from monitor.match import result_to_dict
+
         assert self.matcher is not None
         result = self.matcher.match(article.title, article.text)
         return MatchRow(
@@ -374,6 +388,8 @@ def parse_and_key(
 def _extract_and_hash(
     content: bytes, *, url: str, headers: dict[str, str], feed_title: str
 ) -> tuple[ExtractedPage, str, str]:
+    from monitor.extract import extract_article  # only when a page is extracted: see the imports above
+
     page = extract_article(content, url=url, headers=headers)
     title = feed_title or page.title or NO_TITLE
     return page, title, content_hash(title, page.text)

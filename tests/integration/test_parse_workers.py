@@ -33,8 +33,10 @@ def _poll(tmp_path, server: LoopbackHTTPServer, n: int, tag: str) -> tuple[dict[
     return titles, sum(r.new_articles for r in report.feeds)
 
 
-def test_worker_processes_store_what_threads_store(tmp_path) -> None:
-    n = pipeline.PARSE_IN_PROCESSES_FROM
+def test_worker_processes_store_what_threads_store(tmp_path, monkeypatch) -> None:
+    # Off by default since the lxml fast path (see PARSE_IN_PROCESSES_FROM); a deployment may turn it on.
+    n = 64
+    monkeypatch.setattr(pipeline, "PARSE_IN_PROCESSES_FROM", n)
     with LoopbackHTTPServer() as server:
         server._httpd.socket.listen(256)  # a backlog for 64 connections at once (see tests/faults.py)
         in_processes, new = _poll(tmp_path, server, n, "proc")
