@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -266,6 +267,28 @@ def test_a_held_claim_makes_a_second_run_busy_until_it_expires(config, store):
     [out] = run_digest(config, store, now=NOW + timedelta(minutes=31))  # the other run crashed
     assert out.status == "sent"
     assert store.db.execute("SELECT count(*) FROM digest_claims").fetchone()[0] == 0
+
+
+def test_a_killed_runs_claim_is_taken_over_at_once_and_a_live_ones_is_not(config, store):
+    """A run SIGKILLed mid-send leaves its claim; a process on this host that is gone can't be sending."""
+    import socket
+    import subprocess
+    import sys
+
+    add_story(store, "한미일 공급망")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = socket.gethostname()
+    store.claim("file", now=NOW, ttl=timedelta(minutes=30), owner=f"{host}:{dead.pid}:abcd")
+    [out] = run_digest(config, store, now=NOW + timedelta(minutes=1))
+    assert out.status == "sent"
+    # a live process on this host, and any process on another host, keep theirs until it expires
+    add_story(store, "한미일 핵심광물")
+    for holder in (f"{host}:{os.getpid()}:abcd", f"elsewhere.example:{dead.pid}:abcd"):
+        store.claim("file", now=NOW, ttl=timedelta(minutes=30), owner=holder)
+        [busy] = run_digest(config, store, now=NOW + timedelta(minutes=2))
+        assert busy.status == "busy"
+        store.release("file", holder)
 
 
 def test_quiet_hours_hold_scheduled_digests(tmp_path):

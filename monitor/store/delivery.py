@@ -287,18 +287,21 @@ class DeliveryStore(CoreStore):
     def claim(self, channel: str, *, now: datetime, ttl: timedelta, owner: str | None = None) -> str | None:
         """Take the channel for one run; return the owner token, or None while another run holds it.
 
-        BEGIN IMMEDIATE serialises claimers across processes; an expired claim (a crashed run's) is
-        taken over.
+        BEGIN IMMEDIATE serialises claimers across processes. A claim is taken over once it has
+        expired, or at once when its owner was a process on this host that no longer exists (a run
+        killed mid-send must not hold the channel for the whole ``claim_ttl``).
         """
         token = owner or make_owner()
         with self.transaction():
             row = self.db.execute(
                 "SELECT owner, expires_at FROM digest_claims WHERE channel = ?", (channel,)
             ).fetchone()
-            if row is not None and row[0] != token and (from_iso(row[1]) or now) > now:
-                return None
             if row is not None and row[0] != token:
-                log.warning("channel %s: taking over the expired claim of %s", channel, row[0])
+                expired = (from_iso(row[1]) or now) <= now
+                if not expired and not owner_is_gone(row[0]):
+                    return None
+                why = "expired" if expired else "dead process's"
+                log.warning("channel %s: taking over the %s claim of %s", channel, why, row[0])
             self.db.conn.execute(
                 "INSERT INTO digest_claims (channel, owner, claimed_at, expires_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (channel) DO UPDATE SET owner = excluded.owner, "
@@ -318,6 +321,24 @@ class DeliveryStore(CoreStore):
 def make_owner() -> str:
     """host:pid:random, so a person reading digest_claims can tell which run holds a channel."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def owner_is_gone(owner: str) -> bool:
+    """Whether a claim's owner (:func:`make_owner`) was a process on this host that has exited.
+
+    Only a certain answer counts: another host's process, or a live pid (possibly reused), keeps its
+    claim until it expires."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, but not ours to signal
+        return False
+    return False
 
 
 def _json_list(text: str | None) -> list[Any]:
