@@ -93,6 +93,19 @@ def db_path(config: Path) -> Path:
     return config.parent / "data" / "monitor.db"
 
 
+def cycle_finished(config: Path) -> bool:
+    """Every stored article indexed for search and in a story: the end-of-cycle steps, which run after
+    the feeds' own transactions (a SIGTERM between the two leaves them to the next start)."""
+    try:
+        with sqlite3.connect(f"file:{db_path(config)}?mode=ro", uri=True, timeout=5) as conn:
+            return bool(conn.execute(
+                "SELECT (SELECT indexed_upto FROM fts_state) >= (SELECT coalesce(max(id), 0) FROM articles) "
+                "AND NOT EXISTS (SELECT 1 FROM articles a WHERE NOT EXISTS "
+                "(SELECT 1 FROM article_story s WHERE s.article_id = a.id))").fetchone()[0])
+    except sqlite3.Error:
+        return False
+
+
 def feeds_done(config: Path) -> int:
     path = db_path(config)
     if not path.exists():
@@ -284,6 +297,7 @@ def test_sigkill_at_random_points_loses_nothing_and_half_stores_nothing(tmp_path
             wait_for(
                 lambda: feeds_done(config) == FEEDS, timeout=120, what="every feed polled after restarts"
             )
+            wait_for(lambda: cycle_finished(config), timeout=60, what="the last cycle's index and stories")
         finally:
             code, err = stop(proc)
         assert code == 0, err
