@@ -1,4 +1,4 @@
-"""End to end: articles per second through fetch → parse → extract → match → (cluster) → store, with every
+"""End to end: articles per second through fetch → parse → extract → match → cluster → store, with every
 article page served on loopback.
 
     python bench/bench_e2e.py [--feeds 100] [--entries 30] [--hosts 50] [--latency-ms 50] [--no-morphology]
@@ -9,9 +9,7 @@ with ``fetch_articles`` on for every feed and matching on against config/topics.
 analyser too, unless ``--no-morphology``), as a user runs it. Prints wall time, articles/s, what each
 stage produced (pages extracted, articles matched and relevant, stories) and peak memory.
 
-Clustering (issue 6 wires it into the poll on another branch): if the pipeline clusters during the poll,
-its time is inside the figure and ``stories`` is non-zero; until then CLUSTER below is the one place to
-call the clusterer after the poll, and the line printed says whether a cluster stage ran.
+Clustering into stories is part of every poll cycle (monitor.stories), so its time is inside the figure.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,10 +29,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from machine import children_rss_mb, describe  # noqa: E402
-
-#: A clustering step to time after the poll, (config, store) → stories made; None while the poll has
-#: none of its own to call. Set this (or wire clustering into poll_cycle) when the clusterer lands.
-CLUSTER: Callable[[object, object], int] | None = None
 
 
 def write_config(path: Path, farm: dict, feeds: int, morphology: bool) -> None:
@@ -63,18 +56,13 @@ def one_run(config_path: str) -> None:
         t0 = time.perf_counter()
         report = run_poll(config, store)
         poll_s = time.perf_counter() - t0
-        cluster_s, clustered = 0.0, "none (no cluster stage on this branch)"
-        if CLUSTER is not None:
-            t1 = time.perf_counter()
-            clustered = f"{CLUSTER(config, store)} stories"
-            cluster_s = time.perf_counter() - t1
         db = store.db
         pages = db.execute("SELECT count(*) FROM articles WHERE text_source = 'page'").fetchone()[0]
         relevant = db.execute("SELECT count(*) FROM matches WHERE relevant = 1").fetchone()[0]
         stories = db.execute("SELECT count(*) FROM stories").fetchone()[0]
         counts = store.counts()
     print(json.dumps({
-        "wall_s": poll_s + cluster_s, "poll_s": poll_s, "cluster_s": cluster_s, "clustered": clustered,
+        "wall_s": poll_s, "poll_s": poll_s,
         "setup_s": t0 - t_import, "articles": counts["articles"], "pages": pages,
         "matched": counts["matches"],
         "relevant": relevant, "stories": stories,
@@ -121,7 +109,7 @@ def main() -> int:
           f"(start-up and config {r['setup_s']:.1f} s not counted)")
     print(f"  pages extracted {r['pages']}, page failures {r['failed_pages']}, "
           f"feed errors {r['feed_errors']}, "
-          f"matched {r['matched']} (relevant {r['relevant']}), cluster stage: {r['clustered']}, "
+          f"matched {r['matched']} (relevant {r['relevant']}), "
           f"stories {r['stories']}")
     print(f"  peak RSS {r['peak_rss_mb']:.0f} MB (+ {r['children_rss_mb']:.0f} MB largest parser worker)")
     print("load average at the end:", describe().rsplit("load average ", 1)[1])
