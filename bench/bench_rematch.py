@@ -34,9 +34,8 @@ def build(db: Path, n: int) -> None:
     """Fill ``db`` with ``n`` generated articles and their verdicts, 1,000 per poll-sized transaction."""
     from gen_articles import generate
 
-    from monitor.match import load_matcher
+    from monitor.match import load_matcher, verdict_row
     from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
-    from monitor.rematch import match_row
     from monitor.store import SourceRef, Store
 
     matcher = load_matcher(ROOT / "config" / "topics.toml")
@@ -58,7 +57,7 @@ def build(db: Path, n: int) -> None:
                 parsed=ParsedFeed("gen", None, "rss20", "utf-8", ()), articles=articles,
                 sources=[SourceRef(a.entry_id, "guid", a.url, a.link, "e") for a in articles],
                 next_attempt_at=chunk[0].published,
-                matches={a.url: match_row(matcher.match(a.title, a.text)) for a in articles},
+                matches={a.url: verdict_row(matcher.match(a.title, a.text)) for a in articles},
             )  # fmt: skip
 
 

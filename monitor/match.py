@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import math
 import re
 from collections import defaultdict
@@ -83,7 +84,7 @@ from typing import Any
 import ahocorasick_rs
 
 from monitor import korean
-from monitor.models import Article, MatchResult, TermHit, TopicScore
+from monitor.models import Article, MatchResult, MatchRow, TermHit, TopicScore
 from monitor.text import (
     ACTOR_NAMES,
     CLEAN_MARKERS,
@@ -527,6 +528,16 @@ def load_matcher(path: str | Path, *, threshold: float | None = None, morphology
 def result_to_dict(result: MatchResult) -> dict[str, Any]:
     """The evidence as plain JSON-ready data (what the store keeps with a match)."""
     return asdict(result)
+
+
+def verdict_row(result: MatchResult) -> MatchRow:
+    """A verdict as the store keeps it, with its evidence as JSON: what polls and `rematch` store."""
+    return MatchRow(
+        decision=result.decision, relevant=result.relevant, score=result.score,
+        threshold=result.threshold, topics=tuple(result.top_topics), reason=result.reason,
+        evidence_json=json.dumps(result_to_dict(result), ensure_ascii=False, default=str),
+        config_digest=result.config_digest,
+    )  # fmt: skip
 
 
 def result_from_dict(data: Mapping[str, Any]) -> MatchResult:

@@ -407,6 +407,20 @@ class MatchResult:
         return tuple(t.topic for t in self.topics)
 
 
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    """A matcher verdict as stored; the evidence arrives as JSON (the store doesn't know the matcher)."""
+
+    decision: str
+    relevant: bool
+    score: float
+    threshold: float
+    topics: tuple[str, ...]
+    reason: str
+    evidence_json: str
+    config_digest: str
+
+
 # --- stories (issue 4) ---
 
 AssignReason = Literal["exact", "near_duplicate", "same_event", "new", "updated"]

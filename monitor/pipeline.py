@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import json
 import logging
 import multiprocessing
 import os
@@ -337,16 +336,10 @@ class _FeedPoller:
                           extra=ctx(feed=feed, stage="stories"))
 
     def _verdict(self, article: Article) -> MatchRow:
-        from monitor.match import result_to_dict
+        from monitor.match import verdict_row
 
         assert self.matcher is not None
-        result = self.matcher.match(article.title, article.text)
-        return MatchRow(
-            decision=result.decision, relevant=result.relevant, score=result.score,
-            threshold=result.threshold, topics=tuple(result.top_topics), reason=result.reason,
-            evidence_json=json.dumps(result_to_dict(result), ensure_ascii=False, default=str),
-            config_digest=result.config_digest,
-        )
+        return verdict_row(self.matcher.match(article.title, article.text))
 
     async def _fetch_page(self, link: str) -> FetchResult:
         # Links come from feed content, which anyone can write: guard against private addresses.

@@ -16,7 +16,6 @@ titles and texts only.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,11 +23,11 @@ from datetime import datetime
 
 from monitor.clock import from_iso
 from monitor.logs import ctx
-from monitor.match import Matcher, result_to_dict
+from monitor.match import Matcher, verdict_row
 from monitor.models import MatchResult
 from monitor.store import MatchRow, Store
 
-__all__ = ["BacktestReport", "Change", "RematchReport", "backtest", "match_row", "rematch"]
+__all__ = ["BacktestReport", "Change", "RematchReport", "backtest", "rematch"]
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +36,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
-
-
-def match_row(result: MatchResult) -> MatchRow:
-    """A verdict as the store keeps it, with its evidence as JSON (the same shape a poll stores)."""
-    return MatchRow(
-        decision=result.decision, relevant=result.relevant, score=result.score,
-        threshold=result.threshold, topics=tuple(result.top_topics), reason=result.reason,
-        evidence_json=json.dumps(result_to_dict(result), ensure_ascii=False, default=str),
-        config_digest=result.config_digest,
-    )  # fmt: skip
 
 
 def _article_text(row: dict) -> str:  # type: ignore[type-arg]
@@ -196,7 +185,7 @@ def rematch(
         verdicts: dict[int, MatchRow] = {}
         for row in batch:
             result = matcher.match(row["title"], _article_text(row))
-            verdicts[row["id"]] = match_row(result)
+            verdicts[row["id"]] = verdict_row(result)
             was = row["stored_relevant"]
             if was is None:
                 first += 1

@@ -11,10 +11,10 @@ import pytest
 
 from monitor.cli import main
 from monitor.errors import StoreError
-from monitor.match import load_matcher
+from monitor.match import load_matcher, verdict_row
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
 from monitor.paths import topics_file
-from monitor.rematch import backtest, match_row, rematch
+from monitor.rematch import backtest, rematch
 from monitor.store import SourceRef, Store
 
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -55,7 +55,7 @@ def _save(store: Store, rows=ARTICLES, *, matcher=None) -> None:
     ]  # fmt: skip
     matches = None
     if matcher is not None:
-        matches = {a.url: match_row(matcher.match(a.title, a.text or a.summary)) for a in articles}
+        matches = {a.url: verdict_row(matcher.match(a.title, a.text or a.summary)) for a in articles}
     store.save_feed_success(
         state.id, report=FeedReport("A", state.url, "ok", http_status=200, entries=len(articles)),
         started_at=NOW, result=FetchResult(state.url, state.url, 200, {}, b"<rss/>"),

@@ -22,7 +22,7 @@ import sqlite_utils
 from monitor.clock import from_iso, to_iso, utcnow
 from monitor.errors import StoreError
 from monitor.migrations import MIGRATIONS
-from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
+from monitor.models import Article, FeedReport, FeedSpec, FetchResult, MatchRow, ParsedFeed
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +56,6 @@ class SourceRef:
     article_url: str
     link: str | None
     entry_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class MatchRow:
-    """A matcher verdict as stored; the evidence arrives as JSON (the store doesn't know the matcher)."""
-
-    decision: str
-    relevant: bool
-    score: float
-    threshold: float
-    topics: tuple[str, ...]
-    reason: str
-    evidence_json: str
-    config_digest: str
 
 
 @dataclass(frozen=True, slots=True)
