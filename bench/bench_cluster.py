@@ -17,7 +17,6 @@ import argparse
 import html
 import json
 import os
-import platform
 import re
 import resource
 import subprocess
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from gen_articles import generate  # noqa: E402
-from machine import cpu_name  # noqa: E402  (bench/ is on sys.path when run as a script)
+from machine import describe, peak_rss_mb, rss_mb  # noqa: E402  (bench/ is on sys.path as a script)
 
 from monitor.dedupe import StoryClusterer, add_all, pairwise_cluster_metrics  # noqa: E402
 from monitor.models import Assignment, ClusterItem  # noqa: E402
@@ -40,19 +39,8 @@ from monitor.urls import canonical_url  # noqa: E402
 KNEWS = ROOT.parent / "shared" / "corpus" / "feeds" / "korean" / "knews-rss"
 
 
-def machine() -> str:
-    cpu = cpu_name("?")
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    import numpy
-
-    return (
-        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs (load {load}), "
-        f"Python {platform.python_version()}, numpy {numpy.__version__}"
-    )
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
 
 
 def _cpu_seconds() -> float:
@@ -60,11 +48,6 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _current_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024.0
-    return 0.0
 
 
 def run_one(n: int, workers: int = 0) -> dict[str, object]:
@@ -74,7 +57,7 @@ def run_one(n: int, workers: int = 0) -> dict[str, object]:
     (dedupe.add_all); their peak memory is reported separately (workers_peak_rss_mb, the largest one).
     """
     articles = generate(n)
-    rss_before = _current_rss_mb()
+    rss_before = rss_mb()
     cpu_before = _cpu_seconds()
     start = time.perf_counter()
     urls = [canonical_url(a.url) for a in articles]
@@ -89,7 +72,7 @@ def run_one(n: int, workers: int = 0) -> dict[str, object]:
     }
     elapsed = time.perf_counter() - start
     main_cpu = _cpu_seconds() - cpu_before
-    peak = _rss_mb()
+    peak = peak_rss_mb()
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     predicted = {i: s.story_key for i, s in assignments.items()}
     gold = {a.article_id: a.event for a in articles}
@@ -209,7 +192,9 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(args.one, args.workers), ensure_ascii=False))
         return
-    print("machine:", machine())
+    import numpy
+
+    print(f"machine: {describe()}, numpy {numpy.__version__}")
     if not args.knews_only:
         results = []
         for n in args.sizes:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -28,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.digest_samples when run as a script
 
-from machine import cpu_name  # noqa: E402  (bench/ is on sys.path when run as a script)
+from machine import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 from monitor.digest import build_digest, render_html, render_markdown, render_slack, render_text  # noqa: E402
 from monitor.models import Digest  # noqa: E402
@@ -47,10 +45,6 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     return statistics.median(times), min(times), result
 
 
-def machine() -> str:
-    cpu = cpu_name(platform.processor() or "?")
-    system = f"{platform.system()} {platform.machine()}"
-    return f"{system}, {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
 def size(value: Any) -> str:
@@ -65,7 +59,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     stories = many_stories(args.stories)
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     print(f"digest of {args.stories} stories, cap {args.stories}, {args.repeat} runs each\n")
 
     cold: dict[str, float] = {}

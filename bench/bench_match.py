@@ -16,17 +16,14 @@ import argparse
 import csv
 import html
 import json
-import os
-import platform
 import random
 import re
-import resource
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from machine import cpu_name  # noqa: E402  (bench/ is on sys.path when run as a script)
+from machine import describe, peak_rss_mb  # noqa: E402  (bench/ is on sys.path as a script)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -35,17 +32,8 @@ HEADLINES = SHARED / "news" / "knews-rss-headlines" / "headlines-2022-07-30.tsv"
 sys.path.insert(0, str(ROOT))
 
 
-def machine() -> str:
-    cpu = cpu_name("unknown CPU")
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"{platform.node()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()} "
-        f"| {platform.system()} {platform.release()} | load average {load}"
-    )
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def news_bodies() -> list[tuple[str, str]]:
@@ -159,7 +147,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="throughput on 1,000 articles only")
     parser.add_argument("--articles", type=int, default=5000)
     args = parser.parse_args()
-    print(machine())
+    print(describe())
 
     t0 = time.perf_counter()
     from monitor.match import load_matcher

@@ -12,22 +12,18 @@ not what building the database did. Times are CPU seconds of this process; wall 
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from machine import cpu_name  # noqa: E402  (bench/ is on sys.path when run as a script)
+from machine import describe, loadavg, peak_rss_mb  # noqa: E402  (bench/ is on sys.path as a script)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def build(db: Path, n: int) -> None:
@@ -96,8 +92,7 @@ def main() -> int:
     if args.build:
         build(Path(args.build), args.articles)
         return 0
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"{cpu_name('unknown CPU')} | {os.cpu_count()} cores | load average {load}")
+    print(describe())
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         db = tmp / "bench.db"
@@ -128,8 +123,7 @@ def main() -> int:
             everything = timed("rematch --all", args.articles, lambda: rematch(store, new, all_articles=True))
             print(f"  re-scored {everything.scanned} in {everything.batches} batches; "
                   f"{everything.changed_decision} changed decision")  # fmt: skip
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"load average at the end {load}")
+    print(f"load average at the end {loadavg()}")
     return 0
 
 
