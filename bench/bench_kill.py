@@ -13,45 +13,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import signal
 import sqlite3
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.machine import cpu_name  # noqa: E402
+from bench.machine import describe  # noqa: E402
 from tests.integration import test_service as kt  # noqa: E402
-from tests.integration.test_poll import BODY, RSS, page, rss  # noqa: E402
-from tests.servers import LoopbackHTTPServer, Reply  # noqa: E402
-
-
-def serve(srv: LoopbackHTTPServer, feeds: int, entries: int, delay_s: float) -> dict[str, str]:
-    now = datetime.now(UTC).replace(microsecond=0)
-    urls = {}
-    for f in range(feeds):
-        items = []
-        for i in range(entries):
-            path = f"/n/{f}/{i}.html"
-            title = f"한미일 공급망 협력 {f}-{i}" if i % 2 else f"지역 소식 {f}-{i}"
-            srv.route(
-                path,
-                Reply(
-                    body=page(title, [*BODY, f"기사 {f}-{i}."]),
-                    headers=kt.HTML,
-                    delay_s=delay_s * (1 + f % 4),
-                ),
-            )  # feeds finish one after another
-            items.append({"title": title, "link": srv.url(path), "date": now - timedelta(hours=i + f)})
-        srv.route(f"/f{f}.xml", Reply(body=rss(items), headers={"Content-Type": RSS}))
-        urls[f"feed{f}"] = srv.url(f"/f{f}.xml")
-    return urls
+from tests.servers import LoopbackHTTPServer  # noqa: E402
 
 
 def stored_sources(db: Path) -> int:
@@ -71,10 +46,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=6)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    print(f"machine: {platform.machine()} {cpu_name()} ×{os.cpu_count()}, python {platform.python_version()}")
+    print(f"machine: {describe()}")
     with tempfile.TemporaryDirectory() as tmp, LoopbackHTTPServer() as srv:
         root = Path(tmp)
-        urls = serve(srv, args.feeds, args.entries, args.page_delay_ms / 1000)
+        urls = kt.serve_feeds(srv, feeds=args.feeds, entries=args.entries,
+                              page_delay_s=args.page_delay_ms / 1000)  # feeds finish one after another
         (root / "ref").mkdir()
         ref = kt.service_config(root / "ref", urls)
         t0 = time.monotonic()

@@ -29,12 +29,15 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 FEEDS, ENTRIES = 4, 8
 
 
-def serve_feeds(srv: LoopbackHTTPServer, *, page_delay_s: float = 0.0) -> dict[str, str]:
+def serve_feeds(
+    srv: LoopbackHTTPServer, *, page_delay_s: float = 0.0, feeds: int = FEEDS, entries: int = ENTRIES
+) -> dict[str, str]:
+    """``feeds`` RSS feeds of ``entries`` items (every other one on topic), each with its article page."""
     now = datetime.now(UTC).replace(microsecond=0)
-    feeds = {}
-    for f in range(FEEDS):
+    urls = {}
+    for f in range(feeds):
         items = []
-        for i in range(ENTRIES):
+        for i in range(entries):
             path = f"/news/{f}/{i}.html"
             title = f"한미일 공급망 협력 {f}-{i}" if i % 2 else f"지역 소식 {f}-{i}"
             # Slower pages for later feeds: the feeds finish (and commit) one after another, so a kill
@@ -44,7 +47,7 @@ def serve_feeds(srv: LoopbackHTTPServer, *, page_delay_s: float = 0.0) -> dict[s
                 Reply(
                     body=page(title, [*BODY, f"기사 번호 {f}-{i}."]),
                     headers=HTML,
-                    delay_s=page_delay_s * (f + 1),
+                    delay_s=page_delay_s * (1 + f % 4),
                 ),
             )
             items.append(
@@ -56,8 +59,8 @@ def serve_feeds(srv: LoopbackHTTPServer, *, page_delay_s: float = 0.0) -> dict[s
                 }
             )
         srv.route(f"/feed{f}.xml", Reply(body=rss(items), headers={"Content-Type": RSS}))
-        feeds[f"피드{f}"] = srv.url(f"/feed{f}.xml")
-    return feeds
+        urls[f"피드{f}"] = srv.url(f"/feed{f}.xml")
+    return urls
 
 
 def service_config(tmp_path: Path, feeds: dict[str, str]) -> Path:
