@@ -2,8 +2,9 @@
 
 One area per module, each a mixin over :class:`~monitor.store.core.CoreStore` (opening, migrations,
 transactions and what a poll writes): ``labels`` (users' judgments), ``stories`` (clusters), ``delivery``
-(digest ledger, channel backoff, claims), ``service`` (`monitor run`'s job table and retention). :class:`Store`
-is all of them on one connection, so a caller holds one object and one transaction covers any areas.
+(digest ledger, channel backoff, claims), ``service`` (`monitor run`'s job table and retention).
+:class:`Store` is all of them on one connection, so a caller holds one object and one transaction covers
+any areas.
 
 Every write a poll makes for one feed happens in one transaction, so a crash or a failed poll leaves the
 database as it was before that feed: nothing already stored is lost or half-changed. The database is in

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import sqlite_utils
 
@@ -25,6 +25,8 @@ from monitor.migrations import MIGRATIONS
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, MatchRow, ParsedFeed
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +211,7 @@ class CoreStore:
     def known_sources(self, feed_id: int, entry_ids: Iterable[str]) -> dict[str, KnownSource]:
         ids = list(dict.fromkeys(entry_ids))
         found: dict[str, KnownSource] = {}
-        for chunk in _chunks(ids, 500):
+        for chunk in chunks(ids, 500):
             sql = (
                 "SELECT entry_id, article_id, entry_hash FROM article_sources "
                 f"WHERE feed_id = ? AND entry_id IN ({','.join('?' * len(chunk))})"
@@ -221,7 +223,7 @@ class CoreStore:
     def article_ids_by_url(self, urls: Iterable[str]) -> dict[str, int]:
         wanted = list(dict.fromkeys(urls))
         found: dict[str, int] = {}
-        for chunk in _chunks(wanted, 500):
+        for chunk in chunks(wanted, 500):
             sql = f"SELECT url, id FROM articles WHERE url IN ({','.join('?' * len(chunk))})"
             found.update(dict(self.db.execute(sql, chunk).fetchall()))
         return found
@@ -460,7 +462,9 @@ class CoreStore:
 _DAY = timedelta(days=1)
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def chunks(items: Sequence[_T], size: int) -> Iterator[list[_T]]:
+    """``items`` in lists of at most ``size``: SQLite takes at most 32,766 parameters per statement."""
+    items = list(items)
     for i in range(0, len(items), size):
         yield items[i : i + size]
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from monitor.clock import from_iso, to_iso
 from monitor.models import DigestStory
-from monitor.store.core import CoreStore
+from monitor.store.core import CoreStore, chunks
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class DeliveryStore(CoreStore):
     def _evidence(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Each story's strongest stored match evidence (lead first when scores tie), parsed."""
         found: dict[int, dict[str, Any]] = {}
-        for chunk in _chunks(list(story_ids), 500):
+        for chunk in chunks(list(story_ids), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 "SELECT ast.story_id, m.evidence FROM article_story ast "
@@ -368,7 +368,3 @@ def _matched_terms(evidence: dict[str, Any] | None) -> tuple[str, ...]:
         out.setdefault(term, term if not matched or matched == term else f"{term}({matched})")
     return tuple(out.values())
 
-
-def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

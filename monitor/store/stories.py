@@ -14,14 +14,14 @@ Times: ``first_seen_at`` is the earliest member's publication time (else when th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.clock import from_iso, to_iso, utcnow
 from monitor.models import Assignment, ClusterItem
-from monitor.store.core import CoreStore
+from monitor.store.core import CoreStore, chunks
 from monitor.urls import article_outlet
 
 #: The time an article is placed at: when it was published, else when the monitor first saw it.
@@ -61,7 +61,7 @@ class StoryStore(CoreStore):
             rows = self.db.execute(sql + " ORDER BY t, a.id").fetchall()
         else:
             rows = []
-            for chunk in _chunks(sorted(set(article_ids)), 500):
+            for chunk in chunks(sorted(set(article_ids)), 500):
                 rows += self.db.execute(f"{sql} AND a.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
             rows.sort(key=lambda r: (r[7], r[0]))
         return [StoredAssignment(_item(r), _assignment(r[0], r[8:])) for r in rows]
@@ -126,7 +126,7 @@ class StoryStore(CoreStore):
         changed = [a for a in assignments if current.get(a.article_id) != (a.story_key, a.reason)]
         gone = [i for i in current if i not in wanted]
         with self.transaction():
-            for chunk in _chunks(gone, 500):
+            for chunk in chunks(gone, 500):
                 self.db.conn.execute(
                     f"DELETE FROM article_story WHERE article_id IN ({','.join('?' * len(chunk))})", chunk
                 )
@@ -137,16 +137,15 @@ class StoryStore(CoreStore):
     def _write_assignments(self, assignments: Sequence[Assignment], stamp: str) -> set[int]:
         conn = self.db.conn
         keys = sorted({a.story_key for a in assignments})
-        for key in keys:
-            # A placeholder first (article_story references stories); _refresh fills it in.
-            conn.execute(
-                "INSERT OR IGNORE INTO stories (id, lead_article_id, title, first_seen_at, last_updated_at, "
-                "size, outlet_count, outlets) VALUES (?, ?, '', ?, ?, 0, 0, '[]')",
-                (key, key, stamp, stamp),
-            )
+        # A placeholder first (article_story references stories); _refresh fills it in.
+        conn.executemany(
+            "INSERT OR IGNORE INTO stories (id, lead_article_id, title, first_seen_at, last_updated_at, "
+            "size, outlet_count, outlets) VALUES (?, ?, '', ?, ?, 0, 0, '[]')",
+            [(key, key, stamp, stamp) for key in keys],
+        )
         old = {}
         ids = [a.article_id for a in assignments]
-        for chunk in _chunks(ids, 500):
+        for chunk in chunks(ids, 500):
             old.update(self.db.execute(
                 f"SELECT article_id, story_id FROM article_story WHERE article_id IN "
                 f"({','.join('?' * len(chunk))})", chunk).fetchall())
@@ -187,12 +186,12 @@ class StoryStore(CoreStore):
             empty = [r[0] for r in self.db.execute(
                 "SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM article_story)").fetchall()]
         else:
-            for chunk in _chunks(sorted(story_ids), 500):
+            for chunk in chunks(sorted(story_ids), 500):
                 rows = self.db.execute(f"{sql} WHERE s.story_id IN ({','.join('?' * len(chunk))})", chunk)
                 for row in rows.fetchall():
                     members.setdefault(row[0], []).append(row)
             empty = [i for i in story_ids if i not in members]
-        for chunk in _chunks(sorted(empty), 500):
+        for chunk in chunks(sorted(empty), 500):
             self.db.conn.execute(f"DELETE FROM stories WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         self.db.conn.executemany(
             "INSERT INTO stories (id, lead_article_id, title, first_seen_at, last_updated_at, size, "
@@ -324,8 +323,3 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     row["topics"] = json.loads(row["topics"])
     return row
 
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
-    items = list(items)
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
