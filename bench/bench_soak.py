@@ -12,8 +12,7 @@ Every ``--every`` cycles it prints this process's RSS and open fds, and the RSS 
 parser workers fork from (they exit with each cycle); at the end the growth from the first sample to the
 last.
 
-``--target run`` is the switch for the scheduler service (issue 6, `monitor run`, built on another
-branch): it starts ``--run-cmd`` with the same config (feeds on a short interval), moves the feeds on
+``--target run`` soaks the scheduler service (`monitor run`) instead: it starts ``--run-cmd`` with the same config (feeds on a short interval), moves the feeds on
 every ``--cycle-s`` seconds, and samples that process (and its children) from /proc instead.
 """
 

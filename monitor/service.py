@@ -21,15 +21,14 @@ Shape, and why:
   down (≤ ``service.digest_grace`` ago) runs once at start.
 - **One process per database**: :class:`monitor.lock.ProcessLock`, held for the process's life.
 
-Digests come from ``monitor.dispatch`` (the digest issue), imported inside the jobs: ``digest_schedules``,
-``run_digest`` and ``run_alerts`` (after each poll that stored new articles).
+Digests come from :mod:`monitor.dispatch`: ``digest_schedules``, ``run_digest`` and ``run_alerts`` (after
+each poll that stored new articles).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import importlib
 import json
 import logging
 import os
@@ -52,7 +51,7 @@ from apscheduler.triggers.combining import OrTrigger  # type: ignore[import-unty
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from monitor import __version__
+from monitor import __version__, dispatch
 from monitor.clock import KST, format_kst, from_iso, to_iso, utcnow
 from monitor.config import MonitorConfig
 from monitor.fetch import Fetcher
@@ -222,16 +221,6 @@ def _span(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-def _dispatch() -> Any | None:
-    """The digest issue's module, when it is installed (imported late: it is optional here)."""
-    try:
-        return importlib.import_module("monitor.dispatch")
-    except ModuleNotFoundError as exc:
-        if exc.name != "monitor.dispatch":  # dispatch exists but something it imports is missing: say so
-            raise
-        return None
 
 
 class Service:
@@ -405,13 +394,8 @@ class Service:
         states = await self._in_lane(self.store.feed_states)
         now = utcnow()
         jobs = plan_poll_jobs(self.config.feeds, states, now=now, jitter_s=self.settings["jitter"])
-        dispatch = _dispatch()
-        if dispatch is not None:
-            jobs += plan_digest_jobs(
-                dispatch.digest_schedules(self.config), grace_s=self.settings["digest_grace"]
-            )
-        else:
-            log.info("no digest module installed: polling only", extra=ctx(stage="service"))
+        schedules = dispatch.digest_schedules(self.config)
+        jobs += plan_digest_jobs(schedules, grace_s=self.settings["digest_grace"])
         jobs.append(plan_retention_job(self.retention))
         known = {r["id"]: r for r in await self._ops(self.ops.service_jobs)}
         runners: dict[str, Callable[..., Any]] = {
@@ -565,16 +549,11 @@ class Service:
         await self._ops(self.ops.jobs_finished, {job_id: (outcome, detail, self._next_run(job_id))})
 
     def _run_digest(self, channel: str) -> list[Any]:
-        dispatch = _dispatch()
-        if dispatch is None:
-            return []
         with Store.open(self.db_path, migrate=False) as store:
             return list(dispatch.run_digest(self.config, store, channel))
 
     def _kick_alerts(self) -> None:
         """Run alerts after a poll stored new articles; one run at a time, one more if more arrived."""
-        if _dispatch() is None:
-            return
         if self._alerts is not None and not self._alerts.done():
             self._alerts_again = True
             return
@@ -595,8 +574,6 @@ class Service:
                 return
 
     def _run_alerts(self) -> list[Any]:
-        dispatch = _dispatch()
-        assert dispatch is not None
         with Store.open(self.db_path, migrate=False) as store:
             return list(dispatch.run_alerts(self.config, store))
 

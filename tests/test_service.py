@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import sys
 import types
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import monitor.service as service_module
 from monitor.errors import DatabaseBusy
 from monitor.lock import ProcessLock
 from monitor.models import Article, FeedSpec, StorageSettings
@@ -230,7 +230,7 @@ def test_job_table_sync_keeps_history_and_drops_gone_jobs(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
-# Digest jobs against the digest issue's contract (monitor.dispatch), with a fake module
+# Digest jobs against monitor.dispatch's interface, with a fake module
 # --------------------------------------------------------------------------------------------------
 
 
@@ -251,7 +251,7 @@ def fake_dispatch(monkeypatch):
 
     module.run_digest = run_digest  # type: ignore[attr-defined]
     module.run_alerts = run_alerts  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "monitor.dispatch", module)
+    monkeypatch.setattr(service_module, "dispatch", module)
     return calls
 
 
