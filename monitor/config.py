@@ -49,6 +49,10 @@ ENV_VAR = "MONITOR_CONFIG"
 DEFAULT_PATH = Path("config/monitor.toml")
 #: Polling a site more often than this is impolite, and news feeds don't change that fast anyway.
 MIN_INTERVAL_S = 60.0
+#: The floor for a feed on the operator's own machine or network (a loopback or private address, or
+#: localhost): the politeness rule protects other people's servers, and soak tests and local relays need
+#: faster cycles. Still not zero: a feed polled in a busy loop would starve the others.
+LOCAL_MIN_INTERVAL_S = 5.0
 
 Severity = Literal["error", "warning"]
 _T = TypeVar("_T")
@@ -725,6 +729,34 @@ def _feed_list_problems(feeds: Any) -> Iterator[Problem]:
             seen_urls.setdefault(same, index)
 
 
+def _local_interval(values: Mapping[str, Any]) -> str | None:
+    """A feed's own interval may go below a minute only when the feed is on the operator's own host or
+    network; [feed_defaults] applies to every feed, so it keeps the public floor."""
+    interval, url = values["interval"], values["url"]
+    if interval is None or interval >= MIN_INTERVAL_S or _is_local(url):
+        return None
+    return (f"{_fmt_seconds(interval)} is below the minimum of {_fmt_seconds(MIN_INTERVAL_S)} (polite polling: "
+            "at most once a minute per feed; only a feed on a loopback or private address may poll faster, "
+            f"down to {_fmt_seconds(LOCAL_MIN_INTERVAL_S)})")
+
+
+def _is_local(url: str) -> bool:
+    """Is the URL's host localhost or a loopback/private/link-local IP literal (never resolved here)?"""
+    import ipaddress
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
 def _url_identity(url: str) -> str:
     """Scheme and host are case-insensitive; the rest of a URL is not."""
     try:
@@ -773,6 +805,10 @@ def _feed_spec(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> FeedSpe
 _FETCH = FetchSettings()
 _FEED = FeedSpec(name="", url="")
 _INTERVAL = duration(MIN_INTERVAL_S, reason="polite polling: at most once a minute per feed")
+#: A feed's own interval: checked against MIN_INTERVAL_S with its URL in view (_interval_problems).
+_FEED_INTERVAL = duration(
+    LOCAL_MIN_INTERVAL_S, reason="even a feed on a loopback or private address polls at most every 5s"
+)
 
 
 def _fetch_at_most(name: str, limit: str) -> Rule:
@@ -867,13 +903,15 @@ register_section(
     [
         Field("name", text, "unique name, shown in status and digests"),
         Field("url", http_url, "the RSS/Atom URL"),
-        Field("interval", _INTERVAL, "overrides feed_defaults.interval", None),
+        Field("interval", _FEED_INTERVAL, "overrides feed_defaults.interval (below 1m only for a feed "
+              "on a loopback or private address)", None),
         Field("enabled", boolean, "overrides feed_defaults.enabled", None),
         Field("fetch_articles", boolean, "overrides feed_defaults.fetch_articles", None),
         Field("encoding", encoding, "overrides feed_defaults.encoding", None),
         Field("tags", string_list, "labels for filtering and digests", ()),
     ],
     doc="One entry per feed.",
+    rules=[Rule(("interval", "url"), _local_interval)],
     many=True,
 )
 

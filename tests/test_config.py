@@ -201,7 +201,8 @@ BAD = [
     pytest.param(
         FEED + 'interval = "30s"',
         'feeds[0] ("연합뉴스 경제").interval: 30s is below the minimum of 1m '
-        "(polite polling: at most once a minute per feed)",
+        "(polite polling: at most once a minute per feed; only a feed on a loopback or private address "
+        "may poll faster, down to 5s)",
         id="interval-floor",
     ),
     pytest.param(
@@ -280,7 +281,8 @@ def test_four_mistakes_give_four_problems_at_once(tmp_path: Path) -> None:
     """)
     expected = [
         'feeds[0] ("연합뉴스 경제").interval: 5s is below the minimum of 1m '
-        "(polite polling: at most once a minute per feed)",
+        "(polite polling: at most once a minute per feed; only a feed on a loopback or private address "
+        "may poll faster, down to 5s)",
         "feeds[1] (\"한겨레 정치\").url: not an http(s) URL: 'www.hani.co.kr/rss/politics/'",
         "fetch.connect_timeout: not a duration: 'soon'; use a number with a unit: "
         '"500ms", "30s", "15m", "1h30m", "2d"',
@@ -668,3 +670,29 @@ def test_check_with_only_warnings_exits_0(
         "warning: feeds: every feed is disabled; nothing will be polled",
         f"config OK (1 warning): 1 feed (0 enabled), database {tmp_path / 'data' / 'monitor.db'}",
     ]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.7:8080", "localhost", "10.1.2.3", "[::1]", "192.168.0.9"])
+def test_a_feed_on_the_operators_own_network_may_poll_faster(tmp_path: Path, host: str) -> None:
+    text = f'''
+        [[feeds]]
+        name = "local relay"
+        url = "http://{host}/feed.xml"
+        interval = "10s"
+    '''
+    path = tmp_path / "monitor.toml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    assert [p for p in check_config(path) if p.severity == "error"] == []
+    assert load_config(path).feeds[0].interval_s == 10
+
+
+@pytest.mark.parametrize(("url", "interval", "expected"), [
+    # A public name is public even if it resolves to a private address: nothing is resolved here.
+    ("http://feeds.example.org/rss", "10s", "10s is below the minimum of 1m"),
+    ("http://127.0.0.1/rss", "2s", "2s is below the minimum of 5s"),
+])
+def test_the_floor_still_holds(tmp_path: Path, url: str, interval: str, expected: str) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(f'[[feeds]]\nname = "f"\nurl = "{url}"\ninterval = "{interval}"\n', encoding="utf-8")
+    (problem,) = check_config(path)
+    assert problem.key == "feeds[0].interval" and expected in problem.message
