@@ -2,7 +2,7 @@
 descriptors must stay flat.
 
     python bench/bench_soak.py [--cycles 200] [--feeds 500] [--every 10] [--article-feeds 25]
-    python bench/bench_soak.py --target run --run-cmd "monitor run --config {config}" --cycle-s 60
+    python bench/bench_soak.py --target run --run-cmd "monitor --config {config} run" --cycle-s 60
 
 Default target ("pipeline"): the poll cycle runs in this process (monitor.pipeline.run_poll, the call
 the scheduler makes), cycle after cycle on one Store, as a long-running service would. Between cycles
@@ -11,6 +11,10 @@ stores new entries; ``--article-feeds`` of the feeds also fetch and extract thei
 Every ``--every`` cycles it prints this process's RSS and open fds, and the RSS of the forkserver the
 parser workers fork from (they exit with each cycle); at the end the growth from the first sample to the
 last.
+
+News time moves ``--hours-per-cycle`` (an hour) per cycle, so after 72 cycles the 72 h story window is full
+and evicts as fast as it fills: flat memory then means no leak. (Item dates end at the present: dates in
+the future would be clamped to the fetch time.)
 
 ``--target run`` soaks the scheduler service (`monitor run`) instead: it starts ``--run-cmd`` with the same config (feeds on a short interval), moves the feeds on
 every ``--cycle-s`` seconds, and samples that process (and its children) from /proc instead.
@@ -28,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -101,6 +106,7 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
 def soak_service(args: argparse.Namespace, config_path: Path, farm: dict) -> list[tuple[int, float, int]]:
     cmd = shlex.split(args.run_cmd.format(config=config_path))
     proc = subprocess.Popen(cmd, cwd=config_path.parent, stderr=subprocess.DEVNULL)
+    db = config_path.parent / "soak.db"
     samples: list[tuple[int, float, int]] = []
     try:
         for cycle in range(1, args.cycles + 1):
@@ -112,12 +118,36 @@ def soak_service(args: argparse.Namespace, config_path: Path, farm: dict) -> lis
             if cycle == 1 or cycle % args.every == 0 or cycle == args.cycles:
                 rss = rss_mb(proc.pid) + children_rss_mb(proc.pid)
                 samples.append((cycle, rss, open_fds(proc.pid)))
-                print(f"cycle {cycle:4d}: RSS {rss:6.1f} MB (with children), fds {samples[-1][2]}",
-                      flush=True)
+                done = service_progress(db)
+                print(f"cycle {cycle:4d}: RSS {rss:6.1f} MB (with children), fds {samples[-1][2]}; "
+                      f"poll runs {done['poll_runs']}, stored articles {done['articles']}, "
+                      f"feeds in error {done['feeds_failing']}", flush=True)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    done = service_progress(db)
+    print(f"`monitor run` exited with {proc.returncode} after SIGTERM; its database: {done['poll_runs']} "
+          f"poll job runs, {done['articles']} articles, {done['feeds_failing']} feeds in error at the end, "
+          f"run stopped by {done['stop_reason']!r}")
     return samples
+
+
+def service_progress(db: Path) -> dict:
+    """What the service has done so far, read from its own database (read-only, WAL: never blocks it)."""
+    import sqlite3
+
+    if not db.exists():
+        return {"poll_runs": 0, "articles": 0, "feeds_failing": 0, "stop_reason": None}
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        runs = con.execute("SELECT coalesce(sum(runs), 0) FROM service_jobs WHERE kind = 'poll'").fetchone()[0]
+        articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        failing = con.execute("SELECT count(*) FROM feeds WHERE consecutive_failures > 0").fetchone()[0]
+        stop = con.execute("SELECT stop_reason FROM service_runs ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return {"poll_runs": runs, "articles": articles, "feeds_failing": failing,
+            "stop_reason": stop[0] if stop else None}
 
 
 def main() -> int:
@@ -131,16 +161,23 @@ def main() -> int:
     p.add_argument("--article-feeds", type=int, default=25, help="feeds that also fetch article pages")
     p.add_argument("--max-minutes", type=float, default=0,
                    help="stop (and still print the growth) after this long; 0: run all cycles")
+    p.add_argument("--hours-per-cycle", type=float, default=1.0,
+                   help="news time per cycle (the feeds' item dates move this much each cycle)")
     p.add_argument("--target", choices=["pipeline", "run"], default="pipeline")
-    p.add_argument("--run-cmd", default="monitor run --config {config}")
+    p.add_argument("--run-cmd", default="monitor --config {config} run")
     p.add_argument("--cycle-s", type=float, default=60, help="--target run: seconds per cycle")
     args = p.parse_args()
     logging.getLogger("monitor").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the feed farm
     print("machine:", describe())
+    # News time moves --hours-per-cycle a cycle, ending now: with the default hour the 72 h story window
+    # fills in 72 cycles and then evicts as fast as it fills, as in months of service. (With a minute a
+    # cycle, 200 cycles stay inside the window and the clusterer's memory grows by design, not by a leak.)
+    anchor = datetime.now(UTC) - timedelta(hours=args.hours_per_cycle * (args.cycles + 2))
     farm_proc = subprocess.Popen(
         [sys.executable, str(HERE / "feed_farm.py"), "--feeds", str(args.feeds), "--entries",
-         str(args.entries), "--hosts", str(args.hosts), "--latency-ms", str(args.latency_ms)],
+         str(args.entries), "--hosts", str(args.hosts), "--latency-ms", str(args.latency_ms),
+         "--minutes-per-item", str(args.hours_per_cycle * 60), "--anchor", anchor.isoformat()],
         stdout=subprocess.PIPE, text=True)
     try:
         farm = {**json.loads(farm_proc.stdout.readline()), "pid": farm_proc.pid}  # type: ignore[union-attr]

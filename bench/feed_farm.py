@@ -25,13 +25,20 @@ from email.utils import format_datetime
 TOPICS = ["반도체 공급망", "배터리 핵심광물", "수출통제", "청정에너지", "바이오 공급망", "날씨", "증시", "축구"]
 
 
-def feed_xml(base: str, n: int, entries: int, first: int = 0) -> bytes:
-    """Feed ``n`` with items ``first + entries - 1`` (newest, on top) down to ``first``."""
-    now = datetime(2026, 11, 23, tzinfo=UTC)
+ANCHOR = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def feed_xml(base: str, n: int, entries: int, first: int = 0, *, anchor: datetime = ANCHOR,
+             step_minutes: float = 1.0) -> bytes:
+    """Feed ``n`` with items ``first + entries - 1`` (newest, on top) down to ``first``; item ``m`` of a
+    moved-on feed is dated ``anchor + m × step_minutes`` (less ``n`` minutes, so feeds differ)."""
     items = []
     for m in range(first + entries - 1, first - 1, -1) if first else range(entries):
         topic = TOPICS[(n + m) % len(TOPICS)]
-        when = format_datetime(now + timedelta(minutes=m - n) if first else now - timedelta(minutes=n + m))
+        if first:
+            when = format_datetime(anchor + timedelta(minutes=m * step_minutes - n))
+        else:
+            when = format_datetime(anchor - timedelta(minutes=n + m * step_minutes))
         items.append(
             f"<item><title>{topic} 관련 기사 {n}-{m}: 정부와 업계가 대응책을 논의했다</title>"
             f"<link>{base}/article/{n}/{m}.html</link><guid isPermaLink=\"false\">feed{n}-item{m}</guid>"
@@ -60,6 +67,7 @@ async def serve(args: argparse.Namespace) -> None:
     hosts = [f"127.0.1.{i + 1}" for i in range(args.hosts)]
     cache: dict[str, tuple[bytes, str, str]] = {}
     state = {"first": 0}
+    anchor = datetime.fromisoformat(args.anchor) if args.anchor else ANCHOR
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -81,7 +89,9 @@ async def serve(args: argparse.Namespace) -> None:
                     base = f"http://{host}"
                     if path.startswith("/feed/"):
                         body, ctype = feed_xml(base, int(path[6:].split(".")[0]), args.entries,
-                                               state["first"]), "application/rss+xml; charset=utf-8"
+                                               state["first"], anchor=anchor,
+                                               step_minutes=args.minutes_per_item), \
+                            "application/rss+xml; charset=utf-8"
                     elif path.startswith("/article/"):
                         _, _, n, m = path.split("/")
                         body, ctype = article_html(int(n), int(m.split(".")[0])), "text/html; charset=utf-8"
@@ -115,6 +125,11 @@ def main() -> None:
     p.add_argument("--hosts", type=int, default=200)
     p.add_argument("--latency-ms", type=float, default=50)
     p.add_argument("--new-per-cycle", type=int, default=1, help="items each feed gains on GET /_next")
+    p.add_argument("--minutes-per-item", type=float, default=1.0,
+                   help="news time between a feed's consecutive items (bench_soak moves an hour a cycle, so "
+                        "the 72 h story window fills and then evicts)")
+    p.add_argument("--anchor", help="ISO time items are dated from (default 2026-11-23T00:00Z); keep it "
+                        "far enough in the past that no item is dated in the future (they would be clamped)")
     args = p.parse_args()
     try:
         asyncio.run(serve(args))
