@@ -267,7 +267,8 @@ def explain(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config")
     match_cmds.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["explain", "--topics", str(TOPICS), *argv])
+    config = [*argv[:2]] if argv[:1] == ["--config"] else []
+    args = parser.parse_args([*config, "explain", "--topics", str(TOPICS), *argv[len(config):]])
     return int(args.func(args))
 
 
@@ -310,3 +311,16 @@ def test_explain_needs_something_to_explain() -> None:
 
     with pytest.raises(MonitorError, match="nothing to explain"):
         explain([])
+
+
+def test_explain_uses_the_configs_threshold_unless_told_otherwise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What explain and eval decide must be what the poll decides: [matching].threshold counts."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[matching]\ntopics = "{TOPICS}"\nthreshold = 0.95\n', encoding="utf-8")
+    article = ["--title", "한미 공급망 협력", "--text", "양국은 반도체 공급망을 논의했다."]
+    assert explain(["--config", str(config), *article]) == 0
+    assert "threshold 0.95)" in capsys.readouterr().out
+    assert explain(["--config", str(config), "--threshold", "0.4", *article]) == 0
+    assert "threshold 0.4)" in capsys.readouterr().out

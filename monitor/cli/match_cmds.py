@@ -81,7 +81,7 @@ def _topics_option(p: argparse.ArgumentParser) -> None:
 
 
 def _threshold_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threshold", type=_unit_float, help="relevance threshold (default: the topics file's)")
+    p.add_argument("--threshold", type=_unit_float, help="relevance threshold (default: [matching].threshold of the config, else the topics file's)")
 
 
 def _unit_float(value: str) -> float:
@@ -104,7 +104,22 @@ def topics_path(args: argparse.Namespace) -> Path:
 
 
 def _matcher(args: argparse.Namespace) -> Matcher:
-    return load_matcher(topics_path(args), threshold=getattr(args, "threshold", None))
+    """The matcher the poll would use: ``--threshold``, else ``[matching].threshold`` of the config, else
+    the topics file's own. (With ``--topics`` the config's threshold still applies: only the topics change.)"""
+    threshold = getattr(args, "threshold", None)
+    if threshold is None:
+        threshold = _config_threshold(args)
+    return load_matcher(topics_path(args), threshold=threshold)
+
+
+def _config_threshold(args: argparse.Namespace) -> float | None:
+    config_path = getattr(args, "config", None) or os.environ.get("MONITOR_CONFIG")
+    try:
+        config = load_config(resolve_config_path(config_path))
+    except ConfigError:  # no usable config: the topics file decides
+        return None
+    threshold = config.section("matching")["threshold"]
+    return None if threshold is None else float(threshold)
 
 
 def _print_json(obj: Any) -> None:
