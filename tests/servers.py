@@ -60,6 +60,9 @@ Handler = Reply | Callable[[Request], Reply]
 
 class _QuietHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: a poll that opens dozens of connections at once could see
+    # refused or stalled connects on a loaded machine, and a test would fail for the server's sake.
+    request_queue_size = 256
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that hang up (size caps, timeouts, resets) are what fault tests are about: no traceback.
