@@ -23,6 +23,7 @@ from monitor.dedupe import content_hash, normalize_for_fingerprint
 from monitor.errors import ParseError
 from monitor.parse import parse_feed
 from monitor.text import normalize
+from monitor import urls
 from monitor.urls import canonical_url, unwrap_redirect
 
 #: PROPERTY_EXAMPLES=3000 for a deeper hunt (the fixes below came from such runs).
@@ -74,11 +75,15 @@ def _urls(draw: st.DrawFn, depth: int = 0) -> str:
 
 
 def _hostname(url: str) -> str | None:
+    """The host canonical_url can key on, or None: no host, a bad port, or a host IDNA can't encode
+    ("http://\\x80/…"), which canonical_url hands back only stripped, by design."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a port canonical_url can't use either
+        if parts.hostname:
+            urls._host(parts.hostname)
         return parts.hostname
-    except ValueError:
+    except (ValueError, UnicodeError):  # idna.IDNAError is a UnicodeError
         return None
 
 
@@ -87,6 +92,7 @@ def _hostname(url: str) -> str | None:
 @example("http://www.google.com/url?q=http://www.google.com/url?q=http://a.kr/x")
 @example("https://xn--/a")
 @example("http://[::1]:0/")
+@example("http://\x80?utm_source=x")  # a host no codec encodes: unusable, comes back as given
 def test_canonical_url_never_raises_and_is_idempotent(url: str) -> None:
     once = canonical_url(url)
     assert isinstance(once, str)
