@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import json
 from datetime import UTC, datetime
+from itertools import combinations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -81,7 +82,7 @@ class EvalReport:
     errors: tuple[LineError, ...] = ()
     #: Pairwise story-clustering quality (``pairwise_cluster_metrics`` keys) when any item carries an
     #: ``event``; None otherwise, so a plain relevance file reports what it always did.
-    clusters: Mapping[str, float | int] | None = None
+    clusters: Mapping[str, Any] | None = None
 
     def _count(self, label: Label, predicted: Label) -> int:
         return sum(1 for p in self.predictions if p.item.label == label and p.predicted == predicted)
@@ -193,7 +194,7 @@ def evaluate(
     return EvalReport(predictions, tuple(errors), clusters)
 
 
-def cluster_quality(items: Iterable[EvalItem]) -> dict[str, float | int]:
+def cluster_quality(items: Iterable[EvalItem]) -> dict[str, Any]:
     """Cluster the items from scratch (as ``monitor stories --recluster`` does) and score the stories
     pairwise against their ``event``: same event → should share a story; different or no event → not.
 
@@ -215,7 +216,20 @@ def cluster_quality(items: Iterable[EvalItem]) -> dict[str, float | int]:
     stories = cluster_items(cluster)
     predicted = {n: stories[n].story_key for n in range(1, len(items) + 1)}
     gold = {n: item.event for n, item in enumerate(items, start=1)}
-    return pairwise_cluster_metrics(predicted, gold)
+    # Which pairs went wrong, by item id: what a person reads to see why (the figures alone don't say).
+    # Pairs are enumerated within an event or a story only, never all pairs of a large labelled set.
+    by_event: dict[str, list[int]] = {}
+    by_story: dict[int, list[int]] = {}
+    for n in range(1, len(items) + 1):
+        if gold[n] is not None:
+            by_event.setdefault(gold[n], []).append(n)
+        by_story.setdefault(predicted[n], []).append(n)
+    missed = [[items[a - 1].id, items[b - 1].id] for group in by_event.values()
+              for a, b in combinations(group, 2) if predicted[a] != predicted[b]]
+    wrong = [[items[a - 1].id, items[b - 1].id] for group in by_story.values()
+             for a, b in combinations(group, 2) if gold[a] is None or gold[a] != gold[b]]
+    return {**pairwise_cluster_metrics(predicted, gold), "cluster_missed_pairs": missed,
+            "cluster_wrong_pairs": wrong}
 
 
 def _published(value: str | None) -> datetime | None:
@@ -279,6 +293,13 @@ def report_text(report: EvalReport, *, show_errors: bool = True) -> str:
             f"{c['cluster_predicted_pairs']} pairs joined in all, "
             f"{c['cluster_mixed_stories']} stories mixing different events",
         ]
+        if show_errors:
+            titles = {p.item.id: p.item.title or p.item.text or "" for p in report.predictions}
+            for heading, pairs in (("same event, apart", c.get("cluster_missed_pairs", [])),
+                                   ("joined, not the same event", c.get("cluster_wrong_pairs", []))):
+                if pairs:
+                    lines += ["", f"{heading} ({len(pairs)} pair{'' if len(pairs) == 1 else 's'}):"]
+                    lines += [f"  {a} + {b}  {_short(titles.get(a))}  |  {_short(titles.get(b))}" for a, b in pairs]
     if show_errors:
         for title, label, predicted in (
             ("false positives", "irrelevant", "relevant"),
@@ -289,6 +310,10 @@ def report_text(report: EvalReport, *, show_errors: bool = True) -> str:
                 lines += ["", f"{title} ({len(wrong)}):"]
                 lines += [_mistake(p) for p in wrong]
     return "\n".join(lines)
+
+
+def _short(title: str | None) -> str:
+    return (title or "").strip().replace("\n", " ")[:40]
 
 
 def _mistake(p: Prediction) -> str:

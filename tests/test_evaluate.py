@@ -83,7 +83,8 @@ def test_json_has_exactly_the_agreed_keys(matcher: Matcher) -> None:
     items, errors = parse_lines(LINES)
     data = report_json(evaluate(items, matcher.match, errors))
     cluster_keys = ["cluster_precision", "cluster_recall", "cluster_f1", "cluster_true_pairs",
-                    "cluster_predicted_pairs", "cluster_gold_pairs", "cluster_mixed_stories"]
+                    "cluster_predicted_pairs", "cluster_gold_pairs", "cluster_mixed_stories",
+                    "cluster_missed_pairs", "cluster_wrong_pairs"]
     assert list(data) == ["precision", "recall", "f1", "tp", "fp", "fn", "tn", *cluster_keys, "items"]
     assert data["items"][0] == {"id": "r1", "predicted": "relevant", "score": data["items"][0]["score"],
                                 "matched_terms": ["한미", "반도체", "공급망"]}  # fmt: skip
@@ -95,6 +96,27 @@ def test_text_report_lists_mistakes_with_reasons(matcher: Matcher) -> None:
     text = report_text(evaluate(items, matcher.match, errors))
     assert "items: 5 (5 bad lines skipped)" in text
     assert "false positives (1):" in text and "https://example.com/a" in text
+
+
+def test_cluster_mistakes_are_listed_by_item_id(matcher: Matcher) -> None:
+    """Figures say how much; the pairs say which, so a person can read why."""
+    lines = [
+        '{"id": "a1", "title": "한미일 산업장관회의 첫 개최… 공급망 공조 합의", "label": "relevant", "event": "m",'
+        ' "published": "2026-11-20T09:00:00+09:00"}',
+        '{"id": "a2", "title": "한미일 산업장관회의 첫 개최… 공급망 공조 합의", "label": "relevant", "event": "m",'
+        ' "published": "2026-11-20T10:00:00+09:00"}',
+        '{"id": "b1", "title": "오늘의 날씨: 전국 맑음", "label": "irrelevant", "event": "w",'
+        ' "published": "2026-11-20T06:00:00+09:00"}',
+        '{"id": "b2", "title": "프로야구 결승전 결과", "label": "irrelevant", "event": "w",'
+        ' "published": "2026-11-20T22:00:00+09:00"}',
+    ]
+    items, _ = parse_lines(lines)
+    report = evaluate(items, matcher.match)
+    data = report_json(report)
+    assert data["cluster_missed_pairs"] == [["b1", "b2"]]  # labelled one event, clustered apart
+    assert data["cluster_wrong_pairs"] == []
+    assert (data["cluster_true_pairs"], data["cluster_gold_pairs"]) == (1, 2)
+    assert "same event, apart (1 pair):\n  b1 + b2  오늘의 날씨: 전국 맑음  |  프로야구 결승전 결과" in report_text(report)
 
 
 def test_matched_terms_are_distinct_and_ordered(matcher: Matcher) -> None:
