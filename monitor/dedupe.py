@@ -1566,31 +1566,27 @@ class _Weights(dict[str, float]):
     #: The background's weight, in articles: a window this large counts as much as the background.
     PRIOR = 200
 
-    __slots__ = ("_bg", "_bg_n", "_df", "_n", "_prior", "_totals")
+    __slots__ = ("_bg", "_df", "_n", "_scale", "_totals", "_unseen")
 
     def __init__(self, df: Counter[str], n: int, background: TermBackground = NO_BACKGROUND) -> None:
         super().__init__()
         self._df, self._bg = df, background.df
-        self._prior = self.PRIOR if background else 20
+        prior = self.PRIOR if background else 20
+        self._scale = prior / background.documents if background else 0.0  # background stories → articles
         # Terms seen in one background story are not in the table: half a story stands for "0 or 1".
-        self._bg_n = (background.documents or 1) / self._prior
-        self._n = n + self._prior
+        self._unseen = 0.5 if background else 0.0
+        self._n = n + prior
         self._totals: dict[int, float] = {}  # by id(): the sets compared live through the decision
 
-    def _background(self, term: str) -> float:
-        """The term's background rate times PRIOR: how many of the imaginary articles use it."""
-        bg = self._bg.get(term)
-        return 0.5 / self._bg_n if bg is None and self._bg else (bg or 0) / self._bg_n
-
-    def __missing__(self, term: str) -> float:
-        seen = self._df.get(term, 0) + 1 + self._background(term)
+    def __missing__(self, term: str) -> float:  # inlined: called for every term of every candidate
+        seen = self._df.get(term, 0) + 1 + self._bg.get(term, self._unseen) * self._scale
         weight = self[term] = math.log(1.0 + self._n / seen)
         return weight
 
     def commonness(self, term: str, own: int = 0) -> float:
         """How many articles (window and imaginary background ones) use the term, not counting ``own``
         of the window's: the ones being compared."""
-        return self._df.get(term, 0) - own + self._background(term)
+        return self._df.get(term, 0) - own + self._bg.get(term, self._unseen) * self._scale
 
     def total(self, terms: frozenset[str]) -> float:
         """The weight of one of the articles' own term sets (memoised: they outlive the decision)."""
