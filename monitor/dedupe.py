@@ -1127,6 +1127,9 @@ class StoryClusterer:
     #: stories) and covers this share of its headline's weight.
     RARE_ANCHOR_ARTICLES = 0.1
     RARE_ANCHOR_SHARE = 0.25
+    #: ... or covers this share of the bare headline's weight, with three of its terms (two in its own
+    #: headline).
+    FLASH_COVERED = 0.55
     #: A headline-only article joins a report that covers this much of its weighted terms (and shares
     #: LEAD_OVERLAP of the headline weight).
     HEADLINE_COVERED = 0.6
@@ -1414,22 +1417,30 @@ class StoryClusterer:
         return 0.0
 
     def _rare_anchor(self, f: _Features, other: _Features, w: _Weights) -> bool:
-        """A bare headline and another report of one development, tied by a name that ordinary news
-        hardly uses and no other article in the window mentions. A flash is short and worded its own way
-        (산업부 "VEU 지정으로 中공장 불확실성 해소"), so its overlap with the report is low; the rare name
-        is what they have in common. The name must be a code (VEU, IPEF, 232조) that both headlines name
-        with one more shared term, or the report's lead names with two more; or, a word (화이트리스트),
-        named by both headlines about the same two or more countries. Organisations and places (서울시립대,
-        아파치) are not enough: they do many things in one week. ``other`` is indexed, so its own
-        mention of a term is not counted."""
+        """A bare headline and another report of one development. A flash is short and worded its own way
+        (산업부 "VEU 지정으로 中공장 불확실성 해소"), so its overlap with the report is low; what ties them
+        is either most of the flash (FLASH_COVERED of its weight, three terms or more, two of them in the
+        report's headline: all but its speaker and verdict), or a name that ordinary news hardly uses and
+        no other article in the window mentions: a code (VEU, IPEF, 232조) that both headlines name with
+        one more shared term, or the report's lead names with two more; or a word (화이트리스트) both
+        headlines name about the same two or more countries. Organisations and places (서울시립대, 아파치)
+        are not names enough: they do many things in one week. ``other`` is indexed, so its own mention
+        of a term is not counted."""
         bare, report = (f, other) if not f.has_lead else (other, f)
         ours, theirs = bare.cues.countries, report.cues.countries
         if len(ours) >= 2 and len(theirs) >= 2 and ours != theirs:
             return False  # 한일 and 한미일: another forum, however alike the words (conflict() allows it)
         if report.cues.meeting is not None and bare.cues.meeting is None:
             return False  # a meeting's report is joined by headlines that name the meeting (the rules above)
-        if w.share(bare.title_terms, report.terms) < self.RARE_ANCHOR_SHARE:
+        covered = w.share(bare.title_terms, report.terms)
+        if covered < self.RARE_ANCHOR_SHARE:
             return False
+        if (
+            covered >= self.FLASH_COVERED
+            and len(bare.title_terms & report.terms) >= 3
+            and len(bare.title_terms & report.title_terms) >= 2
+        ):
+            return True  # most of the flash is in the report, some of it in its headline
         shared = len(bare.terms & report.terms)
         for term in bare.title_terms & report.terms:
             if w.commonness(term, 1) > self.RARE_ANCHOR_ARTICLES:

@@ -155,8 +155,9 @@ def test_a_rare_anchor_needs_a_code_nobody_else_mentions_and_the_same_forum() ->
     clusterer = StoryClusterer()
     report = item_features(item(1, "한미, FDPR 적용 면제 합의…반도체 장비 반입 허용",
                                 "미국이 한국 기업에 해외직접제품규칙(FDPR) 적용을 면제하기로 했다. 장비 반입도 허용된다."))
-    flash = item_features(item(2, '산업부 "FDPR 적용 면제 환영"'))
-    trio_flash = item_features(item(3, '한미일 "FDPR 적용 면제 환영"'))
+    # Too little of the flash is in the report for FLASH_COVERED: only the code ties them.
+    flash = item_features(item(2, '산업부 "FDPR 면제로 中공장 불확실성 해소"'))
+    trio_flash = item_features(item(3, '한미일 "FDPR 면제로 中공장 불확실성 해소"'))
     clusterer_df = Counter(report.terms)  # the report is indexed; the flash is being decided
     w = _Weights(clusterer_df, 1, load_term_background())
     assert clusterer._rare_anchor(flash, report, w)
@@ -207,3 +208,23 @@ def test_the_tariff_deals_two_sides_in_dev_stay_apart() -> None:
     cluster = [ClusterItem(n, i.title or "", i.text or "", "", None) for n, i in enumerate(items, 1)]
     assignments = cluster_items(cluster)
     assert assignments[ids["dev-037"]].story_key != assignments[ids["dev-122"]].story_key
+
+
+def test_a_flash_joins_the_report_that_covers_most_of_it() -> None:
+    # No rare code: the flash's speaker and verdict (철강업계, 과도) are its own, the rest is the report's.
+    assert len(set(stories([
+        ("美 상무부, 한국산 철강 후판에 AD 예비판정…세율 12%",
+         "미국 상무부가 한국산 철강 후판에 대한 반덤핑(AD) 예비판정에서 12%의 관세율을 매겼다. "
+         "업계는 최종판정 전까지 소명 자료를 보완할 계획이다."),
+        ('철강업계 "후판 AD 예비판정 과도"', ""),
+    ]))) == 1
+
+
+def test_a_flash_covered_only_by_the_reports_lead_stays_apart() -> None:
+    # The report's headline is about the gap and capital flight; the flash about the Fed's hike. Their
+    # words meet only in the report's lead: two developments (dev-079 / dev-080 in tests/data/dev.jsonl).
+    assert len(set(stories([
+        ("한국 금리차 역대 최대…외국인 자금 이탈 우려",
+         "미국 연준의 금리 인상으로 한미 금리차가 역대 최대로 벌어졌다. 원화 약세 압력이 커지고 있다."),
+        ("美 연준 금리 인상…한미 금리 역전 심화", ""),
+    ]))) == 2
