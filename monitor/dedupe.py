@@ -1123,7 +1123,7 @@ class StoryClusterer:
     CODED_OVERLAP = 0.3
     LEAD_TITLE_SHARE = 0.3
     #: A bare headline joins a report that names its rare code or name (used by no other article in the
-    #: window, and by at most this many of the background prior's: VEU in none, IPEF in 2 of 5,902
+    #: window, and by at most this many of the background prior's: VEU in none, IPEF in 2 of 5,887
     #: stories) and covers this share of its headline's weight.
     RARE_ANCHOR_ARTICLES = 0.1
     RARE_ANCHOR_SHARE = 0.25
