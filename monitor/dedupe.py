@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from monitor.models import Assignment, AssignReason, ClusterItem, StoryState
+from monitor.rarity import NO_BACKGROUND, TermBackground, load_term_background
 from monitor.urls import WIRE_OUTLETS, article_outlet
 
 KeyTerms = Callable[[str, str], set[str]]
@@ -1121,6 +1122,14 @@ class StoryClusterer:
     #: Both headlines name the same rare code (칩4, 232조, VEU): with this term overlap, one development.
     CODED_OVERLAP = 0.3
     LEAD_TITLE_SHARE = 0.3
+    #: A bare headline joins a report that names its rare code or name (used by no other article in the
+    #: window, and by at most this many of the background prior's: VEU in none, IPEF in 2 of 5,887
+    #: stories) and covers this share of its headline's weight.
+    RARE_ANCHOR_ARTICLES = 0.1
+    RARE_ANCHOR_SHARE = 0.25
+    #: ... or covers this share of the bare headline's weight, with three of its terms (two in its own
+    #: headline).
+    FLASH_COVERED = 0.55
     #: A headline-only article joins a report that covers this much of its weighted terms (and shares
     #: LEAD_OVERLAP of the headline weight).
     HEADLINE_COVERED = 0.6
@@ -1136,8 +1145,11 @@ class StoryClusterer:
         same_event_threshold: float = 0.5,
         key_terms: KeyTerms | None = None,
         max_shingle_chars: int = 4000,
+        background: TermBackground | None = None,
     ) -> None:
         self.window_s = window_hours * 3600.0
+        # How common each term is in ordinary news (monitor/rarity.py); the window's counts add to it.
+        self.background = load_term_background() if background is None else background
         self.near_dup_threshold = near_dup_threshold
         self.same_event_threshold = same_event_threshold
         self.key_terms = key_terms
@@ -1230,7 +1242,7 @@ class StoryClusterer:
             exact = self._by_hash.get(f.chash)
         if exact is not None and self._within_window(item, self._entries[exact]):
             return self._join(item, "exact", 1.0, exact)
-        weights = _Weights(self._df, len(self._entries))
+        weights = _Weights(self._df, len(self._entries), self.background)
         return (
             self._near_duplicate(item, f, weights)
             or self._same_event(item, f, weights)
@@ -1331,8 +1343,8 @@ class StoryClusterer:
         the ordinal), a shared headline (share >= TITLE_ANCHOR and score >= threshold), or the same venue
         and day with a strong term overlap.
         """
-        if len(f.terms & other.terms) < 2:
-            return 0.0
+        if len(f.terms & other.terms) < 2 and not (f.cues.countries and f.cues.countries == other.cues.countries):
+            return 0.0  # one shared term is not enough, unless both headlines also name the same countries
         overlap = w.overlap(f.terms, other.terms)
         title_share = w.share(f.title_terms, other.title_terms)
         score = 0.4 * title_share + 0.4 * overlap + 0.2 * _dice(f.title_grams, other.title_grams)
@@ -1387,13 +1399,60 @@ class StoryClusterer:
             and min(len(f.title_terms), len(other.title_terms)) >= 2
         ):
             return score
-        if headline_only and title_share >= self.LEAD_OVERLAP and overlap >= self.HEADLINE_COVERED:
+        if (
+            headline_only
+            and title_share >= self.LEAD_OVERLAP
+            and overlap >= self.HEADLINE_COVERED
+            and min(len(f.title_terms), len(other.title_terms)) >= 2  # "[오늘의 운세] 7월 29일 (금요일)"
+        ):
             # A bare headline whose weighted terms the other's headline and lead mostly cover: a flash
             # ("[단독] 한미일 조기경보 연계, 요소·흑연 등 10개 품목") of the full report.
             return max(score, self.same_event_threshold)
+        if headline_only and self._rare_anchor(f, other, w):
+            return max(score, self.same_event_threshold)
+        if len(f.terms & other.terms) < 2:
+            return 0.0
         if _same_place_and_day(f.cues, other.cues) and overlap >= self.PLACE_DAY_OVERLAP:
             return max(score, self.same_event_threshold)
         return 0.0
+
+    def _rare_anchor(self, f: _Features, other: _Features, w: _Weights) -> bool:
+        """A bare headline and another report of one development. A flash is short and worded its own way
+        (산업부 "VEU 지정으로 中공장 불확실성 해소"), so its overlap with the report is low; what ties them
+        is either most of the flash (FLASH_COVERED of its weight, three terms or more, two of them in the
+        report's headline: all but its speaker and verdict), or a name that ordinary news hardly uses and
+        no other article in the window mentions: a code (VEU, IPEF, 232조) that both headlines name with
+        one more shared term, or the report's lead names with two more; or a word (화이트리스트) both
+        headlines name about the same two or more countries. Organisations and places (서울시립대, 아파치)
+        are not names enough: they do many things in one week. ``other`` is indexed, so its own mention
+        of a term is not counted."""
+        bare, report = (f, other) if not f.has_lead else (other, f)
+        ours, theirs = bare.cues.countries, report.cues.countries
+        if len(ours) >= 2 and len(theirs) >= 2 and ours != theirs:
+            return False  # 한일 and 한미일: another forum, however alike the words (conflict() allows it)
+        if report.cues.meeting is not None and bare.cues.meeting is None:
+            return False  # a meeting's report is joined by headlines that name the meeting (the rules above)
+        covered = w.share(bare.title_terms, report.terms)
+        if covered < self.RARE_ANCHOR_SHARE:
+            return False
+        if (
+            covered >= self.FLASH_COVERED
+            and len(bare.title_terms & report.terms) >= 3
+            and len(bare.title_terms & report.title_terms) >= 2
+            and not _names_own(bare, report)
+        ):
+            return True  # most of the flash is in the report, some of it in its headline
+        shared = len(bare.terms & report.terms)
+        for term in bare.title_terms & report.terms:
+            if w.commonness(term, 1) > self.RARE_ANCHOR_ARTICLES:
+                continue
+            in_headlines = term in report.title_terms
+            if _is_code(term):
+                if shared >= (2 if in_headlines else 3):
+                    return True
+            elif in_headlines and len(ours) >= 2 and ours == theirs:
+                return True
+        return False
 
     def _compatible(self, item: ClusterItem, f: _Features, other: _Entry) -> bool:
         if not self._within_window(item, other):
@@ -1503,18 +1562,43 @@ class StoryClusterer:
 
 
 class _Weights(dict[str, float]):
-    """Rarity weights of terms among the articles in the window, cached for one decision."""
+    """Rarity weights of terms, cached for one decision: inverse document frequency in the window, with
+    the background (ordinary news, monitor/rarity.py) as its prior.
 
-    __slots__ = ("_df", "_n", "_totals")
+    A term's weight is log(1 + (n + PRIOR) / (df + 1 + PRIOR * bg)): its ``df`` among the ``n`` articles in
+    the window, plus PRIOR imaginary articles that use it at its background rate ``bg``. A young window
+    of a few dozen articles cannot tell rare from common (every term is in one or two of them), so the
+    prior decides: 한국, 자동차, "4년 만에" weigh little from the first article on, and a code or a name
+    ordinary news never used (VEU, 부의장국) weighs most. As the window fills, its own counts take over:
+    a development thirty outlets carry, or the monitor's own subject (공급망, 핵심광물: rare in ordinary
+    news, in every article here), becomes common. Without a background the weights are the window's
+    alone, smoothed by 20 imaginary articles, as before the background existed.
+    """
 
-    def __init__(self, df: Counter[str], n: int) -> None:
+    #: The background's weight, in articles: a window this large counts as much as the background.
+    PRIOR = 200
+
+    __slots__ = ("_bg", "_df", "_n", "_scale", "_totals", "_unseen")
+
+    def __init__(self, df: Counter[str], n: int, background: TermBackground = NO_BACKGROUND) -> None:
         super().__init__()
-        self._df, self._n = df, n + 20  # +20 keeps weights sane while the window is small
+        self._df, self._bg = df, background.df
+        prior = self.PRIOR if background else 20
+        self._scale = prior / background.documents if background else 0.0  # background stories → articles
+        # Terms seen in one background story are not in the table: half a story stands for "0 or 1".
+        self._unseen = 0.5 if background else 0.0
+        self._n = n + prior
         self._totals: dict[int, float] = {}  # by id(): the sets compared live through the decision
 
-    def __missing__(self, term: str) -> float:
-        weight = self[term] = math.log(1.0 + self._n / (self._df.get(term, 0) + 1))
+    def __missing__(self, term: str) -> float:  # inlined: called for every term of every candidate
+        seen = self._df.get(term, 0) + 1 + self._bg.get(term, self._unseen) * self._scale
+        weight = self[term] = math.log(1.0 + self._n / seen)
         return weight
+
+    def commonness(self, term: str, own: int = 0) -> float:
+        """How many articles (window and imaginary background ones) use the term, not counting ``own``
+        of the window's: the ones being compared."""
+        return self._df.get(term, 0) - own + self._bg.get(term, self._unseen) * self._scale
 
     def total(self, terms: frozenset[str]) -> float:
         """The weight of one of the articles' own term sets (memoised: they outlive the decision)."""
@@ -1534,7 +1618,9 @@ class _Weights(dict[str, float]):
         """Does each headline keep a term to itself that is rarer than anything the two articles share?
 
         Rarity counts the *other* articles in the window, so a term only these two share is as rare as
-        can be. Two fills of one template ("EOG 리소시스, 장중 3% 이상 급등" / "아메렌, 장중 3% 이상 급등";
+        can be. The background does not count here: template fills show as a burst in the window, while
+        by the background's measure a flash's own speaker or verb (산업부, 환영) is often rarer than the
+        code it shares with its report (CHIPS), and every flash would look like another fill. Two fills of one template ("EOG 리소시스, 장중 3% 이상 급등" / "아메렌, 장중 3% 이상 급등";
         "한미반도체, SK하이닉스에 … 공급" / "한미반도체, 마이크론에 … 공급") share only common words and each
         keeps its own rare subject; two write-ups of one event share a rare word (a name, a place).
         """
@@ -1612,8 +1698,19 @@ def _names_participants(meeting: Meeting | None, other: _Features) -> bool:
 _PARTICIPANTS = ("장관", "정상", "차관", "총리", "수석", "국장", "대표", "의장", "총재")
 
 
-#: Codes too common to tell developments apart, however rare in the window.
+#: Codes too common to tell developments apart, however rare in the window. The background table does
+#: not make this list redundant: the knews days (July 2022) never use hbm, ira, smr, cpi, ppi, cfo or loi,
+#: so by the background they would be as rare as VEU.
 _GENERIC_CODES = frozenset("mou loi ai ceo cfo esg gdp cpi ppi ipo etf eps ict ira hbm smr lng fta wto".split())  # noqa: SIM905
+
+
+def _is_code(term: str) -> bool:
+    """An acronym or a numbered name (VEU, IPEF, 232조, 칩4), not one of the codes every sector uses."""
+    if term in _GENERIC_CODES:
+        return False
+    if term.isascii():
+        return len(term) >= 3 and not term.isdigit() and any(c.isalpha() for c in term)
+    return any(c.isdigit() for c in term)
 
 
 def _shared_code(a: _Features, b: _Features, df: Mapping[str, int]) -> bool:
@@ -1646,13 +1743,25 @@ def _same_meeting_of_same_pair(a: _Features, b: _Features) -> bool:
 def _template_fills(a: _Features, b: _Features) -> bool:
     """Two fills of one headline template: the same terms in the same order around one slot, filled with
     a term the other article never mentions ("한일 반도체 소재 협의체 출범" / "한일 배터리 소재 협의체 출범",
-    "한미 원전 협력 MOU 체결" / "한미 양자기술 협력 MOU 체결"). Another write-up of one event rewords
-    more than one slot, or names the other's subject somewhere."""
+    "한미 원전 협력 MOU 체결" / "한미 양자기술 협력 MOU 체결"), or one development's two sides under one
+    opening ("한미 관세협상 타결…반도체 관세 …" / "한미 관세협상 타결…자동차 관세 …": two terms or more
+    before the slot, one after). Another write-up of one event rewords more than one slot, or names the
+    other's subject somewhere."""
     sa, sb = a.title_seq, b.title_seq
     i = next((k for k, (x, y) in enumerate(zip(sa, sb)) if x != y), None)
-    if i is None or sa[i + 1 : i + 3] != sb[i + 1 : i + 3] or len(sa[i + 1 : i + 3]) < 2:
+    if i is None:
+        return False
+    after = 1 if i >= 2 else 2
+    if sa[i + 1 : i + 1 + after] != sb[i + 1 : i + 1 + after] or len(sa[i + 1 : i + 1 + after]) < after:
         return False
     return sa[i] not in b.terms and sb[i] not in a.terms
+
+
+def _names_own(a: _Features, b: _Features) -> bool:
+    """Does ``a``'s headline name a place or an acronym that ``b`` never mentions ("김해 주택서 붕괴
+    사고…10명 부상" against a report of 창원)? One-sided, and without figures, unlike :func:`_own_names`:
+    a flash adds a figure of its own as often as not ("…사망 25명")."""
+    return any(t in _PLACES or (t.isascii() and t.isalpha()) for t in a.title_terms - b.terms)
 
 
 def _own_names(a: _Features, b: _Features) -> bool:

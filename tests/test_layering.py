@@ -42,6 +42,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.service": {"sqlite_utils", "sqlite3", "httpx", "monitor.parse", "monitor.extract", "monitor.match"},
     "monitor.ops": {"monitor.store", "monitor.fetch", "monitor.pipeline", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.lock": {"monitor.store", "monitor.fetch", "httpx", "sqlite_utils", "sqlite3"},
+    # issue 4: the clusterer's background term table: a file in the package, nothing else
+    "monitor.rarity": {"monitor.dedupe", "monitor.store", "monitor.fetch", "monitor.config", "httpx", "sqlite_utils",
+                       "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).
 OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.parse"}, "trafilatura": {"monitor.extract"},
