@@ -76,6 +76,10 @@ FUTURE_TOLERANCE = timedelta(hours=1)
 #: imports). The machinery stays for a deployment whose feeds mostly fall back to feedparser.
 PARSE_IN_PROCESSES_FROM: int | None = None
 
+#: Feeds parsed and keyed at once (see _FeedPoller.decide_slots): enough to keep the parse threads (or
+#: processes) and the store thread busy, few enough that a 1,000-feed poll holds a few feeds' entries.
+_DECIDE_SLOTS = 2 * (os.cpu_count() or 1) + 4
+
 Progress = Callable[[FeedReport], None]
 T = TypeVar("T")
 
@@ -164,6 +168,10 @@ class _FeedPoller:
         self.store = store
         self.fetcher = fetcher
         self.page_slots = asyncio.Semaphore(config.fetch.article_concurrency)
+        # Feeds between "fetched" and "decided what is new" at once. Fetching outruns parsing: without
+        # a bound every feed of a big poll is fetched and parsed before the first is keyed and stored
+        # (the executor queues are first come, first served), and the cycle holds all of its entries.
+        self.decide_slots = asyncio.Semaphore(_DECIDE_SLOTS)
         # All database calls go through one thread: SQLite releases the GIL while it works, so writes
         # overlap with parsing and network handling, and one thread means one writer at a time.
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
@@ -229,12 +237,16 @@ class _FeedPoller:
             await self.db(self.store.save_feed_success, state.id, report=report, started_at=started,
                            result=result, parsed=None, articles=(), sources=(), next_attempt_at=next_attempt)
             return report
-        parsed, hashes = await self._off_loop(parse_and_hash, result.content, headers=result.headers,
-                                              url=result.final_url, encoding_override=spec.encoding)
-        if parsed.problem:
-            log.warning("feed is ill-formed but readable: %s", parsed.problem,
-                        extra=ctx(feed=spec.name, url=spec.url, stage="parse"))
-        articles, sources, failed = await self._articles_for(spec, state, parsed.entries, hashes)
+        async with self.decide_slots:
+            parsed, hashes = await self._off_loop(parse_and_hash, result.content, headers=result.headers,
+                                                  url=result.final_url, encoding_override=spec.encoding)
+            if parsed.problem:
+                log.warning("feed is ill-formed but readable: %s", parsed.problem,
+                            extra=ctx(feed=spec.name, url=spec.url, stage="parse"))
+            todo, fetch_for = await self._changed(spec, state, parsed.entries, hashes)
+        # Outside the slot: fetching article pages waits on the network (and on their hosts' limits),
+        # which must not hold up the parsing of other feeds.
+        articles, sources, failed = await self._articles_for(spec, todo, fetch_for)
         report = FeedReport(spec.name, spec.url, "ok", http_status=result.status,
                             entries=len(parsed.entries), articles_failed=failed,
                             parse_problem=parsed.problem)
@@ -269,9 +281,11 @@ class _FeedPoller:
 
     # ---------------------------------------------------------------------------------------------
 
-    async def _articles_for(
+    async def _changed(
         self, spec: FeedSpec, state: FeedState, entries: Sequence[FeedEntry], hashes: Sequence[str]
-    ) -> tuple[list[Article], list[SourceRef], int]:
+    ) -> tuple[list[KeyedEntry], list[KeyedEntry]]:
+        """The entries new to this feed or changed since stored, keyed, and those whose article must
+        be built (fetched or taken from the summary)."""
         known = await self.db(self.store.known_sources, state.id, [e.entry_id for e in entries])
         changed = []
         for entry, entry_hash in zip(entries, hashes, strict=True):
@@ -281,7 +295,7 @@ class _FeedPoller:
         if not changed:
             # The usual poll of a feed that moved on by an item or two, or not at all: the entries
             # already stored cost no URL canonicalisation and no content hashing.
-            return [], [], 0
+            return [], []
         todo = await self._off_loop(key_entries, changed, state.id, hash_summaries=not spec.fetch_articles)
         stored = await self.db(self.store.article_ids_by_url, [k.url for k in todo])
         # An entry new to this feed whose article another feed already brought is only a new source;
@@ -290,7 +304,12 @@ class _FeedPoller:
         for keyed in todo:
             if (keyed.url not in stored or keyed.entry.entry_id in known) and keyed.url not in fetch_for:
                 fetch_for[keyed.url] = keyed
-        built = await asyncio.gather(*(self._build_article(spec, k) for k in fetch_for.values()))
+        return todo, list(fetch_for.values())
+
+    async def _articles_for(
+        self, spec: FeedSpec, todo: Sequence[KeyedEntry], fetch_for: Sequence[KeyedEntry]
+    ) -> tuple[list[Article], list[SourceRef], int]:
+        built = await asyncio.gather(*(self._build_article(spec, k) for k in fetch_for))
         sources = [SourceRef(k.entry.entry_id, k.entry.id_source, k.url, k.entry.link, k.entry_hash)
                    for k in todo]
         failed = sum(1 for a in built if a.extract_note and spec.fetch_articles)
