@@ -195,8 +195,8 @@ def main() -> int:
         farm_proc.terminate()
         farm_proc.wait()
     # stories-off does less work than the other two, so it is shown but never compared with reader.
-    ours_name, ours = min(((k, v) for k, v in results.items()
-                           if k.startswith("ours") and k != "ours:stories-off"), key=lambda kv: kv[1]["wall_s"])
+    candidates = [(k, v) for k, v in results.items() if k.startswith("ours") and k != "ours:stories-off"]
+    ours_name, ours = min(candidates, key=lambda kv: kv[1]["wall_s"])
     best_name, best = min(((k, v) for k, v in results.items() if k.startswith("reader")),
                           key=lambda kv: kv[1]["wall_s"])
     speed = best["wall_s"] / ours["wall_s"]
@@ -207,7 +207,8 @@ def main() -> int:
     if "ours:stories-off" in results and ours_name == "ours":
         rest = results["ours:stories-off"]
         print(f"story clustering in ours: about {ours['wall_s'] - rest['wall_s']:.1f} s wall, "
-              f"{ours['cpu_s'] - rest['cpu_s']:.1f} CPU-s and {ours['peak_pss_mb'] - rest['peak_pss_mb']:.0f} MB "
+              f"{ours['cpu_s'] - rest['cpu_s']:.1f} CPU-s and "
+              f"{ours['peak_pss_mb'] - rest['peak_pss_mb']:.0f} MB "
               f"PSS (the poll without it: {rest['wall_s']:.1f} s, {rest['cpu_s']:.1f} CPU-s, "
               f"{rest['peak_pss_mb']:.0f} MB; {best['wall_s'] / rest['wall_s']:.1f}× reader's speed)")
     print("load average at the end:", describe().rsplit("load average ", 1)[1])

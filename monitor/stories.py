@@ -121,7 +121,8 @@ class StoryTracker:
                     clusterer.add(row.item)  # re-indexes the new content in the same story
                 else:
                     clusterer.restore(row.item, previous)
-                assignments.append(replace(previous, reason="updated", similarity=1.0, matched_article_id=None))
+                assignments.append(
+                    replace(previous, reason="updated", similarity=1.0, matched_article_id=None))
                 updated += 1
                 start += 1
             touched = store.record_assignments(assignments)

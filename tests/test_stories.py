@@ -195,11 +195,13 @@ def test_a_large_batch_with_feature_workers_gets_the_stories_of_one_by_one(tmp_p
     """A first poll hands the tracker thousands of articles; its feature workers change nothing."""
     from monitor.dedupe import FEATURE_CHUNK
 
-    subjects = ["반도체 수출통제", "배터리 핵심광물", "청정에너지 보조금", "바이오 공급망", "환율 급등", "날씨"]
+    subjects = ["반도체 수출통제", "배터리 핵심광물", "청정에너지 보조금", "바이오 공급망", "환율 급등",
+                "날씨"]
     batch = []
     for n in range(2 * FEATURE_CHUNK + 30):  # enough for add_all to use its workers
         subject, event = subjects[n % len(subjects)], n // 12
-        text = (f"{subject} {event}번째 대응을 놓고 정부와 업계가 회의를 열었다. 관계자는 협력을 강화하겠다고 밝혔다.\n"
+        text = (f"{subject} {event}번째 대응을 놓고 정부와 업계가 회의를 열었다. "
+                "관계자는 협력을 강화하겠다고 밝혔다.\n"
                 f"회의에서는 {event * 3}개 기업의 피해 사례가 보고됐다.")
         if n % 4 == 3:  # another outlet's copy of the same wire text
             text = "[세종=뉴스핌] 기자 = " + text
@@ -212,8 +214,8 @@ def test_a_large_batch_with_feature_workers_gets_the_stories_of_one_by_one(tmp_p
             save(s, "B", batch)
             result = StoryTracker(workers=workers).catch_up(s)
             assert result.clustered == len(batch)
-            snapshots.append(s.db.execute("SELECT article_id, story_id, reason, similarity FROM article_story "
-                                          "ORDER BY article_id").fetchall())
+            snapshots.append(s.db.execute("SELECT article_id, story_id, reason, similarity "
+                                          "FROM article_story ORDER BY article_id").fetchall())
     assert len(snapshots[0]) == len(batch)
     assert snapshots[0] == snapshots[1]
     assert len({row[1] for row in snapshots[0]}) < len(batch)  # copies did join stories

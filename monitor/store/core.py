@@ -461,7 +461,8 @@ class CoreStore:
         if isinstance(id_or_url, int) or str(id_or_url).isdigit():
             row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (int(id_or_url),))
         else:
-            row = self.conn.execute("SELECT * FROM articles WHERE url = ? OR link = ?", (id_or_url, id_or_url))
+            row = self.conn.execute("SELECT * FROM articles WHERE url = ? OR link = ?",
+                                    (id_or_url, id_or_url))
         cols = [d[0] for d in row.description]
         found = row.fetchone()
         return dict(zip(cols, found, strict=True)) if found else None
