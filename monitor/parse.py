@@ -767,11 +767,19 @@ def _known_namespaces() -> frozenset[str]:
 _FIX_QUERY = re.compile("&([A-Za-z0-9_]+);")
 
 
+#: The only characters feedparser's two repairs below can change; Hangul text has none of them.
+_LATIN1_HIGH = re.compile("[\x80-\xff]")
+
+
 def _fp_text(element: Any, base: str | None = None) -> str:
     """An element's text as feedparser's pop() leaves it (strict parser, no sanitising)."""
     output = (element.text or "").strip()
     if base is not None and output:
         output = _feedparser_urljoin(base, output)
+    if not _LATIN1_HIGH.search(output):
+        # Without U+0080..U+00FF the UTF-8 repair is a no-op (ASCII) or fails (anything above U+00FF),
+        # and the cp1252 table maps nothing: skip both (one failed encode per Korean string otherwise).
+        return output
     try:
         output = output.encode("iso-8859-1").decode("utf-8")  # its repair of doubly-encoded UTF-8
     except (UnicodeEncodeError, UnicodeDecodeError):

@@ -76,6 +76,10 @@ FUTURE_TOLERANCE = timedelta(hours=1)
 #: imports). The machinery stays for a deployment whose feeds mostly fall back to feedparser.
 PARSE_IN_PROCESSES_FROM: int | None = None
 
+#: Feeds parsed and keyed at once (see _FeedPoller.decide_slots): enough to keep the parse threads (or
+#: processes) and the store thread busy, few enough that a 1,000-feed poll holds a few feeds' entries.
+_DECIDE_SLOTS = 2 * (os.cpu_count() or 1) + 4
+
 Progress = Callable[[FeedReport], None]
 T = TypeVar("T")
 
@@ -164,6 +168,10 @@ class _FeedPoller:
         self.store = store
         self.fetcher = fetcher
         self.page_slots = asyncio.Semaphore(config.fetch.article_concurrency)
+        # Feeds between "fetched" and "decided what is new" at once. Fetching outruns parsing: without
+        # a bound every feed of a big poll is fetched and parsed before the first is keyed and stored
+        # (the executor queues are first come, first served), and the cycle holds all of its entries.
+        self.decide_slots = asyncio.Semaphore(_DECIDE_SLOTS)
         # All database calls go through one thread: SQLite releases the GIL while it works, so writes
         # overlap with parsing and network handling, and one thread means one writer at a time.
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
@@ -187,8 +195,9 @@ class _FeedPoller:
         return await asyncio.get_running_loop().run_in_executor(
             self._db_thread, functools.partial(fn, *args, **kwargs))
 
-    async def _parse(self, *args: Any, **kwargs: Any) -> tuple[ParsedFeed, tuple[KeyedEntry, ...]]:
-        call = functools.partial(parse_and_key, *args, **kwargs)
+    async def _off_loop(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run CPU work (parsing, keying) in the parser processes when there are some, else a thread."""
+        call = functools.partial(fn, *args, **kwargs)
         if self._cpu is not None:
             try:
                 return await asyncio.get_running_loop().run_in_executor(self._cpu, call)
@@ -228,12 +237,16 @@ class _FeedPoller:
             await self.db(self.store.save_feed_success, state.id, report=report, started_at=started,
                            result=result, parsed=None, articles=(), sources=(), next_attempt_at=next_attempt)
             return report
-        parsed, keyed = await self._parse(result.content, headers=result.headers, url=result.final_url,
-                                          encoding_override=spec.encoding, feed_id=state.id)
-        if parsed.problem:
-            log.warning("feed is ill-formed but readable: %s", parsed.problem,
-                        extra=ctx(feed=spec.name, url=spec.url, stage="parse"))
-        articles, sources, failed = await self._articles_for(spec, state, keyed)
+        async with self.decide_slots:
+            parsed, hashes = await self._off_loop(parse_and_hash, result.content, headers=result.headers,
+                                                  url=result.final_url, encoding_override=spec.encoding)
+            if parsed.problem:
+                log.warning("feed is ill-formed but readable: %s", parsed.problem,
+                            extra=ctx(feed=spec.name, url=spec.url, stage="parse"))
+            todo, fetch_for = await self._changed(spec, state, parsed.entries, hashes)
+        # Outside the slot: fetching article pages waits on the network (and on their hosts' limits),
+        # which must not hold up the parsing of other feeds.
+        articles, sources, failed = await self._articles_for(spec, todo, fetch_for)
         report = FeedReport(spec.name, spec.url, "ok", http_status=result.status,
                             entries=len(parsed.entries), articles_failed=failed,
                             parse_problem=parsed.problem)
@@ -268,15 +281,22 @@ class _FeedPoller:
 
     # ---------------------------------------------------------------------------------------------
 
-    async def _articles_for(
-        self, spec: FeedSpec, state: FeedState, entries: Sequence[KeyedEntry]
-    ) -> tuple[list[Article], list[SourceRef], int]:
-        known = await self.db(self.store.known_sources, state.id, [k.entry.entry_id for k in entries])
-        todo = []
-        for keyed in entries:
-            seen = known.get(keyed.entry.entry_id)
-            if seen is None or seen.entry_hash != keyed.entry_hash:
-                todo.append(keyed)
+    async def _changed(
+        self, spec: FeedSpec, state: FeedState, entries: Sequence[FeedEntry], hashes: Sequence[str]
+    ) -> tuple[list[KeyedEntry], list[KeyedEntry]]:
+        """The entries new to this feed or changed since stored, keyed, and those whose article must
+        be built (fetched or taken from the summary)."""
+        known = await self.db(self.store.known_sources, state.id, [e.entry_id for e in entries])
+        changed = []
+        for entry, entry_hash in zip(entries, hashes, strict=True):
+            seen = known.get(entry.entry_id)
+            if seen is None or seen.entry_hash != entry_hash:
+                changed.append((entry, entry_hash))
+        if not changed:
+            # The usual poll of a feed that moved on by an item or two, or not at all: the entries
+            # already stored cost no URL canonicalisation and no content hashing.
+            return [], []
+        todo = await self._off_loop(key_entries, changed, state.id, hash_summaries=not spec.fetch_articles)
         stored = await self.db(self.store.article_ids_by_url, [k.url for k in todo])
         # An entry new to this feed whose article another feed already brought is only a new source;
         # a changed entry (known id, new hash) is refetched so the article is updated.
@@ -284,7 +304,12 @@ class _FeedPoller:
         for keyed in todo:
             if (keyed.url not in stored or keyed.entry.entry_id in known) and keyed.url not in fetch_for:
                 fetch_for[keyed.url] = keyed
-        built = await asyncio.gather(*(self._build_article(spec, k) for k in fetch_for.values()))
+        return todo, list(fetch_for.values())
+
+    async def _articles_for(
+        self, spec: FeedSpec, todo: Sequence[KeyedEntry], fetch_for: Sequence[KeyedEntry]
+    ) -> tuple[list[Article], list[SourceRef], int]:
+        built = await asyncio.gather(*(self._build_article(spec, k) for k in fetch_for))
         sources = [SourceRef(k.entry.entry_id, k.entry.id_source, k.url, k.entry.link, k.entry_hash)
                    for k in todo]
         failed = sum(1 for a in built if a.extract_note and spec.fetch_articles)
@@ -294,7 +319,7 @@ class _FeedPoller:
         entry = keyed.entry
         fetched_at = utcnow()
         title, text, source = _summary_article(entry)
-        digest, note, final_url = keyed.summary_hash, None, None
+        digest, note, final_url = None, None, None
         page_published = author = None
         if not spec.fetch_articles:
             note = "article fetching disabled for this feed"
@@ -314,6 +339,8 @@ class _FeedPoller:
                 note = f"{exc.kind}: {exc}"
                 log.info("page text not used, keeping the feed summary: %s", exc,
                          extra=ctx(feed=spec.name, url=entry.link, stage="extract"))
+        if digest is None:  # the article keeps the feed's summary
+            digest = keyed.summary_hash or content_hash(title, text)
         published = _plausible(entry.published or entry.updated or page_published, fetched_at)
         return Article(
             url=keyed.url, link=entry.link or keyed.url, title=title, text=text, summary=entry.summary,
@@ -347,8 +374,8 @@ class _FeedPoller:
 
 
 # --------------------------------------------------------------------------------------------------
-# CPU work done off the event loop: parse_and_key runs in a worker process for big polls, so it must
-# be a picklable module-level function returning picklable values.
+# CPU work done off the event loop: parse_and_hash and key_entries run in a worker process when the poll
+# uses them, so they must be picklable module-level functions returning picklable values.
 # --------------------------------------------------------------------------------------------------
 
 NO_TITLE = "(제목 없음)"
@@ -356,26 +383,38 @@ NO_TITLE = "(제목 없음)"
 
 @dataclass(frozen=True, slots=True)
 class KeyedEntry:
-    """A feed entry with the keys the pipeline decides by, computed where the parsing happens."""
+    """A new or changed feed entry with the keys the pipeline decides by."""
 
     entry: FeedEntry
     url: str  # canonical article URL (or a urn for an entry without a link)
     entry_hash: str  # tells an edited entry from the one stored
-    summary_hash: str  # content hash of the article if it keeps the feed's summary
+    #: content hash of the article if it keeps the feed's summary; None when not computed up front (a
+    #: feed whose articles are fetched needs it only when a page fails)
+    summary_hash: str | None
 
 
-def parse_and_key(
-    content: bytes, *, headers: dict[str, str], url: str, encoding_override: str | None, feed_id: int
-) -> tuple[ParsedFeed, tuple[KeyedEntry, ...]]:
-    """Parse a feed and key its entries: the per-entry hashing and URL canonicalisation cost as much
-    as the parsing itself, so they go wherever the parsing goes (a worker process in big polls)."""
+def parse_and_hash(
+    content: bytes, *, headers: dict[str, str], url: str, encoding_override: str | None
+) -> tuple[ParsedFeed, tuple[str, ...]]:
+    """Parse a feed and hash each entry (what tells an entry already stored from a new or edited one)."""
     parsed = parse_feed(content, headers=headers, url=url, encoding_override=encoding_override)
+    return parsed, tuple(_entry_hash(entry) for entry in parsed.entries)
+
+
+def key_entries(
+    changed: Sequence[tuple[FeedEntry, str]], feed_id: int, *, hash_summaries: bool
+) -> list[KeyedEntry]:
+    """Canonical URL (and, with ``hash_summaries``, the summary's content hash) of the entries a poll
+    found new or changed: only those, since URL canonicalisation and content hashing cost as much as
+    the parsing itself."""
     keyed = []
-    for entry in parsed.entries:
-        title, text, _ = _summary_article(entry)
-        url = _article_url(entry, feed_id)
-        keyed.append(KeyedEntry(entry, url, _entry_hash(entry), content_hash(title, text)))
-    return parsed, tuple(keyed)
+    for entry, entry_hash in changed:
+        summary_hash = None
+        if hash_summaries:
+            title, text, _ = _summary_article(entry)
+            summary_hash = content_hash(title, text)
+        keyed.append(KeyedEntry(entry, _article_url(entry, feed_id), entry_hash, summary_hash))
+    return keyed
 
 
 def _extract_and_hash(

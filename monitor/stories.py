@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from monitor.dedupe import StoryClusterer, cluster_items
+from monitor.dedupe import StoryClusterer, add_all, cluster_items
 from monitor.logs import ctx
 from monitor.models import Assignment
 from monitor.store import Store
@@ -57,7 +57,11 @@ class StoryTracker:
         window_hours: float = DEFAULT_WINDOW_HOURS,
         near_dup_threshold: float = 0.6,
         same_event_threshold: float = 0.5,
+        workers: int | None = None,
     ) -> None:
+        #: Processes computing the new articles' features in a large batch (a first poll, a catch-up);
+        #: ``add_all`` keeps small batches in this process, and its decisions do not depend on it.
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.options: dict[str, Any] = {
             "window_hours": window_hours,
             "near_dup_threshold": near_dup_threshold,
@@ -93,22 +97,34 @@ class StoryTracker:
             clusterer = self._clusterer_for(store)
             assignments: list[Assignment] = []
             new = joined = updated = 0
-            for row in pending:
-                previous = row.assignment
-                if previous is None:
-                    assignment = clusterer.add(row.item)
-                    new += assignment.reason == "new"
-                    joined += assignment.reason != "new"
+            start = 0
+            while start < len(pending):
+                if pending[start].assignment is None:
+                    # A run of articles without a story (in a first poll: all of them) goes through
+                    # add_all, which gives the same decisions as adding one by one but computes the
+                    # features in worker processes for a large batch and pauses the garbage collector.
+                    end = start
+                    while end < len(pending) and pending[end].assignment is None:
+                        end += 1
+                    for assignment in add_all(clusterer, [r.item for r in pending[start:end]],
+                                              workers=self.workers):
+                        new += assignment.reason == "new"
+                        joined += assignment.reason != "new"
+                        assignments.append(assignment)
+                    start = end
+                    continue
+                row, previous = pending[start], pending[start].assignment
+                assert previous is not None
+                # Changed content: the article keeps its story (a correction is not a new story);
+                # an article already out of the clusterer's window is put back under its decision.
+                if clusterer.knows(row.item.article_id):
+                    clusterer.add(row.item)  # re-indexes the new content in the same story
                 else:
-                    # Changed content: the article keeps its story (a correction is not a new story);
-                    # an article already out of the clusterer's window is put back under its decision.
-                    if clusterer.knows(row.item.article_id):
-                        clusterer.add(row.item)  # re-indexes the new content in the same story
-                    else:
-                        clusterer.restore(row.item, previous)
-                    assignment = replace(previous, reason="updated", similarity=1.0, matched_article_id=None)
-                    updated += 1
-                assignments.append(assignment)
+                    clusterer.restore(row.item, previous)
+                assignments.append(
+                    replace(previous, reason="updated", similarity=1.0, matched_article_id=None))
+                updated += 1
+                start += 1
             touched = store.record_assignments(assignments)
         result = TrackResult(len(assignments), new, joined, updated, touched)
         log.info("stories: %d articles clustered (%d new stories, %d joined, %d updated)",

@@ -114,6 +114,30 @@ def test_changed_content_updates_the_row_and_keeps_a_revision(store):
     assert rev == [("첫 판",)]
 
 
+def test_one_save_of_many_articles_counts_and_stores_each_as_one_at_a_time_would(store):
+    old = [article(f"https://n.example/{n}", text=f"판 {n}", h=f"h{n}") for n in range(3)]
+    save(store, "A", old, [src(a.url, f"g{n}") for n, a in enumerate(old)])
+    batch = [
+        article("https://n.example/0", text="판 0", h="h0"),  # unchanged
+        article("https://n.example/1", text="고친 판 1", h="x1"),  # changed
+        *(article(f"https://n.example/new{n}", text=f"새 판 {n}", h=f"n{n}") for n in range(4)),
+        # the same URL twice in one call: stored once, then updated with a revision, as one by one
+        article("https://n.example/new0", text="새 판 0 고침", h="n0b"),
+    ]
+    sources = [src(a.url, f"s{n}", h=a.content_hash) for n, a in enumerate(batch)]
+    outcome = save(store, "A", batch, sources)
+    assert (outcome.new_articles, outcome.updated_articles, outcome.new_sources) == (4, 2, len(batch))
+    assert store.counts()["articles"] == 7
+    assert store.article("https://n.example/1")["text"] == "고친 판 1"
+    assert store.article("https://n.example/new0")["text"] == "새 판 0 고침"
+    assert store.article("https://n.example/new3")["first_seen_at"]
+    revisions = store.db.execute("SELECT text FROM article_revisions ORDER BY id").fetchall()
+    assert revisions == [("판 1",), ("새 판 0",)]
+    # a source whose entry did not change is neither new nor rewritten
+    again = save(store, "A", [], sources[:2])
+    assert again.new_sources == 0
+
+
 def test_failure_touches_only_feed_health(store):
     save(store, "A", [article("https://n.example/1")], [src("https://n.example/1")])
     before = store.counts()

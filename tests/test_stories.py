@@ -191,6 +191,36 @@ def test_recluster_is_deterministic_and_matches_the_incremental_stories(store):
     assert [r[:3] + r[4:] for r in snapshot(store)[1]] == [r[:3] + r[4:] for r in before[1]]
 
 
+def test_a_large_batch_with_feature_workers_gets_the_stories_of_one_by_one(tmp_path):
+    """A first poll hands the tracker thousands of articles; its feature workers change nothing."""
+    from monitor.dedupe import FEATURE_CHUNK
+
+    subjects = ["반도체 수출통제", "배터리 핵심광물", "청정에너지 보조금", "바이오 공급망", "환율 급등",
+                "날씨"]
+    batch = []
+    for n in range(2 * FEATURE_CHUNK + 30):  # enough for add_all to use its workers
+        subject, event = subjects[n % len(subjects)], n // 12
+        text = (f"{subject} {event}번째 대응을 놓고 정부와 업계가 회의를 열었다. "
+                "관계자는 협력을 강화하겠다고 밝혔다.\n"
+                f"회의에서는 {event * 3}개 기업의 피해 사례가 보고됐다.")
+        if n % 4 == 3:  # another outlet's copy of the same wire text
+            text = "[세종=뉴스핌] 기자 = " + text
+        batch.append(article(f"https://b{n % 7}.example/{n}", f"{subject} {event}차 대응 회의", text,
+                             hours=n / 60))
+    snapshots = []
+    for workers in (0, 2):
+        with Store.open(tmp_path / f"w{workers}.db") as s:
+            s.sync_feeds([FeedSpec("B", "http://b.example/rss")])
+            save(s, "B", batch)
+            result = StoryTracker(workers=workers).catch_up(s)
+            assert result.clustered == len(batch)
+            snapshots.append(s.db.execute("SELECT article_id, story_id, reason, similarity "
+                                          "FROM article_story ORDER BY article_id").fetchall())
+    assert len(snapshots[0]) == len(batch)
+    assert snapshots[0] == snapshots[1]
+    assert len({row[1] for row in snapshots[0]}) < len(batch)  # copies did join stories
+
+
 def test_identical_boilerplate_bodies_do_not_merge_unrelated_articles(store):
     titles = ["반도체 수출 석 달 연속 증가", "서울 아파트값 5주 연속 상승", "프로야구 한국시리즈 7차전 매진",
               "국제유가 배럴당 90달러 돌파", "한일 외교장관 회담 도쿄서 개최"]

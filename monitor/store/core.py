@@ -3,6 +3,11 @@
 Every write a poll makes for one feed happens in one transaction, so a crash or a failed poll leaves the
 database as it was before that feed: nothing already stored is lost or half-changed. The database is in
 WAL mode so `monitor status` and `monitor search` can read while a poll writes.
+
+The poll's own path (feed states, the lookups that decide what is new, :meth:`CoreStore.save_feed_success`)
+talks to the ``sqlite3`` connection directly, with ``executemany`` for a feed's rows. sqlite-utils stays
+the store's library for schema work and queries elsewhere (``self.db``), but it is imported on first use:
+with its click/pluggy/dateutil imports it weighs ~25 MB, more than a poll's whole working set.
 """
 
 from __future__ import annotations
@@ -15,14 +20,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Self, TypeVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from monitor.clock import from_iso, to_iso, utcnow
 from monitor.errors import StoreError
 from monitor.migrations import MIGRATIONS
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, MatchRow, ParsedFeed
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +76,19 @@ class SaveOutcome:
 class CoreStore:
     """Opening, migrations and the poll's writes; :class:`monitor.store.Store` adds the other areas."""
 
-    def __init__(self, db: sqlite_utils.Database, path: str) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn = conn
         self.path = path
+        self._db: sqlite_utils.Database | None = None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, made on first use (see the module docstring)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     # ---------------------------------------------------------------------------------------------
     # Opening and migrating
@@ -85,23 +101,25 @@ class CoreStore:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            db = sqlite_utils.Database(conn)
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            # What sqlite_utils.Database sets when it wraps a connection; set here so the triggers
+            # behave the same whether or not anything has asked for ``self.db`` yet.
+            conn.execute("PRAGMA recursive_triggers = ON")
             if path != ":memory:":
-                db.enable_wal()
+                conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL is durable across application crashes in WAL mode (only an OS crash can lose
             # the last transactions) and much cheaper than FULL for a poller that commits per feed.
-            db.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from exc
-        store = cls(db, path)
+        store = cls(conn, path)
         if migrate:
             store.migrate()
         return store
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> Self:
         return self
@@ -112,7 +130,7 @@ class CoreStore:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
-        conn = self.db.conn
+        conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -123,15 +141,17 @@ class CoreStore:
             conn.execute("COMMIT")
 
     def schema_version(self) -> int:
-        if "schema_migrations" not in self.db.table_names():
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+        if found is None:
             return 0
-        row = self.db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
 
     def migrate(self, *, target: int | None = None) -> list[int]:
         """Apply pending migrations in order, each in its own transaction; return the versions applied."""
         try:
-            self.db.execute(
+            self.conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
@@ -149,8 +169,8 @@ class CoreStore:
                 with self.transaction():
                     # executescript would COMMIT on its own; run statements one by one instead.
                     for statement in _split_sql(migration.sql):
-                        self.db.conn.execute(statement)
-                    self.db.conn.execute(
+                        self.conn.execute(statement)
+                    self.conn.execute(
                         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                         (migration.version, migration.name, to_iso(utcnow())),
                     )
@@ -170,9 +190,9 @@ class CoreStore:
         names = [s.name for s in specs]
         with self.transaction():
             for spec in specs:
-                row = self.db.execute("SELECT id, url FROM feeds WHERE name = ?", (spec.name,)).fetchone()
+                row = self.conn.execute("SELECT id, url FROM feeds WHERE name = ?", (spec.name,)).fetchone()
                 if row is None:
-                    self.db.conn.execute(
+                    self.conn.execute(
                         "INSERT INTO feeds (name, url, enabled, in_config, interval_s, created_at) "
                         "VALUES (?, ?, ?, 1, ?, ?)",
                         (spec.name, spec.url, int(spec.enabled), spec.interval_s, now),
@@ -181,22 +201,22 @@ class CoreStore:
                 feed_id, old_url = row
                 if old_url != spec.url:
                     # A new URL is a new resource: its validators and backoff don't carry over.
-                    self.db.conn.execute(
+                    self.conn.execute(
                         "UPDATE feeds SET etag = NULL, last_modified = NULL, consecutive_failures = 0, "
                         "next_attempt_at = NULL WHERE id = ?",
                         (feed_id,),
                     )
-                self.db.conn.execute(
+                self.conn.execute(
                     "UPDATE feeds SET url = ?, enabled = ?, in_config = 1, interval_s = ? WHERE id = ?",
                     (spec.url, int(spec.enabled), spec.interval_s, feed_id),
                 )
             placeholders = ",".join("?" * len(names)) or "''"
-            self.db.conn.execute(
+            self.conn.execute(
                 f"UPDATE feeds SET in_config = 0, enabled = 0 WHERE name NOT IN ({placeholders})", names
             )
 
     def feed_states(self) -> dict[str, FeedState]:
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT id, name, url, etag, last_modified, consecutive_failures, next_attempt_at, "
             "last_success_at FROM feeds"
         ).fetchall()
@@ -216,7 +236,7 @@ class CoreStore:
                 "SELECT entry_id, article_id, entry_hash FROM article_sources "
                 f"WHERE feed_id = ? AND entry_id IN ({','.join('?' * len(chunk))})"
             )
-            for entry_id, article_id, entry_hash in self.db.execute(sql, [feed_id, *chunk]):
+            for entry_id, article_id, entry_hash in self.conn.execute(sql, [feed_id, *chunk]):
                 found[entry_id] = KnownSource(article_id, entry_hash)
         return found
 
@@ -225,7 +245,7 @@ class CoreStore:
         found: dict[str, int] = {}
         for chunk in chunks(wanted, 500):
             sql = f"SELECT url, id FROM articles WHERE url IN ({','.join('?' * len(chunk))})"
-            found.update(dict(self.db.execute(sql, chunk).fetchall()))
+            found.update(dict(self.conn.execute(sql, chunk).fetchall()))
         return found
 
     # ---------------------------------------------------------------------------------------------
@@ -245,32 +265,47 @@ class CoreStore:
         next_attempt_at: datetime,
         matches: Mapping[str, MatchRow] | None = None,
     ) -> SaveOutcome:
-        """Store one feed's poll in one transaction; ``matches`` maps article URL → verdict."""
+        """Store one feed's poll in one transaction; ``matches`` maps article URL → verdict.
+
+        A feed's rows go in with one ``executemany`` per table (articles, matches, sources) after one
+        lookup of the articles already stored: a 30-entry feed is a handful of statements, not ninety.
+        """
         now = to_iso(utcnow())
-        new = updated = new_sources = 0
+        new = updated = 0
         with self.transaction():
+            stored = self._stored_articles([a.url for a in articles])
+            inserts: list[tuple[Any, ...]] = []
             for article in articles:
-                outcome = self._upsert_article(article, feed_id, now)
-                new += outcome == "new"
-                updated += outcome == "updated"
+                row = stored.get(article.url)
+                if row is None:
+                    inserts.append((article.url, *_article_values(article), now, feed_id))
+                    # Stands for the row until it is inserted; only its hash is read (a repeated URL).
+                    stored[article.url] = (0, article.title, article.text, article.content_hash)
+                    new += 1
+                elif row[3] != article.content_hash:
+                    if row[0] == 0:  # the same URL twice in one call: insert the first, then update
+                        self._insert_articles(inserts)
+                        inserts = []
+                        row = self._stored_articles([article.url])[article.url]
+                    self._update_article(row, article, now)
+                    stored[article.url] = (row[0], article.title, article.text, article.content_hash)
+                    updated += 1
+            self._insert_articles(inserts)
             ids = self.article_ids_by_url([*(s.article_url for s in sources), *(matches or {})])
-            for url, verdict in (matches or {}).items():
-                self._save_match(ids[url], verdict, now)
+            if matches:
+                self.conn.executemany(_INSERT_MATCH, [_match_params(ids[url], verdict, now)
+                                                      for url, verdict in matches.items()])
+            source_rows = []
             for source in sources:
                 article_id = ids.get(source.article_url)
                 if article_id is None:  # the pipeline only passes sources for stored articles
                     raise StoreError(f"no article stored for {source.article_url}")
-                cur = self.db.conn.execute(
-                    "INSERT INTO article_sources (feed_id, entry_id, id_source, article_id, link, "
-                    "entry_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (feed_id, entry_id) DO UPDATE SET entry_hash = excluded.entry_hash, "
-                    "article_id = excluded.article_id, last_seen_at = excluded.last_seen_at "
-                    "WHERE article_sources.entry_hash != excluded.entry_hash",
-                    (feed_id, source.entry_id, source.id_source, article_id, source.link,
-                     source.entry_hash, now, now),
-                )
-                new_sources += cur.rowcount > 0
-            self.db.conn.execute(
+                source_rows.append((feed_id, source.entry_id, source.id_source, article_id, source.link,
+                                    source.entry_hash, now, now))
+            # Each row inserts or updates at most one row, so the total change count is the number of
+            # sources that are new or changed.
+            new_sources = self.conn.executemany(_UPSERT_SOURCE, source_rows).rowcount if source_rows else 0
+            self.conn.execute(
                 "UPDATE feeds SET last_attempt_at = ?, last_success_at = ?, last_status = ?, "
                 "last_http_status = ?, consecutive_failures = 0, next_attempt_at = ?, "
                 "etag = ?, last_modified = ?, parse_problem = ?, "
@@ -288,7 +323,7 @@ class CoreStore:
             )
             self._log_fetch(feed_id, report, started_at, len(result.content),
                             new_articles=new)
-        return SaveOutcome(new, updated, new_sources)
+        return SaveOutcome(new, updated, max(new_sources, 0))
 
     def save_feed_failure(
         self, feed_id: int, *, report: FeedReport, started_at: datetime, next_attempt_at: datetime
@@ -296,7 +331,7 @@ class CoreStore:
         """Record a failed poll on the feed's health; touches nothing else."""
         now = to_iso(utcnow())
         with self.transaction():
-            self.db.conn.execute(
+            self.conn.execute(
                 "UPDATE feeds SET last_attempt_at = ?, last_status = 'error', last_http_status = ?, "
                 "last_error = ?, last_error_kind = ?, last_error_at = ?, "
                 "consecutive_failures = consecutive_failures + 1, next_attempt_at = ?, "
@@ -306,56 +341,35 @@ class CoreStore:
             )
             self._log_fetch(feed_id, report, started_at, None, new_articles=0)
 
-    def _upsert_article(self, article: Article, feed_id: int, now: str | None) -> str:
-        """Insert a new article, or update one whose content changed: "new" | "updated" | "same"."""
-        row = self.db.execute(
-            "SELECT id, title, text, content_hash FROM articles WHERE url = ?", (article.url,)
-        ).fetchone()
-        values = {
-            "link": article.link,
-            "final_url": article.final_url,
-            "title": article.title,
-            "text": article.text,
-            "summary": article.summary,
-            "text_source": article.text_source,
-            "extract_note": article.extract_note,
-            "author": article.author,
-            "published_at": to_iso(article.published),
-            "fetched_at": to_iso(article.fetched_at),
-            "content_hash": article.content_hash,
-        }
-        if row is None:
-            cols = ["url", *values, "first_seen_at", "feed_id"]
-            params = [article.url, *values.values(), now, feed_id]
-            self.db.conn.execute(
-                f"INSERT INTO articles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", params
-            )
-            return "new"
+    def _stored_articles(self, urls: Sequence[str]) -> dict[str, tuple[int, str, str, str]]:
+        """url → (id, title, text, content_hash) of the articles already stored under these URLs."""
+        found: dict[str, tuple[int, str, str, str]] = {}
+        for chunk in chunks(list(dict.fromkeys(urls)), 500):
+            sql = ("SELECT url, id, title, text, content_hash FROM articles "
+                   f"WHERE url IN ({','.join('?' * len(chunk))})")
+            for url, *row in self.conn.execute(sql, chunk):
+                found[url] = tuple(row)  # type: ignore[assignment]
+        return found
+
+    def _insert_articles(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            self.conn.executemany(_INSERT_ARTICLE, rows)
+
+    def _update_article(self, row: tuple[int, str, str, str], article: Article, now: str | None) -> None:
+        """Keep the old content as a revision and write the new; the first link seen stays."""
         article_id, old_title, old_text, old_hash = row
-        if old_hash == article.content_hash:
-            return "same"
-        self.db.conn.execute(
+        self.conn.execute(
             "INSERT INTO article_revisions (article_id, replaced_at, title, text, content_hash) "
             "VALUES (?, ?, ?, ?, ?)",
             (article_id, now, old_title, old_text, old_hash),
         )
-        values.pop("link")  # keep the first link the article was seen under
-        sets = ", ".join(f"{k} = ?" for k in values)
-        self.db.conn.execute(
-            f"UPDATE articles SET {sets}, updated_at = ? WHERE id = ?", [*values.values(), now, article_id]
-        )
-        return "updated"
+        self.conn.execute(_UPDATE_ARTICLE, [*_article_values(article)[1:], now, article_id])
 
     def _save_match(self, article_id: int, m: MatchRow, now: str | None) -> None:
-        self.db.conn.execute(
-            "INSERT OR REPLACE INTO matches (article_id, relevant, decision, score, threshold, topics, "
-            "reason, evidence, config_digest, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (article_id, int(m.relevant), m.decision, m.score, m.threshold, json.dumps(list(m.topics),
-             ensure_ascii=False), m.reason, m.evidence_json, m.config_digest, now),
-        )
+        self.conn.execute(_INSERT_MATCH, _match_params(article_id, m, now))
 
     def stored_match(self, article_id: int) -> dict[str, Any] | None:
-        cur = self.db.execute("SELECT * FROM matches WHERE article_id = ?", (article_id,))
+        cur = self.conn.execute("SELECT * FROM matches WHERE article_id = ?", (article_id,))
         cols = [d[0] for d in cur.description]
         row = cur.fetchone()
         return dict(zip(cols, row, strict=True)) if row else None
@@ -363,7 +377,7 @@ class CoreStore:
     def _log_fetch(
         self, feed_id: int, report: FeedReport, started_at: datetime, size: int | None, *, new_articles: int
     ) -> None:
-        self.db.conn.execute(
+        self.conn.execute(
             "INSERT INTO fetch_log (feed_id, url, started_at, elapsed_ms, outcome, http_status, bytes, "
             "entries, new_articles, articles_failed, error_kind, error) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -379,7 +393,7 @@ class CoreStore:
     def feed_health(self) -> list[dict[str, Any]]:
         """One row per feed with its health and entries seen in the last 24 h (UTC times)."""
         since = to_iso(utcnow().replace(microsecond=0) - _DAY)
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT f.name, f.url, f.enabled, f.in_config, f.last_status, f.last_http_status, "
             "f.last_attempt_at, f.last_success_at, f.last_error, f.last_error_kind, f.last_error_at, "
             "f.consecutive_failures, f.next_attempt_at, f.parse_problem, f.interval_s, "
@@ -399,15 +413,15 @@ class CoreStore:
         batch step rather than a trigger).
         """
         with self.transaction():
-            upto = self.db.execute("SELECT indexed_upto FROM fts_state").fetchone()[0]
-            newest = self.db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+            upto = self.conn.execute("SELECT indexed_upto FROM fts_state").fetchone()[0]
+            newest = self.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
             if newest <= upto:
                 return 0
-            self.db.conn.execute(
+            self.conn.execute(
                 "INSERT INTO articles_fts(rowid, title, text) SELECT id, title, text FROM articles "
                 "WHERE id > ? AND id <= ?", (upto, newest),
             )
-            self.db.conn.execute("UPDATE fts_state SET indexed_upto = ?", (newest,))
+            self.conn.execute("UPDATE fts_state SET indexed_upto = ?", (newest,))
         return int(newest - upto)
 
     def search(self, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
@@ -439,27 +453,63 @@ class CoreStore:
             f"FROM articles a WHERE {' AND '.join(where)} "
             "ORDER BY coalesce(a.published_at, a.first_seen_at) DESC, a.id DESC LIMIT ?"
         )
-        rows = self.db.execute(sql, [*params, limit])
+        rows = self.conn.execute(sql, [*params, limit])
         cols = [d[0] for d in rows.description]
         return [dict(zip(cols, r, strict=True)) for r in rows.fetchall()]
 
     def article(self, id_or_url: int | str) -> dict[str, Any] | None:
         if isinstance(id_or_url, int) or str(id_or_url).isdigit():
-            row = self.db.execute("SELECT * FROM articles WHERE id = ?", (int(id_or_url),))
+            row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (int(id_or_url),))
         else:
-            row = self.db.execute("SELECT * FROM articles WHERE url = ? OR link = ?", (id_or_url, id_or_url))
+            row = self.conn.execute("SELECT * FROM articles WHERE url = ? OR link = ?",
+                                    (id_or_url, id_or_url))
         cols = [d[0] for d in row.description]
         found = row.fetchone()
         return dict(zip(cols, found, strict=True)) if found else None
 
     def counts(self) -> dict[str, int]:
         return {
-            table: int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            table: int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             for table in ("feeds", "articles", "article_sources", "article_revisions", "fetch_log", "matches")
         }
 
 
 _DAY = timedelta(days=1)
+
+#: The article columns a poll writes, in the order of :func:`_article_values`.
+_ARTICLE_COLUMNS = ("link", "final_url", "title", "text", "summary", "text_source", "extract_note", "author",
+                    "published_at", "fetched_at", "content_hash")
+_INSERT_ARTICLE = (
+    f"INSERT INTO articles (url, {', '.join(_ARTICLE_COLUMNS)}, first_seen_at, feed_id) "
+    f"VALUES ({', '.join('?' * (len(_ARTICLE_COLUMNS) + 3))})"
+)
+# The link is left out: an article keeps the first link it was seen under.
+_UPDATE_ARTICLE = (
+    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _ARTICLE_COLUMNS[1:])}, updated_at = ? WHERE id = ?"
+)
+_INSERT_MATCH = (
+    "INSERT OR REPLACE INTO matches (article_id, relevant, decision, score, threshold, topics, "
+    "reason, evidence, config_digest, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_SOURCE = (
+    "INSERT INTO article_sources (feed_id, entry_id, id_source, article_id, link, "
+    "entry_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (feed_id, entry_id) DO UPDATE SET entry_hash = excluded.entry_hash, "
+    "article_id = excluded.article_id, last_seen_at = excluded.last_seen_at "
+    "WHERE article_sources.entry_hash != excluded.entry_hash"
+)
+
+
+def _article_values(article: Article) -> tuple[Any, ...]:
+    """An article's values for :data:`_ARTICLE_COLUMNS`, in that order."""
+    return (article.link, article.final_url, article.title, article.text, article.summary,
+            article.text_source, article.extract_note, article.author, to_iso(article.published),
+            to_iso(article.fetched_at), article.content_hash)
+
+
+def _match_params(article_id: int, m: MatchRow, now: str | None) -> tuple[Any, ...]:
+    return (article_id, int(m.relevant), m.decision, m.score, m.threshold,
+            json.dumps(list(m.topics), ensure_ascii=False), m.reason, m.evidence_json, m.config_digest, now)
 
 
 def chunks(items: Sequence[_T], size: int) -> Iterator[list[_T]]:
