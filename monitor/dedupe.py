@@ -215,11 +215,12 @@ def _clean_lines(text: str) -> list[str]:
     return lines
 
 
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=1 << 13)
 def _clean_line(raw: str) -> str | None:
     """One prepared line cleaned, or None when it is furniture. Cached: syndicated copies repeat their
     paragraphs (20,000 generated articles repeat each distinct paragraph 2.4 times), and the inline
-    rules are most of the normalisation's time."""
+    rules are most of the normalisation's time. Copies arrive close together, so a small cache (a few
+    MB at most) catches them."""
     if _CHROME_LINE_RE.match(raw) or (
         len(raw) < _CAPTION_MAX and ("사진" in raw or "제공" in raw) and _CAPTION_RE.search(raw)
     ):
