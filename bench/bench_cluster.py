@@ -3,6 +3,7 @@
     python bench/bench_cluster.py                 # 10k and 100k synthetic articles, then the knews days
     python bench/bench_cluster.py --sizes 10000   # one size
     python bench/bench_cluster.py --knews-only
+    python bench/bench_cluster.py --farm          # a first poll's story stage: 1,000 feeds × 30 new items
 
 Each synthetic size runs in its own process, so peak memory (ru_maxrss) is that run's alone; the
 clustering's own share is reported as the peak minus the resident size before clustering started. ``main_cpu_seconds`` is the CPU time of the
@@ -30,17 +31,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from gen_articles import generate  # noqa: E402
-from machine import describe, peak_rss_mb, rss_mb  # noqa: E402  (bench/ is on sys.path as a script)
+from machine import describe, loadavg, peak_rss_mb, rss_mb  # noqa: E402  (bench/ is on sys.path as a script)
 
 from monitor.dedupe import StoryClusterer, add_all, pairwise_cluster_metrics  # noqa: E402
 from monitor.models import Assignment, ClusterItem  # noqa: E402
 from monitor.urls import canonical_url  # noqa: E402
 
 KNEWS = ROOT.parent / "shared" / "corpus" / "feeds" / "korean" / "knews-rss"
-
-
-
-
 
 
 def _cpu_seconds() -> float:
@@ -115,6 +112,47 @@ def _by_kind(articles: list, predicted: dict[int, int]) -> dict[str, dict[str, f
     return out
 
 
+def farm_items(feeds: int = 1000, entries: int = 30, hosts: int = 200) -> list[ClusterItem]:
+    """The items a first poll of bench/feed_farm.py stores (titles and summaries, no article pages), in the
+    (published, id) order the story tracker clusters them in; ids in feed order, as a poll stores them."""
+    import feedparser
+    from feed_farm import feed_xml
+
+    items = []
+    for n in range(feeds):
+        base = f"http://127.0.1.{n % hosts + 1}:8080"
+        for entry in feedparser.parse(feed_xml(base, n, entries)).entries:
+            items.append(
+                ClusterItem(
+                    len(items) + 1, entry.title, entry.get("summary", ""), canonical_url(entry.link),
+                    _parsed_time(entry), outlet=f"bench-{n}",
+                )
+            )
+    return sorted(items, key=lambda i: (i.published, i.article_id))
+
+
+def run_farm(feeds: int, entries: int) -> dict[str, object]:
+    """The story stage of a first poll of ``feeds`` × ``entries`` new articles: one clusterer, one
+    ``add`` per article in order, as monitor.stories.StoryTracker does (runs inside its own process)."""
+    items = farm_items(feeds, entries)
+    rss_before = rss_mb()
+    cpu_before = _cpu_seconds()
+    start = time.perf_counter()
+    clusterer = StoryClusterer()
+    assignments = [clusterer.add(item) for item in items]
+    elapsed = time.perf_counter() - start
+    return {
+        "farm_articles": len(items),
+        "seconds": round(elapsed, 2),
+        "cpu_seconds": round(_cpu_seconds() - cpu_before, 2),
+        "per_article_us": round(elapsed / len(items) * 1e6, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "clustering_rss_mb": round(peak_rss_mb() - rss_before, 1),
+        "stories": len({a.story_key for a in assignments}),
+        "reasons": dict(Counter(a.reason for a in assignments)),
+    }
+
+
 def knews_items() -> list[ClusterItem]:
     """Both knews-rss days as ClusterItems, one per canonical URL (the second poll's duplicates dropped)."""
     import feedparser
@@ -186,15 +224,32 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one size, JSON out
     parser.add_argument("--knews-only", action="store_true")
+    parser.add_argument("--farm", action="store_true",
+                        help="only the story stage of a first poll of bench/feed_farm.py's feeds")
+    parser.add_argument("--farm-feeds", type=int, default=1000)
+    parser.add_argument("--farm-entries", type=int, default=30)
+    parser.add_argument("--farm-one", action="store_true", help=argparse.SUPPRESS)  # internal: JSON out
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes computing article features (default: one per CPU; 0: none)")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one, args.workers), ensure_ascii=False))
         return
+    if args.farm_one:
+        print(json.dumps(run_farm(args.farm_feeds, args.farm_entries), ensure_ascii=False))
+        return
     import numpy
 
     print(f"machine: {describe()}, numpy {numpy.__version__}")
+    if args.farm:
+        out = subprocess.run(
+            [sys.executable, __file__, "--farm-one", "--farm-feeds", str(args.farm_feeds),
+             "--farm-entries", str(args.farm_entries)],
+            capture_output=True, text=True, check=True,
+        )
+        print("first poll's story stage:", out.stdout.strip())
+        print(f"load average after: {loadavg()}")
+        return
     if not args.knews_only:
         results = []
         for n in args.sizes:

@@ -85,6 +85,7 @@ _JOSA1 = "[은는이가을를의에과와도로]"  # one-syllable particles that
 #: 한·미·일, 한-미: single syllables joined by a dot or hyphen are one actor name (한미일).
 _ACTOR_DOTS_RE = re.compile(rf"(?<![가-힣])[가-힣](?:\s?[{_DOT}\-]\s?[가-힣])+(?=[^가-힣]|{_JOSA1}|$)")
 _SEPARATOR_RE = re.compile(rf"\s?[{_DOT}\-]\s?")
+_ACTOR_SEPARATOR_RE = re.compile(rf"[가-힣]\s?[{_DOT}\-]\s?[가-힣]")  # what every _ACTOR_DOTS_RE match contains
 
 _MARKERS = (
     r"속보|단독|종합\s?\d*보?|\d+보|상보|사설|포토|사진|영상|그래픽|인터뷰|르포|칼럼|기고|시론|인사|"
@@ -119,6 +120,9 @@ _CHROME_LINE_RE = re.compile(
 _CAPTION_RE = re.compile(r"[\[(]사진\s?=|사진\s?제공|\[사진\]|<사진>|제공\s*[)\]]?\s*$")
 _CAPTION_MAX = 400
 _NON_WORD_RE = re.compile(r"[\W_]+")
+#: The runs _NON_WORD_RE separates. Folding keeps exactly these, joined by one space: finding them is a
+#: few times faster than substituting the separators, which fails at every letter of Korean text.
+_WORD_RUN_RE = re.compile(r"[^\W_]+")
 _FOLD_RE = re.compile(r"[^\w\n]+|_+")  # _NON_WORD_RE that keeps line breaks
 _MIN_LINE_CHARS = 6  # a folded line shorter than this is a button or a label ("공유", "댓글")
 _MAX_PASSES = 4
@@ -134,7 +138,8 @@ def _prepare(text: str) -> str:
         # A hanja swapped for a syllable can compose with a following conjoining jamo (美ᆨ → 믹); without
         # recomposing here the next pass would see a shorter line and drop it (found by hypothesis).
         text = unicodedata.normalize("NFC", text.translate(_HANJA))
-    text = _ACTOR_DOTS_RE.sub(lambda m: _SEPARATOR_RE.sub("", m.group(0)), text)
+    if _ACTOR_SEPARATOR_RE.search(text):  # every match holds a separator: most texts skip the slow scan
+        text = _ACTOR_DOTS_RE.sub(lambda m: _SEPARATOR_RE.sub("", m.group(0)), text)
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
 
 
@@ -203,21 +208,33 @@ def _clean_lines(text: str) -> list[str]:
     """Body lines without datelines, bylines, e-mails, copyright and captions, punctuation kept."""
     lines = []
     for raw in _prepare(text).split("\n"):
-        if (
-            len(raw) < _MIN_LINE_CHARS
-            or _CHROME_LINE_RE.match(raw)
-            or (len(raw) < _CAPTION_MAX and _CAPTION_RE.search(raw))
-        ):
+        if len(raw) < _MIN_LINE_CHARS:
             continue
-        line = _strip_inline(raw)
-        if len(line) >= 40 or len(_NON_WORD_RE.sub("", line)) >= _MIN_LINE_CHARS:
+        line = _clean_line(raw)
+        if line is not None:
             lines.append(line)
     return lines
 
 
+@lru_cache(maxsize=1 << 13)
+def _clean_line(raw: str) -> str | None:
+    """One prepared line cleaned, or None when it is furniture. Cached: syndicated copies repeat their
+    paragraphs (20,000 generated articles repeat each distinct paragraph 2.4 times), and the inline
+    rules are most of the normalisation's time. Copies arrive close together, so a small cache (a few
+    MB at most) catches them."""
+    if _CHROME_LINE_RE.match(raw) or (
+        len(raw) < _CAPTION_MAX and ("사진" in raw or "제공" in raw) and _CAPTION_RE.search(raw)
+    ):
+        return None
+    line = _strip_inline(raw)
+    if len(line) >= 40 or len(_NON_WORD_RE.sub("", line)) >= _MIN_LINE_CHARS:
+        return line
+    return None
+
+
 def _fold(line: str) -> str:
     # Lower-case first: lower() can emit combining marks ("İ" → "i̇") that are not word characters.
-    return " ".join(_NON_WORD_RE.sub(" ", line.lower()).split())
+    return " ".join(_WORD_RUN_RE.findall(line.lower()))
 
 
 def _doubled(line: str) -> bool:
@@ -230,8 +247,9 @@ def _fold_body(lines: Iterable[str]) -> list[str]:
     """Folded lines, each kept once: a body that repeats itself (seed 003) fingerprints like one copy."""
     seen: set[str] = set()
     out = []
-    for raw in _FOLD_RE.sub(" ", "\n".join(lines).lower()).split("\n"):  # one pass over the whole body
-        folded = " ".join(raw.split())
+    words_of = _WORD_RUN_RE.findall
+    for raw in "\n".join(lines).lower().split("\n"):  # lower() the whole body at once
+        folded = " ".join(words_of(raw))
         if len(folded) - folded.count(" ") >= _MIN_LINE_CHARS and folded not in seen:
             seen.add(folded)
             out.append(folded)
@@ -389,10 +407,13 @@ def _signature(hashes: np.ndarray) -> np.ndarray:
     return sig
 
 
-def _band_keys(sig: np.ndarray) -> list[int]:
+_BAND_TAGS = np.arange(BANDS, dtype=np.uint64) << np.uint64(56)
+
+
+def _band_keys(sig: np.ndarray) -> tuple[int, ...]:
     rows = sig[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
-    keys = (rows * _BAND_MUL).sum(axis=1) ^ (np.arange(BANDS, dtype=np.uint64) << np.uint64(56))
-    return keys.tolist()
+    keys = (rows * _BAND_MUL).sum(axis=1) ^ _BAND_TAGS
+    return tuple(keys.tolist())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -636,13 +657,21 @@ _PERSON_RE = re.compile(
 )
 _NOT_PEOPLE = frozenset(("국정원", "감사원", "금감원"))
 
+#: One empty set for every article's missing people, subject, figures and countries: each empty
+#: frozenset is a 216-byte object, and an article in the window kept several of them.
+_EMPTY: frozenset[str] = frozenset()
+
+
+def _frozen(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values) or _EMPTY
+
 
 def _subject(headline: str) -> frozenset[str]:
     """The terms before a headline's first comma, when that is a short noun phrase (its subject)."""
     head, comma, _ = headline.partition(",")
     if not comma or len(head.split()) > 4 or any(q in head for q in "\"'“‘「"):
-        return frozenset()
-    return frozenset(_terms_of(head))
+        return _EMPTY
+    return _frozen(_terms_of(head))
 
 
 def _people(headline: str, lead: str) -> frozenset[str]:
@@ -655,7 +684,7 @@ def _people(headline: str, lead: str) -> frozenset[str]:
         )
         if people:
             return people
-    return frozenset()
+    return _EMPTY
 
 
 _VENUE_GAP = 4  # tokens between a place and the "에서" that makes it the venue (워싱턴 D.C. 상무부에서)
@@ -898,7 +927,7 @@ def _cues(p: _Parsed, when: datetime | None) -> Cues:
         day=_event_day(p.title, p.lead, when),
         title_month=int(month.group(1)) if month and 1 <= int(month.group(1)) <= 12 else None,
         venue=_venue(_TOKEN_RE.findall(p.title)) or _venue(p.lead_tokens),
-        numbers=frozenset(n.replace(",", "") for n in _NUMBER_RE.findall(f"{p.title} {p.lead}")),
+        numbers=_frozen(n.replace(",", "") for n in _NUMBER_RE.findall(f"{p.title} {p.lead}")),
         countries=_countries(p.title),
         period=(period.group(1) or period.group(2)) if (period := _PERIOD_RE.search(p.title)) else None,
         part=part.group(1) if (part := _PART_RE.search(p.title)) else None,
@@ -910,7 +939,7 @@ def _countries(title: str) -> frozenset[str]:
     for m in _COUNTRY_RE.finditer(title):
         word = m.group(0)
         found.update(_COUNTRY_WORDS.get(word) or word)  # a compound (한미일) is its syllables
-    return frozenset(found)
+    return _frozen(found)
 
 
 def _key_terms(p: _Parsed) -> list[str]:
@@ -936,8 +965,18 @@ def default_key_terms(title: str, text: str) -> set[str]:
 
 
 def _title_grams(title_terms: list[str]) -> frozenset[str]:
-    """Character bigrams of the headline's terms: similar headlines share them despite other spacing."""
-    return frozenset(t[i : i + 2] for t in title_terms for i in range(len(t) - 1))
+    """Character bigrams of the headline's terms: similar headlines share them despite other spacing.
+
+    Each bigram is one shared string (a 2-syllable str is 78 bytes, and a headline has a dozen or more):
+    about a kilobyte less per article in the window."""
+    if len(_GRAMS) >= _GRAMS_MAX:
+        _GRAMS.clear()
+    grams = _GRAMS.setdefault
+    return frozenset(grams(g, g) for t in title_terms for i in range(len(t) - 1) for g in (t[i : i + 2],))
+
+
+_GRAMS: dict[str, str] = {}
+_GRAMS_MAX = 1 << 16
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -955,8 +994,10 @@ class _Features:
     """Everything the clusterer compares, computed once per article version."""
 
     chash: str
-    sig: np.ndarray | None  # None when the body is empty or low-information
-    band_keys: list[int]
+    #: NUM_BINS uint32 values as bytes (native order), None when the body is empty or low-information.
+    #: Bytes, not an array: a third of the memory per article, and far cheaper to send from a worker.
+    sig: bytes | None
+    band_keys: tuple[int, ...]
     title_key: str | None  # normalised headline (10+ characters), for copies without a usable body
     title_grams: frozenset[str]
     title_terms: frozenset[str]
@@ -1014,7 +1055,7 @@ def item_features(
     title_terms = _terms_of(n.clean_title)
     title_grams = headline_grams = _title_grams(title_terms)
     body_key = sig = None
-    band_keys: list[int] = []
+    band_keys: tuple[int, ...] = ()
     lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
     if n.body and _is_short_lead_folded(n.body):
         # A one-sentence lead (feeds often carry no more) is too short to fingerprint, but it says who
@@ -1026,8 +1067,9 @@ def item_features(
             lines = n.clean_lines
             hashes = _shingle_hashes(n.body.replace(" ", "").replace("\n", "")[:max_shingle_chars])
             if len(hashes):
-                sig = _signature(hashes)
-                band_keys = _band_keys(sig)
+                signature = _signature(hashes)
+                sig = signature.tobytes()
+                band_keys = _band_keys(signature)
     headline = n.clean_title
     if not headline and lines:  # an untitled item: its first sentence stands in for the headline
         headline = _first_sentence(lines[0])
@@ -1040,13 +1082,14 @@ def item_features(
     elif key_terms is not None:
         terms.update(key_terms(item.title, item.text if lines else ""))
     title_key = n.title if len(n.title.replace(" ", "")) >= 10 else None
+    title_terms_set = frozenset(parsed.title_terms)
     return _Features(
         chash,
         sig,
         band_keys,
         title_key,
         title_grams,
-        frozenset(parsed.title_terms),
+        title_terms_set,
         _people(headline, parsed.lead),
         _subject(headline),
         frozenset(terms),
@@ -1054,7 +1097,7 @@ def item_features(
         body_key,
         headline_grams,
         _outlet_of(item),
-        frozenset(_figures(frozenset(parsed.title_terms))),
+        _frozen(_figures(title_terms_set)),
         bool(lines),
         tuple(parsed.title_terms),
     )
@@ -1165,9 +1208,17 @@ class StoryClusterer:
         self._bodies: dict[str, list[tuple[int, frozenset[str]]]] = {}
         self._expiry: list[tuple[float, int]] = []
         self._newest = -math.inf
+        self._timed: tuple[ClusterItem | None, float | None] = (None, None)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def _time_of(self, item: ClusterItem) -> float | None:
+        """``_time_of(item)``, remembered for the item being decided: the window check asks it for every
+        candidate, and converting the datetime each time was a tenth of the deciding time."""
+        if item is not self._timed[0]:
+            self._timed = (item, _time_of(item))
+        return self._timed[1]
 
     # -- public -------------------------------------------------------------------------------------
 
@@ -1187,7 +1238,7 @@ class StoryClusterer:
             self._unindex(known, forget_story=False)
             self._index(item, features, assignment)
             return assignment
-        self._evict(_time_of(item))
+        self._evict(self._time_of(item))
         assignment = self._decide(item, features)
         self._index(item, features, assignment)
         return assignment
@@ -1260,8 +1311,12 @@ class StoryClusterer:
         body_ids, title_ids = self._near_candidates(f)
         ranked: list[tuple[float, int, bool]] = []  # (similarity, id, body checks needed)
         if body_ids and f.sig is not None:
-            sigs = np.stack([self._entries[i].f.sig for i in body_ids])
-            agreement = np.count_nonzero(sigs == f.sig, axis=1) / NUM_BINS
+            # One buffer of the candidates' signatures, viewed as a matrix: no per-row array objects.
+            entries = self._entries
+            sigs = np.frombuffer(b"".join([entries[i].f.sig for i in body_ids]), dtype=np.uint32)  # type: ignore[misc]
+            agreement = np.count_nonzero(
+                sigs.reshape(len(body_ids), NUM_BINS) == np.frombuffer(f.sig, dtype=np.uint32), axis=1
+            ) / NUM_BINS
             ranked += [
                 (similarity, other_id, True)
                 for other_id, similarity in zip(body_ids, agreement.tolist(), strict=True)
@@ -1286,10 +1341,9 @@ class StoryClusterer:
     def _near_candidates(self, f: _Features) -> tuple[list[int], list[int]]:
         """Ids sharing 2+ LSH bands (best first, at most NEAR_CANDIDATES), and ids with the same headline
         where one of the two bodies is missing."""
-        hits: dict[int, int] = {}
-        for key in f.band_keys:
-            for other_id in self._bands.get(key, ()):
-                hits[other_id] = hits.get(other_id, 0) + 1
+        bands = self._bands
+        # Counted in C: every band's postings chained into one Counter update.
+        hits = Counter(itertools.chain.from_iterable([bands[k] for k in f.band_keys if k in bands]))
         body = heapq.nlargest(
             self.NEAR_CANDIDATES, sorted(i for i, n in hits.items() if n >= 2), key=hits.__getitem__
         )
@@ -1461,7 +1515,7 @@ class StoryClusterer:
         return conflict(f.cues, other.f.cues) is None and conflict(f.cues, story.cues) is None
 
     def _within_window(self, item: ClusterItem, other: _Entry) -> bool:
-        t = _time_of(item)
+        t = self._time_of(item)
         return t is None or other.time is None or abs(t - other.time) <= self.window_s
 
     # -- index --------------------------------------------------------------------------------------
@@ -1469,7 +1523,7 @@ class StoryClusterer:
     def _index(self, item: ClusterItem, f: _Features, assignment: Assignment) -> None:
         outlet, wire = f.outlet
         entry = _Entry(
-            item.article_id, _time_of(item), _when(item), item.url, outlet, wire, item.score, f, assignment
+            item.article_id, self._time_of(item), _when(item), item.url, outlet, wire, item.score, f, assignment
         )
         self._entries[item.article_id] = entry
         if item.url:

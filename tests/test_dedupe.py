@@ -698,3 +698,29 @@ def test_own_event_pairs_file_clusters_well() -> None:
     metrics = cluster_quality(items)
     assert not errors and metrics["cluster_gold_pairs"] >= 10
     assert metrics["cluster_mixed_stories"] == 0 and metrics["cluster_f1"] >= 0.9
+
+
+def test_features_keep_the_signature_as_compact_bytes_and_pickle_whole() -> None:
+    # Worker processes send features to the deciding process, and the window holds them for 72 h: the
+    # MinHash signature travels and stays as NUM_BINS uint32 values in one bytes object, band keys as a
+    # tuple, and an article without people or figures shares one empty set instead of owning several.
+    import pickle
+
+    import numpy as np
+
+    from monitor.dedupe import BANDS, NUM_BINS, _band_keys, item_features
+
+    body = (
+        "한국과 미국, 일본의 산업장관들이 도쿄에서 만나 반도체와 배터리 공급망 협력 방안을 논의했다.\n"
+        "세 나라는 핵심 광물의 조기경보 체계를 연계하고 수출통제 정보를 공유하기로 했다.\n"
+        "회의에 참석한 관계자는 다음 회의를 내년 상반기 서울에서 열 예정이라고 전했다."
+    )
+    item = ClusterItem(1, "한미일 산업장관, 공급망 협력 논의", body, "https://www.yna.co.kr/view/AKR1")
+    f = item_features(item)
+    assert isinstance(f.sig, bytes) and len(f.sig) == 4 * NUM_BINS
+    assert f.band_keys == _band_keys(np.frombuffer(f.sig, dtype=np.uint32))
+    assert isinstance(f.band_keys, tuple) and len(f.band_keys) == BANDS
+    assert f.figures is f.people  # both empty here: the one shared empty set
+    assert pickle.loads(pickle.dumps(f)) == f
+    untitled = item_features(ClusterItem(2, "짧은 제목", "", ""))
+    assert untitled.sig is None and untitled.band_keys == ()

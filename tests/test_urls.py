@@ -143,6 +143,18 @@ def test_unusable_input_comes_back_stripped(bad: str) -> None:
             "https://search.naver.com/p/crd/rd?m=1&u=https%3A%2F%2Fwww.news1.kr%2Farticles%2F%3F4753850",
             "https://www.news1.kr/articles/?4753850",
         ),
+        (  # canonical_url only parses a link as a redirect when its host can be one: every redirector
+            "https://link.naver.com/bridge?url=https%3A%2F%2Fm.hani.co.kr%2Farti%2F2.html",
+            "https://m.hani.co.kr/arti/2.html",
+        ),
+        (
+            "https://html.duckduckgo.com/l/?uddg=https%3A%2F%2Fwww.khan.co.kr%2Farticle%2F202207290000001",
+            "https://www.khan.co.kr/article/202207290000001",
+        ),
+        (
+            "https://www.google.co.kr/url?q=https://www.segye.com/view/3",
+            "https://www.segye.com/view/3",
+        ),
     ],
 )
 def test_redirect_links_carrying_their_target(link: str, target: str) -> None:
