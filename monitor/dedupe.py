@@ -1031,7 +1031,9 @@ class _Entry:
 @dataclass(slots=True)
 class _Story:
     key: int
-    members: list[int]
+    #: The members in the index, in the order they joined (an ordered set: joins are O(1), and evicted
+    #: members leave, so a story that keeps growing for weeks holds only its window's articles).
+    members: dict[int, None]
     cues: Cues
     outlets: dict[str, None]
     first_seen: datetime | None
@@ -1548,10 +1550,9 @@ class StoryClusterer:
         story = self._stories.get(key)
         lead = (not entry.wire, entry.time if entry.time is not None else math.inf, entry.article_id)
         if story is None:
-            story = _Story(key, [], entry.f.cues, {}, entry.when, entry.when, entry.score, lead, 0)
+            story = _Story(key, {}, entry.f.cues, {}, entry.when, entry.when, entry.score, lead, 0)
             self._stories[key] = story
-        if entry.article_id not in story.members:
-            story.members.append(entry.article_id)
+        story.members[entry.article_id] = None  # an update re-joins in its old place
         story.alive += 1
         story.cues = story.cues.merged(entry.f.cues)
         if entry.outlet:
@@ -1602,8 +1603,10 @@ class StoryClusterer:
                 del self._bodies[f.body_key or ""]
         story = self._stories[entry.assignment.story_key]
         story.alive -= 1
-        if story.alive == 0 and forget_story:
-            del self._stories[story.key]
+        if forget_story:  # evicted (an update re-indexes at once and keeps its place)
+            story.members.pop(entry.article_id, None)
+            if story.alive == 0:
+                del self._stories[story.key]
 
     def _evict(self, now: float | None) -> None:
         newest = max(self._newest, now) if now is not None else self._newest

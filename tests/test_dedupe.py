@@ -414,6 +414,19 @@ def test_the_wire_copy_leads_its_story_even_when_it_arrives_later() -> None:
     assert story.first_seen == t(2024, 3, 12, 1) and story.last_updated == t(2024, 3, 12, 2)
 
 
+def test_a_story_that_keeps_growing_holds_only_its_windows_members() -> None:
+    """A story fed for weeks (a daily column, a wire story re-sent hour after hour) must not keep every
+    article it ever had: memory follows the window, not the history (the soak found this)."""
+    clusterer = StoryClusterer(window_hours=2)
+    for n in range(1, 25):  # one copy an hour for a day: each joins the previous one's story
+        when = t(2024, 3, 12) + timedelta(hours=n)
+        clusterer.add(ClusterItem(n, "반도체 공급망 2.4조", WIRE, f"https://a{n}.kr/{n}", when))
+    story = clusterer.story(1)
+    assert story is not None
+    assert story.article_ids == (22, 23, 24)  # the window's members, in the order they joined
+    assert len(clusterer) == 3
+
+
 def test_without_a_wire_the_earliest_leads_and_the_best_score_is_kept() -> None:
     clusterer = StoryClusterer()
     clusterer.add(ClusterItem(1, "반도체 공급망 2.4조", WIRE, "https://a.kr/1", t(2024, 3, 12, 5), score=0.4))
