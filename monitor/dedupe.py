@@ -1152,7 +1152,7 @@ class StoryClusterer:
     #: countries), which conflict() and _numbers_conflict() check first.
     FACTS = 5
     FACT_ARTICLES = 2.0
-    FACTS_OVERLAP = 0.3
+    FACTS_OVERLAP = 0.35
     #: Both headlines name the same rare code (칩4, 232조, VEU): with this term overlap, one development.
     CODED_OVERLAP = 0.3
     LEAD_TITLE_SHARE = 0.3
