@@ -589,8 +589,11 @@ _COUNTRY_WORDS = {"한국": "한", "미국": "미", "일본": "일", "중국": "
 #: The same pairs written in another order (日美 → 일미, 美韓 → 미한): a country list, not a meeting's actor.
 #: Not 일한 (a verb: "일한 사람") nor 중미 (Central America).
 _COUNTRY_ORDERS = "일미한|미일한|일미|미한|중한|일중"
+#: "9월 중 개최", "이달 중": 중 after a time is "during", not China.
+_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )"
 _COUNTRY_RE = re.compile(
-    rf"(?<![가-힣])(?:{_ACTORS}|{_COUNTRY_ORDERS}|{'|'.join(_COUNTRY_WORDS)}|[한미일중북러])(?=[^가-힣]|{_JOSA1}|$)"
+    rf"(?<![가-힣])(?:{_ACTORS}|{_COUNTRY_ORDERS}|{'|'.join(_COUNTRY_WORDS)}|[한미일북러]|{_DURING}중)"
+    rf"(?=[^가-힣]|{_JOSA1}|$)"
 )
 #: A quoted remark in a headline ('"日·EU보다 불리해선 안 돼"'): the countries it compares with are not the
 #: headline's actors.

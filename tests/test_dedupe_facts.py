@@ -142,3 +142,8 @@ def test_events_holdout_recall_with_full_precision() -> None:
     metrics = cluster_quality(items)
     assert metrics["cluster_precision"] == 1.0 and metrics["cluster_mixed_stories"] == 0
     assert metrics["cluster_f1"] >= 0.85  # 0.48 before the shared-facts anchor and the cue fixes
+
+
+def test_during_a_month_is_not_china() -> None:
+    assert event_cues("한미 확장억제 협의체 9월 중 개최", "").countries == {"한", "미"}
+    assert event_cues("美·中 반도체 갈등", "").countries == {"미", "중"}
