@@ -1428,6 +1428,9 @@ class StoryClusterer:
             and other.has_lead
             and overlap >= self.FACTS_OVERLAP
             and f.body_key != other.body_key  # one body under two headlines: a site template, not facts
+            # A daily report (case counts, a game, a market close) shares its facts with yesterday's: without
+            # a shared headline, a day either side names must be the same day.
+            and not _other_day(f.cues.day, other.cues.day)
             and not _numbers_conflict(f.cues, other.cues)
             and self._shared_facts(f, other, w) >= self.FACTS
         ):
@@ -1871,6 +1874,14 @@ def _same_place_and_day(a: Cues, b: Cues) -> bool:
 
 
 _EVERYWHERE = frozenset({"서울"})
+
+
+def _other_day(a: EventDay | None, b: EventDay | None) -> bool:
+    if a is None or b is None:
+        return False
+    if a.ordinal is not None and b.ordinal is not None:
+        return a.ordinal != b.ordinal
+    return a.day != b.day
 
 
 def _numbers_conflict(a: Cues, b: Cues) -> bool:

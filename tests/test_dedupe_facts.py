@@ -147,3 +147,19 @@ def test_events_holdout_recall_with_full_precision() -> None:
 def test_during_a_month_is_not_china() -> None:
     assert event_cues("한미 확장억제 협의체 9월 중 개최", "").countries == {"한", "미"}
     assert event_cues("美·中 반도체 갈등", "").countries == {"미", "중"}
+
+
+def test_yesterdays_daily_report_shares_facts_but_not_the_day() -> None:
+    # Two daily case counts of one city: the same institutions, places and phrasing, another day.
+    monday = (
+        "새봄시 신규 확진 1만2034명…병상 가동률 41.2%",
+        "새봄시 보건소에 따르면 13일 0시 기준 새봄시 신규 확진자는 1만2034명으로 누적 38만2211명이다. "
+        "새봄시 감염병 전담병원 병상 가동률은 41.2%, 재택치료자는 5만1200명으로 집계됐다.",
+    )
+    tuesday = (
+        "새봄시 확진자 하루 새 1만1587명 늘어…재택치료 5만명대",
+        "새봄시 보건소에 따르면 14일 0시 기준 새봄시 신규 확진자는 1만1587명으로 누적 39만3798명이다. "
+        "새봄시 감염병 전담병원 병상 가동률은 41.2%, 재택치료자는 5만1200명으로 집계됐다.",
+    )
+    a, b = stories([monday, tuesday])
+    assert a != b
