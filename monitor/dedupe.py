@@ -607,12 +607,22 @@ _GENERIC_HEAD_PREFIX = tuple(
 #: Countries a headline names: compounds of one-syllable names (한미, 한·미·일 → 한미일 by _prepare) and
 #: single names (미국, or 美 → 미 by _prepare) standing alone.
 _COUNTRY_WORDS = {"한국": "한", "미국": "미", "일본": "일", "중국": "중", "북한": "북", "러시아": "러"}
+#: The same pairs written in another order (日美 → 일미, 美韓 → 미한): a country list, not a meeting's actor.
+#: Not 일한 (a verb: "일한 사람") nor 중미 (Central America).
+_COUNTRY_ORDERS = "일미한|미일한|일미|미한|중한|일중"
+#: "9월 중 개최", "이달 중": 중 after a time is "during", not China.
+_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )"
 _COUNTRY_RE = re.compile(
-    rf"(?<![가-힣])(?:{_ACTORS}|{'|'.join(_COUNTRY_WORDS)}|[한미일중북러])(?=[^가-힣]|{_JOSA1}|$)"
+    rf"(?<![가-힣])(?:{_ACTORS}|{_COUNTRY_ORDERS}|{'|'.join(_COUNTRY_WORDS)}|[한미일북러]|{_DURING}중)"
+    rf"(?=[^가-힣]|{_JOSA1}|$)"
 )
+#: A quoted remark in a headline ('"日·EU보다 불리해선 안 돼"'): the countries it compares with are not the
+#: headline's actors.
+_QUOTED_RE = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^']*'|‘[^’]*’")
 _PART_RE = re.compile(r"(?:[-–(]\s?|\s)(\d{1,2}|[上中下상중하])\s?(?:편|부|회)?\)?\s*$")
 _PERIOD_RE = re.compile(r"(?<!\d)([1-4])\s?분기|([상하])반기")
-_DAY_RE = re.compile(r"(?<![\d.])(\d{1,2})일(?!\s?(?:간|째|동안|만에|부터|까지|이내|분|치))")
+#: Not "…일 발효/시행": the day a rule takes effect is not the day it was reported.
+_DAY_RE = re.compile(r"(?<![\d.])(\d{1,2})일(?!\s?(?:간|째|동안|만에|부터|까지|이내|분|치|발효|시행))")
 _DAY_PREFIX_RE = re.compile(
     r"(?:(?P<other>다음\s?달|내달|지난\s?달|전달|오는|다음\s?주)\s?)?"
     r"(?:(?<!\d)(?P<y>\d{4})년\s?)?(?:(?<![\d.])(?P<m>\d{1,2})월\s?)?$"
@@ -739,8 +749,15 @@ def conflict(a: Cues, b: Cues) -> str | None:
         return "month"
     if a.venue and b.venue and a.venue != b.venue:
         return "venue"
-    if a.countries and b.countries and not (a.countries <= b.countries or b.countries <= a.countries):
-        return "countries"  # 한미 and 한중: another pair of governments, another development
+    if (
+        a.countries
+        and b.countries
+        and max(len(a.countries), len(b.countries)) >= 2
+        and not (a.countries <= b.countries or b.countries <= a.countries)
+    ):
+        # 한미 and 한중: another pair of governments, another development. One country each says less:
+        # "美 재무부 … 지침" and "… 中 흑연 의존" name the actor and the object of one rule.
+        return "countries"
     if a.period and b.period and a.period != b.period:
         return "period"
     if a.part and b.part and a.part != b.part:
@@ -836,10 +853,17 @@ def _primary_meeting(title_meetings: list[Meeting], lead_meetings: list[Meeting]
     return primary
 
 
+#: Words before a place that put it in the future: "내년 도쿄서 4차 회의" is where the next meeting will be.
+_NEXT_WORDS = frozenset("내년 다음 차기 다음달 내달 이듬해 향후".split())  # noqa: SIM905
+
+
 def _venue(tokens: list[str]) -> str | None:
-    """Where it happened: a known place shortly before "에서" (or a headline's "워싱턴서")."""
+    """Where it happened: a known place shortly before "에서" (or a headline's "워싱턴서"), unless the
+    place is the next meeting's ("내년 서울에서 열기로")."""
     for i in [i for i, token in enumerate(tokens) if token[-1] == "서"]:
         token = tokens[i]
+        if i and tokens[i - 1] in _NEXT_WORDS:
+            continue
         here = _PLACES.get(token[:-2] if token.endswith("에서") else token[:-1])
         if here:
             return here
@@ -935,6 +959,11 @@ def _cues(p: _Parsed, when: datetime | None) -> Cues:
 
 
 def _countries(title: str) -> frozenset[str]:
+    outside = _QUOTED_RE.sub(" ", title)
+    return _countries_in(outside) or _countries_in(title)  # a headline that is all quote keeps its own
+
+
+def _countries_in(title: str) -> frozenset[str]:
     found: set[str] = set()
     for m in _COUNTRY_RE.finditer(title):
         word = m.group(0)
@@ -1164,6 +1193,14 @@ class StoryClusterer:
     #: figures) and a good part of the headline report one development, however differently worded.
     LEAD_OVERLAP = 0.5
     MIN_OVERLAP = 0.1
+    #: Shared facts: two write-ups with leads that share FACTS terms ordinary news and the window hardly use
+    #: (each in at most FACT_ARTICLES other articles, window and background prior together: names, places,
+    #: figures, objects) and FACTS_OVERLAP of their weighted terms report one development, however their
+    #: headlines are worded. Look-alikes of another event differ in a cue (ordinal, period, day, figures,
+    #: countries), which conflict() and _numbers_conflict() check first.
+    FACTS = 5
+    FACT_ARTICLES = 2.0
+    FACTS_OVERLAP = 0.35
     #: Both headlines name the same rare code (칩4, 232조, VEU): with this term overlap, one development.
     CODED_OVERLAP = 0.3
     LEAD_TITLE_SHARE = 0.3
@@ -1442,6 +1479,18 @@ class StoryClusterer:
             and not _numbers_conflict(f.cues, other.cues)  # robot-written earnings: same words, own figures
         ):
             return max(score, self.same_event_threshold)
+        if (
+            f.has_lead
+            and other.has_lead
+            and overlap >= self.FACTS_OVERLAP
+            and f.body_key != other.body_key  # one body under two headlines: a site template, not facts
+            # A daily report (case counts, a game, a market close) shares its facts with yesterday's: without
+            # a shared headline, a day either side names must be the same day.
+            and not _other_day(f.cues.day, other.cues.day)
+            and not _numbers_conflict(f.cues, other.cues)
+            and self._shared_facts(f, other, w) >= self.FACTS
+        ):
+            return max(score, self.same_event_threshold)  # different words, the same facts
         headline_only = not f.has_lead or not other.has_lead  # nothing but the headlines to compare
         # Short leads were once ignored (the headline alone had to match 0.7); counted now, they must
         # not let two look-alike headlines each naming its own place or acronym join on generic words.
@@ -1471,6 +1520,16 @@ class StoryClusterer:
         if _same_place_and_day(f.cues, other.cues) and overlap >= self.PLACE_DAY_OVERLAP:
             return max(score, self.same_event_threshold)
         return 0.0
+
+    def _shared_facts(self, f: _Features, other: _Features, w: _Weights) -> int:
+        """How many terms both articles use that hardly any other does, in the window or in ordinary news:
+        the facts of one development (한미약품, 수원지법, 임시주총), not its topic's vocabulary. ``other`` is
+        indexed, so its own mention is not counted; generic codes (MOU, AI) are vocabulary too."""
+        return sum(
+            1
+            for t in f.terms & other.terms
+            if t not in _GENERIC_CODES and w.commonness(t, 1) <= self.FACT_ARTICLES
+        )
 
     def _rare_anchor(self, f: _Features, other: _Features, w: _Weights) -> bool:
         """A bare headline and another report of one development. A flash is short and worded its own way
@@ -1872,6 +1931,14 @@ def _same_place_and_day(a: Cues, b: Cues) -> bool:
 
 
 _EVERYWHERE = frozenset({"서울"})
+
+
+def _other_day(a: EventDay | None, b: EventDay | None) -> bool:
+    if a is None or b is None:
+        return False
+    if a.ordinal is not None and b.ordinal is not None:
+        return a.ordinal != b.ordinal
+    return a.day != b.day
 
 
 def _numbers_conflict(a: Cues, b: Cues) -> bool:
