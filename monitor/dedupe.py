@@ -1689,6 +1689,10 @@ class _Weights(dict[str, float]):
     a development thirty outlets carry, or the monitor's own subject (공급망, 핵심광물: rare in ordinary
     news, in every article here), becomes common. Without a background the weights are the window's
     alone, smoothed by 20 imaginary articles, as before the background existed.
+
+    Sums are ``math.fsum``: exact, so they do not depend on the order a frozenset yields its terms, which
+    changes with PYTHONHASHSEED. With ``sum`` a score sitting on a threshold could decide differently in
+    another process (4 of 20,000 decisions differed between two runs of the same code).
     """
 
     #: The background's weight, in articles: a window this large counts as much as the background.
@@ -1720,14 +1724,14 @@ class _Weights(dict[str, float]):
         """The weight of one of the articles' own term sets (memoised: they outlive the decision)."""
         total = self._totals.get(id(terms))
         if total is None:
-            total = self._totals[id(terms)] = sum(map(self.__getitem__, terms))
+            total = self._totals[id(terms)] = math.fsum(map(self.__getitem__, terms))
         return total
 
     def overlap(self, a: frozenset[str], b: frozenset[str]) -> float:
         """Weighted cosine of two term sets (0..1)."""
         shared = a & b
         return (
-            sum(map(self.__getitem__, shared)) / math.sqrt(self.total(a) * self.total(b)) if shared else 0.0
+            math.fsum(map(self.__getitem__, shared)) / math.sqrt(self.total(a) * self.total(b)) if shared else 0.0
         )
 
     def own_subjects(self, a: _Features, b: _Features) -> bool:
@@ -1755,7 +1759,7 @@ class _Weights(dict[str, float]):
     def share(self, a: frozenset[str], b: frozenset[str]) -> float:
         """The shared terms' part of the lighter set's weight (0..1): does the shorter headline reappear?"""
         shared = a & b
-        return sum(map(self.__getitem__, shared)) / min(self.total(a), self.total(b)) if shared else 0.0
+        return math.fsum(map(self.__getitem__, shared)) / min(self.total(a), self.total(b)) if shared else 0.0
 
 
 def _push(index: dict[Any, list[int]], key: Any, article_id: int, cap: int) -> None:
