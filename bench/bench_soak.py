@@ -16,7 +16,8 @@ News time moves ``--hours-per-cycle`` (an hour) per cycle, so after 72 cycles th
 and evicts as fast as it fills: flat memory then means no leak. (Item dates end at the present: dates in
 the future would be clamped to the fetch time.)
 
-``--target run`` soaks the scheduler service (`monitor run`) instead: it starts ``--run-cmd`` with the same config (feeds on a short interval), moves the feeds on
+``--target run`` soaks the scheduler service (`monitor run`) instead: it starts ``--run-cmd`` with the
+same config (feeds on a short interval), moves the feeds on
 every ``--cycle-s`` seconds, and samples that process (and its children) from /proc instead.
 """
 

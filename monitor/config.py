@@ -735,7 +735,8 @@ def _local_interval(values: Mapping[str, Any]) -> str | None:
     interval, url = values["interval"], values["url"]
     if interval is None or interval >= MIN_INTERVAL_S or _is_local(url):
         return None
-    return (f"{_fmt_seconds(interval)} is below the minimum of {_fmt_seconds(MIN_INTERVAL_S)} (polite polling: "
+    return (f"{_fmt_seconds(interval)} is below the minimum of {_fmt_seconds(MIN_INTERVAL_S)} "
+            "(polite polling: "
             "at most once a minute per feed; only a feed on a loopback or private address may poll faster, "
             f"down to {_fmt_seconds(LOCAL_MIN_INTERVAL_S)})")
 

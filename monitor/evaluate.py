@@ -299,7 +299,8 @@ def report_text(report: EvalReport, *, show_errors: bool = True) -> str:
                                    ("joined, not the same event", c.get("cluster_wrong_pairs", []))):
                 if pairs:
                     lines += ["", f"{heading} ({len(pairs)} pair{'' if len(pairs) == 1 else 's'}):"]
-                    lines += [f"  {a} + {b}  {_short(titles.get(a))}  |  {_short(titles.get(b))}" for a, b in pairs]
+                    lines += [f"  {a} + {b}  {_short(titles.get(a))}  |  {_short(titles.get(b))}"
+                              for a, b in pairs]
     if show_errors:
         for title, label, predicted in (
             ("false positives", "irrelevant", "relevant"),

@@ -672,7 +672,9 @@ def test_check_with_only_warnings_exits_0(
     ]
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.7:8080", "localhost", "10.1.2.3", "[::1]", "192.168.0.9"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.0.0.7:8080", "localhost", "10.1.2.3", "[::1]", "192.168.0.9"]
+)
 def test_a_feed_on_the_operators_own_network_may_poll_faster(tmp_path: Path, host: str) -> None:
     text = f'''
         [[feeds]]
