@@ -88,7 +88,18 @@ class TooManyRedirects(FetchError):
 
 
 class ParseError(MonitorError):
+    """The body is not a feed we can read. ``url`` is the document's final URL (after redirects), added by
+    the pipeline: the parser sees only bytes, and a feed that redirected to a login page must say where
+    it ended up."""
+
     kind = "parse"
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} ({self.url})" if self.url else str(self.args[0])
 
 
 class ExtractError(MonitorError):

@@ -238,8 +238,11 @@ class _FeedPoller:
                            result=result, parsed=None, articles=(), sources=(), next_attempt_at=next_attempt)
             return report
         async with self.decide_slots:
-            parsed, hashes = await self._off_loop(parse_and_hash, result.content, headers=result.headers,
-                                                  url=result.final_url, encoding_override=spec.encoding)
+            try:
+                parsed, hashes = await self._off_loop(parse_and_hash, result.content, headers=result.headers,
+                                                      url=result.final_url, encoding_override=spec.encoding)
+            except ParseError as exc:  # the parser saw bytes only: say which document they were
+                raise ParseError(str(exc.args[0]), url=result.final_url) from exc
             if parsed.problem:
                 log.warning("feed is ill-formed but readable: %s", parsed.problem,
                             extra=ctx(feed=spec.name, url=spec.url, stage="parse"))

@@ -155,6 +155,7 @@ def test_one_broken_feed_does_not_stop_the_others_and_loses_nothing(tmp_path, se
     by = {r.feed: r for r in report.feeds}
     assert by["good"].status == "ok" and by["flaky"].status == "ok"
     assert by["html"].status == "error" and by["html"].error_kind == "parse"
+    assert by["html"].error == f"not a feed: looks like an HTML page ({server.url('/html')})"
     assert by["refused"].status == "error" and by["refused"].error_kind == "connect"
     with db(cfg) as store:
         before = store.db.execute("SELECT id, url, title, text, content_hash FROM articles").fetchall()
