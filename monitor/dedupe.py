@@ -33,6 +33,7 @@ import hashlib
 import heapq
 import html
 import itertools
+import logging
 import math
 import multiprocessing
 import operator
@@ -41,6 +42,7 @@ import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -60,6 +62,8 @@ KeyTerms = Callable[[str, str], set[str]]
 # --------------------------------------------------------------------------------------------------
 
 #: Hanja that Korean headlines use as one-character abbreviations (韓美日 정상회의, 對中 제재).
+log = logging.getLogger(__name__)
+
 _HANJA = str.maketrans(
     {
         "韓": "한",
@@ -2000,8 +2004,9 @@ def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers:
     decisions, which stay sequential in this process. The result is identical to adding one by one.
 
     Worker processes start through forkserver, so a calling script needs an ``if __name__ ==
-    "__main__":`` guard. ``workers`` <= 1, a small batch, or a ``key_terms`` callable (which may not
-    pickle) keep everything in this process.
+    "__main__":`` guard; without one (or when processes can't start) the workers break and the rest of
+    the batch is computed in this process, with a warning, so stories still form. ``workers`` <= 1, a
+    small batch, or a ``key_terms`` callable (which may not pickle) keep everything in this process.
     """
     with _gc_paused():
         if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
@@ -2029,17 +2034,23 @@ def _add_all_in_workers(clusterer: StoryClusterer, items: Sequence[ClusterItem],
     compute = functools.partial(_features_of_chunk, max_shingle_chars=clusterer.max_shingle_chars)
     out: list[Assignment] = []
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[list[_Features]]] = deque()
-        upcoming = iter(chunks)
-        for chunk in itertools.islice(upcoming, workers * _IN_FLIGHT_PER_WORKER):
-            pending.append(pool.submit(compute, chunk))
-        for chunk in chunks:
-            features = pending.popleft().result()
-            following = next(upcoming, None)
-            if following is not None:
-                pending.append(pool.submit(compute, following))
-            out.extend(clusterer.add(item, f) for item, f in zip(chunk, features, strict=True))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            pending: deque[Future[list[_Features]]] = deque()
+            upcoming = iter(chunks)
+            for chunk in itertools.islice(upcoming, workers * _IN_FLIGHT_PER_WORKER):
+                pending.append(pool.submit(compute, chunk))
+            for chunk in chunks:
+                features = pending.popleft().result()
+                following = next(upcoming, None)
+                if following is not None:
+                    pending.append(pool.submit(compute, following))
+                out.extend(clusterer.add(item, f) for item, f in zip(chunk, features, strict=True))
+    except (BrokenProcessPool, OSError) as exc:
+        # Only feature computation failed: every decision so far stands, the rest are taken here.
+        log.warning("clustering: feature workers unavailable (%s: %s); computing the remaining %d "
+                    "articles' features in this process", type(exc).__name__, exc, len(items) - len(out))
+        out.extend(clusterer.add(item) for item in items[len(out):])
     return out
 
 

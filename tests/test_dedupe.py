@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from monitor.dedupe import (
     StoryClusterer,
+    add_all,
     cluster_items,
     content_hash,
     default_key_terms,
@@ -737,3 +738,45 @@ def test_features_keep_the_signature_as_compact_bytes_and_pickle_whole() -> None
     assert pickle.loads(pickle.dumps(f)) == f
     untitled = item_features(ClusterItem(2, "짧은 제목", "", ""))
     assert untitled.sig is None and untitled.band_keys == ()
+
+
+def test_add_all_finishes_in_process_when_its_feature_workers_break(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A script without a __main__ guard (or a machine that can't start processes) breaks the worker
+    pool; the batch must still be clustered, with the decisions of adding one by one."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from monitor import dedupe
+
+    class HalfBrokenPool:  # computes the first chunk, then breaks as a pool whose workers died
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.submitted = 0
+
+        def __enter__(self) -> HalfBrokenPool:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def submit(self, fn, chunk):  # type: ignore[no-untyped-def]
+            future: Future[object] = Future()
+            self.submitted += 1
+            if self.submitted == 1:
+                future.set_result(fn(chunk))
+            else:
+                future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+            return future
+
+    monkeypatch.setattr(dedupe, "ProcessPoolExecutor", HalfBrokenPool)
+    items = [
+        ClusterItem(n, f"반도체 수출통제 {n // 6}차 대응 회의", f"정부와 업계가 {n // 6}번째 대응을 논의했다. " * 3,
+                    f"https://o{n % 5}.kr/{n}", t(2024, 3, 12) + timedelta(minutes=n))  # fmt: skip
+        for n in range(2 * dedupe.FEATURE_CHUNK + 30)
+    ]
+    with caplog.at_level("WARNING", logger="monitor.dedupe"):
+        in_workers = add_all(StoryClusterer(), items, workers=2)
+    one_by_one = [assignment for clusterer in [StoryClusterer()] for assignment in map(clusterer.add, items)]
+    assert in_workers == one_by_one
+    assert f"computing the remaining {len(items) - dedupe.FEATURE_CHUNK} articles" in caplog.text
