@@ -28,6 +28,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+from feed_farm import running_farm  # noqa: E402
 from machine import children_rss_mb, describe  # noqa: E402
 
 
@@ -87,24 +88,16 @@ def main() -> int:
         one_run(args.run)
         return 0
     print("machine:", describe())
-    farm_proc = subprocess.Popen(
-        [sys.executable, str(HERE / "feed_farm.py"), "--feeds", str(args.feeds),
-         "--entries", str(args.entries),
-         "--hosts", str(args.hosts), "--latency-ms", str(args.latency_ms)], stdout=subprocess.PIPE, text=True)
-    try:
-        farm = json.loads(farm_proc.stdout.readline())  # type: ignore[union-attr]
-        with tempfile.TemporaryDirectory() as tmp:
-            config = Path(tmp) / "monitor.toml"
-            write_config(config, farm, args.feeds, not args.no_morphology)
-            print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
-                  f"{args.latency_ms:.0f} ms latency, every article page fetched and extracted, matching on "
-                  f"({'without' if args.no_morphology else 'with'} the Korean analyser)")
-            out = subprocess.run([sys.executable, __file__, "--run", str(config)], check=True,
-                                 capture_output=True, text=True)
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-    finally:
-        farm_proc.terminate()
-        farm_proc.wait()
+    with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms) as farm, \
+            tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "monitor.toml"
+        write_config(config, farm, args.feeds, not args.no_morphology)
+        print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
+              f"{args.latency_ms:.0f} ms latency, every article page fetched and extracted, matching on "
+              f"({'without' if args.no_morphology else 'with'} the Korean analyser)")
+        out = subprocess.run([sys.executable, __file__, "--run", str(config)], check=True,
+                             capture_output=True, text=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"{r['articles']} articles in {r['wall_s']:.1f} s: {r['articles'] / r['wall_s']:.0f} articles/s "
           f"(start-up and config {r['setup_s']:.1f} s not counted)")
     print(f"  pages extracted {r['pages']}, page failures {r['failed_pages']}, "

@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from feed_farm import running_farm  # noqa: E402
 from machine import describe  # noqa: E402
 
 
@@ -175,12 +176,7 @@ def main() -> int:
     import reader
 
     print("machine:", describe())
-    farm_proc = subprocess.Popen(
-        [sys.executable, str(HERE / "feed_farm.py"), "--feeds", str(args.feeds),
-         "--entries", str(args.entries),
-         "--hosts", str(args.hosts), "--latency-ms", str(args.latency_ms)], stdout=subprocess.PIPE, text=True)
-    try:
-        farm = json.loads(farm_proc.stdout.readline())  # type: ignore[union-attr]
+    with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms) as farm:
         print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
               f"{args.latency_ms:.0f} ms latency; reader {reader.__version__}")
         results: dict[str, dict] = {}
@@ -191,9 +187,6 @@ def main() -> int:
                   f"peak memory of the process tree: PSS "
                   f"{r['peak_pss_mb']:6.1f} MB, RSS {r['peak_mb']:6.1f} MB; "
                   f"entries stored {r['entries']}, feed errors {r['errors']}", flush=True)
-    finally:
-        farm_proc.terminate()
-        farm_proc.wait()
     # stories-off does less work than the other two, so it is shown but never compared with reader.
     candidates = [(k, v) for k, v in results.items() if k.startswith("ours") and k != "ours:stories-off"]
     ours_name, ours = min(candidates, key=lambda kv: kv[1]["wall_s"])

@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from feed_farm import running_farm  # noqa: E402
 
 
 def write_config(path: Path, port: int, hosts: list[str], feeds: int) -> None:
@@ -70,28 +73,19 @@ def main() -> None:
         return
 
     print(f"machine: {platform.platform()}, {os.cpu_count()} cpus, Python {platform.python_version()}")
-    farm = subprocess.Popen(
-        [sys.executable, str(HERE / "feed_farm.py"), "--feeds", str(args.feeds), "--entries", str(args.entries),
-         "--hosts", str(args.hosts), "--latency-ms", str(args.latency_ms)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        ready = json.loads(farm.stdout.readline())  # type: ignore[union-attr]
-        with tempfile.TemporaryDirectory() as tmp:
-            config = Path(tmp) / "monitor.toml"
-            write_config(config, ready["port"], ready["hosts"], args.feeds)
-            print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
-                  f"{args.latency_ms:.0f} ms latency")
-            for label in ("first cycle (all new)", "second cycle (all 304)"):
-                out = subprocess.run([sys.executable, __file__, "--cycle", str(config)], check=True,
-                                     capture_output=True, text=True)
-                r = json.loads(out.stdout.strip().splitlines()[-1])
-                print(f"{label}: {r['wall_s']:.2f} s wall, peak RSS {r['peak_rss_mb']:.0f} MB "
-                      f"(+ {r['peak_child_rss_mb']:.0f} MB largest child), feeds {r['statuses']}, "
-                      f"new articles {r['new_articles']}, stored {r['articles']}")
-    finally:
-        farm.terminate()
-        farm.wait()
+    with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms) as ready, \
+            tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "monitor.toml"
+        write_config(config, ready["port"], ready["hosts"], args.feeds)
+        print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
+              f"{args.latency_ms:.0f} ms latency")
+        for label in ("first cycle (all new)", "second cycle (all 304)"):
+            out = subprocess.run([sys.executable, __file__, "--cycle", str(config)], check=True,
+                                 capture_output=True, text=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{label}: {r['wall_s']:.2f} s wall, peak RSS {r['peak_rss_mb']:.0f} MB "
+                  f"(+ {r['peak_child_rss_mb']:.0f} MB largest child), feeds {r['statuses']}, "
+                  f"new articles {r['new_articles']}, stored {r['articles']}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ every ``--cycle-s`` seconds, and samples that process (and its children) from /p
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import shlex
 import signal
@@ -40,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from feed_farm import running_farm  # noqa: E402
 from machine import children_rss_mb, describe, open_fds, rss_mb  # noqa: E402
 
 
@@ -175,25 +175,17 @@ def main() -> int:
     # fills in 72 cycles and then evicts as fast as it fills, as in months of service. (With a minute a
     # cycle, 200 cycles stay inside the window and the clusterer's memory grows by design, not by a leak.)
     anchor = datetime.now(UTC) - timedelta(hours=args.hours_per_cycle * (args.cycles + 2))
-    farm_proc = subprocess.Popen(
-        [sys.executable, str(HERE / "feed_farm.py"), "--feeds", str(args.feeds), "--entries",
-         str(args.entries), "--hosts", str(args.hosts), "--latency-ms", str(args.latency_ms),
-         "--minutes-per-item", str(args.hours_per_cycle * 60), "--anchor", anchor.isoformat()],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        farm = {**json.loads(farm_proc.stdout.readline()), "pid": farm_proc.pid}  # type: ignore[union-attr]
-        with tempfile.TemporaryDirectory() as tmp:
-            config = Path(tmp) / "monitor.toml"
-            interval = f"{max(1, int(args.cycle_s // 2))}s" if args.target == "run" else None
-            write_config(config, farm["port"], farm["hosts"], args.feeds, args.article_feeds, interval)
-            print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
-                  f"{args.latency_ms:.0f} ms latency, one new item per feed per cycle, "
-                  f"{args.article_feeds} feeds fetch article pages; target: {args.target}")
-            run = soak_pipeline if args.target == "pipeline" else soak_service
-            samples = run(args, config, farm)
-    finally:
-        farm_proc.terminate()
-        farm_proc.wait()
+    dated = ("--minutes-per-item", str(args.hours_per_cycle * 60), "--anchor", anchor.isoformat())
+    with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms, *dated) as farm, \
+            tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "monitor.toml"
+        interval = f"{max(1, int(args.cycle_s // 2))}s" if args.target == "run" else None
+        write_config(config, farm["port"], farm["hosts"], args.feeds, args.article_feeds, interval)
+        print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
+              f"{args.latency_ms:.0f} ms latency, one new item per feed per cycle, "
+              f"{args.article_feeds} feeds fetch article pages; target: {args.target}")
+        run = soak_pipeline if args.target == "pipeline" else soak_service
+        samples = run(args, config, farm)
     if len(samples) >= 2:
         (c0, rss0, fd0), (c1, rss1, fd1) = samples[0], samples[-1]
         # The first cycle fills SQLite's page cache and imports everything: growth is counted from the

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
+import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 TOPICS = ["반도체 공급망", "배터리 핵심광물", "수출통제", "청정에너지", "바이오 공급망", "날씨", "증시", "축구"]
 
@@ -116,6 +120,21 @@ async def serve(args: argparse.Namespace) -> None:
         servers.append(await asyncio.start_server(handle, host, port))
     print(json.dumps({"port": port, "hosts": hosts}), flush=True)
     await asyncio.Event().wait()
+
+
+@contextlib.contextmanager
+def running_farm(feeds: int, entries: int, hosts: int, latency_ms: float, *extra: str) -> Iterator[dict]:
+    """The farm in its own process (so it doesn't share the poller's GIL), for a benchmark's duration:
+    yields {"port", "hosts", "pid"} once it listens; ``extra`` are more of its command-line options."""
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__)), "--feeds", str(feeds), "--entries", str(entries),
+         "--hosts", str(hosts), "--latency-ms", str(latency_ms), *extra],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        yield {**json.loads(proc.stdout.readline()), "pid": proc.pid}  # type: ignore[union-attr]
+    finally:
+        proc.terminate()
+        proc.wait()
 
 
 def main() -> None:
