@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from pathlib import Path
 
 from monitor.clock import to_iso
 from monitor.store import Store
@@ -23,6 +24,18 @@ TOPICS = {"supply_chain": "공급망", "chips": "반도체", "minerals": "핵심
           # two of config/topics.toml, with their labels there
           "frameworks": "협의체·대화 (산업장관회의, 경제안보대화, IPEF, 캠프 데이비드)",
           "critical_minerals": "핵심광물·희토류"}
+
+
+def write_config(tmp_path: Path, extra: str = "") -> Path:
+    """The digest tests' config: database m.db beside it, matching off (the stories carry their
+    verdicts), one feed; ``extra`` adds sections ([digest], [delivery.*])."""
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        '[storage]\npath = "m.db"\n[matching]\nenabled = false\n'
+        '[[feeds]]\nname = "연합뉴스"\nurl = "https://example.kr/rss"\n' + extra,
+        encoding="utf-8",
+    )
+    return path
 
 
 def evidence(topics: list[str], terms: list[tuple[str, str]]) -> str:

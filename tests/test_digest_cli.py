@@ -8,16 +8,11 @@ from pathlib import Path
 
 from monitor.cli import main
 from monitor.store import Store
-from tests.story_db import add_story
+from tests.story_db import add_story, write_config
 
 
 def setup(tmp_path: Path, extra: str = "") -> Path:
-    path = tmp_path / "monitor.toml"
-    path.write_text(
-        '[storage]\npath = "m.db"\n[matching]\nenabled = false\n'
-        '[[feeds]]\nname = "연합뉴스"\nurl = "https://example.kr/rss"\n' + extra,
-        encoding="utf-8",
-    )
+    path = write_config(tmp_path, extra)
     with Store.open(tmp_path / "m.db") as store:
         add_story(store, "한미일 공급망 협력", outlets=("연합뉴스", "뉴시스"), now=datetime.now(UTC))
     return path

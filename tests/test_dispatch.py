@@ -12,17 +12,9 @@ from monitor.config import check_config, load_config
 from monitor.dispatch import channel_plans, digest_schedules, in_quiet_hours, preview, run_alerts, run_digest
 from monitor.errors import ConfigError
 from monitor.store import Store
-from tests.story_db import NOW, add_story, delete_lead_article, grow_story
+from tests.story_db import NOW, add_story, delete_lead_article, grow_story, write_config
 
 
-def write_config(tmp_path: Path, extra: str = "") -> Path:
-    path = tmp_path / "monitor.toml"
-    path.write_text(
-        '[storage]\npath = "m.db"\n[matching]\nenabled = false\n'
-        '[[feeds]]\nname = "연합뉴스"\nurl = "https://example.kr/rss"\n' + extra,
-        encoding="utf-8",
-    )
-    return path
 
 
 @pytest.fixture

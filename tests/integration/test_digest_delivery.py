@@ -26,19 +26,13 @@ from monitor.store import Store
 from tests.digest_samples import HOSTILE_TITLE, check_slack_limits
 from tests.integration.test_email_smtp import Inbox, accept_only, smtp_server
 from tests.servers import LoopbackHTTPServer, Reply, closed_port
-from tests.story_db import NOW, add_story
+from tests.story_db import NOW, add_story, write_config
 
 HOOK = "/services/T000/B000/secret"
 
 
 def config_for(tmp_path: Path, delivery: str) -> Any:
-    path = tmp_path / "monitor.toml"
-    path.write_text(
-        '[storage]\npath = "m.db"\n[matching]\nenabled = false\n'
-        '[[feeds]]\nname = "연합뉴스"\nurl = "https://example.kr/rss"\n' + delivery,
-        encoding="utf-8",
-    )
-    return load_config(path)
+    return load_config(write_config(tmp_path, delivery))
 
 
 def email_config(tmp_path: Path, port: int, extra: str = "") -> Any:
