@@ -81,7 +81,9 @@ def _topics_option(p: argparse.ArgumentParser) -> None:
 
 
 def _threshold_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threshold", type=_unit_float, help="relevance threshold (default: [matching].threshold of the config, else the topics file's)")
+    p.add_argument("--threshold", type=_unit_float,
+                   help="relevance threshold (default: [matching].threshold of the config, else the "
+                        "topics file's)")
 
 
 def _unit_float(value: str) -> float:
@@ -91,35 +93,25 @@ def _unit_float(value: str) -> float:
     return number
 
 
-def topics_path(args: argparse.Namespace) -> Path:
-    """``--topics``, else ``topics.toml`` beside ``--config`` / ``$MONITOR_CONFIG`` / the default config."""
-    if getattr(args, "topics", None):
-        return Path(args.topics)
-    config_path = getattr(args, "config", None) or os.environ.get("MONITOR_CONFIG")
-    try:
-        config = load_config(resolve_config_path(config_path))
-    except ConfigError:  # no usable main config: the topics file beside where it would be
-        return default_topics_path(config_path)
-    return Path(config.section("matching")["topics"])
-
-
 def _matcher(args: argparse.Namespace) -> Matcher:
-    """The matcher the poll would use: ``--threshold``, else ``[matching].threshold`` of the config, else
-    the topics file's own. (With ``--topics`` the config's threshold still applies: only the topics change.)"""
-    threshold = getattr(args, "threshold", None)
-    if threshold is None:
-        threshold = _config_threshold(args)
-    return load_matcher(topics_path(args), threshold=threshold)
-
-
-def _config_threshold(args: argparse.Namespace) -> float | None:
+    """The matcher the poll would use, from the config read once: the topics file is ``--topics``, else
+    ``[matching].topics`` (``topics.toml`` beside ``--config`` / ``$MONITOR_CONFIG`` / the default config
+    when that config is unusable); the threshold is ``--threshold``, else ``[matching].threshold``, else
+    the topics file's own. (With ``--topics`` the config's threshold still applies: only the topics
+    change.)"""
     config_path = getattr(args, "config", None) or os.environ.get("MONITOR_CONFIG")
     try:
-        config = load_config(resolve_config_path(config_path))
-    except ConfigError:  # no usable config: the topics file decides
-        return None
-    threshold = config.section("matching")["threshold"]
-    return None if threshold is None else float(threshold)
+        matching: dict[str, Any] | None = load_config(resolve_config_path(config_path)).section("matching")
+    except ConfigError:  # no usable main config: the topics file beside where it would be decides
+        matching = None
+    if getattr(args, "topics", None):
+        topics = Path(args.topics)
+    else:
+        topics = Path(matching["topics"]) if matching else default_topics_path(config_path)
+    threshold = getattr(args, "threshold", None)
+    if threshold is None and matching and matching["threshold"] is not None:
+        threshold = float(matching["threshold"])
+    return load_matcher(topics, threshold=threshold)
 
 
 def _print_json(obj: Any) -> None:
