@@ -147,9 +147,22 @@ def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
         log.warning("no topics file at %s (matching.topics): articles are stored unmatched", topics,
                     extra=ctx(stage="match"))
         return None
-    from monitor.match import load_matcher
+    # `monitor run` polls every few seconds: the matcher is rebuilt only when the topics file changed
+    # (an analyst's edit still takes effect at the next poll, without a restart).
+    stat = topics.stat()
+    key = (str(topics.resolve()), stat.st_mtime_ns, stat.st_size, settings["threshold"], settings["morphology"])
+    cached = _MATCHERS.get(key)
+    if cached is None:
+        from monitor.match import load_matcher
 
-    return load_matcher(topics, threshold=settings["threshold"], morphology=settings["morphology"])
+        cached = load_matcher(topics, threshold=settings["threshold"], morphology=settings["morphology"])
+        _MATCHERS.clear()  # one topics file is in use at a time; an edited one replaces it
+        _MATCHERS[key] = cached
+    return cached
+
+
+#: The last matcher load_configured_matcher built, under (topics path, mtime, size, threshold, morphology).
+_MATCHERS: dict[tuple[Any, ...], Matcher] = {}
 
 
 def run_poll(config: MonitorConfig, store: Store, **kwargs: object) -> PollReport:

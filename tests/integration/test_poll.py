@@ -11,7 +11,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import load_config
-from monitor.pipeline import run_poll
+from monitor.pipeline import load_configured_matcher, run_poll
 from monitor.store import Store
 from tests.servers import LoopbackHTTPServer, Reply, closed_port
 
@@ -305,3 +305,29 @@ def test_poll_matches_new_articles_and_stores_the_evidence(tmp_path, server):
     assert rows == {"한미일 산업장관회의, 반도체 공급망 협력 강화": 1, "한미약품 주가 급등": 0}
     assert [r[0] for r in relevant] == ["한미일 산업장관회의, 반도체 공급망 협력 강화"]
     assert any(h["in_title"] and h["snippet"] for h in evidence["hits"])
+
+
+def test_an_edited_topics_file_takes_effect_at_the_next_poll(tmp_path, server):
+    """The matcher is kept between polls (a service polls every few seconds) but never outlives an edit."""
+    topics = tmp_path / "topics.toml"
+    base = (Path(__file__).resolve().parents[2] / "config" / "topics.toml").read_text(encoding="utf-8")
+    topics.write_text(base, encoding="utf-8")
+    first = {"title": "가나다라 해협 협정 서명", "link": server.url("/a1"), "guid": "1"}
+    server.route("/feed", Reply(body=rss([first]), headers={"Content-Type": RSS}))
+    cfg = write_config(tmp_path, {"feed": server.url("/feed")},
+                       extra=f'\n[matching]\ntopics = "{topics.as_posix()}"\n[stories]\nenabled = false')
+    poll(cfg)
+    kept = load_configured_matcher(load_config(cfg))
+    assert kept is load_configured_matcher(load_config(cfg))  # not rebuilt while the file is unchanged
+    # The analyst adds a topic for the new strait agreement; the service is not restarted.
+    topics.write_text(base + '\n[topics.strait]\nlabel = "해협 협정"\n'
+                      'terms = [{ term = "가나다라 해협", weight = 2.0, standalone = true }]\n', encoding="utf-8")
+    second = {"title": "가나다라 해협 협정 발효", "link": server.url("/a2"), "guid": "2"}
+    server.route("/feed", Reply(body=rss([second, first]), headers={"Content-Type": RSS}))
+    poll(cfg)
+    assert load_configured_matcher(load_config(cfg)) is not kept
+    with db(cfg) as store:
+        rows = dict(store.db.execute(
+            "SELECT a.title, m.relevant FROM matches m JOIN articles a ON a.id = m.article_id").fetchall())
+    # The first was matched under the old topics and stays as it was; the second under the edited file.
+    assert rows == {"가나다라 해협 협정 서명": 0, "가나다라 해협 협정 발효": 1}
