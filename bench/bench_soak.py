@@ -106,7 +106,9 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
 
 def soak_service(args: argparse.Namespace, config_path: Path, farm: dict) -> list[tuple[int, float, int]]:
     cmd = shlex.split(args.run_cmd.format(config=config_path))
-    proc = subprocess.Popen(cmd, cwd=config_path.parent, stderr=subprocess.DEVNULL)
+    # The service's own log (one line per event) is kept when asked for: it says what ran when.
+    log = open(args.service_log, "ab") if args.service_log else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=config_path.parent, stderr=log)
     db = config_path.parent / "soak.db"
     samples: list[tuple[int, float, int]] = []
     try:
@@ -117,15 +119,21 @@ def soak_service(args: argparse.Namespace, config_path: Path, farm: dict) -> lis
                 break
             next_round(farm["port"], farm["hosts"][0])
             if cycle == 1 or cycle % args.every == 0 or cycle == args.cycles:
-                rss = rss_mb(proc.pid) + children_rss_mb(proc.pid)
+                own, children = rss_mb(proc.pid), children_rss_mb(proc.pid)
+                rss = own + children
                 samples.append((cycle, rss, open_fds(proc.pid)))
                 done = service_progress(db)
-                print(f"cycle {cycle:4d}: RSS {rss:6.1f} MB (with children), fds {samples[-1][2]}; "
+                # Children (the forkserver and, during a large batch, its feature workers) come and go:
+                # their share is printed apart so a batch caught mid-way is not mistaken for growth.
+                print(f"cycle {cycle:4d}: RSS {rss:6.1f} MB (service {own:.1f} + children {children:.1f}), "
+                      f"fds {samples[-1][2]}; "
                       f"poll runs {done['poll_runs']}, stored articles {done['articles']}, "
                       f"feeds in error {done['feeds_failing']}", flush=True)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if log is not subprocess.DEVNULL:
+            log.close()
     done = service_progress(db)
     print(f"`monitor run` exited with {proc.returncode} after SIGTERM; its database: {done['poll_runs']} "
           f"poll job runs, {done['articles']} articles, {done['feeds_failing']} feeds in error at the end, "
@@ -167,6 +175,10 @@ def main() -> int:
     p.add_argument("--target", choices=["pipeline", "run"], default="pipeline")
     p.add_argument("--run-cmd", default="monitor --config {config} run")
     p.add_argument("--cycle-s", type=float, default=60, help="--target run: seconds per cycle")
+    p.add_argument("--service-log", help="--target run: append the service's stderr log to this file")
+    p.add_argument("--news-ends", type=float, default=0.0, metavar="HOURS",
+                   help="the last cycle's items are dated this many hours before now (default 0: news time "
+                        "ends at the present; a large value keeps every date far from the wall clock)")
     args = p.parse_args()
     logging.getLogger("monitor").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the feed farm
@@ -174,7 +186,7 @@ def main() -> int:
     # News time moves --hours-per-cycle a cycle, ending now: with the default hour the 72 h story window
     # fills in 72 cycles and then evicts as fast as it fills, as in months of service. (With a minute a
     # cycle, 200 cycles stay inside the window and the clusterer's memory grows by design, not by a leak.)
-    anchor = datetime.now(UTC) - timedelta(hours=args.hours_per_cycle * (args.cycles + 2))
+    anchor = datetime.now(UTC) - timedelta(hours=args.hours_per_cycle * (args.cycles + 2) + args.news_ends)
     dated = ("--minutes-per-item", str(args.hours_per_cycle * 60), "--anchor", anchor.isoformat())
     with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms, *dated) as farm, \
             tempfile.TemporaryDirectory() as tmp:
