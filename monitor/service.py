@@ -444,7 +444,13 @@ class Service:
             fut = asyncio.get_running_loop().create_future()
             self._pending[feed] = fut
             self._wake.set()
-        await asyncio.shield(fut)
+        try:
+            await asyncio.shield(fut)
+        except asyncio.CancelledError:
+            # Stopping cancels the feeds still waiting or in flight (they are polled at the next start);
+            # that is the plan, not a failure for APScheduler to log with a traceback per feed.
+            if not self._stop.is_set():
+                raise
 
     async def _poll_lane(self) -> None:
         """Start a poll cycle for the feeds that came due, on a free lane; up to ``poll_lanes`` at once,
