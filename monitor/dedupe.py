@@ -793,6 +793,8 @@ def _meetings(text: str) -> list[Meeting]:
         if m is None:
             continue
         head = _strip_place(m.group("head"))  # "울산 회의" names a venue, not a meeting
+        # One ministerial meeting, two words for its ministers: "각료회의" and "장관회의" must not conflict.
+        head = head.replace("각료", "장관") if "각료" in head else head
         if head.startswith(_GENERIC_HEAD_PREFIX) or len(head) < 4:
             continue
         ordinal = m.group("o1") or m.group("o2") or ("1" if m.group("first") else None)
@@ -1044,6 +1046,7 @@ class _Features:
     figures: frozenset[str]  # the headline's numbers (2%, 15명): a template's fills differ in them
     has_lead: bool  # body text (a full body or a one-sentence lead) gave terms and cues, not only the headline
     title_seq: tuple[str, ...]  # the headline's terms in order: a template's fills differ in one slot
+    days: frozenset[int]  # every day of the month the headline and lead name (13일, 14일): see _days_named
 
 
 @dataclass(slots=True)
@@ -1135,7 +1138,19 @@ def item_features(
         _frozen(_figures(title_terms_set)),
         bool(lines),
         tuple(parsed.title_terms),
+        _days_named(parsed),
     )
+
+
+def _days_named(p: _Parsed) -> frozenset[int]:
+    """The days of the month a headline and lead name: a scoop the evening before names the day of the
+    announcement it anticipates as well as its own."""
+    if "일" not in p.title and "일" not in p.lead:
+        return _NO_DAYS
+    return frozenset(int(d) for text in (p.title, p.lead) for d in _DAY_RE.findall(text)) or _NO_DAYS
+
+
+_NO_DAYS: frozenset[int] = frozenset()
 
 
 def _pickle_by_constructor(cls: type) -> None:
@@ -1205,6 +1220,12 @@ class StoryClusterer:
     FACTS = 5
     FACT_ARTICLES = 2.0
     FACTS_OVERLAP = 0.35
+    #: Each shared fact beyond FACTS lowers the term overlap needed by FACT_STEP, down to FACTS_FLOOR: two
+    #: outlets that name the same seven or eight rare things (company, court, place, figures) report one
+    #: development even when each adds a paragraph of its own angle (background, reactions) that dilutes
+    #: the overlap.
+    FACT_STEP = 0.025
+    FACTS_FLOOR = 0.28
     #: Both headlines name the same rare code (칩4, 232조, VEU): with this term overlap, one development.
     CODED_OVERLAP = 0.3
     LEAD_TITLE_SHARE = 0.3
@@ -1486,13 +1507,12 @@ class StoryClusterer:
         if (
             f.has_lead
             and other.has_lead
-            and overlap >= self.FACTS_OVERLAP
+            and overlap >= self.FACTS_FLOOR
             and f.body_key != other.body_key  # one body under two headlines: a site template, not facts
             # A daily report (case counts, a game, a market close) shares its facts with yesterday's: without
             # a shared headline, a day either side names must be the same day.
-            and not _other_day(f.cues.day, other.cues.day)
-            and not _numbers_conflict(f.cues, other.cues)
-            and self._shared_facts(f, other, w) >= self.FACTS
+            and not _figures_conflict(f.cues, other.cues)
+            and self._facts_on_their_days(f, other, w, overlap)
         ):
             return max(score, self.same_event_threshold)  # different words, the same facts
         headline_only = not f.has_lead or not other.has_lead  # nothing but the headlines to compare
@@ -1534,6 +1554,38 @@ class StoryClusterer:
             for t in f.terms & other.terms
             if t not in _GENERIC_CODES and w.commonness(t, 1) <= self.FACT_ARTICLES
         )
+
+    def _facts_on_their_days(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
+        """Enough shared facts, on the same day. A daily report (case counts, a game, a market close)
+        shares its facts with yesterday's, so a day either side names must be the same; except the day
+        before, when the two share twice the facts and most of their weight: a scoop the evening before
+        an announcement ("14일 협약을 맺는다", dated the 13th) is the announcement's own story, and names
+        its day."""
+        if not _other_day(f.cues.day, other.cues.day):
+            return self._enough_facts(f, other, w, overlap)
+        a, b = f.cues.day, other.cues.day
+        if a is None or b is None or a.ordinal is None or b.ordinal is None or abs(a.ordinal - b.ordinal) != 1:
+            return False
+        earlier, later = (f, b) if a.ordinal < b.ordinal else (other, a)
+        return (
+            later.day in earlier.days  # the scoop names the day of the announcement, yesterday's report not
+            and overlap >= self.LEAD_OVERLAP
+            and self._shared_facts(f, other, w) >= 2 * self.FACTS
+        )
+
+    def _enough_facts(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
+        """Do the shared facts carry the overlap? FACTS of them at FACTS_OVERLAP, each further one
+        lowering the overlap needed by FACT_STEP (never below FACTS_FLOOR), for two outlets."""
+        if overlap < self.FACTS_OVERLAP and f.outlet[0] and f.outlet[0] == other.outlet[0]:
+            # One outlet's two articles share its own stock lines (a partner credit, a recurring
+            # phrase): rare terms, but not facts of one development. Its rare second write-up of an
+            # event must share the full overlap.
+            return False
+        facts = self._shared_facts(f, other, w)
+        if facts < self.FACTS:
+            return False
+        needed = max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - self.FACTS))
+        return overlap >= needed - 1e-9
 
     def _rare_anchor(self, f: _Features, other: _Features, w: _Weights) -> bool:
         """A bare headline and another report of one development. A flash is short and worded its own way
@@ -1955,6 +2007,15 @@ def _numbers_conflict(a: Cues, b: Cues) -> bool:
     if not a.numbers or not b.numbers:
         return False
     return len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers)) < 0.34
+
+
+def _figures_conflict(a: Cues, b: Cues) -> bool:
+    """:func:`_numbers_conflict`, unless neither article gives a number of two digits or more: "2대 주주"
+    and "제3자 배정" in two write-ups of one ruling are ranks each outlet picks for itself, not the
+    development's figures (a sum, a rate, a score), and say nothing when they differ."""
+    if all(len(n) < 2 for n in a.numbers) and all(len(n) < 2 for n in b.numbers):
+        return False
+    return _numbers_conflict(a, b)
 
 
 def _when(item: ClusterItem) -> datetime | None:
