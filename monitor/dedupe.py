@@ -1047,6 +1047,7 @@ class _Features:
     has_lead: bool  # body text (a full body or a one-sentence lead) gave terms and cues, not only the headline
     title_seq: tuple[str, ...]  # the headline's terms in order: a template's fills differ in one slot
     days: frozenset[int]  # every day of the month the headline and lead name (13일, 14일): see _days_named
+    meeting_alias: str | None  # a meeting's acronym given after its name: 공급망·산업대화(SCCD) → "sccd"
 
 
 @dataclass(slots=True)
@@ -1139,6 +1140,7 @@ def item_features(
         bool(lines),
         tuple(parsed.title_terms),
         _days_named(parsed),
+        _meeting_alias(parsed),
     )
 
 
@@ -1151,6 +1153,22 @@ def _days_named(p: _Parsed) -> frozenset[int]:
 
 
 _NO_DAYS: frozenset[int] = frozenset()
+
+
+#: "제4차 한미 공급망·산업대화(SCCD)": the acronym an article introduces for its meeting.
+#: Not after 위원회 or 협의회: "한국야구위원회(KBO)" names a body, which does many things in a week.
+_MEETING_ALIAS_RE = re.compile(
+    rf"(?:{'|'.join(n for n in _MEETING_NOUNS.split('|') if n not in _BODY_NOUNS)})\s?\(([A-Za-z][A-Za-z0-9]{{1,9}})\)"
+)
+
+
+def _meeting_alias(p: _Parsed) -> str | None:
+    """The acronym the headline or lead gives right after a meeting's name: headlines that name the
+    meeting by it alone ("한미 SCCD, …") name that meeting."""
+    if "(" not in p.title and "(" not in p.lead:
+        return None
+    m = _MEETING_ALIAS_RE.search(p.title) or _MEETING_ALIAS_RE.search(p.lead)
+    return m.group(1).lower() if m else None
 
 
 def _pickle_by_constructor(cls: type) -> None:
@@ -1226,6 +1244,10 @@ class StoryClusterer:
     #: the overlap.
     FACT_STEP = 0.025
     FACTS_FLOOR = 0.28
+    #: Two reports of one quarter's (or half's) results: both headlines name the period, and both give
+    #: one rare amount with its unit (영업이익 11조2천억원), with this term overlap. Another company's
+    #: results that day have other amounts; the same company's other quarter, another period.
+    PERIOD_OVERLAP = 0.25
     #: Both headlines name the same rare code (칩4, 232조, VEU): with this term overlap, one development.
     CODED_OVERLAP = 0.3
     LEAD_TITLE_SHARE = 0.3
@@ -1487,6 +1509,8 @@ class StoryClusterer:
             _names_participants(a, other) or _names_participants(b, f)
         ):
             return max(score, self.same_event_threshold)  # "韓美日 산업장관 …" of the 한미일 산업장관회의
+        if overlap >= self.MEETING_OVERLAP and (_names_by_alias(f, other) or _names_by_alias(other, f)):
+            return max(score, self.same_event_threshold)  # "한미 SCCD, …" of the 공급망·산업대화(SCCD)
         if (
             overlap >= self.CODED_OVERLAP
             and title_share >= self.LEAD_TITLE_SHARE
@@ -1515,6 +1539,17 @@ class StoryClusterer:
             and self._facts_on_their_days(f, other, w, overlap)
         ):
             return max(score, self.same_event_threshold)  # different words, the same facts
+        if (
+            f.cues.period is not None
+            and f.cues.period == other.cues.period
+            and f.has_lead
+            and other.has_lead
+            and overlap >= self.PERIOD_OVERLAP
+            and not _other_day(f.cues.day, other.cues.day)
+            and not _figures_conflict(f.cues, other.cues)
+            and self._shared_amount(f, other, w)
+        ):
+            return max(score, self.same_event_threshold)  # one quarter's results, one figure
         headline_only = not f.has_lead or not other.has_lead  # nothing but the headlines to compare
         # Short leads were once ignored (the headline alone had to match 0.7); counted now, they must
         # not let two look-alike headlines each naming its own place or acronym join on generic words.
@@ -1553,6 +1588,14 @@ class StoryClusterer:
             1
             for t in f.terms & other.terms
             if t not in _GENERIC_CODES and w.commonness(t, 1) <= self.FACT_ARTICLES
+        )
+
+    def _shared_amount(self, f: _Features, other: _Features, w: _Weights) -> bool:
+        """Do both articles give one amount with its unit (11조, 88조, 3천억) that hardly any other article
+        in the window or in ordinary news gives?"""
+        return any(
+            t[0].isdigit() and not t[-1].isdigit() and w.commonness(t, 1) <= self.FACT_ARTICLES
+            for t in f.terms & other.terms
         )
 
     def _facts_on_their_days(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
@@ -1867,6 +1910,13 @@ def _names_participants(meeting: Meeting | None, other: _Features) -> bool:
     stem = _MEETING_NOUN_RE.sub("", meeting.head)
     actor_named = meeting.actor in other.title_terms or set(meeting.actor) == other.cues.countries
     return stem.endswith(_PARTICIPANTS) and stem in other.title_terms and actor_named
+
+
+def _names_by_alias(report: _Features, other: _Features) -> bool:
+    """Does ``other``'s headline name ``report``'s meeting by the acronym the report gave it, without
+    naming a meeting of its own?"""
+    alias = report.meeting_alias
+    return alias is not None and other.cues.meeting is None and alias in other.title_terms
 
 
 #: Who meets in a meeting named after them (산업장관회의, 정상회의): a stem that is a topic (경제안보대화)
