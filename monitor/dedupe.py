@@ -1237,7 +1237,7 @@ class StoryClusterer:
     #: countries), which conflict() and _numbers_conflict() check first.
     FACTS = 5
     FACT_ARTICLES = 2.0
-    FACTS_OVERLAP = 0.35
+    FACTS_OVERLAP = 0.32
     #: Each shared fact beyond FACTS lowers the term overlap needed by FACT_STEP, down to FACTS_FLOOR: two
     #: outlets that name the same seven or eight rare things (company, court, place, figures) report one
     #: development even when each adds a paragraph of its own angle (background, reactions) that dilutes
