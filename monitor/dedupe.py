@@ -1259,6 +1259,9 @@ class StoryClusterer:
     #: ... or covers this share of the bare headline's weight, with three of its terms (two in its own
     #: headline).
     FLASH_COVERED = 0.55
+    #: ... or this share, when FLASH_FACTS of the terms it shares are rare facts (see _shared_facts).
+    FLASH_FACTS_COVERED = 0.35
+    FLASH_FACTS = 3
     #: A headline-only article joins a report that covers this much of its weighted terms (and shares
     #: LEAD_OVERLAP of the headline weight).
     HEADLINE_COVERED = 0.6
@@ -1650,12 +1653,12 @@ class StoryClusterer:
         if covered < self.RARE_ANCHOR_SHARE:
             return False
         if (
-            covered >= self.FLASH_COVERED
+            (covered >= self.FLASH_COVERED or covered >= self.FLASH_FACTS_COVERED and self._flash_facts(bare, report, w))
             and len(bare.title_terms & report.terms) >= 3
             and len(bare.title_terms & report.title_terms) >= 2
             and not _names_own(bare, report)
         ):
-            return True  # most of the flash is in the report, some of it in its headline
+            return True  # most of the flash is in the report (or its rare names), some of it in its headline
         shared = len(bare.terms & report.terms)
         for term in bare.title_terms & report.terms:
             if w.commonness(term, 1) > self.RARE_ANCHOR_ARTICLES:
@@ -1667,6 +1670,15 @@ class StoryClusterer:
             elif in_headlines and len(ours) >= 2 and ours == theirs:
                 return True
         return False
+
+    def _flash_facts(self, bare: _Features, report: _Features, w: _Weights) -> bool:
+        """Does the report name FLASH_FACTS of the bare headline's rare terms (teams, places, figures that
+        ordinary news and the window hardly use)? A morning-after headline rewords the report's verdict
+        ("…LG 꺾고 챔프전 제패" for "…챔프전 7차전 승리") but keeps its names."""
+        return (
+            sum(1 for t in bare.title_terms & report.terms if w.commonness(t, 1) <= self.FACT_ARTICLES)
+            >= self.FLASH_FACTS
+        )
 
     def _compatible(self, item: ClusterItem, f: _Features, other: _Entry) -> bool:
         if not self._within_window(item, other):
