@@ -1538,7 +1538,7 @@ class StoryClusterer:
             and f.body_key != other.body_key  # one body under two headlines: a site template, not facts
             # A daily report (case counts, a game, a market close) shares its facts with yesterday's: without
             # a shared headline, a day either side names must be the same day.
-            and not _figures_conflict(f.cues, other.cues)
+            and not _figures_conflict(f, other)
             and self._facts_on_their_days(f, other, w, overlap)
         ):
             return max(score, self.same_event_threshold)  # different words, the same facts
@@ -1549,7 +1549,7 @@ class StoryClusterer:
             and other.has_lead
             and overlap >= self.PERIOD_OVERLAP
             and not _other_day(f.cues.day, other.cues.day)
-            and not _figures_conflict(f.cues, other.cues)
+            and not _figures_conflict(f, other)
             and self._shared_amount(f, other, w)
         ):
             return max(score, self.same_event_threshold)  # one quarter's results, one figure
@@ -2071,13 +2071,34 @@ def _numbers_conflict(a: Cues, b: Cues) -> bool:
     return len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers)) < 0.34
 
 
-def _figures_conflict(a: Cues, b: Cues) -> bool:
-    """:func:`_numbers_conflict`, unless neither article gives a number of two digits or more: "2대 주주"
-    and "제3자 배정" in two write-ups of one ruling are ranks each outlet picks for itself, not the
-    development's figures (a sum, a rate, a score), and say nothing when they differ."""
+def _figures_conflict(f: _Features, other: _Features) -> bool:
+    """:func:`_numbers_conflict`, unless the figures cannot compete. Not when neither article gives a number
+    of two digits or more: "2대 주주" and "제3자 배정" in two write-ups of one ruling are ranks each outlet
+    picks for itself. Not when the two count different things: every amount of one carries a unit that
+    no amount of the other carries ("232조" and "25%" in two reports of one tariff rule: the section and
+    the rate), where two daily reports or two companies' results give the same units other values."""
+    a, b = f.cues, other.cues
     if all(len(n) < 2 for n in a.numbers) and all(len(n) < 2 for n in b.numbers):
         return False
-    return _numbers_conflict(a, b)
+    if not _numbers_conflict(a, b):
+        return False
+    units_a, units_b = _units(f.terms), _units(other.terms)
+    return not (
+        units_a
+        and units_b
+        and max(len(units_a), len(units_b)) <= _FEW_AMOUNTS
+        and not {u for _, u in units_a} & {u for _, u in units_b}
+    )
+
+
+#: Articles with this many amounts or fewer can disagree in kind. A report full of amounts (a company's
+#: results) that shares none with another is another report, whatever their units.
+_FEW_AMOUNTS = 2
+
+
+def _units(terms: frozenset[str]) -> set[tuple[str, str]]:
+    """The article's amounts as (term, unit): 232조 → ("232조", "조"), 25% → ("25%", "%")."""
+    return {(t, t.lstrip("0123456789.,")) for t in terms if t[0].isdigit() and not t[-1].isdigit()}
 
 
 def _when(item: ClusterItem) -> datetime | None:
