@@ -1238,6 +1238,8 @@ class StoryClusterer:
     FACTS = 5
     FACT_ARTICLES = 2.0
     FACTS_OVERLAP = 0.32
+    #: Shared facts that make two headlines' own subjects two sides of one event (see _facts_outweigh_subjects).
+    SUBJECT_FACTS = 6
     #: Each shared fact beyond FACTS lowers the term overlap needed by FACT_STEP, down to FACTS_FLOOR: two
     #: outlets that name the same seven or eight rare things (company, court, place, figures) report one
     #: development even when each adds a paragraph of its own angle (background, reactions) that dilutes
@@ -1494,7 +1496,11 @@ class StoryClusterer:
         a, b = f.cues.meeting, other.cues.meeting
         if a and b and a.ordinal is not None and a.ordinal == b.ordinal and a.compatible(b):
             return max(score, self.same_event_threshold) if overlap >= self.MEETING_OVERLAP else 0.0
-        if _distinct_subjects(f, other) or w.own_subjects(f, other) or _opposite_outcomes(f, other):
+        if _opposite_outcomes(f, other):
+            return 0.0
+        if (_distinct_subjects(f, other) or w.own_subjects(f, other)) and not self._facts_outweigh_subjects(
+            f, other, w, overlap
+        ):
             return 0.0
         if _template_fills(f, other):
             return 0.0
@@ -1619,10 +1625,25 @@ class StoryClusterer:
             and self._shared_facts(f, other, w) >= 2 * self.FACTS
         )
 
+    def _facts_outweigh_subjects(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
+        """Two headlines each naming its own subject are two fills of one template, unless the articles
+        share SUBJECT_FACTS rare facts with FACTS_OVERLAP: then the subjects are two sides of one event
+        ("트럼프, … 포고문 서명" / "삼성·SK, … 면제 받나": who acted and who is affected)."""
+        return (
+            f.has_lead
+            and other.has_lead
+            and not _same_outlet(f, other)  # one outlet's series and photo sets share its own lines
+            and overlap >= self.FACTS_OVERLAP
+            and f.body_key != other.body_key
+            and not _other_day(f.cues.day, other.cues.day)
+            and not _figures_conflict(f, other)
+            and self._shared_facts(f, other, w) >= self.SUBJECT_FACTS
+        )
+
     def _enough_facts(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
         """Do the shared facts carry the overlap? FACTS of them at FACTS_OVERLAP, each further one
         lowering the overlap needed by FACT_STEP (never below FACTS_FLOOR), for two outlets."""
-        if overlap < self.FACTS_OVERLAP and f.outlet[0] and f.outlet[0] == other.outlet[0]:
+        if overlap < self.FACTS_OVERLAP and _same_outlet(f, other):
             # One outlet's two articles share its own stock lines (a partner credit, a recurring
             # phrase): rare terms, but not facts of one development. Its rare second write-up of an
             # event must share the full overlap.
@@ -2069,6 +2090,11 @@ def _numbers_conflict(a: Cues, b: Cues) -> bool:
     if not a.numbers or not b.numbers:
         return False
     return len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers)) < 0.34
+
+
+def _same_outlet(a: _Features, b: _Features) -> bool:
+    """Are both from one known outlet? (Items without a URL or outlet name count as two outlets.)"""
+    return bool(a.outlet[0]) and a.outlet[0] == b.outlet[0]
 
 
 def _figures_conflict(f: _Features, other: _Features) -> bool:

@@ -60,6 +60,34 @@ def test_one_outlets_two_articles_need_the_full_overlap() -> None:
     assert a != b
 
 
+# -- two subjects, one event ------------------------------------------------------------------------
+
+#: Who acted and who is affected: each headline opens with its own subject, the facts are the same.
+REVOCATION = (
+    "새봄시, 한빛버스 노선 면허 취소…내달부터 전세버스 투입",
+    "(새봄=연합뉴스) 새봄시는 14일 시내버스 업체 한빛버스의 12개 노선 면허를 취소했다고 밝혔다. 한빛버스는 "
+    "석 달째 기사 임금을 체불했고 차량 정비 기록을 조작한 사실이 드러났다. 시는 대체 업체를 공모하고 "
+    "전세버스 40대를 투입한다.",
+)
+DRIVERS = (
+    "한빛버스 기사들, \"체불 임금부터\"…노선 취소에 출퇴근길 비상",
+    "한빛버스 기사 300여명이 14일 시청 앞에서 석 달째 밀린 임금 지급을 요구했다. 시가 이날 한빛버스의 12개 "
+    "노선 면허를 취소하면서 전세버스 40대가 대체 투입되지만 출퇴근 시민들의 불편이 예상된다. 정비 기록 조작 "
+    "의혹도 수사 대상이다.",
+)
+
+
+def test_two_subjects_sharing_many_facts_are_two_sides_of_one_event() -> None:
+    a, b = stories([(*REVOCATION, "www.yna.co.kr", 25), (*DRIVERS, "news.hanbit.example", 27)])
+    assert a == b
+
+
+def test_one_outlets_two_subjects_stay_two_fills_of_its_template() -> None:
+    # An outlet's photo sets and series repeat its own paragraph under each subject: the subject veto holds.
+    a, b = stories([(*REVOCATION, "news.hanbit.example", 25), (*DRIVERS, "news.hanbit.example", 27)])
+    assert a != b
+
+
 # -- numbers that do not make two events ------------------------------------------------------------
 
 
