@@ -528,10 +528,15 @@ def _term(token: str) -> str | None:
             or (len(number.group(1)) < 2 and not number.group(2))
         ):
             return None  # dates, times and ordinals are cues, not terms
-        term = number.group(0)  # the number and its first unit: 5조원 and 5조 are one term
+        # The number and its first unit: 5조원 and 5조 are one term. A particle is no unit: "3,500을"
+        # is the figure 3500 ("30도" is degrees, so 도 stays).
+        term = number.group(1) if number.group(2) in _NUMBER_PARTICLES else number.group(0)
     else:
         term = token.lower()
     return term if len(term) >= 2 and term not in _STOPWORDS else None
+
+
+_NUMBER_PARTICLES = frozenset("을를이가은는의에으와과")
 
 
 def _terms_of(text: str) -> list[str]:

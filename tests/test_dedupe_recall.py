@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.dedupe import cluster_items, conflict, event_cues, item_features
+from monitor.dedupe import cluster_items, conflict, default_key_terms, event_cues, item_features
 from monitor.evaluate import cluster_quality, parse_lines
 from monitor.models import ClusterItem
 
@@ -116,6 +116,12 @@ def test_figures_of_different_kinds_are_no_conflict() -> None:
          "새봄에너지와 한빛배터리가 대상에 들어갈 것으로 보인다.", "news.hanbit.example", 27),
     ])
     assert a == b
+
+
+def test_a_particle_after_a_figure_is_no_unit() -> None:
+    # "3,500을" is the figure of the headline's "3,500", not a term of its own; "30도" keeps its unit.
+    terms = default_key_terms("새봄지수 3,500 돌파", "새봄지수가 사상 처음 3,500을 넘었고 2,980으로 출발했다. 기온은 30도였다.")
+    assert {"3500", "2980", "30도"} <= terms and not {"3500을", "2980으"} & terms
 
 
 # -- one quarter's results ------------------------------------------------------------------------------
