@@ -1052,7 +1052,7 @@ class _Features:
     has_lead: bool  # body text (a full body or a one-sentence lead) gave terms and cues, not only the headline
     title_seq: tuple[str, ...]  # the headline's terms in order: a template's fills differ in one slot
     days: frozenset[int]  # every day of the month the headline and lead name (13일, 14일): see _days_named
-    meeting_alias: str | None  # a meeting's acronym given after its name: 공급망·산업대화(SCCD) → "sccd"
+    meeting_alias: str | None  # a meeting's acronym given after its name: 소재부품대화(MCD) → "mcd"
 
 
 @dataclass(slots=True)
@@ -1160,16 +1160,15 @@ def _days_named(p: _Parsed) -> frozenset[int]:
 _NO_DAYS: frozenset[int] = frozenset()
 
 
-#: "제4차 한미 공급망·산업대화(SCCD)": the acronym an article introduces for its meeting.
+#: "제2차 한일 소재부품대화(MCD)": the acronym an article introduces for its meeting.
 #: Not after 위원회 or 협의회: "한국야구위원회(KBO)" names a body, which does many things in a week.
-_MEETING_ALIAS_RE = re.compile(
-    rf"(?:{'|'.join(n for n in _MEETING_NOUNS.split('|') if n not in _BODY_NOUNS)})\s?\(([A-Za-z][A-Za-z0-9]{{1,9}})\)"
-)
+_ALIAS_NOUNS = "|".join(n for n in _MEETING_NOUNS.split("|") if n not in _BODY_NOUNS)
+_MEETING_ALIAS_RE = re.compile(rf"(?:{_ALIAS_NOUNS})\s?\(([A-Za-z][A-Za-z0-9]{{1,9}})\)")
 
 
 def _meeting_alias(p: _Parsed) -> str | None:
     """The acronym the headline or lead gives right after a meeting's name: headlines that name the
-    meeting by it alone ("한미 SCCD, …") name that meeting."""
+    meeting by it alone ("한일 MCD, …") name that meeting."""
     if "(" not in p.title and "(" not in p.lead:
         return None
     m = _MEETING_ALIAS_RE.search(p.title) or _MEETING_ALIAS_RE.search(p.lead)
@@ -1243,7 +1242,8 @@ class StoryClusterer:
     FACTS = 5
     FACT_ARTICLES = 2.0
     FACTS_OVERLAP = 0.32
-    #: Shared facts that make two headlines' own subjects two sides of one event (see _facts_outweigh_subjects).
+    #: Shared facts that make two headlines' own subjects two sides of one event
+    #: (see _facts_outweigh_subjects).
     SUBJECT_FACTS = 6
     #: Each shared fact beyond FACTS lowers the term overlap needed by FACT_STEP, down to FACTS_FLOOR: two
     #: outlets that name the same seven or eight rare things (company, court, place, figures) report one
@@ -1252,7 +1252,7 @@ class StoryClusterer:
     FACT_STEP = 0.025
     FACTS_FLOOR = 0.28
     #: Two reports of one quarter's (or half's) results: both headlines name the period, and both give
-    #: one rare amount with its unit (영업이익 11조2천억원), with this term overlap. Another company's
+    #: one rare amount with its unit (영업이익 1조3천억원), with this term overlap. Another company's
     #: results that day have other amounts; the same company's other quarter, another period.
     PERIOD_OVERLAP = 0.25
     #: Both headlines name the same rare code (칩4, 232조, VEU): with this term overlap, one development.
@@ -1524,7 +1524,7 @@ class StoryClusterer:
         ):
             return max(score, self.same_event_threshold)  # "韓美日 산업장관 …" of the 한미일 산업장관회의
         if overlap >= self.MEETING_OVERLAP and (_names_by_alias(f, other) or _names_by_alias(other, f)):
-            return max(score, self.same_event_threshold)  # "한미 SCCD, …" of the 공급망·산업대화(SCCD)
+            return max(score, self.same_event_threshold)  # "한일 MCD, …" of the 소재부품대화(MCD)
         if (
             overlap >= self.CODED_OVERLAP
             and title_share >= self.LEAD_TITLE_SHARE
@@ -1621,7 +1621,9 @@ class StoryClusterer:
         if not _other_day(f.cues.day, other.cues.day):
             return self._enough_facts(f, other, w, overlap)
         a, b = f.cues.day, other.cues.day
-        if a is None or b is None or a.ordinal is None or b.ordinal is None or abs(a.ordinal - b.ordinal) != 1:
+        if a is None or b is None or a.ordinal is None or b.ordinal is None:
+            return False
+        if abs(a.ordinal - b.ordinal) != 1:
             return False
         earlier, later = (f, b) if a.ordinal < b.ordinal else (other, a)
         return (
@@ -1633,7 +1635,7 @@ class StoryClusterer:
     def _facts_outweigh_subjects(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
         """Two headlines each naming its own subject are two fills of one template, unless the articles
         share SUBJECT_FACTS rare facts with FACTS_OVERLAP: then the subjects are two sides of one event
-        ("트럼프, … 포고문 서명" / "삼성·SK, … 면제 받나": who acted and who is affected)."""
+        ("새봄시, … 면허 취소" / "버스 기사들, … 체불 임금부터": who acted and who is affected)."""
         return (
             f.has_lead
             and other.has_lead
@@ -1679,7 +1681,10 @@ class StoryClusterer:
         if covered < self.RARE_ANCHOR_SHARE:
             return False
         if (
-            (covered >= self.FLASH_COVERED or covered >= self.FLASH_FACTS_COVERED and self._flash_facts(bare, report, w))
+            (
+                covered >= self.FLASH_COVERED
+                or (covered >= self.FLASH_FACTS_COVERED and self._flash_facts(bare, report, w))
+            )
             and len(bare.title_terms & report.terms) >= 3
             and len(bare.title_terms & report.title_terms) >= 2
             and not _names_own(bare, report)
@@ -1700,7 +1705,7 @@ class StoryClusterer:
     def _flash_facts(self, bare: _Features, report: _Features, w: _Weights) -> bool:
         """Does the report name FLASH_FACTS of the bare headline's rare terms (teams, places, figures that
         ordinary news and the window hardly use)? A morning-after headline rewords the report's verdict
-        ("…LG 꺾고 챔프전 제패" for "…챔프전 7차전 승리") but keeps its names."""
+        ("…새봄 꺾고 챔프전 제패" for "…챔프전 5차전 승리") but keeps its names."""
         return (
             sum(1 for t in bare.title_terms & report.terms if w.commonness(t, 1) <= self.FACT_ARTICLES)
             >= self.FLASH_FACTS
@@ -2106,7 +2111,7 @@ def _figures_conflict(f: _Features, other: _Features) -> bool:
     """:func:`_numbers_conflict`, unless the figures cannot compete. Not when neither article gives a number
     of two digits or more: "2대 주주" and "제3자 배정" in two write-ups of one ruling are ranks each outlet
     picks for itself. Not when the two count different things: every amount of one carries a unit that
-    no amount of the other carries ("232조" and "25%" in two reports of one tariff rule: the section and
+    no amount of the other carries ("122조" and "40%" in two reports of one tariff rule: the section and
     the rate), where two daily reports or two companies' results give the same units other values."""
     a, b = f.cues, other.cues
     if all(len(n) < 2 for n in a.numbers) and all(len(n) < 2 for n in b.numbers):
@@ -2128,7 +2133,7 @@ _FEW_AMOUNTS = 2
 
 
 def _units(terms: frozenset[str]) -> set[tuple[str, str]]:
-    """The article's amounts as (term, unit): 232조 → ("232조", "조"), 25% → ("25%", "%")."""
+    """The article's amounts as (term, unit): 122조 → ("122조", "조"), 40% → ("40%", "%")."""
     return {(t, t.lstrip("0123456789.,")) for t in terms if t[0].isdigit() and not t[-1].isdigit()}
 
 

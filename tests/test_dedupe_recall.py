@@ -120,7 +120,9 @@ def test_figures_of_different_kinds_are_no_conflict() -> None:
 
 def test_a_particle_after_a_figure_is_no_unit() -> None:
     # "3,500을" is the figure of the headline's "3,500", not a term of its own; "30도" keeps its unit.
-    terms = default_key_terms("새봄지수 3,500 돌파", "새봄지수가 사상 처음 3,500을 넘었고 2,980으로 출발했다. 기온은 30도였다.")
+    terms = default_key_terms(
+        "새봄지수 3,500 돌파", "새봄지수가 사상 처음 3,500을 넘었고 2,980으로 출발했다. 기온은 30도였다."
+    )
     assert {"3500", "2980", "30도"} <= terms and not {"3500을", "2980으"} & terms
 
 
@@ -153,8 +155,8 @@ def test_a_scoop_the_evening_before_joins_the_announcement_whose_day_it_names() 
          "패키징을 양산할 계획이다.", "www.newsis.com", 12),
         ("새봄반도체-윈텍, 아산에 9천억 패키징 합작사…2027년 양산",
          "새봄반도체와 대만 윈텍이 충남 아산에 첨단 패키징 합작법인을 세운다. 두 회사는 14일 서울에서 합작 "
-         "계약을 맺고 각각 4500억원을 출자해 지분을 절반씩 갖기로 했다. 합작법인은 2027년부터 고대역폭 메모리 "
-         "패키징을 양산한다.", "www.yna.co.kr", 26),
+         "계약을 맺고 각각 4500억원을 출자해 지분을 절반씩 갖기로 했다. 합작법인은 2027년부터 고대역폭 "
+         "메모리 패키징을 양산한다.", "www.yna.co.kr", 26),
     ])
     assert scoop == report
 
@@ -167,7 +169,8 @@ def test_ministerial_meeting_and_cabinet_meeting_are_one_name() -> None:
     cabinet = event_cues("IPEF 각료회의 방콕서 개최", "")
     assert conflict(ministers, cabinet) is None
     # The ordinal still tells two meetings of the same name apart.
-    assert conflict(event_cues("IPEF 2차 각료회의 개최", ""), event_cues("IPEF 3차 장관회의 개최", "")) == "meeting"
+    second, third = event_cues("IPEF 2차 각료회의 개최", ""), event_cues("IPEF 3차 장관회의 개최", "")
+    assert conflict(second, third) == "meeting"
 
 
 MCD_REPORT = (
@@ -178,9 +181,9 @@ MCD_REPORT = (
 
 
 def test_a_headline_naming_a_meeting_by_its_acronym_joins_the_report_that_gave_it() -> None:
-    report, flash = stories([(*MCD_REPORT, "www.yna.co.kr", 25), ("한일 MCD, 갈륨 재활용 공동연구 착수키로", "",
-                                                                  "news.hanbit.example", 33)])
-    assert report == flash
+    flash = ("한일 MCD, 갈륨 재활용 공동연구 착수키로", "", "news.hanbit.example", 33)
+    report, flash_story = stories([(*MCD_REPORT, "www.yna.co.kr", 25), flash])
+    assert report == flash_story
 
 
 def test_only_a_meeting_gives_an_alias_not_a_body() -> None:
