@@ -1489,9 +1489,12 @@ class StoryClusterer:
 
         The combined score is headline share, term overlap and headline bigrams (0.4/0.4/0.2). It counts
         only with an anchor: the same numbered meeting with some common terms; or, unless each headline
-        keeps its own person, figure or rare subject: the same meeting named by both (one report without
-        the ordinal), a shared headline (share >= TITLE_ANCHOR and score >= threshold), or the same venue
-        and day with a strong term overlap.
+        keeps its own person, figure or rare subject (or two outlets share SUBJECT_FACTS rare facts): the
+        same meeting named by both (one report without the ordinal, or by the acronym the other gave it),
+        shared rare facts (the more of them, the less term overlap they need), one quarter's results with
+        one rare amount, a shared headline (share >= TITLE_ANCHOR and score >= threshold), a bare headline
+        whose rare names or most of whose weight the report covers, or the same venue and day with a
+        strong term overlap.
         """
         if len(f.terms & other.terms) < 2 and not (f.cues.countries and f.cues.countries == other.cues.countries):
             return 0.0  # one shared term is not enough, unless both headlines also name the same countries
