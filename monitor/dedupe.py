@@ -528,10 +528,15 @@ def _term(token: str) -> str | None:
             or (len(number.group(1)) < 2 and not number.group(2))
         ):
             return None  # dates, times and ordinals are cues, not terms
-        term = number.group(0)  # the number and its first unit: 5조원 and 5조 are one term
+        # The number and its first unit: 5조원 and 5조 are one term. A particle is no unit: "3,500을"
+        # is the figure 3500 ("30도" is degrees, so 도 stays).
+        term = number.group(1) if number.group(2) in _NUMBER_PARTICLES else number.group(0)
     else:
         term = token.lower()
     return term if len(term) >= 2 and term not in _STOPWORDS else None
+
+
+_NUMBER_PARTICLES = frozenset("을를이가은는의에으와과")
 
 
 def _terms_of(text: str) -> list[str]:
@@ -793,6 +798,8 @@ def _meetings(text: str) -> list[Meeting]:
         if m is None:
             continue
         head = _strip_place(m.group("head"))  # "울산 회의" names a venue, not a meeting
+        # One ministerial meeting, two words for its ministers: "각료회의" and "장관회의" must not conflict.
+        head = head.replace("각료", "장관") if "각료" in head else head
         if head.startswith(_GENERIC_HEAD_PREFIX) or len(head) < 4:
             continue
         ordinal = m.group("o1") or m.group("o2") or ("1" if m.group("first") else None)
@@ -1044,6 +1051,8 @@ class _Features:
     figures: frozenset[str]  # the headline's numbers (2%, 15명): a template's fills differ in them
     has_lead: bool  # body text (a full body or a one-sentence lead) gave terms and cues, not only the headline
     title_seq: tuple[str, ...]  # the headline's terms in order: a template's fills differ in one slot
+    days: frozenset[int]  # every day of the month the headline and lead name (13일, 14일): see _days_named
+    meeting_alias: str | None  # a meeting's acronym given after its name: 소재부품대화(MCD) → "mcd"
 
 
 @dataclass(slots=True)
@@ -1135,7 +1144,35 @@ def item_features(
         _frozen(_figures(title_terms_set)),
         bool(lines),
         tuple(parsed.title_terms),
+        _days_named(parsed),
+        _meeting_alias(parsed),
     )
+
+
+def _days_named(p: _Parsed) -> frozenset[int]:
+    """The days of the month a headline and lead name: a scoop the evening before names the day of the
+    announcement it anticipates as well as its own."""
+    if "일" not in p.title and "일" not in p.lead:
+        return _NO_DAYS
+    return frozenset(int(d) for text in (p.title, p.lead) for d in _DAY_RE.findall(text)) or _NO_DAYS
+
+
+_NO_DAYS: frozenset[int] = frozenset()
+
+
+#: "제2차 한일 소재부품대화(MCD)": the acronym an article introduces for its meeting.
+#: Not after 위원회 or 협의회: "한국야구위원회(KBO)" names a body, which does many things in a week.
+_ALIAS_NOUNS = "|".join(n for n in _MEETING_NOUNS.split("|") if n not in _BODY_NOUNS)
+_MEETING_ALIAS_RE = re.compile(rf"(?:{_ALIAS_NOUNS})\s?\(([A-Za-z][A-Za-z0-9]{{1,9}})\)")
+
+
+def _meeting_alias(p: _Parsed) -> str | None:
+    """The acronym the headline or lead gives right after a meeting's name: headlines that name the
+    meeting by it alone ("한일 MCD, …") name that meeting."""
+    if "(" not in p.title and "(" not in p.lead:
+        return None
+    m = _MEETING_ALIAS_RE.search(p.title) or _MEETING_ALIAS_RE.search(p.lead)
+    return m.group(1).lower() if m else None
 
 
 def _pickle_by_constructor(cls: type) -> None:
@@ -1204,7 +1241,20 @@ class StoryClusterer:
     #: countries), which conflict() and _numbers_conflict() check first.
     FACTS = 5
     FACT_ARTICLES = 2.0
-    FACTS_OVERLAP = 0.35
+    FACTS_OVERLAP = 0.32
+    #: Shared facts that make two headlines' own subjects two sides of one event
+    #: (see _facts_outweigh_subjects).
+    SUBJECT_FACTS = 6
+    #: Each shared fact beyond FACTS lowers the term overlap needed by FACT_STEP, down to FACTS_FLOOR: two
+    #: outlets that name the same seven or eight rare things (company, court, place, figures) report one
+    #: development even when each adds a paragraph of its own angle (background, reactions) that dilutes
+    #: the overlap.
+    FACT_STEP = 0.025
+    FACTS_FLOOR = 0.28
+    #: Two reports of one quarter's (or half's) results: both headlines name the period, and both give
+    #: one rare amount with its unit (영업이익 1조3천억원), with this term overlap. Another company's
+    #: results that day have other amounts; the same company's other quarter, another period.
+    PERIOD_OVERLAP = 0.25
     #: Both headlines name the same rare code (칩4, 232조, VEU): with this term overlap, one development.
     CODED_OVERLAP = 0.3
     LEAD_TITLE_SHARE = 0.3
@@ -1216,6 +1266,9 @@ class StoryClusterer:
     #: ... or covers this share of the bare headline's weight, with three of its terms (two in its own
     #: headline).
     FLASH_COVERED = 0.55
+    #: ... or this share, when FLASH_FACTS of the terms it shares are rare facts (see _shared_facts).
+    FLASH_FACTS_COVERED = 0.35
+    FLASH_FACTS = 3
     #: A headline-only article joins a report that covers this much of its weighted terms (and shares
     #: LEAD_OVERLAP of the headline weight).
     HEADLINE_COVERED = 0.6
@@ -1436,9 +1489,12 @@ class StoryClusterer:
 
         The combined score is headline share, term overlap and headline bigrams (0.4/0.4/0.2). It counts
         only with an anchor: the same numbered meeting with some common terms; or, unless each headline
-        keeps its own person, figure or rare subject: the same meeting named by both (one report without
-        the ordinal), a shared headline (share >= TITLE_ANCHOR and score >= threshold), or the same venue
-        and day with a strong term overlap.
+        keeps its own person, figure or rare subject (or two outlets share SUBJECT_FACTS rare facts): the
+        same meeting named by both (one report without the ordinal, or by the acronym the other gave it),
+        shared rare facts (the more of them, the less term overlap they need), one quarter's results with
+        one rare amount, a shared headline (share >= TITLE_ANCHOR and score >= threshold), a bare headline
+        whose rare names or most of whose weight the report covers, or the same venue and day with a
+        strong term overlap.
         """
         if len(f.terms & other.terms) < 2 and not (f.cues.countries and f.cues.countries == other.cues.countries):
             return 0.0  # one shared term is not enough, unless both headlines also name the same countries
@@ -1448,7 +1504,11 @@ class StoryClusterer:
         a, b = f.cues.meeting, other.cues.meeting
         if a and b and a.ordinal is not None and a.ordinal == b.ordinal and a.compatible(b):
             return max(score, self.same_event_threshold) if overlap >= self.MEETING_OVERLAP else 0.0
-        if _distinct_subjects(f, other) or w.own_subjects(f, other) or _opposite_outcomes(f, other):
+        if _opposite_outcomes(f, other):
+            return 0.0
+        if (_distinct_subjects(f, other) or w.own_subjects(f, other)) and not self._facts_outweigh_subjects(
+            f, other, w, overlap
+        ):
             return 0.0
         if _template_fills(f, other):
             return 0.0
@@ -1466,6 +1526,8 @@ class StoryClusterer:
             _names_participants(a, other) or _names_participants(b, f)
         ):
             return max(score, self.same_event_threshold)  # "韓美日 산업장관 …" of the 한미일 산업장관회의
+        if overlap >= self.MEETING_OVERLAP and (_names_by_alias(f, other) or _names_by_alias(other, f)):
+            return max(score, self.same_event_threshold)  # "한일 MCD, …" of the 소재부품대화(MCD)
         if (
             overlap >= self.CODED_OVERLAP
             and title_share >= self.LEAD_TITLE_SHARE
@@ -1486,15 +1548,25 @@ class StoryClusterer:
         if (
             f.has_lead
             and other.has_lead
-            and overlap >= self.FACTS_OVERLAP
+            and overlap >= self.FACTS_FLOOR
             and f.body_key != other.body_key  # one body under two headlines: a site template, not facts
             # A daily report (case counts, a game, a market close) shares its facts with yesterday's: without
             # a shared headline, a day either side names must be the same day.
-            and not _other_day(f.cues.day, other.cues.day)
-            and not _numbers_conflict(f.cues, other.cues)
-            and self._shared_facts(f, other, w) >= self.FACTS
+            and not _figures_conflict(f, other)
+            and self._facts_on_their_days(f, other, w, overlap)
         ):
             return max(score, self.same_event_threshold)  # different words, the same facts
+        if (
+            f.cues.period is not None
+            and f.cues.period == other.cues.period
+            and f.has_lead
+            and other.has_lead
+            and overlap >= self.PERIOD_OVERLAP
+            and not _other_day(f.cues.day, other.cues.day)
+            and not _figures_conflict(f, other)
+            and self._shared_amount(f, other, w)
+        ):
+            return max(score, self.same_event_threshold)  # one quarter's results, one figure
         headline_only = not f.has_lead or not other.has_lead  # nothing but the headlines to compare
         # Short leads were once ignored (the headline alone had to match 0.7); counted now, they must
         # not let two look-alike headlines each naming its own place or acronym join on generic words.
@@ -1535,6 +1607,63 @@ class StoryClusterer:
             if t not in _GENERIC_CODES and w.commonness(t, 1) <= self.FACT_ARTICLES
         )
 
+    def _shared_amount(self, f: _Features, other: _Features, w: _Weights) -> bool:
+        """Do both articles give one amount with its unit (11조, 88조, 3천억) that hardly any other article
+        in the window or in ordinary news gives?"""
+        return any(
+            t[0].isdigit() and not t[-1].isdigit() and w.commonness(t, 1) <= self.FACT_ARTICLES
+            for t in f.terms & other.terms
+        )
+
+    def _facts_on_their_days(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
+        """Enough shared facts, on the same day. A daily report (case counts, a game, a market close)
+        shares its facts with yesterday's, so a day either side names must be the same; except the day
+        before, when the two share twice the facts and most of their weight: a scoop the evening before
+        an announcement ("14일 협약을 맺는다", dated the 13th) is the announcement's own story, and names
+        its day."""
+        if not _other_day(f.cues.day, other.cues.day):
+            return self._enough_facts(f, other, w, overlap)
+        a, b = f.cues.day, other.cues.day
+        if a is None or b is None or a.ordinal is None or b.ordinal is None:
+            return False
+        if abs(a.ordinal - b.ordinal) != 1:
+            return False
+        earlier, later = (f, b) if a.ordinal < b.ordinal else (other, a)
+        return (
+            later.day in earlier.days  # the scoop names the day of the announcement, yesterday's report not
+            and overlap >= self.LEAD_OVERLAP
+            and self._shared_facts(f, other, w) >= 2 * self.FACTS
+        )
+
+    def _facts_outweigh_subjects(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
+        """Two headlines each naming its own subject are two fills of one template, unless the articles
+        share SUBJECT_FACTS rare facts with FACTS_OVERLAP: then the subjects are two sides of one event
+        ("새봄시, … 면허 취소" / "버스 기사들, … 체불 임금부터": who acted and who is affected)."""
+        return (
+            f.has_lead
+            and other.has_lead
+            and not _same_outlet(f, other)  # one outlet's series and photo sets share its own lines
+            and overlap >= self.FACTS_OVERLAP
+            and f.body_key != other.body_key
+            and not _other_day(f.cues.day, other.cues.day)
+            and not _figures_conflict(f, other)
+            and self._shared_facts(f, other, w) >= self.SUBJECT_FACTS
+        )
+
+    def _enough_facts(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
+        """Do the shared facts carry the overlap? FACTS of them at FACTS_OVERLAP, each further one
+        lowering the overlap needed by FACT_STEP (never below FACTS_FLOOR), for two outlets."""
+        if overlap < self.FACTS_OVERLAP and _same_outlet(f, other):
+            # One outlet's two articles share its own stock lines (a partner credit, a recurring
+            # phrase): rare terms, but not facts of one development. Its rare second write-up of an
+            # event must share the full overlap.
+            return False
+        facts = self._shared_facts(f, other, w)
+        if facts < self.FACTS:
+            return False
+        needed = max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - self.FACTS))
+        return overlap >= needed - 1e-9
+
     def _rare_anchor(self, f: _Features, other: _Features, w: _Weights) -> bool:
         """A bare headline and another report of one development. A flash is short and worded its own way
         (산업부 "VEU 지정으로 中공장 불확실성 해소"), so its overlap with the report is low; what ties them
@@ -1555,12 +1684,15 @@ class StoryClusterer:
         if covered < self.RARE_ANCHOR_SHARE:
             return False
         if (
-            covered >= self.FLASH_COVERED
+            (
+                covered >= self.FLASH_COVERED
+                or (covered >= self.FLASH_FACTS_COVERED and self._flash_facts(bare, report, w))
+            )
             and len(bare.title_terms & report.terms) >= 3
             and len(bare.title_terms & report.title_terms) >= 2
             and not _names_own(bare, report)
         ):
-            return True  # most of the flash is in the report, some of it in its headline
+            return True  # most of the flash is in the report (or its rare names), some of it in its headline
         shared = len(bare.terms & report.terms)
         for term in bare.title_terms & report.terms:
             if w.commonness(term, 1) > self.RARE_ANCHOR_ARTICLES:
@@ -1572,6 +1704,15 @@ class StoryClusterer:
             elif in_headlines and len(ours) >= 2 and ours == theirs:
                 return True
         return False
+
+    def _flash_facts(self, bare: _Features, report: _Features, w: _Weights) -> bool:
+        """Does the report name FLASH_FACTS of the bare headline's rare terms (teams, places, figures that
+        ordinary news and the window hardly use)? A morning-after headline rewords the report's verdict
+        ("…새봄 꺾고 챔프전 제패" for "…챔프전 5차전 승리") but keeps its names."""
+        return (
+            sum(1 for t in bare.title_terms & report.terms if w.commonness(t, 1) <= self.FACT_ARTICLES)
+            >= self.FLASH_FACTS
+        )
 
     def _compatible(self, item: ClusterItem, f: _Features, other: _Entry) -> bool:
         if not self._within_window(item, other):
@@ -1817,6 +1958,13 @@ def _names_participants(meeting: Meeting | None, other: _Features) -> bool:
     return stem.endswith(_PARTICIPANTS) and stem in other.title_terms and actor_named
 
 
+def _names_by_alias(report: _Features, other: _Features) -> bool:
+    """Does ``other``'s headline name ``report``'s meeting by the acronym the report gave it, without
+    naming a meeting of its own?"""
+    alias = report.meeting_alias
+    return alias is not None and other.cues.meeting is None and alias in other.title_terms
+
+
 #: Who meets in a meeting named after them (산업장관회의, 정상회의): a stem that is a topic (경제안보대화)
 #: names no participants.
 _PARTICIPANTS = ("장관", "정상", "차관", "총리", "수석", "국장", "대표", "의장", "총재")
@@ -1955,6 +2103,41 @@ def _numbers_conflict(a: Cues, b: Cues) -> bool:
     if not a.numbers or not b.numbers:
         return False
     return len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers)) < 0.34
+
+
+def _same_outlet(a: _Features, b: _Features) -> bool:
+    """Are both from one known outlet? (Items without a URL or outlet name count as two outlets.)"""
+    return bool(a.outlet[0]) and a.outlet[0] == b.outlet[0]
+
+
+def _figures_conflict(f: _Features, other: _Features) -> bool:
+    """:func:`_numbers_conflict`, unless the figures cannot compete. Not when neither article gives a number
+    of two digits or more: "2대 주주" and "제3자 배정" in two write-ups of one ruling are ranks each outlet
+    picks for itself. Not when the two count different things: every amount of one carries a unit that
+    no amount of the other carries ("122조" and "40%" in two reports of one tariff rule: the section and
+    the rate), where two daily reports or two companies' results give the same units other values."""
+    a, b = f.cues, other.cues
+    if all(len(n) < 2 for n in a.numbers) and all(len(n) < 2 for n in b.numbers):
+        return False
+    if not _numbers_conflict(a, b):
+        return False
+    units_a, units_b = _units(f.terms), _units(other.terms)
+    return not (
+        units_a
+        and units_b
+        and max(len(units_a), len(units_b)) <= _FEW_AMOUNTS
+        and not {u for _, u in units_a} & {u for _, u in units_b}
+    )
+
+
+#: Articles with this many amounts or fewer can disagree in kind. A report full of amounts (a company's
+#: results) that shares none with another is another report, whatever their units.
+_FEW_AMOUNTS = 2
+
+
+def _units(terms: frozenset[str]) -> set[tuple[str, str]]:
+    """The article's amounts as (term, unit): 122조 → ("122조", "조"), 40% → ("40%", "%")."""
+    return {(t, t.lstrip("0123456789.,")) for t in terms if t[0].isdigit() and not t[-1].isdigit()}
 
 
 def _when(item: ClusterItem) -> datetime | None:

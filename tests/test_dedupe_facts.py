@@ -141,7 +141,7 @@ def test_events_holdout_recall_with_full_precision() -> None:
     items, _ = parse_lines((DATA / "events_holdout.jsonl").read_text(encoding="utf-8").splitlines())
     metrics = cluster_quality(items)
     assert metrics["cluster_precision"] == 1.0 and metrics["cluster_mixed_stories"] == 0
-    assert metrics["cluster_f1"] >= 0.85  # 0.48 before the shared-facts anchor and the cue fixes
+    assert metrics["cluster_f1"] >= 0.93  # 0.48 before the shared-facts anchor and the cue fixes, 0.85 before round 3
 
 
 def test_during_a_month_is_not_china() -> None:
