@@ -65,8 +65,12 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
     from monitor.config import load_config
     from monitor.pipeline import run_poll
     from monitor.store import Store
+    from monitor.stories import StoryTracker
 
     config = load_config(config_path)
+    # One story tracker for every cycle, as `monitor run` keeps one: without it each cycle would restore
+    # the 72 h window from SQLite again (what a one-off `monitor poll` does), which is not the service.
+    tracker = StoryTracker.from_settings(config.sections.get("stories") if config.sections else None)
     samples: list[tuple[int, float, int]] = []
     totals = {"new": 0, "errors": 0, "crashes": 0, "cycles": 0}
     t_start = time.perf_counter()
@@ -77,7 +81,7 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
                 break
             t0 = time.perf_counter()
             try:
-                report = run_poll(config, store)
+                report = run_poll(config, store, tracker=tracker)
             except Exception as exc:  # noqa: BLE001 - a crash is a finding, keep soaking
                 totals["crashes"] += 1
                 print(f"CRASH in cycle {cycle}: {type(exc).__name__}: {exc}", flush=True)
