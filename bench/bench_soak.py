@@ -190,7 +190,12 @@ def main() -> int:
     # News time moves --hours-per-cycle a cycle, ending now: with the default hour the 72 h story window
     # fills in 72 cycles and then evicts as fast as it fills, as in months of service. (With a minute a
     # cycle, 200 cycles stay inside the window and the clusterer's memory grows by design, not by a leak.)
-    anchor = datetime.now(UTC) - timedelta(hours=args.hours_per_cycle * (args.cycles + 2) + args.news_ends)
+    # A feed's newest item after k rounds is number k + entries - 1 (feed_farm dates item m at anchor +
+    # m steps): the anchor leaves room for all of them. (It once left room for the cycles only, so the
+    # last `entries` cycles served items dated past the present; the pipeline clamps those to the fetch
+    # time, which moves seconds a cycle, so they never left the story window and RSS rose at the end.)
+    anchor = datetime.now(UTC) - timedelta(
+        hours=args.hours_per_cycle * (args.cycles + args.entries + 2) + args.news_ends)
     dated = ("--minutes-per-item", str(args.hours_per_cycle * 60), "--anchor", anchor.isoformat())
     with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms, *dated) as farm, \
             tempfile.TemporaryDirectory() as tmp:
