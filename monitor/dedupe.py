@@ -27,6 +27,7 @@ is linear in the number of articles.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -39,7 +40,7 @@ import multiprocessing
 import operator
 import re
 import unicodedata
-from collections import Counter, deque
+from collections import Counter, _count_elements, deque  # type: ignore[attr-defined]
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -411,6 +412,7 @@ def _signature(hashes: np.ndarray) -> np.ndarray:
     return sig
 
 
+_ADD_REDUCE = np.add.reduce
 _BAND_TAGS = np.arange(BANDS, dtype=np.uint64) << np.uint64(56)
 
 
@@ -1059,6 +1061,9 @@ class _Entry:
     score: float | None
     f: _Features
     assignment: Assignment
+    #: The LSH bucket and term postings lists the article was pushed to, in f.band_keys then f.terms
+    #: order: eviction visits them directly instead of looking ~60 keys up again in dicts of 10k-60k keys.
+    lists: list[list[int]] = dataclasses.field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -1357,9 +1362,8 @@ class StoryClusterer:
             # One buffer of the candidates' signatures, viewed as a matrix: no per-row array objects.
             entries = self._entries
             sigs = np.frombuffer(b"".join([entries[i].f.sig for i in body_ids]), dtype=np.uint32)  # type: ignore[misc]
-            agreement = np.count_nonzero(
-                sigs.reshape(len(body_ids), NUM_BINS) == np.frombuffer(f.sig, dtype=np.uint32), axis=1
-            ) / NUM_BINS
+            # add.reduce: the count of agreeing bins without count_nonzero's Python-level wrappers.
+            agreement = _ADD_REDUCE(sigs.reshape(len(body_ids), NUM_BINS) == np.frombuffer(f.sig, dtype=np.uint32), 1) / NUM_BINS
             ranked += [
                 (similarity, other_id, True)
                 for other_id, similarity in zip(body_ids, agreement.tolist(), strict=True)
@@ -1384,12 +1388,12 @@ class StoryClusterer:
     def _near_candidates(self, f: _Features) -> tuple[list[int], list[int]]:
         """Ids sharing 2+ LSH bands (best first, at most NEAR_CANDIDATES), and ids with the same headline
         where one of the two bodies is missing."""
-        bands = self._bands
-        # Counted in C: every band's postings chained into one Counter update.
-        hits = Counter(itertools.chain.from_iterable([bands[k] for k in f.band_keys if k in bands]))
-        body = heapq.nlargest(
-            self.NEAR_CANDIDATES, sorted(i for i, n in hits.items() if n >= 2), key=hits.__getitem__
-        )
+        get = self._bands.get
+        # Counted in C: every band's postings chained into one count (a plain dict: no Counter to build).
+        hits: dict[int, int] = {}
+        _count_elements(hits, itertools.chain.from_iterable([ids for k in f.band_keys if (ids := get(k))]))
+        # Most shared bands first, ties by lower id (what nlargest over the ids in order gave).
+        body = [i for _, i in sorted([(-n, i) for i, n in hits.items() if n >= 2])[: self.NEAR_CANDIDATES]]
         titles = []
         if f.title_key is not None:
             titles = [
@@ -1596,9 +1600,10 @@ class StoryClusterer:
         self._by_hash.setdefault(f.chash, item.article_id)
         if f.title_key is not None:
             _push(self._by_title, f.title_key, item.article_id, self.POSTINGS)
-        _push_all(self._bands, f.band_keys, item.article_id, self.BAND_POSTINGS)
-        _push_all(self._postings, f.terms, item.article_id, self.POSTINGS)
-        self._df.update(f.terms)
+        lists = entry.lists
+        _push_all(self._bands, f.band_keys, item.article_id, self.BAND_POSTINGS, lists)
+        _push_all(self._postings, f.terms, item.article_id, self.POSTINGS, lists)
+        _count_elements(self._df, f.terms)  # Counter.update without its per-call Mapping check
         if f.body_key is not None:
             titles = self._bodies.setdefault(f.body_key, [])
             if len(titles) < 4:
@@ -1638,20 +1643,24 @@ class StoryClusterer:
             del self._by_hash[f.chash]
         if f.title_key is not None:
             _remove(self._by_title, f.title_key, entry.article_id)
-        # Eviction runs once per article for ~60 keys: inlined, and oldest-first lists usually hold the
-        # evicted id first (or have dropped it already).
+        # Eviction runs once per article for ~60 keys: inlined, through the lists the article was pushed
+        # to (no dict lookups), and oldest-first lists usually hold the evicted id first (or have dropped
+        # it already). A list is only ever removed from its index once empty, so a list that still holds
+        # the id is the one indexed under its key, and only a removal can empty it.
         article_id = entry.article_id
-        for index, keys in ((self._bands, f.band_keys), (self._postings, f.terms)):
-            for key in keys:
-                ids = index.get(key)
-                if ids is None:
-                    continue
-                if ids[0] == article_id:
-                    del ids[0]
-                elif article_id in ids:
-                    ids.remove(article_id)
-                if not ids:
-                    del index[key]
+        bands, postings = self._bands, self._postings
+        for position, (ids, key) in enumerate(zip(entry.lists, itertools.chain(f.band_keys, f.terms))):
+            if not ids:
+                continue
+            if ids[0] == article_id:
+                del ids[0]
+            elif article_id in ids:
+                ids.remove(article_id)
+            else:
+                continue
+            if not ids:
+                del (bands if position < len(f.band_keys) else postings)[key]
+        entry.lists = []
         df = self._df
         for term in f.terms:
             left = df[term] - 1
@@ -1773,15 +1782,20 @@ def _push(index: dict[Any, list[int]], key: Any, article_id: int, cap: int) -> N
         del ids[0]  # keep the most recent: a story's next article is most likely near in time
 
 
-def _push_all(index: dict[Any, list[int]], keys: Iterable[Any], article_id: int, cap: int) -> None:
+def _push_all(
+    index: dict[Any, list[int]], keys: Iterable[Any], article_id: int, cap: int, pushed: list[list[int]]
+) -> None:
+    """Append the id to each key's list (dropping the oldest beyond ``cap``); the lists go to ``pushed``."""
+    add = pushed.append
     for key in keys:
         ids = index.get(key)
         if ids is None:
-            index[key] = [article_id]
+            ids = index[key] = [article_id]
         else:
             ids.append(article_id)
             if len(ids) > cap:
                 del ids[0]
+        add(ids)
 
 
 def _remove(index: dict[Any, list[int]], key: Any, article_id: int) -> None:
