@@ -378,17 +378,22 @@ _BAND_MUL = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)
 def _shingle_hashes(text: str) -> np.ndarray:
     """Sorted 64-bit hashes of the text's character shingles (stable across processes)."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    if len(codes) < SHINGLE:
-        return np.empty(0, dtype=np.uint64)
     n = len(codes) - SHINGLE + 1
+    if n <= 0:
+        return np.empty(0, dtype=np.uint64)
     h = codes[:n] * _MUL
-    for j in range(1, SHINGLE):
-        h = (h + codes[j : j + n]) * _MUL  # a polynomial hash; uint64 arithmetic wraps
+    for j in range(1, SHINGLE):  # a polynomial hash; uint64 arithmetic wraps. In place: no temporaries
+        h += codes[j : j + n]
+        h *= _MUL
     h ^= h >> np.uint64(31)  # a splitmix64-style finaliser spreads the bits the bin index is read from
     h *= _MIX1
     h ^= h >> np.uint64(29)
     h.sort()  # duplicates may stay: they never change a bin's minimum
     return h
+
+
+_BIN_MASK = np.uint64(NUM_BINS - 1)
+_DENSIFY = np.uint64(0x9E3779B1)
 
 
 def _signature(hashes: np.ndarray) -> np.ndarray:
@@ -397,19 +402,17 @@ def _signature(hashes: np.ndarray) -> np.ndarray:
     ``hashes`` is sorted, so the first hash of each bin is its minimum. An empty bin borrows the value of
     the next non-empty bin to its right (wrapping), offset by the distance, so that short texts still
     give full signatures whose agreement estimates Jaccard similarity.
+
+    One pass for both kinds of bin (most bodies are short: a third of their bins are empty). The first
+    hash at or after each bin's start is that bin's minimum when the bin has hashes, else the next
+    non-empty bin's minimum (past the last bin: the first hash, wrapping); its own bin tells the
+    distance, which is 0 for a non-empty bin. Values are the hash's 32 bits after the bin index, and the
+    arithmetic is the low 32 bits of uint64 arithmetic, i.e. uint32 arithmetic with wrapping.
     """
-    bins = hashes >> _BIN_SHIFT
-    first = np.minimum(np.searchsorted(bins, _BIN_IDS), len(hashes) - 1)
-    present = bins[first] == _BIN_IDS
-    sig = (hashes[first] >> _VALUE_SHIFT).astype(np.uint32)  # astype keeps the low 32 bits
-    if present.all():
-        return sig
-    filled = np.flatnonzero(present)
-    empty = np.flatnonzero(~present)
-    pos = np.searchsorted(filled, empty) % len(filled)
-    distance = ((filled[pos] - empty) % NUM_BINS).astype(np.uint32)
-    sig[empty] = sig[filled[pos]] + distance * np.uint32(0x9E3779B1)  # uint32 arithmetic wraps
-    return sig
+    first = (hashes >> _BIN_SHIFT).searchsorted(_BIN_IDS)
+    mins = hashes.take(first, mode="wrap")
+    distance = ((mins >> _BIN_SHIFT) - _BIN_IDS) & _BIN_MASK
+    return ((mins >> _VALUE_SHIFT) + distance * _DENSIFY).astype(np.uint32)
 
 
 _ADD_REDUCE = np.add.reduce
@@ -418,8 +421,7 @@ _BAND_TAGS = np.arange(BANDS, dtype=np.uint64) << np.uint64(56)
 
 def _band_keys(sig: np.ndarray) -> tuple[int, ...]:
     rows = sig[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
-    keys = (rows * _BAND_MUL).sum(axis=1) ^ _BAND_TAGS
-    return tuple(keys.tolist())
+    return tuple(((rows @ _BAND_MUL) ^ _BAND_TAGS).tolist())  # uint64 matmul: each row's sum, wrapping
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1089,11 +1091,15 @@ def item_features(
 ) -> _Features:
     """Everything the clusterer compares about one article; depends on the item alone (and on
     ``is_template``, the clusterer's memory of site templates), so batches can compute it in worker
-    processes (:func:`cluster_items` with ``workers``) while the decisions stay sequential."""
+    processes (:func:`cluster_items` with ``workers``) while the decisions stay sequential.
+
+    Syndicated copies differ in what normalisation removes (bylines, datelines, markers, URLs): after it,
+    a third of a stream's articles repeat a recent one's headline and lines, and two in five its body. What
+    follows from those alone (key terms, cues, MinHash) is taken from a small memo of recent ones; only
+    the event day (which reads the article's date) and the outlet are the item's own."""
     n = _normalise(item.title, item.text)
     chash = _hash_folded(n.title, n.body)
-    title_terms = _terms_of(n.clean_title)
-    title_grams = headline_grams = _title_grams(title_terms)
+    title_terms, title_grams = _headline_terms(n.clean_title)
     body_key = sig = None
     band_keys: tuple[int, ...] = ()
     lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
@@ -1105,42 +1111,128 @@ def item_features(
         body_key = hashlib.blake2b(n.body.encode(), digest_size=12).hexdigest()
         if is_template is None or not is_template(body_key, title_grams):
             lines = n.clean_lines
-            hashes = _shingle_hashes(n.body.replace(" ", "").replace("\n", "")[:max_shingle_chars])
-            if len(hashes):
-                signature = _signature(hashes)
-                sig = signature.tobytes()
-                band_keys = _band_keys(signature)
-    headline = n.clean_title
-    if not headline and lines:  # an untitled item: its first sentence stands in for the headline
-        headline = _first_sentence(lines[0])
-        title_terms = _terms_of(headline)
-        title_grams = _title_grams(title_terms)
-    parsed = _parse(headline, lines, title_terms)
-    terms = set(_key_terms(parsed))
-    if item.key_terms is not None:
-        terms.update(item.key_terms)
-    elif key_terms is not None:
-        terms.update(key_terms(item.title, item.text if lines else ""))
+            sig, band_keys = _fingerprint(n.body, max_shingle_chars)
+    d = _derive(n.clean_title, lines, title_terms, title_grams)
+    terms = d.terms
+    if item.key_terms is not None or key_terms is not None:
+        extended = set(d.key_terms)
+        if item.key_terms is not None:
+            extended.update(item.key_terms)
+        elif key_terms is not None:
+            extended.update(key_terms(item.title, item.text if lines else ""))
+        terms = frozenset(extended)
     title_key = n.title if len(n.title.replace(" ", "")) >= 10 else None
-    title_terms_set = frozenset(parsed.title_terms)
     return _Features(
         chash,
         sig,
         band_keys,
         title_key,
+        d.title_grams,
+        d.title_terms,
+        d.people,
+        d.subject,
+        terms,
+        d.cues_on(_when(item)),
+        body_key,
         title_grams,
+        _outlet_of(item),
+        d.figures,
+        bool(lines),
+        d.title_seq,
+    )
+
+
+@lru_cache(maxsize=1 << 12)
+def _headline_terms(clean_title: str) -> tuple[list[str], frozenset[str]]:
+    """A headline's terms in order (callers must not change the list) and their bigrams."""
+    terms = _terms_of(clean_title)
+    return terms, _title_grams(terms)
+
+
+def _fingerprint(body: str, max_shingle_chars: int) -> tuple[bytes | None, tuple[int, ...]]:
+    """The MinHash signature (as bytes) and LSH band keys of a folded body; (None, ()) under one shingle."""
+    key = (body, max_shingle_chars)
+    found = _FINGERPRINTS.get(key)
+    if found is None:
+        hashes = _shingle_hashes(body.replace(" ", "").replace("\n", "")[:max_shingle_chars])
+        found = (None, ())
+        if len(hashes):
+            signature = _signature(hashes)
+            found = (signature.tobytes(), _band_keys(signature))
+        if len(_FINGERPRINTS) >= _MEMO_MAX:
+            _FINGERPRINTS.clear()
+        _FINGERPRINTS[key] = found
+    return found
+
+
+@dataclass(slots=True)
+class _Derived:
+    """What an article's features take from its cleaned headline and body lines alone (see
+    :func:`item_features`); ``cues_on`` adds the event day, which also reads the article's date."""
+
+    title: str  # the parsed headline and lead, which the event day is read from
+    lead: str
+    key_terms: list[str]
+    terms: frozenset[str]
+    title_terms: frozenset[str]
+    title_grams: frozenset[str]
+    title_seq: tuple[str, ...]
+    people: frozenset[str]
+    subject: frozenset[str]
+    figures: frozenset[str]
+    cues: Cues  # with the day read as if the article were undated
+    #: Cues with the day, by what _event_day reads of the date: its UTC year and its KST day.
+    days: dict[tuple[int, int] | None, Cues]
+
+    def cues_on(self, when: datetime | None) -> Cues:
+        key = None if when is None else (when.year, (when + timedelta(hours=9)).toordinal())
+        cues = self.days.get(key)
+        if cues is None:
+            day = _event_day(self.title, self.lead, when)
+            cues = self.days[key] = self.cues if day == self.cues.day else replace(self.cues, day=day)
+        return cues
+
+
+def _derive(
+    clean_title: str, lines: list[str], title_terms: list[str], title_grams: frozenset[str]
+) -> _Derived:
+    key = (clean_title, tuple(lines))
+    found = _DERIVED.get(key)
+    if found is not None:
+        return found
+    headline = clean_title
+    if not headline and lines:  # an untitled item: its first sentence stands in for the headline
+        headline = _first_sentence(lines[0])
+        title_terms = _terms_of(headline)
+        title_grams = _title_grams(title_terms)
+    parsed = _parse(headline, lines, title_terms)
+    key_terms = _key_terms(parsed)
+    title_terms_set = frozenset(parsed.title_terms)
+    derived = _Derived(
+        parsed.title,
+        parsed.lead,
+        key_terms,
+        frozenset(set(key_terms)),
         title_terms_set,
+        title_grams,
+        tuple(parsed.title_terms),
         _people(headline, parsed.lead),
         _subject(headline),
-        frozenset(terms),
-        _cues(parsed, _when(item)),
-        body_key,
-        headline_grams,
-        _outlet_of(item),
         _frozen(_figures(title_terms_set)),
-        bool(lines),
-        tuple(parsed.title_terms),
+        _cues(parsed, None),
+        {},
     )
+    if len(_DERIVED) >= _MEMO_MAX:
+        _DERIVED.clear()
+    _DERIVED[key] = derived
+    return derived
+
+
+#: Recent articles' derived features and fingerprints: copies of one story arrive within hours, so a
+#: few thousand entries (a few MB) catch them; cleared when full, like the term cache.
+_MEMO_MAX = 1 << 12
+_DERIVED: dict[tuple[str, tuple[str, ...]], _Derived] = {}
+_FINGERPRINTS: dict[tuple[str, int], tuple[bytes | None, tuple[int, ...]]] = {}
 
 
 def _pickle_by_constructor(cls: type) -> None:
@@ -1363,7 +1455,8 @@ class StoryClusterer:
             entries = self._entries
             sigs = np.frombuffer(b"".join([entries[i].f.sig for i in body_ids]), dtype=np.uint32)  # type: ignore[misc]
             # add.reduce: the count of agreeing bins without count_nonzero's Python-level wrappers.
-            agreement = _ADD_REDUCE(sigs.reshape(len(body_ids), NUM_BINS) == np.frombuffer(f.sig, dtype=np.uint32), 1) / NUM_BINS
+            mine = np.frombuffer(f.sig, dtype=np.uint32)
+            agreement = _ADD_REDUCE(sigs.reshape(len(body_ids), NUM_BINS) == mine, 1) / NUM_BINS
             ranked += [
                 (similarity, other_id, True)
                 for other_id, similarity in zip(body_ids, agreement.tolist(), strict=True)
