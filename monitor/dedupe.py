@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -735,6 +735,16 @@ class Cues:
 
     def merged(self, other: Cues) -> Cues:
         """Fill the fields this one lacks from ``other`` (a story's cues: its first known values)."""
+        if (
+            (self.meeting or not other.meeting)
+            and (self.day or not other.day)
+            and (self.title_month or not other.title_month)
+            and (self.venue or not other.venue)
+            and (self.countries or not other.countries)
+            and (self.period or not other.period)
+            and (self.part or not other.part)
+        ):
+            return self  # nothing to fill (most joins): no new object, equal to the one built below
         return Cues(
             self.meeting or other.meeting,
             self.day or other.day,
@@ -1383,13 +1393,14 @@ class StoryClusterer:
         self._index(item, features, assignment)
         return assignment
 
-    def restore(self, item: ClusterItem, assignment: Assignment) -> None:
-        """Index an article under a stored decision (restart recovery); replay them in time order."""
+    def restore(self, item: ClusterItem, assignment: Assignment, features: _Features | None = None) -> None:
+        """Index an article under a stored decision (restart recovery); replay them in time order
+        (:func:`restore_all` computes a large window's features in worker processes)."""
         known = self._entries.get(item.article_id)
         if known is not None:
             self._unindex(known, forget_story=False)
         self._evict(_time_of(item))
-        self._index(item, self._features(item), assignment)
+        self._index(item, self._features(item, features), assignment)
 
     def knows(self, article_id: int) -> bool:
         """Is the article in the index (added or restored, and not evicted)?"""
@@ -2118,7 +2129,27 @@ def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers:
     with _gc_paused():
         if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
             return [clusterer.add(item) for item in items]
-        return _add_all_in_workers(clusterer, items, workers)
+        return _in_workers(clusterer, items, workers, clusterer.add)
+
+
+def restore_all(
+    clusterer: StoryClusterer, decided: Sequence[tuple[ClusterItem, Assignment]], *, workers: int = 0
+) -> None:
+    """``clusterer.restore`` for each stored decision in order, the features computed as in
+    :func:`add_all`: a process that starts (``monitor poll --once``) replays its whole window, a first
+    poll's worth of articles, before its first decision."""
+    items = [item for item, _ in decided]
+    stored = iter([assignment for _, assignment in decided])  # taken in order, one per item
+
+    def restore(item: ClusterItem, features: _Features | None = None) -> None:
+        clusterer.restore(item, next(stored), features)
+
+    with _gc_paused():
+        if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
+            for item, assignment in decided:
+                clusterer.restore(item, assignment)
+            return
+        _in_workers(clusterer, items, workers, restore)
 
 
 @contextmanager
@@ -2136,10 +2167,20 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _add_all_in_workers(clusterer: StoryClusterer, items: Sequence[ClusterItem], workers: int) -> list[Assignment]:
+_T = TypeVar("_T")
+
+
+def _in_workers(
+    clusterer: StoryClusterer,
+    items: Sequence[ClusterItem],
+    workers: int,
+    apply: Callable[[ClusterItem, _Features | None], _T],
+) -> list[_T]:
+    """``apply(item, features)`` for each item in order, the features computed by ``workers`` processes
+    ahead of it (None for the rest of the batch once the workers fail: ``apply`` computes them)."""
     chunks = [items[i : i + FEATURE_CHUNK] for i in range(0, len(items), FEATURE_CHUNK)]
     compute = functools.partial(_features_of_chunk, max_shingle_chars=clusterer.max_shingle_chars)
-    out: list[Assignment] = []
+    out: list[_T] = []
     context = multiprocessing.get_context("forkserver")
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -2152,12 +2193,12 @@ def _add_all_in_workers(clusterer: StoryClusterer, items: Sequence[ClusterItem],
                 following = next(upcoming, None)
                 if following is not None:
                     pending.append(pool.submit(compute, following))
-                out.extend(clusterer.add(item, f) for item, f in zip(chunk, features, strict=True))
+                out.extend(apply(item, f) for item, f in zip(chunk, features, strict=True))
     except (BrokenProcessPool, OSError) as exc:
         # Only feature computation failed: every decision so far stands, the rest are taken here.
         log.warning("clustering: feature workers unavailable (%s: %s); computing the remaining %d "
                     "articles' features in this process", type(exc).__name__, exc, len(items) - len(out))
-        out.extend(clusterer.add(item) for item in items[len(out):])
+        out.extend(apply(item, None) for item in items[len(out):])
     return out
 
 
