@@ -27,6 +27,7 @@ is linear in the number of articles.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -39,7 +40,7 @@ import multiprocessing
 import operator
 import re
 import unicodedata
-from collections import Counter, deque
+from collections import Counter, _count_elements, deque  # type: ignore[attr-defined]
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -47,7 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -377,17 +378,22 @@ _BAND_MUL = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)
 def _shingle_hashes(text: str) -> np.ndarray:
     """Sorted 64-bit hashes of the text's character shingles (stable across processes)."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    if len(codes) < SHINGLE:
-        return np.empty(0, dtype=np.uint64)
     n = len(codes) - SHINGLE + 1
+    if n <= 0:
+        return np.empty(0, dtype=np.uint64)
     h = codes[:n] * _MUL
-    for j in range(1, SHINGLE):
-        h = (h + codes[j : j + n]) * _MUL  # a polynomial hash; uint64 arithmetic wraps
+    for j in range(1, SHINGLE):  # a polynomial hash; uint64 arithmetic wraps. In place: no temporaries
+        h += codes[j : j + n]
+        h *= _MUL
     h ^= h >> np.uint64(31)  # a splitmix64-style finaliser spreads the bits the bin index is read from
     h *= _MIX1
     h ^= h >> np.uint64(29)
     h.sort()  # duplicates may stay: they never change a bin's minimum
     return h
+
+
+_BIN_MASK = np.uint64(NUM_BINS - 1)
+_DENSIFY = np.uint64(0x9E3779B1)
 
 
 def _signature(hashes: np.ndarray) -> np.ndarray:
@@ -396,28 +402,26 @@ def _signature(hashes: np.ndarray) -> np.ndarray:
     ``hashes`` is sorted, so the first hash of each bin is its minimum. An empty bin borrows the value of
     the next non-empty bin to its right (wrapping), offset by the distance, so that short texts still
     give full signatures whose agreement estimates Jaccard similarity.
+
+    One pass for both kinds of bin (most bodies are short: a third of their bins are empty). The first
+    hash at or after each bin's start is that bin's minimum when the bin has hashes, else the next
+    non-empty bin's minimum (past the last bin: the first hash, wrapping); its own bin tells the
+    distance, which is 0 for a non-empty bin. Values are the hash's 32 bits after the bin index, and the
+    arithmetic is the low 32 bits of uint64 arithmetic, i.e. uint32 arithmetic with wrapping.
     """
-    bins = hashes >> _BIN_SHIFT
-    first = np.minimum(np.searchsorted(bins, _BIN_IDS), len(hashes) - 1)
-    present = bins[first] == _BIN_IDS
-    sig = (hashes[first] >> _VALUE_SHIFT).astype(np.uint32)  # astype keeps the low 32 bits
-    if present.all():
-        return sig
-    filled = np.flatnonzero(present)
-    empty = np.flatnonzero(~present)
-    pos = np.searchsorted(filled, empty) % len(filled)
-    distance = ((filled[pos] - empty) % NUM_BINS).astype(np.uint32)
-    sig[empty] = sig[filled[pos]] + distance * np.uint32(0x9E3779B1)  # uint32 arithmetic wraps
-    return sig
+    first = (hashes >> _BIN_SHIFT).searchsorted(_BIN_IDS)
+    mins = hashes.take(first, mode="wrap")
+    distance = ((mins >> _BIN_SHIFT) - _BIN_IDS) & _BIN_MASK
+    return ((mins >> _VALUE_SHIFT) + distance * _DENSIFY).astype(np.uint32)
 
 
+_ADD_REDUCE = np.add.reduce
 _BAND_TAGS = np.arange(BANDS, dtype=np.uint64) << np.uint64(56)
 
 
 def _band_keys(sig: np.ndarray) -> tuple[int, ...]:
     rows = sig[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
-    keys = (rows * _BAND_MUL).sum(axis=1) ^ _BAND_TAGS
-    return tuple(keys.tolist())
+    return tuple(((rows @ _BAND_MUL) ^ _BAND_TAGS).tolist())  # uint64 matmul: each row's sum, wrapping
 
 
 # --------------------------------------------------------------------------------------------------
@@ -736,6 +740,16 @@ class Cues:
 
     def merged(self, other: Cues) -> Cues:
         """Fill the fields this one lacks from ``other`` (a story's cues: its first known values)."""
+        if (
+            (self.meeting or not other.meeting)
+            and (self.day or not other.day)
+            and (self.title_month or not other.title_month)
+            and (self.venue or not other.venue)
+            and (self.countries or not other.countries)
+            and (self.period or not other.period)
+            and (self.part or not other.part)
+        ):
+            return self  # nothing to fill (most joins): no new object, equal to the one built below
         return Cues(
             self.meeting or other.meeting,
             self.day or other.day,
@@ -1068,6 +1082,9 @@ class _Entry:
     score: float | None
     f: _Features
     assignment: Assignment
+    #: The LSH bucket and term postings lists the article was pushed to, in f.band_keys then f.terms
+    #: order: eviction visits them directly instead of looking ~60 keys up again in dicts of 10k-60k keys.
+    lists: list[list[int]] = dataclasses.field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -1093,11 +1110,15 @@ def item_features(
 ) -> _Features:
     """Everything the clusterer compares about one article; depends on the item alone (and on
     ``is_template``, the clusterer's memory of site templates), so batches can compute it in worker
-    processes (:func:`cluster_items` with ``workers``) while the decisions stay sequential."""
+    processes (:func:`cluster_items` with ``workers``) while the decisions stay sequential.
+
+    Syndicated copies differ in what normalisation removes (bylines, datelines, markers, URLs): after it,
+    a third of a stream's articles repeat a recent one's headline and lines, and two in five its body. What
+    follows from those alone (key terms, cues, MinHash) is taken from a small memo of recent ones; only
+    the event day (which reads the article's date) and the outlet are the item's own."""
     n = _normalise(item.title, item.text)
     chash = _hash_folded(n.title, n.body)
-    title_terms = _terms_of(n.clean_title)
-    title_grams = headline_grams = _title_grams(title_terms)
+    title_terms, title_grams = _headline_terms(n.clean_title)
     body_key = sig = None
     band_keys: tuple[int, ...] = ()
     lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
@@ -1109,44 +1130,134 @@ def item_features(
         body_key = hashlib.blake2b(n.body.encode(), digest_size=12).hexdigest()
         if is_template is None or not is_template(body_key, title_grams):
             lines = n.clean_lines
-            hashes = _shingle_hashes(n.body.replace(" ", "").replace("\n", "")[:max_shingle_chars])
-            if len(hashes):
-                signature = _signature(hashes)
-                sig = signature.tobytes()
-                band_keys = _band_keys(signature)
-    headline = n.clean_title
-    if not headline and lines:  # an untitled item: its first sentence stands in for the headline
-        headline = _first_sentence(lines[0])
-        title_terms = _terms_of(headline)
-        title_grams = _title_grams(title_terms)
-    parsed = _parse(headline, lines, title_terms)
-    terms = set(_key_terms(parsed))
-    if item.key_terms is not None:
-        terms.update(item.key_terms)
-    elif key_terms is not None:
-        terms.update(key_terms(item.title, item.text if lines else ""))
+            sig, band_keys = _fingerprint(n.body, max_shingle_chars)
+    d = _derive(n.clean_title, lines, title_terms, title_grams)
+    terms = d.terms
+    if item.key_terms is not None or key_terms is not None:
+        extended = set(d.key_terms)
+        if item.key_terms is not None:
+            extended.update(item.key_terms)
+        elif key_terms is not None:
+            extended.update(key_terms(item.title, item.text if lines else ""))
+        terms = frozenset(extended)
     title_key = n.title if len(n.title.replace(" ", "")) >= 10 else None
-    title_terms_set = frozenset(parsed.title_terms)
     return _Features(
         chash,
         sig,
         band_keys,
         title_key,
+        d.title_grams,
+        d.title_terms,
+        d.people,
+        d.subject,
+        terms,
+        d.cues_on(_when(item)),
+        body_key,
         title_grams,
+        _outlet_of(item),
+        d.figures,
+        bool(lines),
+        d.title_seq,
+        d.days_named,
+        d.meeting_alias,
+    )
+
+
+@lru_cache(maxsize=1 << 12)
+def _headline_terms(clean_title: str) -> tuple[list[str], frozenset[str]]:
+    """A headline's terms in order (callers must not change the list) and their bigrams."""
+    terms = _terms_of(clean_title)
+    return terms, _title_grams(terms)
+
+
+def _fingerprint(body: str, max_shingle_chars: int) -> tuple[bytes | None, tuple[int, ...]]:
+    """The MinHash signature (as bytes) and LSH band keys of a folded body; (None, ()) under one shingle."""
+    key = (body, max_shingle_chars)
+    found = _FINGERPRINTS.get(key)
+    if found is None:
+        hashes = _shingle_hashes(body.replace(" ", "").replace("\n", "")[:max_shingle_chars])
+        found = (None, ())
+        if len(hashes):
+            signature = _signature(hashes)
+            found = (signature.tobytes(), _band_keys(signature))
+        if len(_FINGERPRINTS) >= _MEMO_MAX:
+            _FINGERPRINTS.clear()
+        _FINGERPRINTS[key] = found
+    return found
+
+
+@dataclass(slots=True)
+class _Derived:
+    """What an article's features take from its cleaned headline and body lines alone (see
+    :func:`item_features`); ``cues_on`` adds the event day, which also reads the article's date."""
+
+    title: str  # the parsed headline and lead, which the event day is read from
+    lead: str
+    key_terms: list[str]
+    terms: frozenset[str]
+    title_terms: frozenset[str]
+    title_grams: frozenset[str]
+    title_seq: tuple[str, ...]
+    people: frozenset[str]
+    subject: frozenset[str]
+    figures: frozenset[str]
+    cues: Cues  # with the day read as if the article were undated
+    #: Cues with the day, by what _event_day reads of the date: its UTC year and its KST day.
+    days: dict[tuple[int, int] | None, Cues]
+    days_named: frozenset[int]  # _Features.days: read from the text alone, so memoised with the rest
+    meeting_alias: str | None
+
+    def cues_on(self, when: datetime | None) -> Cues:
+        key = None if when is None else (when.year, (when + timedelta(hours=9)).toordinal())
+        cues = self.days.get(key)
+        if cues is None:
+            day = _event_day(self.title, self.lead, when)
+            cues = self.days[key] = self.cues if day == self.cues.day else replace(self.cues, day=day)
+        return cues
+
+
+def _derive(
+    clean_title: str, lines: list[str], title_terms: list[str], title_grams: frozenset[str]
+) -> _Derived:
+    key = (clean_title, tuple(lines))
+    found = _DERIVED.get(key)
+    if found is not None:
+        return found
+    headline = clean_title
+    if not headline and lines:  # an untitled item: its first sentence stands in for the headline
+        headline = _first_sentence(lines[0])
+        title_terms = _terms_of(headline)
+        title_grams = _title_grams(title_terms)
+    parsed = _parse(headline, lines, title_terms)
+    key_terms = _key_terms(parsed)
+    title_terms_set = frozenset(parsed.title_terms)
+    derived = _Derived(
+        parsed.title,
+        parsed.lead,
+        key_terms,
+        frozenset(set(key_terms)),
         title_terms_set,
+        title_grams,
+        tuple(parsed.title_terms),
         _people(headline, parsed.lead),
         _subject(headline),
-        frozenset(terms),
-        _cues(parsed, _when(item)),
-        body_key,
-        headline_grams,
-        _outlet_of(item),
         _frozen(_figures(title_terms_set)),
-        bool(lines),
-        tuple(parsed.title_terms),
+        _cues(parsed, None),
+        {},
         _days_named(parsed),
         _meeting_alias(parsed),
     )
+    if len(_DERIVED) >= _MEMO_MAX:
+        _DERIVED.clear()
+    _DERIVED[key] = derived
+    return derived
+
+
+#: Recent articles' derived features and fingerprints: copies of one story arrive within hours, so a
+#: few thousand entries (a few MB) catch them; cleared when full, like the term cache.
+_MEMO_MAX = 1 << 12
+_DERIVED: dict[tuple[str, tuple[str, ...]], _Derived] = {}
+_FINGERPRINTS: dict[tuple[str, int], tuple[bytes | None, tuple[int, ...]]] = {}
 
 
 def _days_named(p: _Parsed) -> frozenset[int]:
@@ -1339,13 +1450,14 @@ class StoryClusterer:
         self._index(item, features, assignment)
         return assignment
 
-    def restore(self, item: ClusterItem, assignment: Assignment) -> None:
-        """Index an article under a stored decision (restart recovery); replay them in time order."""
+    def restore(self, item: ClusterItem, assignment: Assignment, features: _Features | None = None) -> None:
+        """Index an article under a stored decision (restart recovery); replay them in time order
+        (:func:`restore_all` computes a large window's features in worker processes)."""
         known = self._entries.get(item.article_id)
         if known is not None:
             self._unindex(known, forget_story=False)
         self._evict(_time_of(item))
-        self._index(item, self._features(item), assignment)
+        self._index(item, self._features(item, features), assignment)
 
     def knows(self, article_id: int) -> bool:
         """Is the article in the index (added or restored, and not evicted)?"""
@@ -1410,9 +1522,9 @@ class StoryClusterer:
             # One buffer of the candidates' signatures, viewed as a matrix: no per-row array objects.
             entries = self._entries
             sigs = np.frombuffer(b"".join([entries[i].f.sig for i in body_ids]), dtype=np.uint32)  # type: ignore[misc]
-            agreement = np.count_nonzero(
-                sigs.reshape(len(body_ids), NUM_BINS) == np.frombuffer(f.sig, dtype=np.uint32), axis=1
-            ) / NUM_BINS
+            # add.reduce: the count of agreeing bins without count_nonzero's Python-level wrappers.
+            mine = np.frombuffer(f.sig, dtype=np.uint32)
+            agreement = _ADD_REDUCE(sigs.reshape(len(body_ids), NUM_BINS) == mine, 1) / NUM_BINS
             ranked += [
                 (similarity, other_id, True)
                 for other_id, similarity in zip(body_ids, agreement.tolist(), strict=True)
@@ -1437,12 +1549,12 @@ class StoryClusterer:
     def _near_candidates(self, f: _Features) -> tuple[list[int], list[int]]:
         """Ids sharing 2+ LSH bands (best first, at most NEAR_CANDIDATES), and ids with the same headline
         where one of the two bodies is missing."""
-        bands = self._bands
-        # Counted in C: every band's postings chained into one Counter update.
-        hits = Counter(itertools.chain.from_iterable([bands[k] for k in f.band_keys if k in bands]))
-        body = heapq.nlargest(
-            self.NEAR_CANDIDATES, sorted(i for i, n in hits.items() if n >= 2), key=hits.__getitem__
-        )
+        get = self._bands.get
+        # Counted in C: every band's postings chained into one count (a plain dict: no Counter to build).
+        hits: dict[int, int] = {}
+        _count_elements(hits, itertools.chain.from_iterable([ids for k in f.band_keys if (ids := get(k))]))
+        # Most shared bands first, ties by lower id (what nlargest over the ids in order gave).
+        body = [i for _, i in sorted([(-n, i) for i, n in hits.items() if n >= 2])[: self.NEAR_CANDIDATES]]
         titles = []
         if f.title_key is not None:
             titles = [
@@ -1737,9 +1849,10 @@ class StoryClusterer:
         self._by_hash.setdefault(f.chash, item.article_id)
         if f.title_key is not None:
             _push(self._by_title, f.title_key, item.article_id, self.POSTINGS)
-        _push_all(self._bands, f.band_keys, item.article_id, self.BAND_POSTINGS)
-        _push_all(self._postings, f.terms, item.article_id, self.POSTINGS)
-        self._df.update(f.terms)
+        lists = entry.lists
+        _push_all(self._bands, f.band_keys, item.article_id, self.BAND_POSTINGS, lists)
+        _push_all(self._postings, f.terms, item.article_id, self.POSTINGS, lists)
+        _count_elements(self._df, f.terms)  # Counter.update without its per-call Mapping check
         if f.body_key is not None:
             titles = self._bodies.setdefault(f.body_key, [])
             if len(titles) < 4:
@@ -1779,20 +1892,24 @@ class StoryClusterer:
             del self._by_hash[f.chash]
         if f.title_key is not None:
             _remove(self._by_title, f.title_key, entry.article_id)
-        # Eviction runs once per article for ~60 keys: inlined, and oldest-first lists usually hold the
-        # evicted id first (or have dropped it already).
+        # Eviction runs once per article for ~60 keys: inlined, through the lists the article was pushed
+        # to (no dict lookups), and oldest-first lists usually hold the evicted id first (or have dropped
+        # it already). A list is only ever removed from its index once empty, so a list that still holds
+        # the id is the one indexed under its key, and only a removal can empty it.
         article_id = entry.article_id
-        for index, keys in ((self._bands, f.band_keys), (self._postings, f.terms)):
-            for key in keys:
-                ids = index.get(key)
-                if ids is None:
-                    continue
-                if ids[0] == article_id:
-                    del ids[0]
-                elif article_id in ids:
-                    ids.remove(article_id)
-                if not ids:
-                    del index[key]
+        bands, postings = self._bands, self._postings
+        for position, (ids, key) in enumerate(zip(entry.lists, itertools.chain(f.band_keys, f.terms))):
+            if not ids:
+                continue
+            if ids[0] == article_id:
+                del ids[0]
+            elif article_id in ids:
+                ids.remove(article_id)
+            else:
+                continue
+            if not ids:
+                del (bands if position < len(f.band_keys) else postings)[key]
+        entry.lists = []
         df = self._df
         for term in f.terms:
             left = df[term] - 1
@@ -1914,15 +2031,20 @@ def _push(index: dict[Any, list[int]], key: Any, article_id: int, cap: int) -> N
         del ids[0]  # keep the most recent: a story's next article is most likely near in time
 
 
-def _push_all(index: dict[Any, list[int]], keys: Iterable[Any], article_id: int, cap: int) -> None:
+def _push_all(
+    index: dict[Any, list[int]], keys: Iterable[Any], article_id: int, cap: int, pushed: list[list[int]]
+) -> None:
+    """Append the id to each key's list (dropping the oldest beyond ``cap``); the lists go to ``pushed``."""
+    add = pushed.append
     for key in keys:
         ids = index.get(key)
         if ids is None:
-            index[key] = [article_id]
+            ids = index[key] = [article_id]
         else:
             ids.append(article_id)
             if len(ids) > cap:
                 del ids[0]
+        add(ids)
 
 
 def _remove(index: dict[Any, list[int]], key: Any, article_id: int) -> None:
@@ -2194,7 +2316,27 @@ def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers:
     with _gc_paused():
         if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
             return [clusterer.add(item) for item in items]
-        return _add_all_in_workers(clusterer, items, workers)
+        return _in_workers(clusterer, items, workers, clusterer.add)
+
+
+def restore_all(
+    clusterer: StoryClusterer, decided: Sequence[tuple[ClusterItem, Assignment]], *, workers: int = 0
+) -> None:
+    """``clusterer.restore`` for each stored decision in order, the features computed as in
+    :func:`add_all`: a process that starts (``monitor poll --once``) replays its whole window, a first
+    poll's worth of articles, before its first decision."""
+    items = [item for item, _ in decided]
+    stored = iter([assignment for _, assignment in decided])  # taken in order, one per item
+
+    def restore(item: ClusterItem, features: _Features | None = None) -> None:
+        clusterer.restore(item, next(stored), features)
+
+    with _gc_paused():
+        if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
+            for item, assignment in decided:
+                clusterer.restore(item, assignment)
+            return
+        _in_workers(clusterer, items, workers, restore)
 
 
 @contextmanager
@@ -2212,10 +2354,20 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _add_all_in_workers(clusterer: StoryClusterer, items: Sequence[ClusterItem], workers: int) -> list[Assignment]:
+_T = TypeVar("_T")
+
+
+def _in_workers(
+    clusterer: StoryClusterer,
+    items: Sequence[ClusterItem],
+    workers: int,
+    apply: Callable[[ClusterItem, _Features | None], _T],
+) -> list[_T]:
+    """``apply(item, features)`` for each item in order, the features computed by ``workers`` processes
+    ahead of it (None for the rest of the batch once the workers fail: ``apply`` computes them)."""
     chunks = [items[i : i + FEATURE_CHUNK] for i in range(0, len(items), FEATURE_CHUNK)]
     compute = functools.partial(_features_of_chunk, max_shingle_chars=clusterer.max_shingle_chars)
-    out: list[Assignment] = []
+    out: list[_T] = []
     context = multiprocessing.get_context("forkserver")
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -2228,12 +2380,12 @@ def _add_all_in_workers(clusterer: StoryClusterer, items: Sequence[ClusterItem],
                 following = next(upcoming, None)
                 if following is not None:
                     pending.append(pool.submit(compute, following))
-                out.extend(clusterer.add(item, f) for item, f in zip(chunk, features, strict=True))
+                out.extend(apply(item, f) for item, f in zip(chunk, features, strict=True))
     except (BrokenProcessPool, OSError) as exc:
         # Only feature computation failed: every decision so far stands, the rest are taken here.
         log.warning("clustering: feature workers unavailable (%s: %s); computing the remaining %d "
                     "articles' features in this process", type(exc).__name__, exc, len(items) - len(out))
-        out.extend(clusterer.add(item) for item in items[len(out):])
+        out.extend(apply(item, None) for item in items[len(out):])
     return out
 
 

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from monitor.dedupe import StoryClusterer, add_all, cluster_items
+from monitor.dedupe import StoryClusterer, add_all, cluster_items, restore_all
 from monitor.logs import ctx
 from monitor.models import Assignment
 from monitor.store import Store
@@ -136,9 +136,9 @@ class StoryTracker:
         if self._clusterer is None or self._restored_from != store.path:
             clusterer = StoryClusterer(**self.options)
             restored = store.assigned_in_window(self.options["window_hours"])
-            for row in restored:
-                assert row.assignment is not None
-                clusterer.restore(row.item, row.assignment)
+            # A whole window (a first poll's 30,000 articles) computes its features in the workers too.
+            restore_all(clusterer, [(row.item, row.assignment) for row in restored if row.assignment],
+                        workers=self.workers)
             self._clusterer, self._restored_from = clusterer, store.path
             if restored:
                 log.info("stories: restored %d decisions from the last %.0f h", len(restored),

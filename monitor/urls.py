@@ -186,11 +186,33 @@ _NDSOFT_KEEP = frozenset({"idxno"})
 
 def outlet_for(url: str) -> Outlet | None:
     """The known outlet a URL belongs to (by host, aliases included), or None."""
+    host = _url_host(url.strip())
+    return None if host is None else _BY_HOST.get(host)
+
+
+#: "scheme://authority" (or "//authority"): everything urlsplit reads a host from, up to the path.
+_AUTHORITY_RE = re.compile(r"[^/?#]*//[^/?#]*")
+
+
+def _url_host(url: str) -> str | None:
+    """``urlsplit(url).hostname`` without trailing dots ("" when none), None when urlsplit rejects the URL.
+
+    The clusterer asks it of every article (whose outlet?): parsed once per scheme and authority, which
+    is all urlsplit reads a host from (the path starts at the first "/", "?" or "#" after "//")."""
+    authority = _AUTHORITY_RE.match(url)
+    if authority is None:
+        return _parsed_host(url)
+    return _authority_host(authority.group(0))
+
+
+def _parsed_host(url: str) -> str | None:
     try:
-        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+        return (urlsplit(url).hostname or "").rstrip(".")
     except ValueError:
         return None
-    return _BY_HOST.get(host)
+
+
+_authority_host = lru_cache(maxsize=1 << 12)(_parsed_host)
 
 
 #: Feed or outlet names of news agencies (a feed named after one carries its wire copies).
@@ -209,10 +231,7 @@ def article_outlet(url: str, feed: str = "") -> tuple[str, bool]:
         return known.host, known.wire or feed.strip().lower() in WIRE_OUTLETS
     host = ""
     if url.startswith(("http://", "https://")):
-        try:
-            host = (urlsplit(url).hostname or "").rstrip(".")
-        except ValueError:
-            host = ""
+        host = _url_host(url) or ""
         for prefix in ("www.", "m."):
             host = host.removeprefix(prefix)
         if host.replace(".", "").isdigit() or ":" in host or host == "localhost":
@@ -331,19 +350,27 @@ def _canonical_once(url: str) -> str:
     return f"{scheme}://{netloc}{path}" + (f"?{query_text}" if query_text else "")
 
 
+_DOUBLED_PREFIX_RE = re.compile(r"(?i)https?://[^/?#]*?(https?://[^/?#]+.*)$")
+
+
 def _undouble_prefix(url: str) -> str:
     # 데일리한국's feed writes links as "http://daily.hankooki.comhttp://daily.hankooki.com/news/...":
     # a scheme+host glued in front of a complete URL. Keep the last complete URL.
     while True:
-        match = re.match(r"(?i)https?://[^/?#]*?(https?://[^/?#]+.*)$", url)
+        if url.count("://") < 2:  # the pattern needs two: most links skip it
+            return url
+        match = _DOUBLED_PREFIX_RE.match(url)
         if not match:
             return url
         url = match.group(1)
 
 
+_PLAIN_HOST_RE = re.compile(r"[a-z0-9.-]*")
+
+
 def _host(hostname: str) -> str:
     host = hostname.rstrip(".").lower()
-    if ":" in host or (host.isascii() and re.fullmatch(r"[a-z0-9.-]*", host) and "xn--" not in host):
+    if ":" in host or (host.isascii() and _PLAIN_HOST_RE.fullmatch(host) and "xn--" not in host):
         return host  # IPv6 literal, or a plain ASCII name: nothing to encode
     try:
         return idna.encode(host, uts46=True).decode("ascii")
@@ -352,7 +379,14 @@ def _host(hostname: str) -> str:
         return host.encode("idna").decode("ascii").lower()
 
 
+#: A path whose every character quote() keeps and that has no dot segment is already normal (most
+#: article paths): quoting it segment by segment was a fifth of canonical_url's time.
+_PLAIN_PATH_RE = re.compile(r"(?:/[A-Za-z0-9_~!$&'()*+,;=:@.-]*)*")
+
+
 def _normalise_path(path: str) -> str:
+    if "/." not in path and _PLAIN_PATH_RE.fullmatch(path):
+        return path or "/"
     segments = [quote(unquote_to_bytes(s), safe=_PATH_SAFE) for s in path.split("/")]
     out: list[str] = []
     for segment in segments[1:] if path.startswith("/") else segments:
@@ -398,14 +432,19 @@ def _is_dropped(key: str, value: str) -> bool:
     return amp_values is not None and _decode(value).lower() in amp_values
 
 
+_AMP_SUFFIX_RE = re.compile(r"(?i)(?:\.amp)+(\.html?)?$")
+
+
 def _strip_amp(path: str) -> str:
     # /amp/article/1, /article/1/amp and /article/1.amp(.html) are AMP renderings of /article/1(.html).
+    if "amp" not in path.lower():  # nothing to strip (the path is ASCII: _normalise_path quoted it)
+        return path.rstrip("/") or "/"
     segments = path.rstrip("/").split("/")
     kept = [s for s in segments[1:] if s.lower() != "amp"]
     while kept and not kept[-1]:
         kept.pop()
     if kept:
-        kept[-1] = re.sub(r"(?i)(?:\.amp)+(\.html?)?$", r"\1", kept[-1]) or kept[-1]
+        kept[-1] = _AMP_SUFFIX_RE.sub(r"\1", kept[-1]) or kept[-1]
     return "/" + "/".join(kept)
 
 
