@@ -619,10 +619,12 @@ _COUNTRY_WORDS = {"한국": "한", "미국": "미", "일본": "일", "중국": "
 #: The same pairs written in another order (日美 → 일미, 美韓 → 미한): a country list, not a meeting's actor.
 #: Not 일한 (a verb: "일한 사람") nor 중미 (Central America).
 _COUNTRY_ORDERS = "일미한|미일한|일미|미한|중한|일중"
-#: "9월 중 개최", "이달 중": 중 after a time is "during", not China.
-_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )"
+#: "9월 중 개최", "이달 중": 중 after a time is "during", not China; "10대 중 3대", "5명 중": after a
+#: count it is "out of".
+_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )" + "".join(f"(?<!\\d{c} )" for c in "대명개곳건척국")
+#: Not after a digit: "90일로", "29일(금)" count days, they do not name Japan.
 _COUNTRY_RE = re.compile(
-    rf"(?<![가-힣])(?:{_ACTORS}|{_COUNTRY_ORDERS}|{'|'.join(_COUNTRY_WORDS)}|[한미일북러]|{_DURING}중)"
+    rf"(?<![가-힣\d])(?:{_ACTORS}|{_COUNTRY_ORDERS}|{'|'.join(_COUNTRY_WORDS)}|[한미일북러]|{_DURING}중)"
     rf"(?=[^가-힣]|{_JOSA1}|$)"
 )
 #: A quoted remark in a headline ('"日·EU보다 불리해선 안 돼"'): the countries it compares with are not the
@@ -1454,10 +1456,26 @@ class StoryClusterer:
 
     def _same_event(self, item: ClusterItem, f: _Features, w: _Weights) -> Assignment | None:
         """The best-scoring compatible candidate. Candidates that a cue rules out do not use up the
-        CANDIDATES scored in full, so a burst of look-alikes cannot crowd out the real match."""
+        CANDIDATES scored in full, so a burst of look-alikes cannot crowd out the real match.
+
+        When none passes and some of the rarest terms looked up are the article's alone, a second
+        query looks up the rarest terms other articles share with it: a write-up in its own words
+        ("끊기면 국가 마비…3국, 바닷속 '데이터 고속도로'") has a dozen words no one else used, which fill
+        the first query and find nothing, while its facts (해저케이블, 수리선, 3척) are further down."""
+        candidates, unshared = self._event_candidates(f, w)
+        best = self._best_event(item, f, w, candidates, ())
+        if best is None and unshared:
+            best = self._best_event(item, f, w, self._event_candidates(f, w, shared_only=True)[0], candidates)
+        return None if best is None else self._join(item, "same_event", best[0], -best[1])
+
+    def _best_event(
+        self, item: ClusterItem, f: _Features, w: _Weights, candidates: list[int], tried: Sequence[int]
+    ) -> tuple[float, int] | None:
         best: tuple[float, int] | None = None
         scored = 0
-        for other_id in self._event_candidates(f, w):
+        for other_id in candidates:
+            if other_id in tried:  # the first query's (at most 4 * CANDIDATES): a short list
+                continue
             other = self._entries[other_id]
             if not self._compatible(item, f, other):
                 continue
@@ -1467,22 +1485,29 @@ class StoryClusterer:
             scored += 1
             if scored == self.CANDIDATES:
                 break
-        return None if best is None else self._join(item, "same_event", best[0], -best[1])
+        return best
 
-    def _event_candidates(self, f: _Features, w: _Weights) -> list[int]:
-        """Articles sharing the headline's rarest terms or the lead's, ranked by the weight they share."""
+    def _event_candidates(self, f: _Features, w: _Weights, *, shared_only: bool = False) -> tuple[list[int], bool]:
+        """Articles sharing the headline's rarest terms or the lead's, ranked by the weight they share;
+        and whether a term looked up is in no other article (see _same_event). ``shared_only`` looks up
+        the rarest terms that other articles in the window use."""
+        postings = self._postings
         title, lead = (
-            sorted(sorted(terms), key=w.__getitem__, reverse=True)  # stable: ties by term
+            sorted(sorted(t for t in terms if not shared_only or t in postings), key=w.__getitem__, reverse=True)
             for terms in (f.title_terms, f.terms - f.title_terms)
-        )
+        )  # sorted twice: ties by term
         votes: dict[int, float] = {}
+        unshared = False
         for term in title[: self.QUERY_TERMS] + lead[: self.QUERY_TERMS]:
+            ids = postings.get(term)
+            if ids is None:
+                unshared = True
+                continue
             weight = w[term] ** 2  # a shared rare term says far more than two shared common ones
-            for other_id in self._postings.get(term, ()):
+            for other_id in ids:
                 votes[other_id] = votes.get(other_id, 0.0) + weight
-        return heapq.nlargest(
-            4 * self.CANDIDATES, sorted(votes), key=votes.__getitem__
-        )  # ties: lower id first
+        ranked = heapq.nlargest(4 * self.CANDIDATES, sorted(votes), key=votes.__getitem__)  # ties: lower id
+        return ranked, unshared
 
     def _event_score(self, f: _Features, other: _Features, w: _Weights) -> float:
         """How strongly two articles report one development (0 when the evidence is not enough).
