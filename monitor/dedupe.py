@@ -718,6 +718,8 @@ class EventDay:
     ordinal: int | None  # date.toordinal(), when resolvable
     month: int | None
     day: int
+    #: Written "(현지시간)": a day abroad, which in Korea is the same day or the next (see _other_day).
+    abroad: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -779,8 +781,8 @@ def conflict(a: Cues, b: Cues) -> str | None:
 def _days_conflict(a: EventDay, b: EventDay) -> bool:
     # Two days apart or more; one day is tolerance for time zones (26일 현지시간 = 27일 KST) and for
     # "announced the day after", unless both give the month too.
-    if a.month and b.month:  # both wrote the date out ("7월 28일"): no slack
-        return (a.month, a.day) != (b.month, b.day)
+    if a.month and b.month:  # both wrote the date out ("7월 28일"): no slack, but for a day abroad
+        return (a.month, a.day) != (b.month, b.day) and not _abroad_and_next(a, b)
     if a.ordinal is not None and b.ordinal is not None:
         return abs(a.ordinal - b.ordinal) >= 2
     return abs(a.day - b.day) >= 2
@@ -898,10 +900,27 @@ def _event_day(title: str, lead: str, when: datetime | None) -> EventDay | None:
                 continue
             if prefix and prefix.group("other"):
                 continue  # "다음 달 2일", "오는 5일": a date the article looks forward or back to
+            if text.endswith(_LUNAR, 0, prefix.start() if prefix else m.start()):
+                continue  # "음력 7월 3일": no day of the calendar the articles are dated by
             if year is not None and when is not None and year != when.year:
                 continue  # a date in another year is background ("2023년 12월 당시"), not the event
-            return EventDay(_resolve_day(year, month, day, when), month, day)
+            ordinal = _resolve_day(year, month, day, when)
+            if ordinal is not None and when is not None and ordinal > _kst_ordinal(when) + 1:
+                # A date after the article's own is a plan ("8월 10일 출시한다고 26일 밝혔다", "10월 23일
+                # 식 올려") or a listing printed ahead, not what happened.
+                continue
+            abroad = text.startswith(_ABROAD, m.end()) or text.startswith(_ABROAD, m.end() + 1)
+            return EventDay(ordinal, month, day, abroad)
     return None
+
+
+_LUNAR = ("음력", "음력 ")
+#: "12일(현지시간)": how Korean outlets mark a day counted in another time zone.
+_ABROAD = ("(현지시간", "현지시간")
+
+
+def _kst_ordinal(when: datetime) -> int:
+    return (when + timedelta(hours=9)).date().toordinal()
 
 
 def _resolve_day(year: int | None, month: int | None, day: int, when: datetime | None) -> int | None:
@@ -2115,11 +2134,21 @@ _EVERYWHERE = frozenset({"서울"})
 
 
 def _other_day(a: EventDay | None, b: EventDay | None) -> bool:
+    """Do two articles name different days for their event? A day abroad ("12일(현지시간)" in
+    Washington) and the next day in Korea are one moment: the evening there is the morning here."""
     if a is None or b is None:
         return False
     if a.ordinal is not None and b.ordinal is not None:
-        return a.ordinal != b.ordinal
+        return a.ordinal != b.ordinal and not _abroad_and_next(a, b)
     return a.day != b.day
+
+
+def _abroad_and_next(a: EventDay, b: EventDay) -> bool:
+    """Is one a day abroad and the other the next day (in Korea)?"""
+    if a.ordinal is None or b.ordinal is None:
+        return False
+    earlier, later = (a, b) if a.ordinal < b.ordinal else (b, a)
+    return earlier.abroad and later.ordinal - earlier.ordinal == 1
 
 
 def _numbers_conflict(a: Cues, b: Cues) -> bool:
