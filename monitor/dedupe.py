@@ -1633,7 +1633,9 @@ class StoryClusterer:
             # A bare headline whose weighted terms the other's headline and lead mostly cover: a flash
             # ("[단독] 한미일 조기경보 연계, 요소·흑연 등 10개 품목") of the full report.
             return max(score, self.same_event_threshold)
-        if headline_only and self._rare_anchor(f, other, w):
+        # A flash with one sentence under it ("[속보] … 총파업 돌입" + "노조가 20일 … 들어갔다.") is as bare as
+        # a headline alone when the report covers most of it; a shared code alone ties only bare headlines.
+        if (headline_only or short) and self._rare_anchor(f, other, w, codes=headline_only):
             return max(score, self.same_event_threshold)
         if len(f.terms & other.terms) < 2:
             return 0.0
@@ -1682,17 +1684,23 @@ class StoryClusterer:
     def _facts_outweigh_subjects(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
         """Two headlines each naming its own subject are two fills of one template, unless the articles
         share SUBJECT_FACTS rare facts with FACTS_OVERLAP: then the subjects are two sides of one event
-        ("새봄시, … 면허 취소" / "버스 기사들, … 체불 임금부터": who acted and who is affected)."""
-        return (
+        ("새봄시, … 면허 취소" / "버스 기사들, … 체불 임금부터": who acted and who is affected). As in
+        _enough_facts, each fact beyond SUBJECT_FACTS lowers the overlap needed by FACT_STEP (never below
+        FACTS_FLOOR): a ministry's measures and the strike's first-day figures, each headline with its
+        own figure, name the same union, lines, rates and demands."""
+        if not (
             f.has_lead
             and other.has_lead
             and not _same_outlet(f, other)  # one outlet's series and photo sets share its own lines
-            and overlap >= self.FACTS_OVERLAP
+            and overlap >= self.FACTS_FLOOR - 1e-9
             and f.body_key != other.body_key
             and not _other_day(f.cues.day, other.cues.day)
             and not _figures_conflict(f, other)
-            and self._shared_facts(f, other, w) >= self.SUBJECT_FACTS
-        )
+        ):
+            return False
+        facts = self._shared_facts(f, other, w)
+        needed = max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - self.SUBJECT_FACTS))
+        return facts >= self.SUBJECT_FACTS and overlap >= needed - 1e-9
 
     def _enough_facts(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
         """Do the shared facts carry the overlap? FACTS of them at FACTS_OVERLAP, each further one
@@ -1708,7 +1716,7 @@ class StoryClusterer:
         needed = max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - self.FACTS))
         return overlap >= needed - 1e-9
 
-    def _rare_anchor(self, f: _Features, other: _Features, w: _Weights) -> bool:
+    def _rare_anchor(self, f: _Features, other: _Features, w: _Weights, *, codes: bool = True) -> bool:
         """A bare headline and another report of one development. A flash is short and worded its own way
         (산업부 "VEU 지정으로 中공장 불확실성 해소"), so its overlap with the report is low; what ties them
         is either most of the flash (FLASH_COVERED of its weight, three terms or more, two of them in the
@@ -1718,7 +1726,10 @@ class StoryClusterer:
         headlines name about the same two or more countries. Organisations and places (서울시립대, 아파치)
         are not names enough: they do many things in one week. ``other`` is indexed, so its own mention
         of a term is not counted."""
-        bare, report = (f, other) if not f.has_lead else (other, f)
+        if not f.has_lead or other.has_lead and f.sig is None:
+            bare, report = f, other
+        else:
+            bare, report = other, f
         ours, theirs = bare.cues.countries, report.cues.countries
         if len(ours) >= 2 and len(theirs) >= 2 and ours != theirs:
             return False  # 한일 and 한미일: another forum, however alike the words (conflict() allows it)
@@ -1737,6 +1748,8 @@ class StoryClusterer:
             and not _names_own(bare, report)
         ):
             return True  # most of the flash is in the report (or its rare names), some of it in its headline
+        if not codes:
+            return False
         shared = len(bare.terms & report.terms)
         for term in bare.title_terms & report.terms:
             if w.commonness(term, 1) > self.RARE_ANCHOR_ARTICLES:
