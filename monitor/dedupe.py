@@ -621,7 +621,9 @@ _COUNTRY_WORDS = {"한국": "한", "미국": "미", "일본": "일", "중국": "
 _COUNTRY_ORDERS = "일미한|미일한|일미|미한|중한|일중"
 #: "9월 중 개최", "이달 중": 중 after a time is "during", not China; "10대 중 3대", "5명 중": after a
 #: count it is "out of".
-_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )" + "".join(f"(?<!\\d{c} )" for c in "대명개곳건척국")
+_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )" + "".join(
+    f"(?<!\\d{c} )" for c in "대명개곳건척국"
+)
 #: Not after a digit: "90일로", "29일(금)" count days, they do not name Japan.
 _COUNTRY_RE = re.compile(
     rf"(?<![가-힣\d])(?:{_ACTORS}|{_COUNTRY_ORDERS}|{'|'.join(_COUNTRY_WORDS)}|[한미일북러]|{_DURING}중)"
@@ -1506,15 +1508,17 @@ class StoryClusterer:
                 break
         return best
 
-    def _event_candidates(self, f: _Features, w: _Weights, *, shared_only: bool = False) -> tuple[list[int], bool]:
+    def _event_candidates(
+        self, f: _Features, w: _Weights, *, shared_only: bool = False
+    ) -> tuple[list[int], bool]:
         """Articles sharing the headline's rarest terms or the lead's, ranked by the weight they share;
         and whether a term looked up is in no other article (see _same_event). ``shared_only`` looks up
         the rarest terms that other articles in the window use."""
         postings = self._postings
-        title, lead = (
-            sorted(sorted(t for t in terms if not shared_only or t in postings), key=w.__getitem__, reverse=True)
-            for terms in (f.title_terms, f.terms - f.title_terms)
-        )  # sorted twice: ties by term
+        title, lead = (  # sorted twice: ties by term
+            sorted(sorted(t for t in ts if not shared_only or t in postings), key=w.__getitem__, reverse=True)
+            for ts in (f.title_terms, f.terms - f.title_terms)
+        )
         votes: dict[int, float] = {}
         unshared = False
         for term in title[: self.QUERY_TERMS] + lead[: self.QUERY_TERMS]:
@@ -1537,8 +1541,9 @@ class StoryClusterer:
         same meeting named by both (one report without the ordinal, or by the acronym the other gave it),
         shared rare facts (the more of them, the less term overlap they need), one quarter's results with
         one rare amount, a shared headline (share >= TITLE_ANCHOR and score >= threshold), a bare headline
-        whose rare names or most of whose weight the report covers, or the same venue and day with a
-        strong term overlap.
+        (or a flash with one sentence) whose rare names or most of whose weight the report covers, or the
+        same venue and day with a strong term overlap. Days are compared as the articles' event days: a day
+        abroad ("(현지시간)") is also the next day in Korea, and a date after an article's own is a plan.
         """
         if len(f.terms & other.terms) < 2 and not (f.cues.countries and f.cues.countries == other.cues.countries):
             return 0.0  # one shared term is not enough, unless both headlines also name the same countries
@@ -1633,8 +1638,8 @@ class StoryClusterer:
             # A bare headline whose weighted terms the other's headline and lead mostly cover: a flash
             # ("[단독] 한미일 조기경보 연계, 요소·흑연 등 10개 품목") of the full report.
             return max(score, self.same_event_threshold)
-        # A flash with one sentence under it ("[속보] … 총파업 돌입" + "노조가 20일 … 들어갔다.") is as bare as
-        # a headline alone when the report covers most of it; a shared code alone ties only bare headlines.
+        # A flash with one sentence under it ("[속보] … 총파업 돌입" + "노조가 20일 … 들어갔다.") is as bare
+        # as a headline alone when the report covers most of it; a shared code alone ties only bare headlines.
         if (headline_only or short) and self._rare_anchor(f, other, w, codes=headline_only):
             return max(score, self.same_event_threshold)
         if len(f.terms & other.terms) < 2:
@@ -1725,7 +1730,8 @@ class StoryClusterer:
         one more shared term, or the report's lead names with two more; or a word (화이트리스트) both
         headlines name about the same two or more countries. Organisations and places (서울시립대, 아파치)
         are not names enough: they do many things in one week. ``other`` is indexed, so its own mention
-        of a term is not counted."""
+        of a term is not counted. A flash with one sentence under it counts as bare for the first test only
+        (``codes`` False): its sentence says more than the code, and must be covered too."""
         if not f.has_lead or other.has_lead and f.sig is None:
             bare, report = f, other
         else:
