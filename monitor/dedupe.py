@@ -1235,6 +1235,8 @@ class StoryClusterer:
     #: How many headline terms and rarest lead terms are looked up; how many candidates are scored in full.
     QUERY_TERMS = 8
     CANDIDATES = 6
+    #: Terms an article found by the second query (the rarest shared terms, see _same_event) must share.
+    SECOND_QUERY_TERMS = 3
     #: How many LSH candidates (sharing 2+ bands; Jaccard 0.6 shares 4.5 of 21 on average) are verified.
     NEAR_CANDIDATES = 16
     #: How many recent articles an LSH bucket keeps: copies of one story fill a bucket, and any of them
@@ -1521,7 +1523,8 @@ class StoryClusterer:
         )
         votes: dict[int, float] = {}
         unshared = False
-        for term in title[: self.QUERY_TERMS] + lead[: self.QUERY_TERMS]:
+        query = title[: self.QUERY_TERMS] + lead[: self.QUERY_TERMS]
+        for term in query:
             ids = postings.get(term)
             if ids is None:
                 unshared = True
@@ -1529,6 +1532,11 @@ class StoryClusterer:
             weight = w[term] ** 2  # a shared rare term says far more than two shared common ones
             for other_id in ids:
                 votes[other_id] = votes.get(other_id, 0.0) + weight
+        if shared_only:
+            # The second query runs for most articles that start a story: it scores only articles that
+            # share SECOND_QUERY_TERMS of its terms, as every anchor it is for needs (facts, a covered flash).
+            hits = Counter(itertools.chain.from_iterable([postings[t] for t in query]))
+            votes = {i: v for i, v in votes.items() if hits[i] >= self.SECOND_QUERY_TERMS}
         ranked = heapq.nlargest(4 * self.CANDIDATES, sorted(votes), key=votes.__getitem__)  # ties: lower id
         return ranked, unshared
 
