@@ -911,7 +911,11 @@ def _event_day(title: str, lead: str, when: datetime | None) -> EventDay | None:
                 # A date after the article's own is a plan ("8월 10일 출시한다고 26일 밝혔다", "10월 23일
                 # 식 올려") or a listing printed ahead, not what happened.
                 continue
-            abroad = text.startswith(_ABROAD, m.end()) or text.startswith(_ABROAD, m.end() + 1)
+            abroad = (
+                text.startswith(_ABROAD, m.end())
+                or text.startswith(_ABROAD, m.end() + 1)
+                or "현지시간" in text[max(0, m.start() - 8) : m.start()]  # "현지시간 12일", "(현지시간) 12일"
+            )
             return EventDay(ordinal, month, day, abroad)
     return None
 

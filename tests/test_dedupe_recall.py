@@ -293,6 +293,8 @@ def test_a_day_abroad_and_the_next_day_in_korea_are_one_event_day() -> None:
     seoul = event_cues("y", "산업부는 10월 14일 업계 간담회를 열었다.", NOON_14)
     two_days_on = event_cues("y", "산업부는 10월 15일 업계 간담회를 열었다.", NOON_14)
     assert washington.day is not None and washington.day.abroad
+    written_before = event_cues("x", "미국 상무부는 현지시간 13일 새 규칙을 발표했다.", NOON_14).day
+    assert written_before is not None and written_before.abroad
     assert conflict(washington, seoul) is None and conflict(washington, two_days_on) == "day"
 
 
