@@ -619,10 +619,10 @@ _COUNTRY_WORDS = {"한국": "한", "미국": "미", "일본": "일", "중국": "
 #: The same pairs written in another order (日美 → 일미, 美韓 → 미한): a country list, not a meeting's actor.
 #: Not 일한 (a verb: "일한 사람") nor 중미 (Central America).
 _COUNTRY_ORDERS = "일미한|미일한|일미|미한|중한|일중"
-#: "9월 중 개최", "이달 중": 중 after a time is "during", not China; "10대 중 3대", "5명 중": after a
+#: "9월 중 개최", "이달 중": 중 after a time is "during", not China; "10대 중 3대", "18개국 중": after a
 #: count it is "out of".
-_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )" + "".join(
-    f"(?<!\\d{c} )" for c in "대명개곳건척국"
+_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )(?<!개국 )" + "".join(
+    f"(?<![\\d천만백십]{c} )" for c in "대명개곳건척국"
 )
 #: Not after a digit: "90일로", "29일(금)" count days, they do not name Japan.
 _COUNTRY_RE = re.compile(

@@ -265,6 +265,7 @@ def test_a_syllable_after_a_figure_names_no_country() -> None:
     assert event_cues('한미 "연료 함께 확보"…수출 심사 60일로 단축', "").countries == {"한", "미"}
     assert event_cues("[프로야구 선발투수] 10월 14일(화)", "").countries == frozenset()
     assert event_cues("파업 첫날 열차 3대 중 1대 멈춰", "").countries == frozenset()
+    assert event_cues("한미, 동맹 18개국 중 첫 면제 확정", "").countries == {"한", "미"}
     assert event_cues("한일 정상, 9월 중 회담", "").countries == {"한", "일"}
 
 
