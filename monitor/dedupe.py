@@ -623,10 +623,14 @@ _COUNTRY_WORDS = {"한국": "한", "미국": "미", "일본": "일", "중국": "
 #: The same pairs written in another order (日美 → 일미, 美韓 → 미한): a country list, not a meeting's actor.
 #: Not 일한 (a verb: "일한 사람") nor 중미 (Central America).
 _COUNTRY_ORDERS = "일미한|미일한|일미|미한|중한|일중"
-#: "9월 중 개최", "이달 중": 중 after a time is "during", not China.
-_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )"
+#: "9월 중 개최", "이달 중": 중 after a time is "during", not China; "10대 중 3대", "18개국 중": after a
+#: count it is "out of".
+_DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )(?<!개국 )" + "".join(
+    f"(?<![\\d천만백십]{c} )" for c in "대명개곳건척국"
+)
+#: Not after a digit: "90일로", "29일(금)" count days, they do not name Japan.
 _COUNTRY_RE = re.compile(
-    rf"(?<![가-힣])(?:{_ACTORS}|{_COUNTRY_ORDERS}|{'|'.join(_COUNTRY_WORDS)}|[한미일북러]|{_DURING}중)"
+    rf"(?<![가-힣\d])(?:{_ACTORS}|{_COUNTRY_ORDERS}|{'|'.join(_COUNTRY_WORDS)}|[한미일북러]|{_DURING}중)"
     rf"(?=[^가-힣]|{_JOSA1}|$)"
 )
 #: A quoted remark in a headline ('"日·EU보다 불리해선 안 돼"'): the countries it compares with are not the
@@ -720,6 +724,8 @@ class EventDay:
     ordinal: int | None  # date.toordinal(), when resolvable
     month: int | None
     day: int
+    #: Written "(현지시간)": a day abroad, which in Korea is the same day or the next (see _other_day).
+    abroad: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -791,8 +797,8 @@ def conflict(a: Cues, b: Cues) -> str | None:
 def _days_conflict(a: EventDay, b: EventDay) -> bool:
     # Two days apart or more; one day is tolerance for time zones (26일 현지시간 = 27일 KST) and for
     # "announced the day after", unless both give the month too.
-    if a.month and b.month:  # both wrote the date out ("7월 28일"): no slack
-        return (a.month, a.day) != (b.month, b.day)
+    if a.month and b.month:  # both wrote the date out ("7월 28일"): no slack, but for a day abroad
+        return (a.month, a.day) != (b.month, b.day) and not _abroad_and_next(a, b)
     if a.ordinal is not None and b.ordinal is not None:
         return abs(a.ordinal - b.ordinal) >= 2
     return abs(a.day - b.day) >= 2
@@ -910,10 +916,31 @@ def _event_day(title: str, lead: str, when: datetime | None) -> EventDay | None:
                 continue
             if prefix and prefix.group("other"):
                 continue  # "다음 달 2일", "오는 5일": a date the article looks forward or back to
+            if text.endswith(_LUNAR, 0, prefix.start() if prefix else m.start()):
+                continue  # "음력 7월 3일": no day of the calendar the articles are dated by
             if year is not None and when is not None and year != when.year:
                 continue  # a date in another year is background ("2023년 12월 당시"), not the event
-            return EventDay(_resolve_day(year, month, day, when), month, day)
+            ordinal = _resolve_day(year, month, day, when)
+            if ordinal is not None and when is not None and ordinal > _kst_ordinal(when) + 1:
+                # A date after the article's own is a plan ("8월 10일 출시한다고 26일 밝혔다", "10월 23일
+                # 식 올려") or a listing printed ahead, not what happened.
+                continue
+            abroad = (
+                text.startswith(_ABROAD, m.end())
+                or text.startswith(_ABROAD, m.end() + 1)
+                or "현지시간" in text[max(0, m.start() - 8) : m.start()]  # "현지시간 12일", "(현지시간) 12일"
+            )
+            return EventDay(ordinal, month, day, abroad)
     return None
+
+
+_LUNAR = ("음력", "음력 ")
+#: "12일(현지시간)": how Korean outlets mark a day counted in another time zone.
+_ABROAD = ("(현지시간", "현지시간")
+
+
+def _kst_ordinal(when: datetime) -> int:
+    return (when + timedelta(hours=9)).date().toordinal()
 
 
 def _resolve_day(year: int | None, month: int | None, day: int, when: datetime | None) -> int | None:
@@ -1323,6 +1350,8 @@ class StoryClusterer:
     #: How many headline terms and rarest lead terms are looked up; how many candidates are scored in full.
     QUERY_TERMS = 8
     CANDIDATES = 6
+    #: Terms an article found by the second query (the rarest shared terms, see _same_event) must share.
+    SECOND_QUERY_TERMS = 3
     #: How many LSH candidates (sharing 2+ bands; Jaccard 0.6 shares 4.5 of 21 on average) are verified.
     NEAR_CANDIDATES = 16
     #: How many recent articles an LSH bucket keeps: copies of one story fill a bucket, and any of them
@@ -1566,10 +1595,26 @@ class StoryClusterer:
 
     def _same_event(self, item: ClusterItem, f: _Features, w: _Weights) -> Assignment | None:
         """The best-scoring compatible candidate. Candidates that a cue rules out do not use up the
-        CANDIDATES scored in full, so a burst of look-alikes cannot crowd out the real match."""
+        CANDIDATES scored in full, so a burst of look-alikes cannot crowd out the real match.
+
+        When none passes and some of the rarest terms looked up are the article's alone, a second
+        query looks up the rarest terms other articles share with it: a write-up in its own words
+        ("끊기면 국가 마비…3국, 바닷속 '데이터 고속도로'") has a dozen words no one else used, which fill
+        the first query and find nothing, while its facts (해저케이블, 수리선, 3척) are further down."""
+        candidates, unshared = self._event_candidates(f, w)
+        best = self._best_event(item, f, w, candidates, ())
+        if best is None and unshared:
+            best = self._best_event(item, f, w, self._event_candidates(f, w, shared_only=True)[0], candidates)
+        return None if best is None else self._join(item, "same_event", best[0], -best[1])
+
+    def _best_event(
+        self, item: ClusterItem, f: _Features, w: _Weights, candidates: list[int], tried: Sequence[int]
+    ) -> tuple[float, int] | None:
         best: tuple[float, int] | None = None
         scored = 0
-        for other_id in self._event_candidates(f, w):
+        for other_id in candidates:
+            if other_id in tried:  # the first query's (at most 4 * CANDIDATES): a short list
+                continue
             other = self._entries[other_id]
             if not self._compatible(item, f, other):
                 continue
@@ -1579,22 +1624,37 @@ class StoryClusterer:
             scored += 1
             if scored == self.CANDIDATES:
                 break
-        return None if best is None else self._join(item, "same_event", best[0], -best[1])
+        return best
 
-    def _event_candidates(self, f: _Features, w: _Weights) -> list[int]:
-        """Articles sharing the headline's rarest terms or the lead's, ranked by the weight they share."""
-        title, lead = (
-            sorted(sorted(terms), key=w.__getitem__, reverse=True)  # stable: ties by term
-            for terms in (f.title_terms, f.terms - f.title_terms)
+    def _event_candidates(
+        self, f: _Features, w: _Weights, *, shared_only: bool = False
+    ) -> tuple[list[int], bool]:
+        """Articles sharing the headline's rarest terms or the lead's, ranked by the weight they share;
+        and whether a term looked up is in no other article (see _same_event). ``shared_only`` looks up
+        the rarest terms that other articles in the window use."""
+        postings = self._postings
+        title, lead = (  # sorted twice: ties by term
+            sorted(sorted(t for t in ts if not shared_only or t in postings), key=w.__getitem__, reverse=True)
+            for ts in (f.title_terms, f.terms - f.title_terms)
         )
         votes: dict[int, float] = {}
-        for term in title[: self.QUERY_TERMS] + lead[: self.QUERY_TERMS]:
+        unshared = False
+        query = title[: self.QUERY_TERMS] + lead[: self.QUERY_TERMS]
+        for term in query:
+            ids = postings.get(term)
+            if ids is None:
+                unshared = True
+                continue
             weight = w[term] ** 2  # a shared rare term says far more than two shared common ones
-            for other_id in self._postings.get(term, ()):
+            for other_id in ids:
                 votes[other_id] = votes.get(other_id, 0.0) + weight
-        return heapq.nlargest(
-            4 * self.CANDIDATES, sorted(votes), key=votes.__getitem__
-        )  # ties: lower id first
+        if shared_only:
+            # The second query runs for most articles that start a story: it scores only articles that
+            # share SECOND_QUERY_TERMS of its terms, as every anchor it is for needs (facts, a covered flash).
+            hits = Counter(itertools.chain.from_iterable([postings[t] for t in query]))
+            votes = {i: v for i, v in votes.items() if hits[i] >= self.SECOND_QUERY_TERMS}
+        ranked = heapq.nlargest(4 * self.CANDIDATES, sorted(votes), key=votes.__getitem__)  # ties: lower id
+        return ranked, unshared
 
     def _event_score(self, f: _Features, other: _Features, w: _Weights) -> float:
         """How strongly two articles report one development (0 when the evidence is not enough).
@@ -1605,8 +1665,9 @@ class StoryClusterer:
         same meeting named by both (one report without the ordinal, or by the acronym the other gave it),
         shared rare facts (the more of them, the less term overlap they need), one quarter's results with
         one rare amount, a shared headline (share >= TITLE_ANCHOR and score >= threshold), a bare headline
-        whose rare names or most of whose weight the report covers, or the same venue and day with a
-        strong term overlap.
+        (or a flash with one sentence) whose rare names or most of whose weight the report covers, or the
+        same venue and day with a strong term overlap. Days are compared as the articles' event days: a day
+        abroad ("(현지시간)") is also the next day in Korea, and a date after an article's own is a plan.
         """
         if len(f.terms & other.terms) < 2 and not (f.cues.countries and f.cues.countries == other.cues.countries):
             return 0.0  # one shared term is not enough, unless both headlines also name the same countries
@@ -1701,7 +1762,9 @@ class StoryClusterer:
             # A bare headline whose weighted terms the other's headline and lead mostly cover: a flash
             # ("[단독] 한미일 조기경보 연계, 요소·흑연 등 10개 품목") of the full report.
             return max(score, self.same_event_threshold)
-        if headline_only and self._rare_anchor(f, other, w):
+        # A flash with one sentence under it ("[속보] … 총파업 돌입" + "노조가 20일 … 들어갔다.") is as bare
+        # as a headline alone when the report covers most of it; a shared code alone ties only bare headlines.
+        if (headline_only or short) and self._rare_anchor(f, other, w, codes=headline_only):
             return max(score, self.same_event_threshold)
         if len(f.terms & other.terms) < 2:
             return 0.0
@@ -1750,17 +1813,23 @@ class StoryClusterer:
     def _facts_outweigh_subjects(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
         """Two headlines each naming its own subject are two fills of one template, unless the articles
         share SUBJECT_FACTS rare facts with FACTS_OVERLAP: then the subjects are two sides of one event
-        ("새봄시, … 면허 취소" / "버스 기사들, … 체불 임금부터": who acted and who is affected)."""
-        return (
+        ("새봄시, … 면허 취소" / "버스 기사들, … 체불 임금부터": who acted and who is affected). As in
+        _enough_facts, each fact beyond SUBJECT_FACTS lowers the overlap needed by FACT_STEP (never below
+        FACTS_FLOOR): a ministry's measures and the strike's first-day figures, each headline with its
+        own figure, name the same union, lines, rates and demands."""
+        if not (
             f.has_lead
             and other.has_lead
             and not _same_outlet(f, other)  # one outlet's series and photo sets share its own lines
-            and overlap >= self.FACTS_OVERLAP
+            and overlap >= self.FACTS_FLOOR - 1e-9
             and f.body_key != other.body_key
             and not _other_day(f.cues.day, other.cues.day)
             and not _figures_conflict(f, other)
-            and self._shared_facts(f, other, w) >= self.SUBJECT_FACTS
-        )
+        ):
+            return False
+        facts = self._shared_facts(f, other, w)
+        needed = max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - self.SUBJECT_FACTS))
+        return facts >= self.SUBJECT_FACTS and overlap >= needed - 1e-9
 
     def _enough_facts(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
         """Do the shared facts carry the overlap? FACTS of them at FACTS_OVERLAP, each further one
@@ -1776,7 +1845,7 @@ class StoryClusterer:
         needed = max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - self.FACTS))
         return overlap >= needed - 1e-9
 
-    def _rare_anchor(self, f: _Features, other: _Features, w: _Weights) -> bool:
+    def _rare_anchor(self, f: _Features, other: _Features, w: _Weights, *, codes: bool = True) -> bool:
         """A bare headline and another report of one development. A flash is short and worded its own way
         (산업부 "VEU 지정으로 中공장 불확실성 해소"), so its overlap with the report is low; what ties them
         is either most of the flash (FLASH_COVERED of its weight, three terms or more, two of them in the
@@ -1785,8 +1854,12 @@ class StoryClusterer:
         one more shared term, or the report's lead names with two more; or a word (화이트리스트) both
         headlines name about the same two or more countries. Organisations and places (서울시립대, 아파치)
         are not names enough: they do many things in one week. ``other`` is indexed, so its own mention
-        of a term is not counted."""
-        bare, report = (f, other) if not f.has_lead else (other, f)
+        of a term is not counted. A flash with one sentence under it counts as bare for the first test only
+        (``codes`` False): its sentence says more than the code, and must be covered too."""
+        if not f.has_lead or other.has_lead and f.sig is None:
+            bare, report = f, other
+        else:
+            bare, report = other, f
         ours, theirs = bare.cues.countries, report.cues.countries
         if len(ours) >= 2 and len(theirs) >= 2 and ours != theirs:
             return False  # 한일 and 한미일: another forum, however alike the words (conflict() allows it)
@@ -1805,6 +1878,8 @@ class StoryClusterer:
             and not _names_own(bare, report)
         ):
             return True  # most of the flash is in the report (or its rare names), some of it in its headline
+        if not codes:
+            return False
         shared = len(bare.terms & report.terms)
         for term in bare.title_terms & report.terms:
             if w.commonness(term, 1) > self.RARE_ANCHOR_ARTICLES:
@@ -2212,11 +2287,21 @@ _EVERYWHERE = frozenset({"서울"})
 
 
 def _other_day(a: EventDay | None, b: EventDay | None) -> bool:
+    """Do two articles name different days for their event? A day abroad ("12일(현지시간)" in
+    Washington) and the next day in Korea are one moment: the evening there is the morning here."""
     if a is None or b is None:
         return False
     if a.ordinal is not None and b.ordinal is not None:
-        return a.ordinal != b.ordinal
+        return a.ordinal != b.ordinal and not _abroad_and_next(a, b)
     return a.day != b.day
+
+
+def _abroad_and_next(a: EventDay, b: EventDay) -> bool:
+    """Is one a day abroad and the other the next day (in Korea)?"""
+    if a.ordinal is None or b.ordinal is None:
+        return False
+    earlier, later = (a, b) if a.ordinal < b.ordinal else (b, a)
+    return earlier.abroad and later.ordinal - earlier.ordinal == 1
 
 
 def _numbers_conflict(a: Cues, b: Cues) -> bool:
