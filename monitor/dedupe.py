@@ -639,10 +639,13 @@ _QUOTED_RE = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^']*'|‘[^’]*’")
 _PART_RE = re.compile(r"(?:[-–(]\s?|\s)(\d{1,2}|[上中下상중하])\s?(?:편|부|회)?\)?\s*$")
 _PERIOD_RE = re.compile(r"(?<!\d)([1-4])\s?분기|([상하])반기")
 #: Not "…일 발효/시행": the day a rule takes effect is not the day it was reported.
+#: A count of days ("19일째", "3일간") is no date.
 _DAY_RE = re.compile(r"(?<![\d.])(\d{1,2})일(?!\s?(?:간|째|동안|만에|부터|까지|이내|분|치|발효|시행))")
 _DAY_PREFIX_RE = re.compile(
     r"(?:(?P<other>다음\s?달|내달|지난\s?달|전달|오는|다음\s?주)\s?)?"
-    r"(?:(?<!\d)(?P<y>\d{4})년\s?)?(?:(?<![\d.])(?P<m>\d{1,2})월\s?)?$"
+    r"(?:(?<!\d)(?P<y>\d{4})년\s?)?(?:(?<![\d.])(?P<m>\d{1,2})월\s?)?"
+    # A range ("지난달 29∼31일", "8월 1~5일"): a period (a survey's, a holiday's), not the day of the event.
+    r"(?P<range>(?<![\d.])\d{1,2}일?\s?[∼~〜-]\s?)?$"
 )
 _TITLE_MONTH_RE = re.compile(r"(?<![\d.])(\d{1,2})월(?!\s?\d{1,2}일)")
 _NUMBER_RE = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?!\s?(?:일|월|년|시|분|차|\d))")
@@ -914,6 +917,8 @@ def _event_day(title: str, lead: str, when: datetime | None) -> EventDay | None:
             day = int(m.group(1))
             if not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
                 continue
+            if prefix and prefix.group("range"):
+                continue  # the end of a period ("29∼31일 조사"): the days it names come from elsewhere
             if prefix and prefix.group("other"):
                 continue  # "다음 달 2일", "오는 5일": a date the article looks forward or back to
             if text.endswith(_LUNAR, 0, prefix.start() if prefix else m.start()):
@@ -2223,7 +2228,19 @@ def _template_fills(a: _Features, b: _Features) -> bool:
     after = 1 if i >= 2 else 2
     if sa[i + 1 : i + 1 + after] != sb[i + 1 : i + 1 + after] or len(sa[i + 1 : i + 1 + after]) < after:
         return False
-    return sa[i] not in b.terms and sb[i] not in a.terms
+    return sa[i] not in b.terms and sb[i] not in a.terms and not _contracts(sa[i], sb[i])
+
+
+def _contracts(a: str, b: str) -> bool:
+    """Is one word the other's contraction (한은 of 한국은행, 영업익 of 영업이익, 금통위 of 금융통화위원회)?
+    A flash writes the short form of what the report spells out: the same word, not another fill of the
+    slot. The short form keeps the long one's first syllable and picks its further syllables in order
+    from its parts; a plain prefix or part (전기 of 전기차) is another word, not a contraction."""
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) < 2 or len(short) == len(long) or short[0] != long[0] or short in long:
+        return False
+    rest = iter(long[1:])
+    return all(ch in rest for ch in short[1:])
 
 
 def _names_own(a: _Features, b: _Features) -> bool:
