@@ -1240,7 +1240,7 @@ class _Derived:
     meeting_alias: str | None
 
     def cues_on(self, when: datetime | None) -> Cues:
-        key = None if when is None else (when.year, (when + timedelta(hours=9)).toordinal())
+        key = None if when is None else (when.year, _kst_ordinal(when))
         cues = self.days.get(key)
         if cues is None:
             day = _event_day(self.title, self.lead, when)
@@ -1833,7 +1833,7 @@ class StoryClusterer:
         ):
             return False
         facts = self._shared_facts(f, other, w)
-        needed = max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - self.SUBJECT_FACTS))
+        needed = self._overlap_needed(facts, self.SUBJECT_FACTS)
         return facts >= self.SUBJECT_FACTS and overlap >= needed - 1e-9
 
     def _enough_facts(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
@@ -1845,10 +1845,12 @@ class StoryClusterer:
             # event must share the full overlap.
             return False
         facts = self._shared_facts(f, other, w)
-        if facts < self.FACTS:
-            return False
-        needed = max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - self.FACTS))
-        return overlap >= needed - 1e-9
+        return facts >= self.FACTS and overlap >= self._overlap_needed(facts, self.FACTS) - 1e-9
+
+    def _overlap_needed(self, facts: int, enough: int) -> float:
+        """The term overlap ``facts`` shared rare facts need when ``enough`` of them need FACTS_OVERLAP:
+        FACT_STEP less for each one beyond, never below FACTS_FLOOR."""
+        return max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - enough))
 
     def _rare_anchor(self, f: _Features, other: _Features, w: _Weights, *, codes: bool = True) -> bool:
         """A bare headline and another report of one development. A flash is short and worded its own way
@@ -2416,9 +2418,15 @@ def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers:
     small batch, or a ``key_terms`` callable (which may not pickle) keep everything in this process.
     """
     with _gc_paused():
-        if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
+        if _in_process(clusterer, len(items), workers):
             return [clusterer.add(item) for item in items]
         return _in_workers(clusterer, items, workers, clusterer.add)
+
+
+def _in_process(clusterer: StoryClusterer, batch: int, workers: int) -> bool:
+    """Is a batch better computed in this process: no workers asked for, too few articles to pay for
+    starting them, or a ``key_terms`` callable that may not pickle?"""
+    return workers <= 1 or batch < 2 * FEATURE_CHUNK or clusterer.key_terms is not None
 
 
 def restore_all(
@@ -2434,7 +2442,7 @@ def restore_all(
         clusterer.restore(item, next(stored), features)
 
     with _gc_paused():
-        if workers <= 1 or len(items) < 2 * FEATURE_CHUNK or clusterer.key_terms is not None:
+        if _in_process(clusterer, len(items), workers):
             for item, assignment in decided:
                 clusterer.restore(item, assignment)
             return
