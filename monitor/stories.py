@@ -20,6 +20,7 @@ clusterer and writes only the rows that differ.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -97,34 +98,29 @@ class StoryTracker:
             clusterer = self._clusterer_for(store)
             assignments: list[Assignment] = []
             new = joined = updated = 0
-            start = 0
-            while start < len(pending):
-                if pending[start].assignment is None:
+            for unassigned, run in itertools.groupby(pending, key=lambda row: row.assignment is None):
+                rows = list(run)
+                if unassigned:
                     # A run of articles without a story (in a first poll: all of them) goes through
                     # add_all, which gives the same decisions as adding one by one but computes the
                     # features in worker processes for a large batch and pauses the garbage collector.
-                    end = start
-                    while end < len(pending) and pending[end].assignment is None:
-                        end += 1
-                    for assignment in add_all(clusterer, [r.item for r in pending[start:end]],
-                                              workers=self.workers):
+                    for assignment in add_all(clusterer, [r.item for r in rows], workers=self.workers):
                         new += assignment.reason == "new"
                         joined += assignment.reason != "new"
                         assignments.append(assignment)
-                    start = end
                     continue
-                row, previous = pending[start], pending[start].assignment
-                assert previous is not None
-                # Changed content: the article keeps its story (a correction is not a new story);
-                # an article already out of the clusterer's window is put back under its decision.
-                if clusterer.knows(row.item.article_id):
-                    clusterer.add(row.item)  # re-indexes the new content in the same story
-                else:
-                    clusterer.restore(row.item, previous)
-                assignments.append(
-                    replace(previous, reason="updated", similarity=1.0, matched_article_id=None))
-                updated += 1
-                start += 1
+                for row in rows:
+                    previous = row.assignment
+                    assert previous is not None
+                    # Changed content: the article keeps its story (a correction is not a new story);
+                    # an article already out of the clusterer's window is put back under its decision.
+                    if clusterer.knows(row.item.article_id):
+                        clusterer.add(row.item)  # re-indexes the new content in the same story
+                    else:
+                        clusterer.restore(row.item, previous)
+                    assignments.append(
+                        replace(previous, reason="updated", similarity=1.0, matched_article_id=None))
+                    updated += 1
             touched = store.record_assignments(assignments)
         result = TrackResult(len(assignments), new, joined, updated, touched)
         log.info("stories: %d articles clustered (%d new stories, %d joined, %d updated)",
