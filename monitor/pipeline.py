@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.clock import utcnow
 from monitor.config import MonitorConfig
-from monitor.dedupe import content_hash
+from monitor.fingerprint import content_hash
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
 from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
 from monitor.logs import ctx

@@ -26,12 +26,16 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.dedupe import StoryClusterer, add_all, cluster_items, restore_all
 from monitor.logs import ctx
 from monitor.models import Assignment
 from monitor.store import Store
+
+# The clusterer (and numpy with it) is imported where a tracker first clusters, not here: a poll with
+# [stories] enabled = false, and every command that only reads the database, never pays for it (~18 MB).
+if TYPE_CHECKING:
+    from monitor.dedupe import StoryClusterer
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +95,8 @@ class StoryTracker:
 
     def track(self, store: Store, article_ids: Iterable[int] | None = None) -> TrackResult:
         """Cluster the given articles (all pending ones when None) and store the decisions."""
+        from monitor.dedupe import add_all
+
         with self._lock:
             pending = store.articles_to_cluster(article_ids)
             if not pending:
@@ -129,6 +135,8 @@ class StoryTracker:
 
     def _clusterer_for(self, store: Store) -> StoryClusterer:
         """The clusterer, restored from this database's last window the first time it is used on it."""
+        from monitor.dedupe import StoryClusterer, restore_all
+
         if self._clusterer is None or self._restored_from != store.path:
             clusterer = StoryClusterer(**self.options)
             restored = store.assigned_in_window(self.options["window_hours"])
@@ -156,6 +164,8 @@ def recluster(store: Store, tracker: StoryTracker | None = None) -> ReclusterRes
     makes when the articles arrive in that order (a live poll can differ where feeds delivered articles
     out of time order; this is how to bring the database back to the canonical clustering).
     """
+    from monitor.dedupe import cluster_items
+
     tracker = tracker or StoryTracker()
     items = store.all_cluster_items()
     # Features in worker processes (identical results, about half the time on two cores); a script

@@ -16,13 +16,11 @@ from monitor.dedupe import (
     StoryClusterer,
     add_all,
     cluster_items,
-    content_hash,
     default_key_terms,
     event_cues,
-    is_low_information,
-    normalize_for_fingerprint,
     pairwise_cluster_metrics,
 )
+from monitor.fingerprint import content_hash, is_low_information, normalize_for_fingerprint
 from monitor.models import ClusterItem
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

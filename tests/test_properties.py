@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from monitor.dedupe import content_hash, normalize_for_fingerprint
+from monitor.fingerprint import content_hash, normalize_for_fingerprint
 from monitor.errors import ParseError
 from monitor.parse import parse_feed
 from monitor.text import normalize
@@ -135,7 +135,7 @@ def test_normalize_is_idempotent_on_wild_text(text: str) -> None:
 
 @PROPERTY
 @given(_WILD_TEXT, _WILD_TEXT)
-@example("", "美ᆨ0000")  # regressions for what this test found, fixed in monitor.dedupe._prepare/_REFIRE_RE
+@example("", "美ᆨ0000")  # regressions for what this test found, fixed in monitor.fingerprint.prepare/_REFIRE_RE
 @example("&#44592\u200bᆨ", "")
 @example("&#44100/ᆞ&#44100", "")
 def test_fingerprint_normalisation_is_idempotent_and_hash_stable(title: str, text: str) -> None:
@@ -149,12 +149,12 @@ def test_fingerprint_normalisation_is_idempotent_and_hash_stable(title: str, tex
 @given(_WILD_TEXT)
 @example("a_b  İ\u2028ς Σ½²")
 def test_folding_keeps_the_word_runs_the_separator_substitution_kept(text: str) -> None:
-    # monitor.dedupe folds by finding word runs (faster); the fingerprints were defined by substituting
+    # monitor.fingerprint folds by finding word runs (faster); the fingerprints were defined by substituting
     # the separators ([\W_]+) and collapsing spaces. The two must agree on any text, or content hashes
     # and shingles stored before the change would no longer match.
     import re
 
-    from monitor.dedupe import _doubled, _fold, _fold_body
+    from monitor.fingerprint import _doubled, _fold, _fold_body
 
     def substituted(line: str) -> str:
         return " ".join(re.sub(r"[\W_]+", " ", line.lower()).split())
