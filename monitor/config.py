@@ -528,6 +528,11 @@ def inspect_config(path: Path | str, env: Mapping[str, str] = os.environ) -> Con
         config = _build(path, raw, values)
         if config.feeds and not any(f.enabled for f in config.feeds):
             problems.append(Problem("feeds", "every feed is disabled; nothing will be polled", "warning"))
+        matching = config.sections.get("matching") if config.sections else None
+        if matching and matching["enabled"] and not Path(matching["topics"]).is_file():
+            # Not an error: the monitor runs and stores articles unmatched; but it is most likely a typo.
+            problems.append(Problem("matching.topics", f"no file at {matching['topics']}; articles will be "
+                                    "stored unmatched until it exists", "warning"))
     return ConfigReport(path, tuple(sorted(problems, key=lambda p: _natural(p.key))), config)
 
 

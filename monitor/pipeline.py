@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.clock import utcnow
 from monitor.config import MonitorConfig
-from monitor.fingerprint import content_hash
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
 from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
+from monitor.fingerprint import content_hash
 from monitor.logs import ctx
 from monitor.models import (
     Article,
@@ -144,9 +144,14 @@ def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
         return None
     topics = Path(settings["topics"])
     if not topics.is_file():
-        log.warning("no topics file at %s (matching.topics): articles are stored unmatched", topics,
-                    extra=ctx(stage="match"))
+        # Said once per process and path, not at every poll of `monitor run` (every few seconds);
+        # `monitor config check` warns about it too, naming the key.
+        if str(topics) not in _MISSING_TOPICS:
+            _MISSING_TOPICS.add(str(topics))
+            log.warning("no topics file at %s (matching.topics): articles are stored unmatched "
+                        "until it exists", topics, extra=ctx(stage="match"))
         return None
+    _MISSING_TOPICS.discard(str(topics))  # found again: should it go missing later, say so again
     # `monitor run` polls every few seconds: the matcher is rebuilt only when the topics file changed
     # (an analyst's edit still takes effect at the next poll, without a restart).
     stat = topics.stat()
@@ -163,6 +168,8 @@ def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
 
 #: The last matcher load_configured_matcher built, under (topics path, mtime, size, threshold, morphology).
 _MATCHERS: dict[tuple[Any, ...], Matcher] = {}
+#: Topics paths already reported missing by this process.
+_MISSING_TOPICS: set[str] = set()
 
 
 def run_poll(config: MonitorConfig, store: Store, **kwargs: object) -> PollReport:

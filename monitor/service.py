@@ -77,8 +77,8 @@ class _NoSkippedRunWarnings(logging.Filter):
 
     With ``max_instances=1`` that is the plan, not a fault: a feed whose poll outlasts its interval
     (a slow host, a long backoff) would otherwise write that warning at every tick, for every such
-    feed (41 % of a soak's log lines). :meth:`Service._on_job_event` says it once per overrun instead,
-    with the feed, and counts every skipped run in the metrics."""
+    feed (41 % of a soak's log lines). :meth:`Service._on_job_event` says it when a job starts and
+    stops overrunning instead, with the feed, and counts every skipped run in the metrics."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "maximum number of running instances reached" not in str(record.msg)
@@ -282,8 +282,9 @@ class Service:
         self._side: set[asyncio.Future[Any]] = set()
         self._alerts_again = False
         self._alerts: asyncio.Task[None] | None = None
-        #: Jobs whose last run was skipped because the run before it is still going (logged once).
+        #: Jobs reported as outlasting their interval, and those with a run skipped during the current run.
         self._overrunning: set[str] = set()
+        self._skipped_in_run: set[str] = set()
 
     # ---------------------------------------------------------------------------------------------
     # Running and stopping
@@ -372,21 +373,28 @@ class Service:
         return scheduler
 
     def _on_job_event(self, event: JobEvent) -> None:
-        """Runs skipped while the job's previous run is still going: counted, and logged once per overrun."""
-        if event.code != EVENT_JOB_MAX_INSTANCES:
-            self._overrunning.discard(event.job_id)  # the long run ended: the next overrun is news again
+        """Runs skipped because the job's previous run is still going: every one counted, and logged
+        once when a job starts overrunning and once when it keeps to its interval again, so a feed
+        that is always slower than its interval says so twice, not at every tick."""
+        job_id = event.job_id
+        kind, _, target = job_id.partition(":")
+        feed = target if kind == "poll" else None
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            self.counters["job_skipped", kind] += 1
+            self._skipped_in_run.add(job_id)
+            if job_id not in self._overrunning:
+                self._overrunning.add(job_id)
+                log.info("%s run skipped: the previous run is still going (it runs again at the first "
+                         "time due after it ends; further skips are counted in the metrics, not logged)",
+                         kind if feed else job_id, extra=ctx(feed=feed, stage="service"))
             return
-        kind, _, target = event.job_id.partition(":")
-        self.counters["job_skipped", kind] += 1
-        if event.job_id in self._overrunning:
-            return
-        self._overrunning.add(event.job_id)
-        log.info(
-            "%s run skipped: the previous run is still going (it runs at the next time due after it "
-            "ends; further skips are counted in the metrics, not logged)",
-            "poll" if kind == "poll" else event.job_id,
-            extra=ctx(feed=target if kind == "poll" else None, stage="service"),
-        )
+        # A run ended: if no run was skipped while it went, the job keeps to its interval again.
+        if job_id in self._skipped_in_run:
+            self._skipped_in_run.discard(job_id)
+        elif job_id in self._overrunning:
+            self._overrunning.discard(job_id)
+            log.info("%s runs keep to their interval again", kind if feed else job_id,
+                     extra=ctx(feed=feed, stage="service"))
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self._stop.is_set():

@@ -22,6 +22,7 @@ from monitor.config import (
     Rule,
     check_config,
     env_field,
+    inspect_config,
     load_config,
     parse_duration,
     parse_size,
@@ -48,6 +49,9 @@ url = "https://www.yna.co.kr/rss/economy.xml"
 def write(tmp_path: Path, text: str, name: str = "monitor.toml") -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
+    # matching.topics defaults to topics.toml beside the config; a missing one is a warning of its own
+    # (test_a_missing_topics_file_is_a_warning_naming_its_key), not what the other tests are about.
+    (tmp_path / "topics.toml").touch()
     return path
 
 
@@ -698,3 +702,13 @@ def test_the_floor_still_holds(tmp_path: Path, url: str, interval: str, expected
     path.write_text(f'[[feeds]]\nname = "f"\nurl = "{url}"\ninterval = "{interval}"\n', encoding="utf-8")
     (problem,) = check_config(path)
     assert problem.key == "feeds[0].interval" and expected in problem.message
+
+
+def test_a_missing_topics_file_is_a_warning_naming_its_key(tmp_path: Path) -> None:
+    path = write(tmp_path, FEED + '[matching]\ntopics = "topcis.toml"\n')
+    report = inspect_config(path, env={})
+    assert report.ok and report.config is not None  # the monitor still runs, storing articles unmatched
+    assert [(p.key, p.severity) for p in report.problems] == [("matching.topics", "warning")]
+    assert str(tmp_path / "topcis.toml") in str(report.problems[0])
+    off = write(tmp_path, FEED + '[matching]\nenabled = false\ntopics = "topcis.toml"\n', "off.toml")
+    assert inspect_config(off, env={}).problems == ()

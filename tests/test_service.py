@@ -437,10 +437,11 @@ def test_status_flags_a_silent_feed_and_shows_a_killed_service(tmp_path, capsys)
     assert "not responding" in text and "pid 4242" in text
 
 
-def test_a_job_outlasting_its_interval_is_logged_once_per_overrun_and_every_skip_counted(tmp_path):
+def test_a_job_outlasting_its_interval_is_logged_when_it_starts_and_stops_and_every_skip_counted(tmp_path):
     """APScheduler warns at every tick a still-running job is skipped (41 % of a soak's log); the service
-    says it once per overrun, names the feed, and counts each skip in the metrics. Through a real
-    scheduler: a job that takes 0.5 s on a 0.1 s interval, then one that keeps to its interval."""
+    says when a job starts outlasting its interval and when it keeps to it again, names the feed, and
+    counts each skip in the metrics. Through a real scheduler on a 0.1 s interval: two runs of 0.5 s,
+    one of 0.02 s, a long one again, a short one."""
     import logging
 
     from monitor.config import MonitorConfig
@@ -458,40 +459,39 @@ def test_a_job_outlasting_its_interval_is_logged_once_per_overrun_and_every_skip
 
     keep = Keep(level=logging.DEBUG)
     loggers = [logging.getLogger("monitor.service"), logging.getLogger("apscheduler.scheduler")]
-    saved = [(lg.level, lg.propagate) for lg in loggers]
+    levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.addHandler(keep)
         lg.setLevel(logging.INFO)
-    ran: list[str] = []
+    durations = [0.5, 0.5, 0.02, 0.5, 0.02]
+    started: list[float] = []
 
-    async def slow(duration: float) -> None:
-        ran.append("start")
-        await asyncio.sleep(duration)
+    async def job() -> None:
+        started.append(durations[len(started)] if len(started) < len(durations) else 0.02)
+        await asyncio.sleep(started[-1])
 
     async def scenario() -> None:
         from apscheduler.triggers.interval import IntervalTrigger
 
         service.scheduler = service._new_scheduler(asyncio.get_running_loop())
-        service.scheduler.add_job(slow, IntervalTrigger(seconds=0.1), args=(0.5,), id="poll:느린피드",
+        service.scheduler.add_job(job, IntervalTrigger(seconds=0.1), id="poll:느린피드",
                                   coalesce=True, max_instances=1, misfire_grace_time=1)
         service.scheduler.start()
-        while len(ran) < 3:  # two long runs have ended, each skipped at the ticks inside it
+        while len(started) < 6:  # the fifth (short) run has ended
             await asyncio.sleep(0.01)
         service.scheduler.shutdown(wait=False)
 
     try:
         asyncio.run(scenario())
     finally:
-        for lg, (level, propagate) in zip(loggers, saved, strict=True):
+        for lg, level in zip(loggers, levels, strict=True):
             lg.removeHandler(keep)
             lg.setLevel(level)
-            lg.propagate = propagate
-    messages = [(r.name, r.getMessage(), getattr(r, "feed", None)) for r in records]
-    assert not [m for m in messages if m[0] == "apscheduler.scheduler" and "skipped" in m[1]]
-    skipped = [m for m in messages if m[0] == "monitor.service" and "run skipped" in m[1]]
-    # one line per overrun: the first run overran and ended, the second overran again
-    assert len(skipped) == 2
-    assert all(m[2] == "느린피드" and m[1].startswith("poll run skipped") for m in skipped)
+    assert not [r for r in records if r.name == "apscheduler.scheduler" and "skipped" in r.getMessage()]
+    said = [(r.getMessage().split(":")[0], getattr(r, "feed", None)) for r in records
+            if r.name == "monitor.service"]
+    again = ("poll runs keep to their interval again", "느린피드")
+    assert said == [("poll run skipped", "느린피드"), again, ("poll run skipped", "느린피드"), again]
     skips = service.counters["job_skipped", "poll"]
-    assert skips > 2  # ~4 ticks fall inside each 0.5 s run: counted, not logged
+    assert skips > 3  # ~4 ticks fall inside each of the three 0.5 s runs: counted, not logged
     assert f'monitor_job_runs_skipped_total{{job="poll"}} {skips}' in service.metrics()

@@ -331,3 +331,41 @@ def test_an_edited_topics_file_takes_effect_at_the_next_poll(tmp_path, server):
             "SELECT a.title, m.relevant FROM matches m JOIN articles a ON a.id = m.article_id").fetchall())
     # The first was matched under the old topics and stays as it was; the second under the edited file.
     assert rows == {"가나다라 해협 협정 서명": 0, "가나다라 해협 협정 발효": 1}
+
+
+def test_a_missing_topics_file_is_reported_once_and_matching_resumes_when_it_appears(tmp_path, server):
+    """A service polls every few seconds: the warning comes once per process, not at every poll."""
+    import logging
+
+    class Keep(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.DEBUG)
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    topics = tmp_path / "later-topics.toml"
+    item = {"title": "가나다라 해협 협정 서명", "link": server.url("/a1"), "guid": "1"}
+    server.route("/feed", Reply(body=rss([item]), headers={"Content-Type": RSS}))
+    cfg = write_config(tmp_path, {"feed": server.url("/feed")},
+                       extra=f'\n[matching]\ntopics = "{topics.as_posix()}"\n[stories]\nenabled = false')
+    logger, keep = logging.getLogger("monitor.pipeline"), Keep()
+    logger.addHandler(keep)
+    try:
+        for _ in range(3):
+            assert load_configured_matcher(load_config(cfg)) is None
+        warned = [r.getMessage() for r in keep.records if "no topics file" in r.getMessage()]
+        assert warned == [f"no topics file at {topics} (matching.topics): articles are stored unmatched "
+                          "until it exists"]
+        poll(cfg)  # stored, unmatched: nothing lost while the file is missing
+        topics.write_text((Path(__file__).resolve().parents[2] / "config" / "topics.toml")
+                          .read_text(encoding="utf-8"), encoding="utf-8")
+        assert load_configured_matcher(load_config(cfg)) is not None
+        topics.unlink()  # gone again: said again
+        assert load_configured_matcher(load_config(cfg)) is None
+        assert sum("no topics file" in r.getMessage() for r in keep.records) == 2
+    finally:
+        logger.removeHandler(keep)
+    with db(cfg) as store:
+        assert store.counts()["articles"] == 1
