@@ -31,6 +31,7 @@ import asyncio
 import functools
 import json
 import logging
+import math
 import os
 import random
 import signal
@@ -44,12 +45,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from apscheduler.events import (  # type: ignore[import-untyped]
-    EVENT_JOB_ERROR,
-    EVENT_JOB_EXECUTED,
-    EVENT_JOB_MAX_INSTANCES,
-    JobEvent,
-)
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobEvent  # type: ignore[import-untyped]
 from apscheduler.job import Job  # type: ignore[import-untyped]
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped]
@@ -77,8 +73,8 @@ class _NoSkippedRunWarnings(logging.Filter):
 
     With ``max_instances=1`` that is the plan, not a fault: a feed whose poll outlasts its interval
     (a slow host, a long backoff) would otherwise write that warning at every tick, for every such
-    feed (41 % of a soak's log lines). :meth:`Service._on_job_event` says it when a job starts and
-    stops overrunning instead, with the feed, and counts every skipped run in the metrics."""
+    feed (41 % of a soak's log lines). :meth:`Service._on_job_event` says it at most hourly per job
+    instead, with the feed, and counts every skipped run in the metrics."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "maximum number of running instances reached" not in str(record.msg)
@@ -88,6 +84,8 @@ _SKIPPED_RUN_FILTER = _NoSkippedRunWarnings()  # one instance: addFilter ignores
 T = TypeVar("T")
 
 HEARTBEAT_S = 60
+#: A job whose runs are skipped (its previous run still going) is logged at most this often.
+SKIP_LOG_EVERY_S = 3600.0
 #: How long the poll lane waits after a feed comes due for others to join its cycle.
 GATHER_S = 0.5
 #: Defaults for a config built without the registered sections (tests, the demo).
@@ -282,9 +280,9 @@ class Service:
         self._side: set[asyncio.Future[Any]] = set()
         self._alerts_again = False
         self._alerts: asyncio.Task[None] | None = None
-        #: Jobs reported as outlasting their interval, and those with a run skipped during the current run.
-        self._overrunning: set[str] = set()
-        self._skipped_in_run: set[str] = set()
+        #: Per job: when a skipped run was last logged (monotonic), and the skips since then.
+        self._skip_said_at: dict[str, float] = {}
+        self._skips_unsaid: dict[str, int] = {}
 
     # ---------------------------------------------------------------------------------------------
     # Running and stopping
@@ -367,34 +365,25 @@ class Service:
     def _new_scheduler(self, loop: asyncio.AbstractEventLoop) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(event_loop=loop, timezone=KST)
         logging.getLogger("apscheduler.scheduler").addFilter(_SKIPPED_RUN_FILTER)
-        scheduler.add_listener(
-            self._on_job_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
-        )
+        scheduler.add_listener(self._on_job_event, EVENT_JOB_MAX_INSTANCES)
         return scheduler
 
     def _on_job_event(self, event: JobEvent) -> None:
-        """Runs skipped because the job's previous run is still going: every one counted, and logged
-        once when a job starts overrunning and once when it keeps to its interval again, so a feed
-        that is always slower than its interval says so twice, not at every tick."""
+        """A run skipped because the job's previous run is still going: counted every time, logged at
+        most once an hour per job (a feed polled every few seconds that flaps around its interval
+        would otherwise write a line per flap), with how many were skipped since the last line."""
         job_id = event.job_id
         kind, _, target = job_id.partition(":")
-        feed = target if kind == "poll" else None
-        if event.code == EVENT_JOB_MAX_INSTANCES:
-            self.counters["job_skipped", kind] += 1
-            self._skipped_in_run.add(job_id)
-            if job_id not in self._overrunning:
-                self._overrunning.add(job_id)
-                log.info("%s run skipped: the previous run is still going (it runs again at the first "
-                         "time due after it ends; further skips are counted in the metrics, not logged)",
-                         kind if feed else job_id, extra=ctx(feed=feed, stage="service"))
+        self.counters["job_skipped", kind] += 1
+        self._skips_unsaid[job_id] = self._skips_unsaid.get(job_id, 0) + 1
+        now = time.monotonic()
+        if now - self._skip_said_at.get(job_id, -math.inf) < SKIP_LOG_EVERY_S:
             return
-        # A run ended: if no run was skipped while it went, the job keeps to its interval again.
-        if job_id in self._skipped_in_run:
-            self._skipped_in_run.discard(job_id)
-        elif job_id in self._overrunning:
-            self._overrunning.discard(job_id)
-            log.info("%s runs keep to their interval again", kind if feed else job_id,
-                     extra=ctx(feed=feed, stage="service"))
+        self._skip_said_at[job_id] = now
+        log.info("%s run skipped: the previous run is still going (%d skipped since this was last said; "
+                 "said at most hourly, every skip is counted in monitor_job_runs_skipped_total)",
+                 kind if kind == "poll" else job_id, self._skips_unsaid.pop(job_id),
+                 extra=ctx(feed=target if kind == "poll" else None, stage="service"))
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self._stop.is_set():
