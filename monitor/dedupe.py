@@ -271,8 +271,8 @@ def _terms_from(tokens: list[str]) -> list[str]:
 
 #: token → term (or None): a plain dict is the fastest cache for this hot loop; it is cleared when full.
 #: Full, it holds ~150 bytes a token: at 1 << 18 that was ~40 MB, which a long-running service reaches
-#: only after many cycles of new names and numbers (the soak's slow creep); at 1 << 15 it is ~7 MB, and
-#: 100k generated articles cluster no slower (bench_cluster.py: 81.9 s against 102.5 s back to back).
+#: only after many cycles of new names and numbers; at 1 << 15 it is ~7 MB, and 100k generated
+#: articles cluster no slower (bench_cluster.py: 81.9 s against 102.5 s back to back).
 _TERMS: dict[str, str | None] = {}
 _TERMS_MAX = 1 << 15
 _UNKNOWN = object()
