@@ -216,6 +216,16 @@ def main() -> int:
         print(f"growth from cycle {c0} to cycle {c1}: RSS {rss0:.1f} → {rss1:.1f} MB ({rss1 - rss0:+.1f} MB, "
               f"{(rss1 - rss0) / max(1, c1 - c0) * 100:+.2f} MB per 100 cycles), fds {fd0} → {fd1} "
               f"({fd1 - fd0:+d})")
+        # Until the 72 h story window is full the clusterer's memory grows by design; a leak is growth
+        # after it. The first sample taken a cycle or more past that point is the baseline.
+        full_at = 72 / args.hours_per_cycle + 1
+        steady = [s for s in samples if s[0] >= full_at]
+        if len(steady) >= 2:
+            (c0, rss0, fd0), (c1, rss1, fd1) = steady[0], steady[-1]
+            fds = [s[2] for s in steady]
+            print(f"with the story window full (cycle {c0} on): RSS {rss0:.1f} → {rss1:.1f} MB "
+                  f"({rss1 - rss0:+.1f} MB, {(rss1 - rss0) / max(1, c1 - c0) * 100:+.2f} MB per 100 cycles; "
+                  f"highest {max(s[1] for s in steady):.1f}), fds {min(fds)}–{max(fds)}")
     print("load average at the end:", describe().rsplit("load average ", 1)[1])
     return 0
 
