@@ -216,9 +216,11 @@ def main() -> int:
         print(f"growth from cycle {c0} to cycle {c1}: RSS {rss0:.1f} → {rss1:.1f} MB ({rss1 - rss0:+.1f} MB, "
               f"{(rss1 - rss0) / max(1, c1 - c0) * 100:+.2f} MB per 100 cycles), fds {fd0} → {fd1} "
               f"({fd1 - fd0:+d})")
-        # Until the 72 h story window is full the clusterer's memory grows by design; a leak is growth
-        # after it. The first sample taken a cycle or more past that point is the baseline.
-        full_at = 72 / args.hours_per_cycle + 1
+        # Until the story window is full the clusterer's memory grows by design; a leak is growth after
+        # it. The first sample taken a cycle or more past that point is the baseline.
+        from monitor.stories import DEFAULT_WINDOW_HOURS  # the soak's config keeps the default window
+
+        full_at = DEFAULT_WINDOW_HOURS / args.hours_per_cycle + 1
         steady = [s for s in samples if s[0] >= full_at]
         if len(steady) >= 2:
             (c0, rss0, fd0), (c1, rss1, fd1) = steady[0], steady[-1]

@@ -328,8 +328,8 @@ _GENERIC_HEAD_PREFIX = tuple(
     """.split()  # noqa: SIM905
 )
 
-#: Countries a headline names: compounds of one-syllable names (한미, 한·미·일 → 한미일 by fingerprint.prepare) and
-#: single names (미국, or 美 → 미 by fingerprint.prepare) standing alone.
+#: Countries a headline names: compounds of one-syllable names (한미, 한·미·일 → 한미일 by
+#: fingerprint.prepare) and single names (미국, or 美 → 미 by fingerprint.prepare) standing alone.
 _COUNTRY_WORDS = {"한국": "한", "미국": "미", "일본": "일", "중국": "중", "북한": "북", "러시아": "러"}
 #: The same pairs written in another order (日美 → 일미, 美韓 → 미한): a country list, not a meeting's actor.
 #: Not 일한 (a verb: "일한 사람") nor 중미 (Central America).

@@ -374,6 +374,7 @@ class Service:
         would otherwise write a line per flap), with how many were skipped since the last line."""
         job_id = event.job_id
         kind, _, target = job_id.partition(":")
+        feed = target if kind == "poll" else None
         self.counters["job_skipped", kind] += 1
         self._skips_unsaid[job_id] = self._skips_unsaid.get(job_id, 0) + 1
         now = time.monotonic()
@@ -382,8 +383,8 @@ class Service:
         self._skip_said_at[job_id] = now
         log.info("%s run skipped: the previous run is still going (%d skipped since this was last said; "
                  "said at most hourly, every skip is counted in monitor_job_runs_skipped_total)",
-                 kind if kind == "poll" else job_id, self._skips_unsaid.pop(job_id),
-                 extra=ctx(feed=target if kind == "poll" else None, stage="service"))
+                 "poll" if feed else job_id, self._skips_unsaid.pop(job_id),
+                 extra=ctx(feed=feed, stage="service"))
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self._stop.is_set():

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,3 +26,27 @@ def http_server():
 
     with LoopbackHTTPServer() as srv:
         yield srv
+
+
+@contextmanager
+def kept_logs(*names: str, level: int = logging.INFO) -> Iterator[list[logging.LogRecord]]:
+    """Every record the named loggers emit at ``level`` or above, each once (caplog can miss them:
+    "monitor" stops propagating once setup_logging has run, and attaching caplog's handler to a logger
+    that does propagate sees each record twice)."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep, loggers = Keep(logging.DEBUG), [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(keep)
+        lg.setLevel(level)
+    try:
+        yield records
+    finally:
+        for lg, old in zip(loggers, levels, strict=True):
+            lg.removeHandler(keep)
+            lg.setLevel(old)

@@ -24,6 +24,7 @@ from monitor.service import (
     previous_fire_time,
 )
 from monitor.store import FeedState, JobRow, Store
+from tests.conftest import kept_logs
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 12:00 KST
 
@@ -255,7 +256,8 @@ def fake_dispatch(monkeypatch):
     return calls
 
 
-def test_service_schedules_digests_and_retention_and_records_them(tmp_path, fake_dispatch):
+def feedless_service(tmp_path) -> Service:
+    """A service over a config with no feeds and only the built-in sections' defaults."""
     from monitor.config import MonitorConfig
     from monitor.models import FetchSettings
 
@@ -267,7 +269,11 @@ def test_service_schedules_digests_and_retention_and_records_them(tmp_path, fake
         feeds=(),
         raw={},
     )
-    service = Service(config, health_file=str(tmp_path / "h.json"))
+    return Service(config, health_file=str(tmp_path / "h.json"))
+
+
+def test_service_schedules_digests_and_retention_and_records_them(tmp_path, fake_dispatch):
+    service = feedless_service(tmp_path)
 
     async def scenario() -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -442,28 +448,8 @@ def test_a_job_outlasting_its_interval_is_logged_at_most_hourly_and_every_skip_c
     logs it at most once an hour per job, naming the feed and how many were skipped since, and counts
     each skip in the metrics. Through a real scheduler on a 0.1 s interval: runs of 0.5, 0.02, 0.02 and
     0.5 s, and an "hour" of 0.6 s: each long run is said once, at its first skip."""
-    import logging
-
-    from monitor.config import MonitorConfig
-    from monitor.models import FetchSettings
-
     monkeypatch.setattr(service_module, "SKIP_LOG_EVERY_S", 0.6)
-    config = MonitorConfig(path=tmp_path / "c.toml", base_dir=tmp_path,
-                           storage=StorageSettings(str(tmp_path / "m.db")), fetch=FetchSettings(),
-                           feeds=(), raw={})
-    service = Service(config, health_file=str(tmp_path / "h.json"))
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    keep = Keep(level=logging.DEBUG)
-    loggers = [logging.getLogger("monitor.service"), logging.getLogger("apscheduler.scheduler")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(keep)
-        lg.setLevel(logging.INFO)
+    service = feedless_service(tmp_path)
     durations = [0.5, 0.02, 0.02, 0.5]
     started: list[float] = []
 
@@ -482,12 +468,8 @@ def test_a_job_outlasting_its_interval_is_logged_at_most_hourly_and_every_skip_c
             await asyncio.sleep(0.01)
         service.scheduler.shutdown(wait=False)
 
-    try:
+    with kept_logs("monitor.service", "apscheduler.scheduler") as records:
         asyncio.run(scenario())
-    finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.removeHandler(keep)
-            lg.setLevel(level)
     assert not [r for r in records if r.name == "apscheduler.scheduler" and "skipped" in r.getMessage()]
     said = [r for r in records if r.name == "monitor.service"]
     assert len(said) == 2  # ~0.1 s into the first run, and ~0.1 s into the fourth (0.8 s later)

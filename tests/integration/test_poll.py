@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from monitor.cli import main
 from monitor.config import load_config
 from monitor.pipeline import load_configured_matcher, run_poll
 from monitor.store import Store
+from tests.conftest import kept_logs
 from tests.servers import LoopbackHTTPServer, Reply, closed_port
 
 RSS = "application/rss+xml; charset=utf-8"
@@ -333,29 +335,19 @@ def test_an_edited_topics_file_takes_effect_at_the_next_poll(tmp_path, server):
     assert rows == {"가나다라 해협 협정 서명": 0, "가나다라 해협 협정 발효": 1}
 
 
-def test_a_missing_topics_file_is_reported_once_and_matching_resumes_when_it_appears(tmp_path, server):
+def test_a_missing_topics_file_is_reported_once_and_matching_resumes_when_it_appears(
+    tmp_path, server
+):
     """A service polls every few seconds: the warning comes once per process, not at every poll."""
-    import logging
-
-    class Keep(logging.Handler):
-        def __init__(self) -> None:
-            super().__init__(logging.DEBUG)
-            self.records: list[logging.LogRecord] = []
-
-        def emit(self, record: logging.LogRecord) -> None:
-            self.records.append(record)
-
     topics = tmp_path / "later-topics.toml"
     item = {"title": "가나다라 해협 협정 서명", "link": server.url("/a1"), "guid": "1"}
     server.route("/feed", Reply(body=rss([item]), headers={"Content-Type": RSS}))
     cfg = write_config(tmp_path, {"feed": server.url("/feed")},
                        extra=f'\n[matching]\ntopics = "{topics.as_posix()}"\n[stories]\nenabled = false')
-    logger, keep = logging.getLogger("monitor.pipeline"), Keep()
-    logger.addHandler(keep)
-    try:
+    with kept_logs("monitor.pipeline", level=logging.WARNING) as records:
         for _ in range(3):
             assert load_configured_matcher(load_config(cfg)) is None
-        warned = [r.getMessage() for r in keep.records if "no topics file" in r.getMessage()]
+        warned = [r.getMessage() for r in records if "no topics file" in r.getMessage()]
         assert warned == [f"no topics file at {topics} (matching.topics): articles are stored unmatched "
                           "until it exists"]
         poll(cfg)  # stored, unmatched: nothing lost while the file is missing
@@ -364,8 +356,6 @@ def test_a_missing_topics_file_is_reported_once_and_matching_resumes_when_it_app
         assert load_configured_matcher(load_config(cfg)) is not None
         topics.unlink()  # gone again: said again
         assert load_configured_matcher(load_config(cfg)) is None
-        assert sum("no topics file" in r.getMessage() for r in keep.records) == 2
-    finally:
-        logger.removeHandler(keep)
+        assert sum("no topics file" in r.getMessage() for r in records) == 2
     with db(cfg) as store:
         assert store.counts()["articles"] == 1
