@@ -517,6 +517,7 @@ class Matcher:
             topic_mass=v.topic_mass, topics=tuple(v.topics), hits=evidence(v.counted),
             dropped=evidence(v.dropped), exclusions=evidence(v.exclusions), standalone=tuple(v.standalone),
             morphology_used=morphology_used, truncated=truncated, config_digest=self.config.digest,
+            tier="core" if v.relevant else None, title_end=title_end,
         )  # fmt: skip
 
 

@@ -337,6 +337,9 @@ class Receipt:
 
 HitKind = Literal["actor", "topic", "cue", "exclusion"]
 Decision = Literal["relevant", "irrelevant"]
+#: Where a relevant article stands in the policy (../RELEVANCE.md): ``core`` is the three governments'
+#: cooperation or decisions on the agenda; ``context`` one actor's measure that shapes it.
+Tier = Literal["core", "context"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +400,10 @@ class MatchResult:
     morphology_used: bool  # kiwipiepy was consulted for this article
     truncated: bool  # the text was cut to the matcher's size cap before matching
     config_digest: str  # which topics file produced this (sha256 prefix), for backtests
+    #: ``core`` or ``context`` for a relevant article, None for an irrelevant one.
+    tier: Tier | None = None
+    #: Where the title ends in the normalised ``title + "\n\n" + text`` the offsets point into.
+    title_end: int = 0
 
     @property
     def relevant(self) -> bool:
