@@ -462,6 +462,9 @@ class Assignment:
     #: same-event joins, 0.0 for a new story.
     similarity: float
     matched_article_id: int | None = None  # the member it was matched against
+    #: The pair features that carried a same-event join, as (name, value) pairs best first, so that
+    #: `monitor story ID` can say why a member joined; empty for other reasons.
+    evidence: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
