@@ -279,8 +279,7 @@ class Matcher:
     def match(self, title: str | None, text: str | None, *, full: bool = False) -> MatchResult:
         """Score one article. ``full`` skips the prefilter so that an explanation lists every hit, even
         for an article the prefilter rejects (the decision is the same either way)."""
-        title, text = headline_or_first_sentence(title, text)
-        title, text, raw, found, truncated = self._prepare(title, text)
+        title, text, raw, found, truncated = self._prepared(title, text)
         title_bytes = len(title.encode("utf-8"))
         lede_bytes = title_bytes + 2 + len(text[: lede_length(text, self.scoring.lede_chars)].encode("utf-8"))
         if not full and not self._may_match(found, title_bytes, lede_bytes, title, text):
@@ -305,8 +304,7 @@ class Matcher:
 
     def is_candidate(self, title: str | None, text: str | None) -> bool:
         """Whether the prefilter lets an article through to the full match (benchmarks, diagnostics)."""
-        title, text = headline_or_first_sentence(title, text)
-        title, text, _, found, _ = self._prepare(title, text)
+        title, text, _, found, _ = self._prepared(title, text)
         title_bytes = len(title.encode("utf-8"))
         lede_bytes = title_bytes + 2 + len(text[: lede_length(text, self.scoring.lede_chars)].encode("utf-8"))
         return self._may_match(found, title_bytes, lede_bytes, title, text)
@@ -347,6 +345,16 @@ class Matcher:
                 raw = f"{clean_title}\n\n{clean_text}".encode()
                 found, _ = self._scan(raw)
         return clean_title, clean_text, raw, found, title_cut or text_cut
+
+    def _prepared(self, title: str | None, text: str | None) -> tuple[str, str, bytes, ByteFound, bool]:
+        """:meth:`_prepare`, and an item without a headline (after cleaning: a title of invisible
+        characters is none either) given its first sentence as one, scanned again."""
+        title, text, raw, found, truncated = self._prepare(title, text)
+        if not title.strip() and text.strip():
+            title, text = headline_or_first_sentence(title, text)
+            raw = f"{title}\n\n{text}".encode()
+            found, _ = self._scan(raw)
+        return title, text, raw, found, truncated
 
     def _scan(self, raw: bytes) -> tuple[ByteFound, list[int]]:
         """Every spelling in the UTF-8 text ``raw``, by one Aho–Corasick pass, with English word
@@ -1046,7 +1054,7 @@ def headline_or_first_sentence(title: str | None, text: str | None) -> tuple[str
         return title, text
     body = text.strip()
     cut = lede_length(body, 300)
-    return body[:cut], body[cut:].lstrip()
+    return body[:cut].rstrip(), body[cut:].lstrip()
 
 
 def _distance_to_nearest(sorted_positions: list[int], pos: int) -> float:
