@@ -526,7 +526,18 @@ def _entry(raw: Any) -> FeedEntry:
         updated=updated,
         author=author or None,
         categories=_categories(raw.get("tags") or ()),
+        **_source(raw),
     )
+
+
+def _source(raw: Any) -> dict[str, str | None]:
+    """The RSS <source url="…">publisher</source> of an item (news-search feeds credit it; see
+    monitor.aggregator), as FeedEntry's source_title/source_url; empty for an ordinary item."""
+    source = raw.get("source")
+    if not source:
+        return {}
+    title = _one_line(html_to_text(source.get("title") or "")) or None
+    return {"source_title": title, "source_url": clean_link(source.get("href"))}
 
 
 def _summary(raw: Any) -> str:
