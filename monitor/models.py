@@ -85,6 +85,8 @@ class FetchResult:
     last_modified: str | None = None
     elapsed_s: float = 0.0
     redirects: tuple[str, ...] = ()
+    #: The HTTP status of each redirect in ``redirects`` (301/308 are permanent: the config should follow).
+    redirect_statuses: tuple[int, ...] = ()
 
     @property
     def not_modified(self) -> bool:
