@@ -211,3 +211,74 @@ def test_every_outlet_a_digest_names_links_to_its_own_report(tmp_path, servers):
     assert f"www.newsis.com: {newsis_link}" in render_text(digest)
     assert f'<a href="{newsis_link}"' in render_html(digest)
     assert f"[www.newsis.com]({newsis_link})" in render_markdown(digest).replace("\\", "")
+
+
+def test_articles_carry_the_feeds_declared_or_detected_language(tmp_path, servers):
+    publisher, _ = servers
+    now = datetime.now(UTC).replace(microsecond=0)
+    publisher.route(
+        "/ko",
+        Reply(
+            body=rss(
+                [
+                    {
+                        "title": HEADLINE,
+                        "link": publisher.url("/k1"),
+                        "guid": "k1",
+                        "date": now,
+                        "summary": "정부는 공급망 점검 회의를 열었다.",
+                    }
+                ]
+            ),
+            headers={"Content-Type": RSS},
+        ),
+    )
+    publisher.route(
+        "/en",
+        Reply(
+            body=rss(
+                [
+                    {
+                        "title": "Seoul and Tokyo review chip supply chains",
+                        "guid": "e1",
+                        "link": publisher.url("/e1"),
+                        "date": now,
+                        "summary": "Officials met to review supply chains.",
+                    }
+                ]
+            ),
+            headers={"Content-Type": RSS},
+        ),
+    )
+    publisher.route(
+        "/declared",
+        Reply(
+            body=rss(
+                [
+                    {
+                        "title": "한미일 공급망 브리핑 (KH)",
+                        "guid": "d1",
+                        "link": publisher.url("/d1"),
+                        "date": now,
+                    }
+                ]
+            ),
+            headers={"Content-Type": RSS},
+        ),
+    )
+    cfg = write_config(
+        tmp_path,
+        {"ko": publisher.url("/ko"), "en": publisher.url("/en")},
+        extra="[feed_defaults]\nfetch_articles = false",
+    )
+    with cfg.open("a", encoding="utf-8") as out:
+        out.write(f'\n[[feeds]]\nname = "declared"\nurl = "{publisher.url("/declared")}"\nlanguage = "en"\n')
+    config = load_config(cfg)
+    with Store.open(config.storage.path) as store:
+        run_poll(config, store, tracker=StoryTracker())
+        langs = dict(
+            store.db.execute(
+                "SELECT f.name, a.language FROM articles a JOIN feeds f ON f.id = a.feed_id"
+            ).fetchall()
+        )
+    assert langs == {"ko": "ko", "en": "en", "declared": "en"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -329,3 +330,26 @@ def test_import_of_broken_xml_names_the_line_and_changes_nothing(tmp_path, capsy
     assert main(["--config", str(cfg), "feeds", "import", str(unclosed)]) == 2
     assert f"{unclosed}:6:" in capsys.readouterr().err
     assert cfg.read_text(encoding="utf-8") == before
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "config" / "monitor.toml"
+
+
+def test_the_shipped_list_round_trips_through_opml(tmp_path, capsys):
+    out = tmp_path / "shipped.opml"
+    assert main(["--config", str(SHIPPED), "feeds", "export", "-o", str(out)]) == 0
+    cfg = write_config(tmp_path, {})
+    assert main(["--config", str(cfg), "feeds", "import", str(out)]) == 0
+    capsys.readouterr()
+    shipped = load_config(SHIPPED, env={}).feeds
+    again = load_config(cfg).feeds
+    assert {(f.name, f.url, f.language, f.tags) for f in again} == {
+        (f.name, f.url, f.language, f.tags) for f in shipped
+    }
+    assert [p for p in check_config(cfg) if p.severity == "error"] == []
+
+
+def test_the_shipped_english_outlets_declare_their_language():
+    feeds = load_config(SHIPPED, env={}).feeds
+    english = [f for f in feeds if "english" in f.tags]
+    assert len(english) >= 8 and all(f.language == "en" for f in english)
