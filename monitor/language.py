@@ -13,6 +13,7 @@ Hangul syllables and jamo, or CJK ideographs, are at least :data:`KOREAN_MIN_RAT
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 Language = Literal["ko", "en"]
@@ -27,21 +28,21 @@ KOREAN_MIN_RATIO = 0.2
 ENGLISH_MIN_RATIO = 0.6
 
 
+#: Hangul syllables, jamo and compatibility jamo, and hanja as Korean headlines use them (美, 中, 日).
+_KOREAN = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u4e00-\u9fff]+")
+_LATIN = re.compile("[A-Za-z]+")
+
+
 def detect_language(text: str) -> Language | None:
-    """Return "ko" or "en" by the share of Hangul (with hanja) and Latin letters, or None when undecidable."""
-    korean = latin = 0
-    for ch in text[:SAMPLE_CHARS]:
-        code = ord(ch)
-        # Hangul syllables, jamo and compatibility jamo; hanja as Korean headlines use them (美, 中, 日)
-        if (
-            0xAC00 <= code <= 0xD7A3
-            or 0x1100 <= code <= 0x11FF
-            or 0x3130 <= code <= 0x318F
-            or (0x4E00 <= code <= 0x9FFF)
-        ):
-            korean += 1
-        elif ch.isascii() and ch.isalpha():
-            latin += 1
+    """Return "ko" or "en" by the share of Hangul (with hanja) and Latin letters, or None when undecidable.
+
+    Runs of letters found by two regular expressions (C loops), not a Python loop over the characters:
+    ~135 µs against ~200 µs an article on the loaded 2-core test machine (bench/bench_sources.py); next to
+    a page extraction (milliseconds) it is noise either way.
+    """
+    sample = text[:SAMPLE_CHARS]
+    korean = sum(map(len, _KOREAN.findall(sample)))
+    latin = sum(map(len, _LATIN.findall(sample)))
     letters = korean + latin
     if letters < MIN_LETTERS:
         return None
