@@ -97,13 +97,13 @@ async def _discover(config: MonitorConfig, url: str) -> tuple[str, str | None, i
             raise ConfigError([f"{url}: {why}"], str(config.path))
         spec = FeedSpec(name="new", url=url)
         check, _ = inspect_result(spec, result, None, _now())
-        if check.usable or check.problem in ("zombie",):
-            return (
-                result.final_url if check.redirects else url,
-                _title(result),
-                check.items,
-                "the URL is a feed",
+        if check.usable or check.problem == "zombie":
+            # A permanent redirect's target is what to keep; a temporary one's is not.
+            moved = check.fix is not None and check.fix.startswith("url =")
+            how = "the URL is a feed" + (
+                ", but its newest item is old: see `monitor feeds check`" if check.problem else ""
             )
+            return result.final_url if moved else url, _title(result), check.items, how
         tried.append(f"{url}: {check.detail}")
         candidates = [(u, "named by the page") for u in check.alternates]
         root = f"{urlsplit(result.final_url).scheme}://{urlsplit(result.final_url).netloc}"

@@ -353,3 +353,19 @@ def test_the_shipped_english_outlets_declare_their_language():
     feeds = load_config(SHIPPED, env={}).feeds
     english = [f for f in feeds if "english" in f.tags]
     assert len(english) >= 8 and all(f.language == "en" for f in english)
+
+
+def test_add_keeps_a_permanent_redirects_target_but_not_a_temporary_ones(tmp_path, server, capsys):
+    server.route("/new.xml", Reply(body=rss(fresh_items(), title="옮긴 피드"), headers={"Content-Type": RSS}))
+    server.route("/old.xml", Reply(status=308, headers={"Location": server.url("/new.xml")}))
+    server.route("/alias.xml", Reply(status=302, headers={"Location": server.url("/new.xml")}))
+    cfg = write_config(tmp_path, {})
+    assert main(["--config", str(cfg), "feeds", "add", server.url("/old.xml"), "--name", "a"]) == 0
+    assert main(["--config", str(cfg), "feeds", "add", server.url("/alias.xml"), "--name", "b"]) == 0
+    # 308: the feed moved for good, the config names where; 302: the alias is the feed's address.
+    assert [f.url for f in load_config(cfg).feeds] == [server.url("/new.xml"), server.url("/alias.xml")]
+
+
+def test_feeds_without_an_action_prints_help(capsys):
+    assert main(["feeds"]) == 2
+    assert "check" in capsys.readouterr().out
