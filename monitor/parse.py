@@ -713,6 +713,19 @@ def _fast_item(item: Any, base: str) -> dict[str, Any]:
                     entry.setdefault("link", guid)  # feedparser: a permalink guid is the link until <link>
             else:  # pubDate
                 _fast_date(entry, "published", _fp_text(child))
+        elif tag == "source":
+            # A news-search feed names each item's publisher here (monitor.aggregator). feedparser keeps
+            # the url attribute as it is and the text through pop(), as _fp_text does.
+            if "source" in seen:
+                raise _Unusual
+            seen.add("source")
+            _no_children(child)
+            source: dict[str, str] = {}
+            if child.get("url") is not None:
+                source["href"] = child.get("url")
+            if value := _fp_text(child):
+                source["title"] = value
+            entry["source"] = source
         elif tag in _RSS_ITEM_INERT:
             _no_children(child)
         elif tag == f"{{{_NS_CONTENT}}}encoded":
