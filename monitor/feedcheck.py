@@ -141,7 +141,7 @@ async def _check(
     fetcher: Fetcher, spec: FeedSpec, previous: dict[str, Any] | None, now: datetime
 ) -> tuple[FeedCheck, dict[str, Any] | None]:
     started = time.monotonic()
-    base = {"feed": spec.name, "url": spec.url, "enabled": spec.enabled}
+    base: dict[str, Any] = {"feed": spec.name, "url": spec.url, "enabled": spec.enabled}
     try:
         result = await fetcher.fetch(spec.url)
     except FetchError as exc:
