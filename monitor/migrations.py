@@ -369,6 +369,15 @@ CREATE TABLE service_runs (
 ALTER TABLE articles ADD COLUMN text_pruned_at TEXT;  -- when retention emptied text (UTC)
 """
 
+# Sources as of 2026 (issue 15): the publisher a news-search feed credits an item to (the article's URL is
+# the aggregator's redirect link and names no outlet), per article and per source row; NULL means "read
+# the outlet from the URL" as before, so older rows need no backfill. And the article's language.
+_V9_SOURCES = """
+ALTER TABLE articles ADD COLUMN outlet TEXT;          -- publisher credited by a news-search item; NULL: from url
+ALTER TABLE articles ADD COLUMN language TEXT;        -- ko | en (declared on the feed, else detected); NULL: unknown
+ALTER TABLE article_sources ADD COLUMN outlet TEXT;   -- the publisher this feed entry credits, if any
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feeds, articles, sources, fetch log, fts, views", _V1_SCHEMA),
     Migration(2, "index full text in batches", _V2_BATCH_FTS),
@@ -377,4 +386,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "stories and article-story links", _V5_STORIES),
     Migration(6, "digest delivery ledger, channel state and claims", _V6_DELIVERIES),
     Migration(7, "service job table, service runs, article text retention", _V7_SERVICE),
+    # 8 is another branch's (issue 15 was given 9).
+    Migration(9, "publisher outlet and language of articles", _V9_SOURCES),
 )

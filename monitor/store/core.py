@@ -64,6 +64,8 @@ class SourceRef:
     article_url: str
     link: str | None
     entry_hash: str
+    #: The publisher a news-search entry credits (monitor.aggregator); None for a feed's own entry.
+    outlet: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +303,7 @@ class CoreStore:
                 if article_id is None:  # the pipeline only passes sources for stored articles
                     raise StoreError(f"no article stored for {source.article_url}")
                 source_rows.append((feed_id, source.entry_id, source.id_source, article_id, source.link,
-                                    source.entry_hash, now, now))
+                                    source.entry_hash, now, now, source.outlet))
             # Each row inserts or updates at most one row, so the total change count is the number of
             # sources that are new or changed.
             new_sources = self.conn.executemany(_UPSERT_SOURCE, source_rows).rowcount if source_rows else 0
@@ -478,7 +480,7 @@ _DAY = timedelta(days=1)
 
 #: The article columns a poll writes, in the order of :func:`_article_values`.
 _ARTICLE_COLUMNS = ("link", "final_url", "title", "text", "summary", "text_source", "extract_note", "author",
-                    "published_at", "fetched_at", "content_hash")
+                    "published_at", "fetched_at", "content_hash", "outlet", "language")
 _INSERT_ARTICLE = (
     f"INSERT INTO articles (url, {', '.join(_ARTICLE_COLUMNS)}, first_seen_at, feed_id) "
     f"VALUES ({', '.join('?' * (len(_ARTICLE_COLUMNS) + 3))})"
@@ -493,7 +495,7 @@ _INSERT_MATCH = (
 )
 _UPSERT_SOURCE = (
     "INSERT INTO article_sources (feed_id, entry_id, id_source, article_id, link, "
-    "entry_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "entry_hash, first_seen_at, last_seen_at, outlet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (feed_id, entry_id) DO UPDATE SET entry_hash = excluded.entry_hash, "
     "article_id = excluded.article_id, last_seen_at = excluded.last_seen_at "
     "WHERE article_sources.entry_hash != excluded.entry_hash"
@@ -504,7 +506,7 @@ def _article_values(article: Article) -> tuple[Any, ...]:
     """An article's values for :data:`_ARTICLE_COLUMNS`, in that order."""
     return (article.link, article.final_url, article.title, article.text, article.summary,
             article.text_source, article.extract_note, article.author, to_iso(article.published),
-            to_iso(article.fetched_at), article.content_hash)
+            to_iso(article.fetched_at), article.content_hash, article.outlet, article.language)
 
 
 def _match_params(article_id: int, m: MatchRow, now: str | None) -> tuple[Any, ...]:
