@@ -273,6 +273,7 @@ class Matcher:
         self._automaton, self._by_index = _build_automaton([*_patterns(config), *_marker_patterns()])
         #: the topic evidence at which the score reaches the threshold (what the prefilter checks for)
         self._needed = s.topic_mass * math.log2(1 / (1 - min(self.threshold, 0.999999)))
+        self._quick = {cut: self._build_quick_irrelevant(cut) for cut in (False, True)}
 
     # -- public -------------------------------------------------------------------------------------
 
@@ -437,6 +438,11 @@ class Matcher:
         return may_form_pairs(title) or may_form_pairs(text)
 
     def _quick_irrelevant(self, truncated: bool) -> MatchResult:
+        """The prefilter's verdict. Most of the news ends here, and the result is frozen and the same for
+        every such article, so it is built once (per ``truncated``), not once an article."""
+        return self._quick[truncated]
+
+    def _build_quick_irrelevant(self, truncated: bool) -> MatchResult:
         return MatchResult(
             decision="irrelevant", score=0.0, threshold=self.threshold,
             reason="too little topic or actor evidence (prefilter)", actor_ok=False, actor_mass=0.0,
