@@ -256,3 +256,53 @@ def test_a_story_written_without_side_tables_is_recomputed_when_touched():
         (story,) = store.recent_stories()
         assert story["size"] == 3 and story["outlet_count"] == 3  # recomputed, not folded into the wrong row
         assert story["last_development_at"] == to_iso(T0 + timedelta(hours=9))
+
+
+def test_a_changed_verdict_of_a_clustered_member_recomputes_its_story_an_unchanged_one_does_not(tmp_path):
+    """A fold only raises a best score: a poll that re-matches a member lower must recompute its story."""
+    from monitor.stories import StoryTracker
+    from tests.test_stories import WIRE, article, save, verdict
+
+    a, b = "https://www.yna.co.kr/view/AKR1", "https://www.newspim.com/news/view/1"
+    with Store.open(tmp_path / "m.db") as store:
+        store.sync_feeds(
+            [FeedSpec("연합뉴스", "http://a.example/rss"), FeedSpec("B", "http://b.example/rss")]
+        )
+        save(
+            store,
+            "연합뉴스",
+            [article(a, "한미일 산업장관 첫 회의", WIRE, feed="연합뉴스")],
+            matches={a: verdict(True, 0.9, ("chips",))},
+        )
+        save(
+            store,
+            "B",
+            [article(b, "한미일 산업장관 첫 회의", WIRE + "\n무단전재", hours=1)],
+            matches={b: verdict(True, 0.4, ("ipef",))},
+        )
+        StoryTracker().catch_up(store)
+        (story,) = store.recent_stories()
+        assert (story["size"], story["best_score"], story["topics"]) == (2, 0.9, ["chips", "ipef"])
+        store.db.execute("UPDATE stories SET title = 'marked'")
+        # the same entry seen again with the same verdict (a churned GUID): the story is not recomputed
+        save(
+            store,
+            "연합뉴스",
+            [article(a, "한미일 산업장관 첫 회의", WIRE, feed="연합뉴스")],
+            matches={a: verdict(True, 0.9, ("chips",))},
+        )
+        assert store.story_row(story["id"])["title"] == "marked"
+        # re-matched lower (a new topics file): recomputed at once, in the feed's transaction
+        save(
+            store,
+            "연합뉴스",
+            [article(a, "한미일 산업장관 첫 회의", WIRE, feed="연합뉴스")],
+            matches={a: verdict(False, 0.2, ("trade",))},
+        )
+        now = store.story_row(story["id"])
+        assert (now["title"], now["best_score"], now["topics"], now["relevant"]) == (
+            "한미일 산업장관 첫 회의",
+            0.4,
+            ["ipef", "trade"],
+            1,
+        )

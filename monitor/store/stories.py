@@ -140,6 +140,26 @@ class StoryStore(CoreStore):
             log.info("stories: recomputed %d stories for incremental aggregates", written)
         return applied
 
+    def _write_matches(self, params: Sequence[tuple[Any, ...]]) -> None:
+        """A poll's verdicts, and a full recompute of the stories whose clustered members got a different
+        one (an edited entry re-matched under a new topics file, say): a fold only ever raises a best
+        score, so a lowered verdict must not wait for the story to be touched (it may never be, and the
+        old per-poll recompute used to repair it then). Unchanged verdicts, as a feed that churns its
+        GUIDs gives every poll, cost one lookup."""
+        changed: set[int] = set()
+        wanted = {p[0]: (p[1], p[3], p[5]) for p in params}  # article id → (relevant, score, topics)
+        for chunk in chunks(sorted(wanted), 500):
+            for article_id, story_id, relevant, score, topics in self.db.execute(
+                "SELECT s.article_id, s.story_id, m.relevant, m.score, m.topics FROM article_story s "
+                f"LEFT JOIN matches m ON m.article_id = s.article_id WHERE s.article_id IN "
+                f"({','.join('?' * len(chunk))})", chunk,
+            ):
+                if (relevant, score, topics) != wanted[article_id]:
+                    changed.add(story_id)
+        super()._write_matches(params)
+        if changed:
+            self._refresh(changed)
+
     # ---------------------------------------------------------------------------------------------
     # What the tracker writes
     # ---------------------------------------------------------------------------------------------
