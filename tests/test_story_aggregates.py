@@ -230,6 +230,8 @@ def test_a_late_wire_copy_takes_the_lead_and_an_earlier_report_moves_first_seen(
         assert story["topics"] == ["ipef", "chips"] and story["best_score"] == 0.9
         # the last development: the latest outlet's first report (a.example at 45 h)
         assert story["last_development_at"] == to_iso(T0 + timedelta(hours=45))
+        # what the clusterer reads for [stories] close_after_hours (an unknown id is left out)
+        assert store.last_developments([story["id"], 999]) == {story["id"]: T0 + timedelta(hours=45)}
 
 
 def test_a_story_written_without_side_tables_is_recomputed_when_touched():
