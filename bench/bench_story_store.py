@@ -6,7 +6,9 @@ recompute from every member (what a poll did before issue 14), for a story of 10
 For each size: a fresh database (a file, WAL, as the monitor keeps it) holding one story of that many members
 spread over ``--outlets`` outlets, plus 500 one-article stories. Then ``--polls`` polls, each recording what
 a poll's tracker hands the store: 5 new members of the big story (one of them from an outlet the story had
-not carried, so its outlet list and last development move too) and 25 new stories. Each poll is timed both
+not carried, so its outlet list and last development move too), 25 new stories, and one member of the big
+story updated in place (a middle one: in the 10-member story it is its outlet's first report, so that story
+is recomputed in full; in the larger ones it folds in again). Each poll is timed both
 ways on the same database state (incremental first, then the same poll's decisions again through the old
 path on a copy made before it); the figures are the median milliseconds per poll. Incremental should be
 flat in the story's size; the full recompute grows with it.
@@ -105,9 +107,17 @@ def measure(
             with store.transaction():
                 joins = arts.add(store, 5, lambda k, p=p: f"o{k % outlets}" if k else f"new{p}", minute)
                 news = arts.add(store, 25, lambda k: f"s{k % 7}", minute + 5)
+                # and a correction of one member of the big story (a [종합] rewrite: new title, same verdict)
+                edited = members[len(members) // 2]
+                store.db.conn.execute(
+                    "UPDATE articles SET title = title || ' (종합)', updated_at = ? WHERE id = ?",
+                    (to_iso(T0 + timedelta(days=1, minutes=p)), edited),
+                )
             minute += 30
-        batch = [Assignment(i, big, "same_event", 0.66, big, (("title_ngram", 0.66),)) for i in joins] + [
-            Assignment(i, i, "new", 0.0) for i in news
+        batch = [
+            *(Assignment(i, big, "same_event", 0.66, big, (("title_ngram", 0.66),)) for i in joins),
+            *(Assignment(i, i, "new", 0.0) for i in news),
+            Assignment(edited, big, "updated", 1.0),
         ]
         now = T0 + timedelta(days=1, minutes=p)
         shutil.copy(path, tmp / "old.db")  # the same state for the old path (WAL checkpointed on close)
@@ -136,8 +146,9 @@ def main() -> None:
     args = parser.parse_args()
     print(describe())
     print(
-        f"{args.polls} polls per size, each 5 joins of the big story (1 from a new outlet) + 25 new "
-        f"stories; members over {args.outlets} outlets. Median per poll's record_assignments, wall (the "
+        f"{args.polls} polls per size, each 5 joins of the big story (1 from a new outlet), 1 update of "
+        f"one of its members, 25 new stories; members over {args.outlets} outlets. Median per poll's "
+        "record_assignments, wall (the "
         "commit included) and CPU of this process (less moved by other work on a shared machine)"
     )
     print(

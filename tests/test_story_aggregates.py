@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from monitor.clock import to_iso
 from monitor.models import Assignment, FeedSpec
-from monitor.store import Store
+from monitor.store import MatchRow, Store
+from monitor.store.core import _match_params
 from monitor.urls import article_outlet
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
@@ -74,7 +75,7 @@ article_specs = st.fixed_dictionaries(
         # where it goes: a new story (None) or the k-th story made so far (modulo)
         "story": st.none() | st.integers(0, 50),
         # what happens to an existing member in the same batch: nothing, an update, a move
-        "also": st.sampled_from(["none", "none", "none", "update", "move"]),
+        "also": st.sampled_from(["none", "none", "update", "update", "move"]),
     }
 )
 
@@ -177,7 +178,7 @@ def _play(store: Store, batches: list[list[dict[str, Any]]]) -> None:
                 )
                 if spec["also"] != "none" and members:
                     old = sorted(members)[spec["seen"] % len(members)]
-                    if spec["also"] == "update":  # a correction: new time and verdict under the same row
+                    if spec["also"] == "update":  # a correction: a new time (and verdict) under the same row
                         store.db.conn.execute(
                             "UPDATE articles SET published_at = ?, updated_at = ? WHERE id = ?",
                             (
@@ -186,7 +187,9 @@ def _play(store: Store, batches: list[list[dict[str, Any]]]) -> None:
                                 old,
                             ),
                         )
-                        store.db.conn.execute("UPDATE matches SET score = 0.05 WHERE article_id = ?", (old,))
+                        if spec["relevant"]:  # re-matched too, the way a poll writes a verdict
+                            row = MatchRow("x", False, 0.05, 0.5, ("ipef",), "t", "{}", "d")
+                            store._write_matches([_match_params(old, row, to_iso(T0))])
                         assignments.append(Assignment(old, members[old], "updated", 1.0))
                     elif members[old] != old:  # moved to another story (the first member stays put)
                         assignments.append(Assignment(old, key, "same_event", 0.6, key))

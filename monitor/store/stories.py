@@ -11,9 +11,10 @@ them two ways:
   written back. The cost is the new members plus the story's outlets and topics, never its size (a
   10,000-member story costs what a 10-member one does; ``bench/bench_story_store.py``);
 - in full, from every member (:meth:`StoryStore.refresh_stories`): for re-clustering, for the migration
-  that introduced the side tables, after re-matching (new verdicts can lower a best score, which a fold
-  cannot undo), and for a touched story whose members changed rather than joined (an updated article, an
-  article moved out), or whose side tables are not filled (``last_development_at`` NULL).
+  that introduced the side tables, after re-matching or a poll's changed verdict of a clustered member
+  (a lower best score is something a fold cannot undo), and for a touched story an article moved out of,
+  whose updated member was its lead or an outlet's first report, or whose side tables are not filled
+  (``last_development_at`` NULL). Other updated members fold in again without counting twice.
 
 ``tests/test_story_aggregates.py`` checks that both give the same rows after many random batches.
 
@@ -177,18 +178,22 @@ class StoryStore(CoreStore):
         latest = list({a.article_id: a for a in assignments}.values())  # the same article twice: the last
         with self.transaction():
             previous = self._write_assignments(latest, to_iso(now or utcnow()) or "")
-            joined: dict[int, list[int]] = {}
+            joined: dict[int, list[int]] = {}  # story → new members
+            edited: dict[int, list[int]] = {}  # story → members updated in place (reason "updated")
             full: set[int] = set()
             for a in latest:
                 before = previous.get(a.article_id)
                 if before is None:
                     joined.setdefault(a.story_key, []).append(a.article_id)
-                else:  # an existing member changed (an update) or moved: a fold cannot take it back
+                elif before == a.story_key and a.reason == "updated":
+                    edited.setdefault(a.story_key, []).append(a.article_id)
+                else:  # moved out of a story: a fold cannot take a member back
                     full.update((a.story_key, before))
-            full |= self._not_aggregated(set(joined) - full)
-            full |= self._fold_in({k: v for k, v in joined.items() if k not in full})
+            full |= self._not_aggregated((set(joined) | set(edited)) - full)
+            full |= self._fold_in({k: v for k, v in joined.items() if k not in full},
+                                  {k: v for k, v in edited.items() if k not in full})
             self._refresh(full)
-        return len(set(joined) | full)
+        return len(set(joined) | set(edited) | full)
 
     def replace_assignments(self, assignments: Sequence[Assignment], *, now: datetime | None = None) -> int:
         """Re-clustering: make ``article_story`` hold exactly these decisions; return rows changed.
@@ -292,26 +297,39 @@ class StoryStore(CoreStore):
                 f"AND id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
         return found
 
-    def _fold_in(self, joined: dict[int, list[int]]) -> set[int]:
-        """Incremental: fold each story's new members into its stored aggregate and write what changed.
+    def _fold_in(self, joined: dict[int, list[int]], edited: dict[int, list[int]]) -> set[int]:
+        """Incremental: fold each story's new members, and its members updated in place, into its stored
+        aggregate and write what changed. Returns the stories that need a full recompute instead.
 
-        Returns the stories it could not update so (their lead article is gone): they need a full refresh.
+        An updated member (new text, perhaps a new time; a changed verdict was already dealt with when it
+        was written, see _write_matches) folds in again without counting twice, as long as it holds no
+        part of the aggregate a later time could take from it: it is not the lead, not its outlet's first
+        member, and has an outlet. Otherwise (the lead's own [종합] rewrite, say) the story is recomputed.
+        A story whose lead article row is gone is recomputed too.
         """
-        if not joined:
+        if not joined and not edited:
             return set()
-        states = self._load_aggregates(sorted(joined))
-        lost = {i for i, state in states.items() if state.lead is not None and state.lead[1] is None}
-        for story_id in lost:
+        states = self._load_aggregates(sorted(set(joined) | set(edited)))
+        full = {i for i, state in states.items() if state.lead is not None and state.lead[1] is None}
+        for story_id in full:
             del states[story_id]
-        new_ids = sorted(i for members in joined.values() for i in members)
-        for chunk in chunks(new_ids, 500):
+        again = {i for members in edited.values() for i in members}
+        ids = sorted(again | {i for members in joined.values() for i in members})
+        for chunk in chunks(ids, 500):
             for row in self.db.execute(
                 f"{_MEMBER_SQL} WHERE s.article_id IN ({','.join('?' * len(chunk))})", chunk
             ):
-                if row[0] in states:
-                    states[row[0]].add(_member(row))
-        self._write_aggregates(list(states.values()), replace_sides=False)
-        return lost
+                state = states.get(row[0])
+                if state is None:
+                    continue
+                member = _member(row)
+                if member.article_id in again and (
+                    not member.outlet or state.holds(member.article_id)
+                ):
+                    full.add(row[0])
+                state.add(member, new=member.article_id not in again)
+        self._write_aggregates([s for i, s in states.items() if i not in full], replace_sides=False)
+        return full
 
     def _load_aggregates(self, story_ids: Sequence[int]) -> dict[int, StoryAggregate]:
         """The stored aggregates of these stories: their rows, lead and side tables (no member rows)."""
@@ -579,14 +597,21 @@ class StoryAggregate:
     changed_outlets: set[str] = field(default_factory=set)
     changed_topics: set[str] = field(default_factory=set)
 
-    def add(self, m: _Member) -> None:
+    def holds(self, article_id: int) -> bool:
+        """Whether this member decides the lead or an outlet's first report (and with it first seen and
+        last development): what a later time or another title of it could change in a way a fold cannot."""
+        return bool(self.lead and self.lead[2] == article_id) or any(
+            first == article_id for _, first in self.outlets.values())
+
+    def add(self, m: _Member, *, new: bool = True) -> None:
+        """Fold in a member; ``new=False`` for one already counted that changed in place (size kept)."""
         lead_key = (not m.wire, m.time, m.article_id)
         if self.lead is None or lead_key < self.lead:
             self.lead, self.lead_outlet, self.title = lead_key, m.outlet, m.title
         if self.first_seen_at is None or m.time < self.first_seen_at:
             self.first_seen_at = m.time
         self.last_updated_at = max(self.last_updated_at, m.changed)
-        self.size += 1
+        self.size += new
         self.relevant = self.relevant or m.relevant
         if m.outlet:
             first = (m.time, m.article_id)
