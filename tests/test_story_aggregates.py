@@ -311,3 +311,37 @@ def test_a_changed_verdict_of_a_clustered_member_recomputes_its_story_an_unchang
             ["ipef", "trade"],
             1,
         )
+
+
+def test_reclustering_rewrites_the_explanation_of_unchanged_rows_without_re_dating_them():
+    spec = {
+        "feed": 1,
+        "host": 2,
+        "seen": 5,
+        "published": None,
+        "score": 0.4,
+        "relevant": False,
+        "topics": ["chips"],
+        "story": None,
+        "also": "none",
+    }
+    with _store() as store:
+        _play(store, [[spec], [{**spec, "host": 3, "story": 0}]])
+        before = store.db.execute("SELECT article_id, decided_at FROM article_story ORDER BY 1").fetchall()
+        story = store.story_row(1)
+        rebuilt = [
+            Assignment(1, 1, "new", 0.0),
+            Assignment(2, 1, "same_event", 0.9, 1, (("key_terms", 0.9), ("title_ngram", 0.4))),
+        ]
+        assert store.replace_assignments(rebuilt, now=T0 + timedelta(days=30)) == 0  # same stories
+        joined = store.story_members(1)[1]
+        assert joined["evidence"] == [
+            {"feature": "key_terms", "value": 0.9},
+            {"feature": "title_ngram", "value": 0.4},
+        ]
+        assert joined["similarity"] == 0.9
+        assert (
+            store.db.execute("SELECT article_id, decided_at FROM article_story ORDER BY 1").fetchall()
+            == before
+        )
+        assert store.story_row(1) == story  # digests see nothing new
