@@ -1116,6 +1116,22 @@ def section_values(config: MonitorConfig, name: str) -> Mapping[str, Any]:
 
 # --- stories (issue 4) ---
 
+#: The longest a story may stay open after its last development: a year open defeats the point.
+MAX_CLOSE_AFTER_HOURS = 24 * 366
+
+
+def close_after_hours(value: Any, context: Context) -> float:
+    """Hours (a number, e.g. 72 or 36.5) a story keeps accepting members after its last development."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _type_error("a number of hours like 72", value)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"must be more than 0 hours, not {value}")
+    if value > MAX_CLOSE_AFTER_HOURS:
+        raise ValueError(f"must be at most {MAX_CLOSE_AFTER_HOURS} hours (a year), not {value:g}: a story "
+                         "open that long chains a recurring column into one")
+    return float(value)
+
+
 register_section(
     "stories",
     [
@@ -1126,6 +1142,12 @@ register_section(
               "estimated body similarity (Jaccard of shingles) that makes a copy of the same article", 0.6),
         Field("same_event", fraction,
               "combined headline/key-term score that makes another write-up of the same event", 0.5),
+        # Issue 14: a recurring item (a daily column, a morning briefing, a weekly price table) must not
+        # chain into one story for months. The clusterer reads it as settings["close_after_hours"] in
+        # StoryTracker.from_settings; the store keeps each story's last_development_at it counts from.
+        Field("close_after_hours", close_after_hours,
+              "hours after its last development (the latest new outlet's first report) that a story "
+              "stops accepting members", 72.0),
     ],
     doc="Stories: one development however many outlets carried it (issue 4).",
 )

@@ -378,6 +378,43 @@ ALTER TABLE articles ADD COLUMN language TEXT;        -- ko | en (declared on th
 ALTER TABLE article_sources ADD COLUMN outlet TEXT;   -- the publisher this feed entry credits, if any
 """
 
+# Stories on real news (issue 14, store side). Three things:
+# - each member's join evidence: the pair features that carried a same-event join (Assignment.evidence),
+#   as JSON [[name, value], ...], so `monitor story ID` can say why a member joined;
+# - a story's last development (see monitor.store.stories for the definition): [stories]
+#   close_after_hours counts from it, so a recurring item stops chaining into one story;
+# - what incremental aggregates need per story (each outlet's first member, each topic's strongest
+#   member), so a poll updates a touched story from its new members instead of re-reading all of them.
+# last_development_at NULL marks a story whose side tables are not filled yet: every existing story
+# after this migration (StoryStore.migrate recomputes them once, right after), and the touched story
+# is recomputed in full if a crash came in between.
+_V10_STORY_AGGREGATES = """
+ALTER TABLE article_story ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]';  -- JSON [[feature, value], ...]
+ALTER TABLE stories ADD COLUMN last_development_at TEXT;  -- UTC; the latest outlet's first report
+CREATE INDEX stories_not_aggregated ON stories(id) WHERE last_development_at IS NULL;
+
+-- Each outlet of a story with its first member, in (time, article id) order: the story's outlet list
+-- (lead's outlet first, then by first report) and its last development come from these rows.
+CREATE TABLE story_outlets (
+    story_id         INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    outlet           TEXT NOT NULL,
+    first_at         TEXT NOT NULL,               -- UTC: coalesce(published_at, first_seen_at) of it
+    first_article_id INTEGER NOT NULL,
+    PRIMARY KEY (story_id, outlet)
+) WITHOUT ROWID;
+
+-- Each topic of a story with the strongest member carrying it: stories.topics is these, ordered by
+-- (score descending, article id, the topic's place in that member's list).
+CREATE TABLE story_topics (
+    story_id   INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    topic      TEXT NOT NULL,
+    score      REAL NOT NULL,
+    article_id INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (story_id, topic)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feeds, articles, sources, fetch log, fts, views", _V1_SCHEMA),
     Migration(2, "index full text in batches", _V2_BATCH_FTS),
@@ -386,6 +423,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "stories and article-story links", _V5_STORIES),
     Migration(6, "digest delivery ledger, channel state and claims", _V6_DELIVERIES),
     Migration(7, "service job table, service runs, article text retention", _V7_SERVICE),
-    # 8 is another branch's (issue 15 was given 9).
+    # 8 is another branch's (the relevance tier; it lands separately).
     Migration(9, "publisher outlet and language of articles", _V9_SOURCES),
+    Migration(10, "story join evidence, last development, incremental aggregates", _V10_STORY_AGGREGATES),
 )

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from monitor.aggregator import credit, strip_publisher_suffix
+from monitor.migrations import MIGRATIONS
 from monitor.models import FeedEntry
 from monitor.parse import parse_feed
 from monitor.store import Store
@@ -117,7 +118,7 @@ def test_migration_9_adds_outlet_and_language_to_an_old_database(tmp_path):
         )
         s.db.conn.commit()
     with Store.open(path) as s:
-        assert s.schema_version() == 9
+        assert s.schema_version() == MIGRATIONS[-1].version
         row = s.db.execute("SELECT title, outlet, language FROM articles").fetchone()
         assert row == ("제목", None, None)  # kept, and NULL means "outlet from the URL", as before
         cols = {r[1] for r in s.db.execute("PRAGMA table_info(article_sources)").fetchall()}

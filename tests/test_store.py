@@ -47,7 +47,9 @@ def test_new_database_is_at_latest_version_with_wal(tmp_path):
         assert {"v_feed_health", "v_recent_articles"} <= set(s.db.view_names())
 
 
-@pytest.mark.parametrize("start", range(0, len(MIGRATIONS)))
+# Every version a database can be at (0: empty), not range(len): numbers owned by other branches may be
+# absent until they merge, and the runner needs no contiguous numbers.
+@pytest.mark.parametrize("start", [0, *(m.version for m in MIGRATIONS[:-1])])
 def test_migrates_from_every_older_version(tmp_path, start):
     path = tmp_path / "m.db"
     with Store.open(path, migrate=False) as s:

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="cluster every stored article again from scratch (deterministic), then list")
     p.set_defaults(func=cmd_stories)
 
-    s = sub.add_parser("story", help="one story's members: outlet, time, how each joined, similarity")
+    s = sub.add_parser("story", help="one story's members: outlet, time, how and why each joined")
     s.add_argument("id", type=int, help="story id (as `monitor stories` shows), or any member's article id")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_story)
@@ -97,24 +97,44 @@ def cmd_story(args: argparse.Namespace) -> int:
     print(f"story {story['id']}: {story['title']}")
     print(f"  {story['size']} articles from {story['outlet_count']} outlets ({', '.join(story['outlets'])})")
     print(f"  first {format_kst(story['first_seen_at'])}, last updated {format_kst(story['last_updated_at'])}"
+          f", last development {format_kst(story['last_development_at'])}"
           f"; best score {story['best_score']:.2f}" + (" (relevant)" if story["relevant"] else "")
           + (f"; topics {', '.join(story['topics'])}" if story["topics"] else ""))
     print()
     print(table(
         [[str(m["article_id"]) + (" *" if m["article_id"] == story["lead_article_id"] else ""),
           m["outlet"], format_kst(m["time"]), m["reason"], f"{m['similarity']:.2f}",
-          str(m["matched_article_id"] or "-"), m["title"], m["url"]] for m in members],
-        ["article", "outlet", "time (KST)", "joined as", "sim", "matched", "title", "url"],
+          _via(m), _why(m), m["title"], m["url"]] for m in members],
+        ["article", "outlet", "time (KST)", "joined as", "sim", "via", "why", "title", "url"],
     ))
     print("\n* lead article. joined as: new = first report; exact = same URL or text; near_duplicate = a copy"
           " (sim = body similarity); same_event = another write-up (sim = event score); updated = content"
-          " changed since")
+          " changed since. via = the member it was matched against (its outlet); why = the features that"
+          " carried the join, strongest first")
     return 0
+
+
+#: Features shown per member in the table (all of them are in --json).
+_WHY_SHOWN = 4
+
+
+def _via(m: dict[str, Any]) -> str:
+    via = m["joined_via"]
+    if via is None:
+        return "-"
+    return f"{via['article_id']} ({via['outlet']})" if via["outlet"] else str(via["article_id"])
+
+
+def _why(m: dict[str, Any]) -> str:
+    shown = [f"{e['feature']} {e['value']:.2f}" for e in m["evidence"][:_WHY_SHOWN]]
+    more = len(m["evidence"]) - _WHY_SHOWN
+    return ", ".join(shown) + (f" +{more}" if more > 0 else "") if shown else "-"
 
 
 def _story_json(r: dict[str, Any]) -> dict[str, Any]:
     return {**r, "first_seen_kst": format_kst(r["first_seen_at"]),
-            "last_updated_kst": format_kst(r["last_updated_at"]), "relevant": bool(r["relevant"])}
+            "last_updated_kst": format_kst(r["last_updated_at"]),
+            "last_development_kst": format_kst(r.get("last_development_at")), "relevant": bool(r["relevant"])}
 
 
 def _member_json(m: dict[str, Any]) -> dict[str, Any]:

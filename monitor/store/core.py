@@ -295,8 +295,8 @@ class CoreStore:
             self._insert_articles(inserts)
             ids = self.article_ids_by_url([*(s.article_url for s in sources), *(matches or {})])
             if matches:
-                self.conn.executemany(_INSERT_MATCH, [_match_params(ids[url], verdict, now)
-                                                      for url, verdict in matches.items()])
+                self._write_matches([_match_params(ids[url], verdict, now)
+                                     for url, verdict in matches.items()])
             source_rows = []
             for source in sources:
                 article_id = ids.get(source.article_url)
@@ -366,6 +366,11 @@ class CoreStore:
             (article_id, now, old_title, old_text, old_hash),
         )
         self.conn.execute(_UPDATE_ARTICLE, [*_article_values(article)[1:], now, article_id])
+
+    def _write_matches(self, params: Sequence[tuple[Any, ...]]) -> None:
+        """Write a poll's verdicts (rows of :func:`_match_params`); monitor.store.stories extends it to
+        bring the stories of already-clustered articles whose verdict changed up to date."""
+        self.conn.executemany(_INSERT_MATCH, params)
 
     def _save_match(self, article_id: int, m: MatchRow, now: str | None) -> None:
         self.conn.execute(_INSERT_MATCH, _match_params(article_id, m, now))
