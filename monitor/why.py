@@ -81,7 +81,7 @@ def _why(result: MatchResult, title_end: int | None) -> str:
 def why_from_evidence(evidence: Mapping[str, Any] | None) -> str:
     """:func:`why` of a verdict stored as JSON (``matches.evidence``); "" when it cannot be read, so a
     damaged row costs the reason line, never the digest."""
-    if not isinstance(evidence, Mapping):
+    if not isinstance(evidence, Mapping) or evidence.get("decision") not in ("relevant", "irrelevant"):
         return ""
     try:
         hits = tuple(_term_hit(h) for h in evidence.get("hits") or () if isinstance(h, Mapping))
@@ -148,10 +148,15 @@ def _sentence(chosen: Sequence[_Chosen]) -> str:
         here = sorted((c for c in chosen if c.place == place), key=lambda c: c.position)
         if not here:
             continue
-        actors = " and ".join(c.term for c in here if c.kind == "actor")
-        topics = " and ".join(c.term for c in here if c.kind == "topic")
+        actors = _and([c.term for c in here if c.kind == "actor"])
+        topics = _and([c.term for c in here if c.kind == "topic"])
         parts.append(f"{' + '.join(p for p in (actors, topics) if p)} {_PLACE_WORDS[place]}")
     return "; ".join(parts)
+
+
+def _and(terms: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return " and ".join(terms) if len(terms) < 3 else f"{', '.join(terms[:-1])} and {terms[-1]}"
 
 
 def _fold(term: str) -> str:

@@ -1,0 +1,74 @@
+"""The tier stored with each verdict (migration 8): from an old database, from a poll, from a rematch."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from monitor.match import verdict_row
+from monitor.migrations import MIGRATIONS
+from monitor.models import FeedSpec
+from monitor.rematch import rematch
+from monitor.store import Store
+from tests.test_rematch import ARTICLES, RELEVANT_NOW, _save, matcher  # noqa: F401  (fixture)
+
+WHEN = "2026-01-01T00:00:00+00:00"
+
+
+def _tiers(store: Store) -> dict[int, str | None]:
+    return dict(store.db.execute("SELECT article_id, tier FROM matches").fetchall())
+
+
+def test_an_old_database_migrates_with_core_unless_the_evidence_says_otherwise(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    with Store.open(path, migrate=False) as s:
+        s.migrate(target=7)
+        s.sync_feeds([FeedSpec("A", "http://a.example/rss")])
+        feed_id = s.feed_states()["A"].id
+        rows = [  # (relevant, evidence) as a v7 monitor stored them
+            (1, json.dumps({"decision": "relevant", "hits": []})),
+            (1, json.dumps({"decision": "relevant", "tier": "context"})),
+            (0, json.dumps({"decision": "irrelevant"})),
+            (1, "{not json"),  # a damaged row must not stop the migration
+            (1, json.dumps({"decision": "relevant", "tier": "bogus"})),
+        ]
+        with s.transaction():
+            for n, (relevant, evidence) in enumerate(rows, start=1):
+                s.db.conn.execute(
+                    "INSERT INTO articles (id, url, link, title, text, text_source, first_seen_at, "
+                    "fetched_at, content_hash, feed_id) VALUES (?, ?, ?, 't', '', 'title', ?, ?, ?, ?)",
+                    (n, f"http://a.example/{n}", f"http://a.example/{n}", WHEN, WHEN, f"h{n}", feed_id),
+                )
+                s.db.conn.execute(
+                    "INSERT INTO matches (article_id, relevant, decision, score, threshold, topics, reason, "
+                    "evidence, config_digest, matched_at) VALUES (?, ?, ?, 0.7, 0.5, '[]', 'r', ?, 'old', "
+                    "'2026-01-01T00:00:00+00:00')",
+                    (n, relevant, "relevant" if relevant else "irrelevant", evidence),
+                )
+    with Store.open(path) as s:
+        assert s.schema_version() == MIGRATIONS[-1].version == 8
+        assert _tiers(s) == {1: "core", 2: "context", 3: None, 4: "core", 5: "core"}
+        assert s.db.execute("SELECT evidence FROM matches WHERE article_id = 4").fetchone()[0] == "{not json"
+        view = s.db.execute("SELECT id, tier FROM v_relevant_articles ORDER BY id").fetchall()
+        assert view == [(1, "core"), (2, "context"), (4, "core"), (5, "core")]
+
+
+def test_a_poll_stores_the_tier_of_each_verdict(tmp_path, matcher) -> None:  # noqa: F811
+    with Store.open(tmp_path / "m.db") as s:
+        _save(s, matcher=matcher)
+        tiers = _tiers(s)
+    assert {i for i, t in tiers.items() if t is not None} == RELEVANT_NOW
+    assert all(tiers[i] in ("core", "context") for i in RELEVANT_NOW)
+    assert all(tiers[i] is None for i in range(1, len(ARTICLES) + 1) if i not in RELEVANT_NOW)
+
+
+def test_rematch_stores_the_tier_and_a_context_verdict_is_kept_as_context(tmp_path, matcher) -> None:  # noqa: F811
+    with Store.open(tmp_path / "m.db") as s:
+        _save(s)  # no verdicts yet
+        rematch(s, matcher)
+        assert {i for i, t in _tiers(s).items() if t} == RELEVANT_NOW
+        row = verdict_row(replace(matcher.match(*ARTICLES[0][:2]), tier="context"))
+        s.save_matches({1: row})
+        assert _tiers(s)[1] == "context"
+        s.save_matches({1: replace(row, tier=None)})  # a verdict from before tiers
+        assert _tiers(s)[1] == "core"
