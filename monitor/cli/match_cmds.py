@@ -33,6 +33,7 @@ from monitor.evaluate import (
 from monitor.match import Matcher, load_matcher, result_from_dict, result_to_dict
 from monitor.models import MatchResult, TermHit
 from monitor.topics import check_seeds, default_topics_path, load_background, read_document, suggest_terms
+from monitor.why import why
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -270,14 +271,18 @@ def _stored_article(args: argparse.Namespace, key: str) -> dict[str, Any]:
 
 def explanation(result: MatchResult) -> str:
     """The evidence for people: decision and score parts, then every hit with where and why."""
+    tier = result.tier or ("core" if result.relevant else None)
     lines = [
-        f"decision:  {result.decision} (score {result.score:.2f}, threshold {result.threshold:g})",
+        f"decision:  {result.decision} (score {result.score:.2f}, threshold {result.threshold:g})"
+        + (f", tier {tier}" if tier else ""),
+        f"why:       {why(result)}",
         f"reason:    {result.reason}",
         f"actor:     {'yes' if result.actor_ok else 'no'} — countries {'+'.join(result.countries) or 'none'},"
         f" evidence {result.actor_mass:.2f}",
         f"topics:    total {result.topic_mass:.2f}",
     ]
-    lines += [f"           {t.topic:<26} {t.raw:6.2f}  ({', '.join(t.terms)})" for t in result.topics]
+    # the label people read ("공급망 회복력"), not the id in the file
+    lines += [f"           {t.label or t.topic}  {t.raw:.2f}  ({', '.join(t.terms)})" for t in result.topics]
     if result.truncated:
         lines.append("note:      the text was cut to the matcher's size cap before matching")
     if result.morphology_used:
