@@ -54,6 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     suggest.add_argument("--json", action="store_true")
     suggest.set_defaults(func=cmd_topics_suggest)
 
+    from monitor.cli.tune_topics import register as register_tune
+
+    register_tune(topics_sub)
+
     explain = sub.add_parser("explain", help="why an article matches or not: decision, scores, every term")
     explain.add_argument("article", nargs="?", metavar="ID_OR_URL", help="a stored article")
     explain.add_argument("--title", help="explain this title instead of a stored article")
