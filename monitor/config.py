@@ -420,6 +420,13 @@ def encoding(value: Any, context: Context) -> str:
     return value
 
 
+def language(value: Any, context: Context) -> str:
+    """A feed's language: "ko" or "en" (absent: detected per article, see monitor.language)."""
+    if value not in ("ko", "en"):
+        raise ValueError(f'must be "ko" or "en", not {value!r} (leave it out to detect it from the text)')
+    return str(value)
+
+
 def string_list(value: Any, context: Context) -> tuple[str, ...]:
     if not isinstance(value, list | tuple):
         raise _type_error('a list of strings like ["economy", "wire"]', value)
@@ -801,6 +808,7 @@ def _feed_spec(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> FeedSpe
         encoding=pick("encoding"),
         fetch_articles=pick("fetch_articles"),
         tags=entry["tags"],
+        language=entry["language"],
     )
 
 
@@ -915,6 +923,8 @@ register_section(
         Field("fetch_articles", boolean, "overrides feed_defaults.fetch_articles", None),
         Field("encoding", encoding, "overrides feed_defaults.encoding", None),
         Field("tags", string_list, "labels for filtering and digests", ()),
+        Field("language", language, 'the language its articles are written in, "ko" or "en"; '
+              "detected from each article's letters when absent", None),
     ],
     doc="One entry per feed.",
     rules=[Rule(("interval", "url"), _local_interval)],

@@ -195,7 +195,16 @@ def _item(s: DigestStory, number: int) -> DigestItem:
         # a feed summary often starts with the dateline ("[세종=뉴스핌] 김기랑 기자 ="): not the story
         snippet=_cut(strip_dateline(_clean(s.snippet)), SNIPPET_CHARS),
         note=_cut(_clean(s.update_note or ""), TITLE_CHARS) if s.is_update else "",
+        other_outlet_links=_outlet_links(s, others),
     )
+
+
+def _outlet_links(s: DigestStory, others: list[str]) -> tuple[tuple[str, str | None], ...]:
+    """The named other outlets, each with its own report's link where the store has one."""
+    links = {_clean(name): safe_link(link) for name, link in s.outlet_links}
+    if not any(links.get(o) for o in others[:OUTLETS_NAMED]):
+        return ()
+    return tuple((o, links.get(o)) for o in others[:OUTLETS_NAMED])
 
 
 def _named(names: list[str], limit: int, rest: str | None, *, sep: str = ", ") -> str:
@@ -423,8 +432,13 @@ def _story_mrkdwn(item: DigestItem, link: str | None) -> str:
     lines = [f"*<{link}|{label}>*" if link else f"*{label}*"]
     if item.note:
         lines = [f"*[{UPDATES_TITLE}]* {lines[0]}", slack_escape(item.note)]
-    others = f" ({item.other_outlets})" if item.other_outlets else ""
-    lines.append(slack_escape(f"{item.outlets}{others} · {item.when}"))
+    others = f" ({slack_escape(item.other_outlets)})" if item.other_outlets else ""
+    if item.other_outlet_links:
+        named = ", ".join(f"<{link}|{slack_escape(name).replace('|', '¦')}>" if link else slack_escape(name)
+                          for name, link in item.other_outlet_links)
+        more = " 등" if item.other_outlets.endswith(" 등") else ""
+        others = f" ({named}{more})"
+    lines.append(f"{slack_escape(item.outlets)}{others} · {slack_escape(item.when)}")
     if item.topics or item.terms:
         why = (_label("주제", item.topics), _label("근거", item.terms))
         lines.append(slack_escape(" | ".join(p for p in why if p)))

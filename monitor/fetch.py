@@ -27,7 +27,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
@@ -164,14 +164,17 @@ class Fetcher:
             headers = _request_headers(accept, validators)
             guarded = guard and not self._settings.allow_private_networks
             chain: list[httpx.URL] = []
+            statuses: list[int] = []
             hop = await self._exchange(start, headers, guarded)
             while hop.location is not None:
                 chain.append(self._next_hop(start, chain, hop.location))
+                statuses.append(hop.status)
                 hop = await self._exchange(chain[-1], headers, guarded)
         except FetchError as exc:
             log.debug("failed (%s): %s", exc.kind, exc, extra=ctx(url=url, stage="fetch"))
             raise
-        return _result(url, chain, hop, validators, self._clock() - started)
+        result = _result(url, chain, hop, validators, self._clock() - started)
+        return replace(result, redirect_statuses=tuple(statuses)) if statuses else result
 
     # -- one hop ---------------------------------------------------------------------------------
 

@@ -15,7 +15,22 @@ The monitor looks for Korea–US–Japan *economic-security* news. An article is
 So a 한미 연합훈련 story (actor, no economic topic) is *not* relevant, nor is domestic chip news without a
 US/Japan counterpart (topic, no actor), nor 한미반도체 share prices (an exclusion removes the actor and the
 topic word together). Tariff news is relevant when it carries the topic terms (반도체 관세, 232조 with
-chips or supply chains), not on 관세 alone.
+chips or supply chains), not on 관세 alone (the trade topic is ``supporting``).
+
+Tiers (../RELEVANCE.md)
+-----------------------
+What the rules above accept is **core**. An article that is not core is **context** when one
+government acts in it (a named office or official anywhere, or a bare country name in the title; China
+counts here, never as half of a core pair) and the evidence of the ``context = true`` topics reaches the
+threshold *and names a measure*: a ``measure = true`` term (수출통제, 반도체법, VEU) or a term with one of
+the ``[context] measures`` words within ``within`` characters (규제, 지원법, 통과, rules, subsidies …). US
+chip rules on China and China's gallium controls are context; "한국 반도체 수출 감소" (no measure) is not.
+
+Two more actors the policy names: **Korean firms** (groups with ``firm = true``) stand for Korea only beside
+another country's government actor, so a US decision on Samsung's China fab is core while Samsung's share
+price is nothing; and **English**: the same file's English aliases match whole words and their plurals,
+and normalisation turns "South Korea, the United States and Japan" into 한미일. An item without a headline
+is judged with its first sentence as the headline (:func:`headline_or_first_sentence`).
 
 The score
 ---------
@@ -44,6 +59,8 @@ What doesn't count (each dropped hit keeps a note, so ``explain`` can show it)
   the 반도체 inside it, while a separate 반도체 elsewhere in the story still counts.
 * **Containment**: of two actor (or two topic) hits where one lies inside the other, only the longer one
   counts (핵심광물 공급망 is not also 공급망).
+* **Lists**: a topic spelling joined by a middle dot inside a longer dotted list (산업·안보·경제 협력) is
+  an enumeration, not the compound (산업 안보).
 * **Proximity**: a term with ``near`` counts only when one of those words (or ``@topic`` / ``@actor`` /
   ``@kr``-style references) is within ``within`` characters; with ``not_near`` it does not count when one
   is. Rules are checked against the hits before any rule applies (no chains).
@@ -84,7 +101,7 @@ from typing import Any
 import ahocorasick_rs
 
 from monitor import korean
-from monitor.models import Article, MatchResult, MatchRow, TermHit, TopicScore
+from monitor.models import Article, MatchResult, MatchRow, TermHit, Tier, TopicScore
 from monitor.text import (
     ACTOR_NAMES,
     CLEAN_MARKERS,
@@ -97,7 +114,7 @@ from monitor.text import (
     may_form_pairs,
     snippet,
 )
-from monitor.topics import Term, TopicsConfig, load_topics
+from monitor.topics import PARTNERS, Term, TopicsConfig, load_topics
 
 __all__ = ["MAX_TEXT_CHARS", "Matcher", "load_matcher", "result_from_dict", "result_to_dict"]
 
@@ -195,6 +212,9 @@ class _Pattern:
     countries: frozenset[str] = frozenset()
     named: bool = False  # an actor that is not a bare country name
     marker: bool = False  # one of CLEAN_MARKERS: the text needs clean() before its hits count
+    #: An English word that also matches with a plural ending (chips, supply chains, batteries' -es).
+    inflects: bool = False
+    context: bool = False  # a topic spelling whose evidence can make a context item
 
 
 @dataclass(slots=True)
@@ -232,6 +252,7 @@ class _Verdict:
     exclusions: list[_Hit]
     standalone: list[str]
     ambiguous: list[_Hit] = field(default_factory=list)
+    tier: Tier | None = None
 
 
 Found = list[tuple[_Pattern, int, int]]  # pattern, start, end (characters)
@@ -258,8 +279,10 @@ class Matcher:
     def match(self, title: str | None, text: str | None, *, full: bool = False) -> MatchResult:
         """Score one article. ``full`` skips the prefilter so that an explanation lists every hit, even
         for an article the prefilter rejects (the decision is the same either way)."""
-        title, text, raw, found, truncated = self._prepare(title, text)
-        if not full and not self._may_match(found, len(title.encode("utf-8")), title, text):
+        title, text, raw, found, truncated = self._prepared(title, text)
+        title_bytes = len(title.encode("utf-8"))
+        lede_bytes = title_bytes + 2 + len(text[: lede_length(text, self.scoring.lede_chars)].encode("utf-8"))
+        if not full and not self._may_match(found, title_bytes, lede_bytes, title, text):
             return self._quick_irrelevant(truncated)
         light = f"{title}\n\n{text}"
         # The prefilter read the text with only runs of spaces collapsed; the evidence is in the final
@@ -270,17 +293,21 @@ class Matcher:
             raw = combined.encode("utf-8")
             found, _ = self._scan(raw)
         title_end = len(canonical_title)
+        body = combined[title_end + 2 :]
+        zones = (title_end, title_end + 2 + lede_length(body, self.scoring.lede_chars))
         hits = _hits(_char_offsets(found, raw), combined)
-        verdict = self._decide(title_end, hits, morph={})
+        verdict = self._decide(zones, hits, morph={})
         morphology_used = False
         if verdict.relevant and verdict.ambiguous:
-            verdict, morphology_used = self._settle_ambiguous(combined, title_end, hits, verdict)
+            verdict, morphology_used = self._settle_ambiguous(combined, zones, hits, verdict)
         return self._result(verdict, combined, title_end, truncated, morphology_used)
 
     def is_candidate(self, title: str | None, text: str | None) -> bool:
         """Whether the prefilter lets an article through to the full match (benchmarks, diagnostics)."""
-        title, text, _, found, _ = self._prepare(title, text)
-        return self._may_match(found, len(title.encode("utf-8")), title, text)
+        title, text, _, found, _ = self._prepared(title, text)
+        title_bytes = len(title.encode("utf-8"))
+        lede_bytes = title_bytes + 2 + len(text[: lede_length(text, self.scoring.lede_chars)].encode("utf-8"))
+        return self._may_match(found, title_bytes, lede_bytes, title, text)
 
     def match_article(self, article: Article) -> MatchResult:
         """An article as stored: its page text, or the feed summary when there is no page text."""
@@ -319,6 +346,16 @@ class Matcher:
                 found, _ = self._scan(raw)
         return clean_title, clean_text, raw, found, title_cut or text_cut
 
+    def _prepared(self, title: str | None, text: str | None) -> tuple[str, str, bytes, ByteFound, bool]:
+        """:meth:`_prepare`, and an item without a headline (after cleaning: a title of invisible
+        characters is none either) given its first sentence as one, scanned again."""
+        title, text, raw, found, truncated = self._prepare(title, text)
+        if not title.strip() and text.strip():
+            title, text = headline_or_first_sentence(title, text)
+            raw = f"{title}\n\n{text}".encode()
+            found, _ = self._scan(raw)
+        return title, text, raw, found, truncated
+
     def _scan(self, raw: bytes) -> tuple[ByteFound, list[int]]:
         """Every spelling in the UTF-8 text ``raw``, by one Aho–Corasick pass, with English word
         boundaries and the case of all-capital terms checked; offsets in bytes. Also the starts of the
@@ -340,33 +377,40 @@ class Matcher:
                     continue
                 if p.latin_left and start > 0 and folded[start - 1] in _LATIN_WORD_BYTES:
                     continue
-                if p.latin_right and end < n and folded[end] in _LATIN_WORD_BYTES:
+                if (
+                    p.latin_right
+                    and end < n
+                    and folded[end] in _LATIN_WORD_BYTES
+                    and not (p.inflects and _english_inflection(folded, end, n))
+                ):
                     continue
                 if p.case_form is not None and raw[start:end] != p.case_form:
                     continue
                 found.append((start, p))
         return found, marks
 
-    def _may_match(self, found: ByteFound, title_end: int, title: str, text: str) -> bool:
+    def _may_match(self, found: ByteFound, title_end: int, lede_end: int, title: str, text: str) -> bool:
         """The prefilter: could this article be relevant at all? Conservative: it says no only when the
         full match would say irrelevant too, so the bulk of the news skips the rest.
 
         * Can the topic evidence reach the threshold? Every occurrence counts its term's full weight,
           with the title bonus and repeats as :meth:`_score` counts them; exclusions, containment,
           proximity and morphology, which can only lower the evidence, are ignored. A standalone term in
-          the title passes at once.
+          the title or the lede passes at once.
         * Could the actor spellings cover two countries, with a named actor or a title country among
           them? Spellings only canonicalisation reveals (한·미, 한국과 미국이) count as possible pairs
-          (:func:`monitor.text.may_form_pairs`)."""
-        terms: dict[int, list[Any]] = {}  # term index -> [weight, count, in title]
+          (:func:`monitor.text.may_form_pairs`).
+        * Or, for a context item, could the context topics alone reach the threshold with one named
+          actor or a title country?"""
+        terms: dict[int, list[Any]] = {}  # term index -> [weight, count, in title, context]
         countries: set[str] = set()
         named = title_country = False
         for start, p in found:
             in_title = start < title_end
             if p.bound >= 0:
-                if p.standalone and in_title:
+                if p.standalone and start < lede_end:
                     return True
-                entry = terms.setdefault(p.bound, [p.weight, 0, False])
+                entry = terms.setdefault(p.bound, [p.weight, 0, False, p.context])
                 entry[1] += 1
                 entry[2] = entry[2] or in_title
             elif p.countries:
@@ -374,13 +418,21 @@ class Matcher:
                 named = named or p.named
                 title_country = title_country or in_title
         s = self.scoring
-        bound = sum(
-            weight * (s.title_bonus if in_title else 1.0) * (1 + s.repeat_bonus * (1 - 0.5 ** (count - 1)))
-            for weight, count, in_title in terms.values()
-        )
+
+        def evidence(weight: float, count: int, in_title: bool) -> float:
+            return (
+                weight
+                * (s.title_bonus if in_title else 1.0)
+                * (1 + s.repeat_bonus * (1 - 0.5 ** (count - 1)))
+            )
+
+        bound = sum(evidence(w, c, t) for w, c, t, _ in terms.values())
         if bound < self._needed:
             return False
         if len(countries) >= 2 and (named or title_country):
+            return True
+        context_bound = sum(evidence(w, c, t) for w, c, t, ctx in terms.values() if ctx)
+        if countries and (named or title_country) and context_bound >= self._needed:
             return True
         return may_form_pairs(title) or may_form_pairs(text)
 
@@ -395,17 +447,20 @@ class Matcher:
     # -- deciding ----------------------------------------------------------------------------------
 
     def _settle_ambiguous(
-        self, text: str, title_end: int, hits: list[_Hit], upper: _Verdict
+        self, text: str, zones: tuple[int, int], hits: list[_Hit], upper: _Verdict
     ) -> tuple[_Verdict, bool]:
         """Counting the ambiguous hits makes the article relevant. If it is relevant without them too,
-        morphology cannot change the answer: drop them unchecked. Otherwise kiwipiepy decides."""
-        lower = self._decide(title_end, hits, morph={h.key: None for h in upper.ambiguous})
-        if lower.relevant or not self.morphology:
+        in the same tier, morphology cannot change the answer: drop them unchecked. Otherwise kiwipiepy
+        decides."""
+        lower = self._decide(zones, hits, morph={h.key: None for h in upper.ambiguous})
+        if (lower.relevant and lower.tier == upper.tier) or not self.morphology:
             return lower, False
         morph = {h.key: korean.aligned(text, h.start, h.end) for h in upper.ambiguous}
-        return self._decide(title_end, hits, morph=morph), True
+        return self._decide(zones, hits, morph=morph), True
 
-    def _decide(self, title_end: int, hits: list[_Hit], morph: Morph) -> _Verdict:
+    def _decide(self, zones: tuple[int, int], hits: list[_Hit], morph: Morph) -> _Verdict:
+        """The verdict from the hits; ``zones`` is where the title and the lede end."""
+        title_end, _ = zones
         for h in hits:  # the same hits are decided again after morphology
             h.note, h.score = None, 0.0
         exclusions = [h for h in hits if h.term.kind == "exclusion"]
@@ -416,46 +471,86 @@ class Matcher:
         live = _drop_unaligned(live, morph, dropped)
         live = _drop_contained(live, dropped)
         live = _apply_proximity(live, cues, dropped)
-        topic_hits = [h for h in live if h.term.kind == "topic"]
+        topic_hits = _supporting_beside_others([h for h in live if h.term.kind == "topic"], dropped)
+        measured = self._measured(topic_hits, cues)
         actor_hits = [h for h in live if h.term.kind == "actor"]
         actor_hits = _actors_near_topics(
             actor_hits, topic_hits, title_end, self.scoring.actor_window, dropped
         )
         actor_hits = _supported_country_names(actor_hits, title_end, dropped)
+        actor_hits = _firms_beside_foreign_government(actor_hits, dropped)
         counted = sorted(topic_hits + actor_hits, key=lambda h: (h.start, h.end))
-        return self._score(counted, dropped, exclusions, title_end, morph)
+        return self._score(counted, dropped, exclusions, zones, morph, measured)
+
+    def _measured(self, topic_hits: list[_Hit], cues: list[_Hit]) -> set[int]:
+        """The context-topic hits that name a measure: a measure term, or a measure word beside them."""
+        rule = self.config.context
+        words = set(rule.measures)
+        marks = [c for c in cues if c.cue in words]
+        return {
+            id(h)
+            for h in topic_hits
+            if h.term.context
+            and (h.term.measure or any(max(c.start - h.end, h.start - c.end) <= rule.within for c in marks))
+        }
 
     def _score(
-        self, counted: list[_Hit], dropped: list[_Hit], exclusions: list[_Hit], title_end: int, morph: Morph
+        self,
+        counted: list[_Hit],
+        dropped: list[_Hit],
+        exclusions: list[_Hit],
+        zones: tuple[int, int],
+        morph: Morph,
+        measured: set[int] | frozenset[int] = frozenset(),
     ) -> _Verdict:
         s = self.scoring
+        title_end, lede_end = zones
         by_term: dict[int, list[_Hit]] = defaultdict(list)
         for h in counted:
             by_term[id(h.term)].append(h)
         topic_raw: dict[str, float] = defaultdict(float)
         topic_terms: dict[str, list[str]] = defaultdict(list)
+        context_mass = 0.0
         actor_mass = 0.0
         countries: set[str] = set()
+        #: countries acting in the article: a named actor anywhere, a bare name in the title
+        acting: set[str] = set()
+        measure_named = False
         for group in by_term.values():
             best = max(group, key=lambda h: (h.start < title_end, -h.start))
+            measure_named = measure_named or any(id(h) in measured for h in group)
             factor = s.title_bonus if best.start < title_end else 1.0
             repeats = 1 + s.repeat_bonus * (1 - 0.5 ** (len(group) - 1))
             best.score = round(best.term.weight * factor * repeats, 4)
             if best.term.kind == "topic":
                 topic_raw[best.term.group] += best.score
                 topic_terms[best.term.group].append(best.term.term)
+                if best.term.context:
+                    context_mass += best.score
             else:
-                actor_mass += best.score
                 if not best.term.generic or best.start < title_end:
-                    countries.update(best.term.countries)
-        standalone = sorted({h.term.term for h in counted if h.term.standalone and h.start < title_end})
+                    acting.update(best.term.countries)
+                    if set(best.term.countries) <= set(PARTNERS):
+                        countries.update(best.term.countries)
+                        actor_mass += best.score
+                    continue
+                if set(best.term.countries) <= set(PARTNERS):
+                    actor_mass += best.score
+        standalone = sorted({h.term.term for h in counted if h.term.standalone and h.start < lede_end})
         topic_mass = sum(topic_raw.values())
         actor_ok = bool(standalone) or (actor_mass >= s.actor_mass and len(countries) >= 2)
         effective = max(topic_mass, 2 * s.topic_mass) if standalone else topic_mass
         score = 1 - 2 ** (-effective / s.topic_mass)
-        if not actor_ok:
+        tier: Tier | None = None
+        if actor_ok and score >= self.threshold:
+            tier = "core"
+        elif acting and measure_named and 1 - 2 ** (-context_mass / s.topic_mass) >= self.threshold:
+            # One actor's measure on the agenda (US chip rules, China's gallium controls): context.
+            tier = "context"
+            score = 1 - 2 ** (-context_mass / s.topic_mass)
+        if tier is None and not actor_ok:
             score *= _NON_ACTOR_SCORE_FACTOR
-        relevant = actor_ok and score >= self.threshold
+        relevant = tier is not None
         topics = sorted(
             (
                 TopicScore(t, self._labels[t], round(raw, 4), round(1 - 2 ** (-raw / s.topic_mass), 4),
@@ -466,12 +561,12 @@ class Matcher:
         )  # fmt: skip
         ambiguous = [h for h in counted if h.ambiguous and h.key not in morph]
         reason = self._reason(
-            relevant, standalone, actor_ok, actor_mass, countries, topic_mass, topics, score
+            relevant, standalone, actor_ok, actor_mass, countries, topic_mass, topics, score, tier, acting
         )
         return _Verdict(
             relevant, round(score, 4), reason, actor_ok, round(actor_mass, 4),
-            tuple(c for c in ("kr", "us", "jp") if c in countries), round(topic_mass, 4), topics, counted,
-            dropped, exclusions, standalone, ambiguous,
+            tuple(c for c in PARTNERS if c in countries), round(topic_mass, 4), topics, counted,
+            dropped, exclusions, standalone, ambiguous, tier,
         )  # fmt: skip
 
     def _reason(
@@ -484,12 +579,21 @@ class Matcher:
         topic_mass: float,
         topics: list[TopicScore],
         score: float,
+        tier: Tier | None = None,
+        acting: set[str] | None = None,
     ) -> str:
         s = self.scoring
         topic_part = ", ".join(f"{t.topic} {t.raw:.2f}" for t in topics[:3]) or "none"
+        if tier == "context":
+            return (
+                f"context: one actor ({'+'.join(sorted(acting or ()))}) with context-topic evidence → score "
+                f"{score:.2f} ≥ threshold {self.threshold:g}; topics: {topic_part}"
+            )
         if standalone:
             return (
-                f"standalone term {', '.join(repr(t) for t in standalone)} in the title; topics: {topic_part}"
+                f"standalone term {', '.join(repr(t) for t in standalone)} in the title"
+                f"{' or lede' if s.lede_chars else ''}; "
+                f"topics: {topic_part}"
             )
         if not topics:
             return "no topic term counted"
@@ -517,7 +621,7 @@ class Matcher:
             topic_mass=v.topic_mass, topics=tuple(v.topics), hits=evidence(v.counted),
             dropped=evidence(v.dropped), exclusions=evidence(v.exclusions), standalone=tuple(v.standalone),
             morphology_used=morphology_used, truncated=truncated, config_digest=self.config.digest,
-            tier="core" if v.relevant else None, title_end=title_end,
+            tier=v.tier, title_end=title_end,
         )  # fmt: skip
 
 
@@ -584,6 +688,7 @@ def _patterns(config: TopicsConfig) -> list[_Pattern]:
                     )
                 )
         cue_words.update(w for w in (*term.near, *term.not_near) if not w.startswith("@"))
+    cue_words.update(config.context.measures)
     for word in sorted(cue_words):
         cue = Term(term=word, key=word, aliases=(), kind="cue", group="cue", weight=1.0)
         out.extend(_spelling_patterns(_canonical_term(word), cue, cue=word))
@@ -622,6 +727,8 @@ def _spelling_patterns(
             case_form=variant.encode("utf-8") if case_sensitive else None,
             latin_left=word or is_latin_word_char(variant[0]),
             latin_right=word or is_latin_word_char(variant[-1]),
+            inflects=variant[-1].isascii() and variant[-1].isalpha(),
+            context=term is not None and term.context,
             morph=morph or (word and (is_hangul(variant[0]) or is_hangul(variant[-1]))),
             bound=bound,
             weight=weight,
@@ -659,16 +766,20 @@ def _strip_actor_prefix(word: str) -> str:
 
 def _spacing_variants(norm: str) -> list[str]:
     """A multi-word term in every spacing Korean writers use: 공급망 산업대화 / 공급망·산업 대화 /
-    공급망산업대화 … (each gap as nothing, a space or a middle dot; past three gaps only glued, spaced and
-    as written, which would otherwise multiply)."""
+    공급망산업대화 … (each gap as nothing, a space or a middle dot; past three gaps only as nothing or a
+    space, which still gives 재외공관 조기경보시스템 for 재외 공관 조기 경보 시스템, and no more than 64)."""
     parts = re.split(r"[ ·]", norm)
     if len(parts) == 1:
         return [norm]
     gaps = len(parts) - 1
-    if gaps > 3:
+    if gaps > 6:
         return sorted({norm, "".join(parts), " ".join(parts)})
-    variants = set()
-    for seps in itertools.product(("", " ", "·"), repeat=gaps):
+    if (
+        norm.isascii()
+    ):  # English: spaced or hyphenated (export-control rules), two words also glued (whitelist)
+        return sorted({" ".join(parts), "-".join(parts), *(["".join(parts)] if gaps == 1 else [])})
+    variants = {norm}
+    for seps in itertools.product(("", " ", "·") if gaps <= 3 else ("", " "), repeat=gaps):
         variants.add(parts[0] + "".join(s + p for s, p in zip(seps, parts[1:], strict=True)))
     return sorted(variants)
 
@@ -690,6 +801,18 @@ def _build_automaton(
 
 #: ASCII letters and digits as byte values: what continues an English word (is_latin_word_char).
 _LATIN_WORD_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+#: Endings after which an English term still ends a word: the plural (chips, controls, minerals,
+#: batches). The possessive ('s, ’s) needs nothing, since an apostrophe already ends the word.
+_ENGLISH_ENDINGS = (b"s", b"es")
+
+
+def _english_inflection(folded: bytes, end: int, n: int) -> bool:
+    """Whether an English term that ends at ``end`` is followed by a plural ending and then a word end."""
+    for ending in _ENGLISH_ENDINGS:
+        stop = end + len(ending)
+        if folded.startswith(ending, end) and (stop >= n or folded[stop] not in _LATIN_WORD_BYTES):
+            return True
+    return False
 
 
 def _char_offsets(found: ByteFound, raw: bytes) -> Found:
@@ -715,9 +838,19 @@ def _hits(found: Found, text: str) -> list[_Hit]:
         if p.term is None or (key := (start, end, id(p.term))) in seen:
             continue
         seen.add(key)
+        if p.term.kind == "topic" and _inside_longer_list(text, start, end):
+            continue
         ambiguous = p.morph and (_glued_left(text, start) or _glued_right(text, end))
         hits.append(_Hit(p.term, start, end, ambiguous, p.cue))
     return hits
+
+
+def _inside_longer_list(text: str, start: int, end: int) -> bool:
+    """A topic spelling joined by a middle dot that is part of a longer dotted list (산업·안보·경제 협력:
+    industry, security and economy) is an enumeration, not the compound 산업 안보."""
+    if "·" not in text[start:end]:
+        return False
+    return (end < len(text) and text[end] == "·") or (start > 0 and text[start - 1] == "·")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -868,6 +1001,60 @@ def _supported_country_names(actors: list[_Hit], title_end: int, dropped: list[_
             a.note = "country name in the body, with no named actor to support"
             dropped.append(a)
     return kept
+
+
+def _supporting_beside_others(topics: list[_Hit], dropped: list[_Hit]) -> list[_Hit]:
+    """Terms of a supporting topic (tariffs, shipbuilding deals) count only beside another topic's term:
+    a tariff story is on the agenda when it is about chips or supply chains, not on 관세 alone."""
+    if not topics or any(not h.term.supporting for h in topics):
+        return topics
+    for h in topics:
+        h.note = "a supporting topic: counts only beside another topic's term"
+        dropped.append(h)
+    return []
+
+
+def _firms_beside_foreign_government(actors: list[_Hit], dropped: list[_Hit]) -> list[_Hit]:
+    """A company stands for its country only when another country's government acts in the article (a
+    named office or official, not a bare country name): a US decision on Samsung's fab is Korea's
+    business; Samsung's share price or its own plant is not."""
+    firms = [a for a in actors if a.term.firm]
+    if not firms:
+        return actors
+    governments = {c for a in actors if not a.term.firm and not a.term.generic for c in a.term.countries}
+    kept = []
+    for a in actors:
+        if a.term.firm and not governments - set(a.term.countries):
+            a.note = "a company counts for its country only beside another government's measure"
+            dropped.append(a)
+        else:
+            kept.append(a)
+    return kept
+
+
+#: Where a sentence ends: a full stop, question or exclamation mark before a space or the end (Korean
+#: sentences end in 다. / 요. and English ones in a plain full stop, so one rule serves both), but not
+#: the full stop of an initial (U.S., S. Korea).
+_SENTENCE_END = re.compile(r"(?<![A-Z])[.!?。](?=\s|$)")
+
+
+def lede_length(text: str, limit: int) -> int:
+    """How many characters of ``text`` (the body after the title) are its lede: the first sentence, at
+    most ``limit`` characters (0: no lede)."""
+    if limit <= 0 or not text:
+        return 0
+    m = _SENTENCE_END.search(text, 0, limit)
+    return m.end() if m else min(len(text), limit)
+
+
+def headline_or_first_sentence(title: str | None, text: str | None) -> tuple[str | None, str | None]:
+    """An item without a headline (a page that shows none, a feed that left it out) is judged with its
+    first sentence standing in for the headline: that is what a reader would take for one."""
+    if (title and title.strip()) or not text or not text.strip():
+        return title, text
+    body = text.strip()
+    cut = lede_length(body, 300)
+    return body[:cut].rstrip(), body[cut:].lstrip()
 
 
 def _distance_to_nearest(sorted_positions: list[int], pos: int) -> float:

@@ -400,6 +400,15 @@ WHERE m.relevant = 1
 ORDER BY coalesce(a.published_at, a.first_seen_at) DESC;
 """
 
+# Sources as of 2026 (issue 15): the publisher a news-search feed credits an item to (the article's URL is
+# the aggregator's redirect link and names no outlet), per article and per source row; NULL means "read
+# the outlet from the URL" as before, so older rows need no backfill. And the article's language.
+_V9_SOURCES = """
+ALTER TABLE articles ADD COLUMN outlet TEXT;          -- publisher credited by a news-search item; NULL: from url
+ALTER TABLE articles ADD COLUMN language TEXT;        -- ko | en (declared on the feed, else detected); NULL: unknown
+ALTER TABLE article_sources ADD COLUMN outlet TEXT;   -- the publisher this feed entry credits, if any
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feeds, articles, sources, fetch log, fts, views", _V1_SCHEMA),
     Migration(2, "index full text in batches", _V2_BATCH_FTS),
@@ -409,4 +418,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "digest delivery ledger, channel state and claims", _V6_DELIVERIES),
     Migration(7, "service job table, service runs, article text retention", _V7_SERVICE),
     Migration(8, "tier (core / context) of each relevant match", _V8_MATCH_TIERS),
+    Migration(9, "publisher outlet and language of articles", _V9_SOURCES),
 )

@@ -31,6 +31,8 @@ class FeedSpec:
     #: Fetch each entry's linked page and extract the article text.
     fetch_articles: bool = True
     tags: tuple[str, ...] = ()
+    #: "ko" or "en" as the user declared it; None: detected per article from its text (monitor.language).
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ class FetchResult:
     last_modified: str | None = None
     elapsed_s: float = 0.0
     redirects: tuple[str, ...] = ()
+    #: The HTTP status of each redirect in ``redirects`` (301/308 are permanent: the config should follow).
+    redirect_statuses: tuple[int, ...] = ()
 
     @property
     def not_modified(self) -> bool:
@@ -105,6 +109,10 @@ class FeedEntry:
     updated: datetime | None = None
     author: str | None = None
     categories: tuple[str, ...] = ()
+    #: The RSS ``<source url="…">name</source>`` element: who published an item a news-search feed
+    #: (Google News and its kind) carries. None for an ordinary feed's own items.
+    source_title: str | None = None
+    source_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +158,11 @@ class Article:
     extract_note: str | None = None
     final_url: str | None = None
     content_hash: str = ""
+    #: The publisher credited by a news-search feed's item (monitor.aggregator); None: the outlet is
+    #: read from the URL as for every other article (monitor.urls.article_outlet).
+    outlet: str | None = None
+    #: "ko" | "en": the feed's declared language, else detected from the text; None when undecidable.
+    language: str | None = None
 
 
 FeedStatus = Literal["ok", "not_modified", "error", "deferred"]
@@ -244,6 +257,9 @@ class DigestStory:
     #: Delivered before and grown materially since: shown once more, as an update.
     is_update: bool = False
     update_note: str | None = None
+    #: outlet → the link of its own report in this story, for the outlets that have one stored (issue 15:
+    #: every outlet a digest names links to its report, not only the lead's).
+    outlet_links: tuple[tuple[str, str], ...] = ()
     #: The reason in one sentence (monitor.why), e.g. "한미일 + 핵심광물 in the title (core)"; shown
     #: instead of ``matched_terms`` when set.
     why: str = ""
@@ -276,6 +292,9 @@ class DigestItem:
     terms: str  # "공급망(공급망 회복력), 반도체"
     snippet: str  # about two lines, cut with "…"
     note: str  # the update note, "" for a new story
+    #: The outlets of ``other_outlets`` (the same first few) with their own report's link (None: none
+    #: stored); empty when the story has no per-outlet links, and the plain ``other_outlets`` is shown.
+    other_outlet_links: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

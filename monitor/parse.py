@@ -526,7 +526,18 @@ def _entry(raw: Any) -> FeedEntry:
         updated=updated,
         author=author or None,
         categories=_categories(raw.get("tags") or ()),
+        **_source(raw),
     )
+
+
+def _source(raw: Any) -> dict[str, str | None]:
+    """The RSS <source url="…">publisher</source> of an item (news-search feeds credit it; see
+    monitor.aggregator), as FeedEntry's source_title/source_url; empty for an ordinary item."""
+    source = raw.get("source")
+    if not source:
+        return {}
+    title = _one_line(html_to_text(source.get("title") or "")) or None
+    return {"source_title": title, "source_url": clean_link(source.get("href"))}
 
 
 def _summary(raw: Any) -> str:
@@ -702,6 +713,19 @@ def _fast_item(item: Any, base: str) -> dict[str, Any]:
                     entry.setdefault("link", guid)  # feedparser: a permalink guid is the link until <link>
             else:  # pubDate
                 _fast_date(entry, "published", _fp_text(child))
+        elif tag == "source":
+            # A news-search feed names each item's publisher here (monitor.aggregator). feedparser keeps
+            # the url attribute as it is and the text through pop(), as _fp_text does.
+            if "source" in seen:
+                raise _Unusual
+            seen.add("source")
+            _no_children(child)
+            source: dict[str, str] = {}
+            if child.get("url") is not None:
+                source["href"] = child.get("url")
+            if value := _fp_text(child):
+                source["title"] = value
+            entry["source"] = source
         elif tag in _RSS_ITEM_INERT:
             _no_children(child)
         elif tag == f"{{{_NS_CONTENT}}}encoded":

@@ -32,11 +32,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from monitor.aggregator import credit
 from monitor.clock import utcnow
 from monitor.config import MonitorConfig
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
 from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
 from monitor.fingerprint import content_hash
+from monitor.language import detect_language
 from monitor.logs import ctx
 from monitor.models import (
     Article,
@@ -333,14 +335,19 @@ class _FeedPoller:
         self, spec: FeedSpec, todo: Sequence[KeyedEntry], fetch_for: Sequence[KeyedEntry]
     ) -> tuple[list[Article], list[SourceRef], int]:
         built = await asyncio.gather(*(self._build_article(spec, k) for k in fetch_for))
-        sources = [SourceRef(k.entry.entry_id, k.entry.id_source, k.url, k.entry.link, k.entry_hash)
-                   for k in todo]
+        sources = [SourceRef(k.entry.entry_id, k.entry.id_source, k.url, k.entry.link, k.entry_hash,
+                             _credited_outlet(k.entry)) for k in todo]
         failed = sum(1 for a in built if a.extract_note and spec.fetch_articles)
         return list(built), sources, failed
 
     async def _build_article(self, spec: FeedSpec, keyed: KeyedEntry) -> Article:
         entry = keyed.entry
         fetched_at = utcnow()
+        # A news-search feed's item: the publisher's headline and outlet, and its redirect link is not
+        # an article page (monitor.aggregator).
+        credited = credit(entry)
+        if credited is not None:
+            entry = replace(entry, title=credited.title, summary=credited.summary)
         title, text, source = _summary_article(entry)
         digest, note, final_url = None, None, None
         page_published = author = None
@@ -348,6 +355,8 @@ class _FeedPoller:
             note = "article fetching disabled for this feed"
         elif not entry.link or not entry.link.startswith(("http://", "https://")):
             note = "entry has no http(s) link"
+        elif credited is not None and not credited.fetch_link:
+            note = f"news-search item credited to {credited.publisher}: its link is a redirect, not the page"
         else:
             try:
                 async with self.page_slots:
@@ -363,13 +372,14 @@ class _FeedPoller:
                 log.info("page text not used, keeping the feed summary: %s", exc,
                          extra=ctx(feed=spec.name, url=entry.link, stage="extract"))
         if digest is None:  # the article keeps the feed's summary
-            digest = keyed.summary_hash or content_hash(title, text)
+            digest = (keyed.summary_hash if credited is None else None) or content_hash(title, text)
         published = _plausible(entry.published or entry.updated or page_published, fetched_at)
         return Article(
             url=keyed.url, link=entry.link or keyed.url, title=title, text=text, summary=entry.summary,
             text_source=source, feed_name=spec.name, entry_id=entry.entry_id, fetched_at=fetched_at,
             published=published, author=entry.author or author, extract_note=note, final_url=final_url,
-            content_hash=digest,
+            content_hash=digest, outlet=credited.outlet if credited else None,
+            language=spec.language or detect_language(f"{title}\n{text}"),
         )
 
     def track_stories(self, urls: Sequence[str] | None, *, feed: str | None = None) -> None:
@@ -448,6 +458,11 @@ def _extract_and_hash(
     page = extract_article(content, url=url, headers=headers)
     title = feed_title or page.title or NO_TITLE
     return page, title, content_hash(title, page.text)
+
+
+def _credited_outlet(entry: FeedEntry) -> str | None:
+    credited = credit(entry)
+    return credited.outlet if credited else None
 
 
 def _summary_article(entry: FeedEntry) -> tuple[str, str, TextSource]:

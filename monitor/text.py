@@ -114,6 +114,32 @@ _ENGLISH = re.compile(
     r"(?![A-Za-z])"
 )
 _ENGLISH_PART = re.compile(r"(?:South\s)?Korea|ROK|U\.S\.(?:A\.)?|USA?|United\sStates|America|Japan")
+# "South Korea, the United States and Japan", "Japan, South Korea and the U.S.", "S. Korea, US, Japan",
+# "Seoul, Washington and Tokyo": English news names the trio as a list. Three members always make the trio;
+# two ("South Korea and the United States") only when they act together: followed by a verb or a word
+# for their people, or after "between" (a list of markets, "exports to the U.S. and Japan", stays).
+_EN_NAME = (
+    r"(?:(?<!North\s)(?:South\s|S\.\s?)?Korea(?!n)|ROK|Seoul|(?:the\s)?U\.S\.(?:A\.)?|(?:the\s)?USA?"
+    r"|(?:the\s)?United\sStates|America(?!n)|Washington|Japan(?!ese)|Tokyo)"
+)
+_EN_JOIN = r"(?:,\s?(?:and\s)?|,?\s(?:and|&)\s)"
+_EN_TOGETHER = (
+    r"(?=,?\s(?:have|has|had|held|hold|holds|will|would|agreed|agree|agrees|signed|sign|launched|launch"
+    r"|discussed|discuss|discusses|convened|convene|met|meet|pledged|pledge|vowed|are|were|officials|"
+    r"governments|leaders|ministers|jointly|to\s(?:hold|launch|sign|discuss|boost|strengthen|cooperate|"
+    r"expand|deepen)))"
+)
+_ENGLISH_LIST = re.compile(
+    rf"(?<![A-Za-z]){_EN_NAME}{_EN_JOIN}{_EN_NAME}{_EN_JOIN}{_EN_NAME}(?![A-Za-z])"
+    rf"|(?<![A-Za-z]){_EN_NAME}{_EN_JOIN}{_EN_NAME}(?![A-Za-z]){_EN_TOGETHER}"
+    rf"|(?<=between\s){_EN_NAME}\s(?:and|&)\s{_EN_NAME}(?![A-Za-z])"
+)
+_EN_LIST_PART = re.compile(_EN_NAME)
+_EN_LIST_NAMES = {
+    "south korea": "kr", "s. korea": "kr", "s.korea": "kr", "korea": "kr", "rok": "kr", "seoul": "kr",
+    "u.s.": "us", "u.s.a.": "us", "us": "us", "usa": "us", "united states": "us", "america": "us",
+    "washington": "us", "japan": "jp", "tokyo": "jp",
+}  # fmt: skip
 
 
 def normalize(text: str | None) -> str:
@@ -270,12 +296,20 @@ _NFKC_CHANGES_MARKERS = tuple(
 )
 
 
+# 미 on its own before a space is the US in a headline (미 상원, 미 ‘반도체 지원법’): written 美 from here
+# on, so that it is the bare country name 美 is. Not glued to other letters (미래, 미확인) or after a digit.
+_MI_ALONE = re.compile(r"(?<![가-힣A-Za-z0-9])미(?= [가-힣‘'\"“])")
+_MI_ALONE_LOOSE = re.compile(r"(?<![가-힣A-Za-z0-9])미(?=\s)")  # the same before white space is collapsed
+
+
 def canonicalize_actors(text: str) -> str:
     """Rewrite spellings of the Korea/US/Japan pairs and the trio to 한미 / 한일 / 미일 / 한미일.
 
     The rules' regexes start with a look-behind, which makes Python's ``re`` try every position of a
     3,000-character article (~100 µs each). So each rule is only tried at the few positions where a
     cheap ``str.find`` says it could start."""
+    if "미 " in text:
+        text = _MI_ALONE.sub("美", text)
     starts = _chain_starts(text)
     if starts:
         text = _sub_at(text, starts, (_ABBR_SEPARATED, _NAMES_SEPARATED))
@@ -289,7 +323,19 @@ def canonicalize_actors(text: str) -> str:
         text = _NAMES_LISTED.sub(_replace, text)
     if "Korea" in text or "Japan" in text or "ROK" in text:
         text = _ENGLISH.sub(_replace, text)
+    if "Korea" in text or "Seoul" in text or "ROK" in text:
+        text = _ENGLISH_LIST.sub(_replace_english_list, text)
     return text
+
+
+def _replace_english_list(m: re.Match[str]) -> str:
+    """The canonical name for an English list of two or three distinct members."""
+    found = m.group()
+    names = [re.sub(r"\s+", " ", p).lower().removeprefix("the ") for p in _EN_LIST_PART.findall(found)]
+    countries = [_EN_LIST_NAMES.get(n, "") for n in names]
+    if "" in countries or len(set(countries)) != len(countries):
+        return found
+    return _CANONICAL.get(frozenset(countries), found)
 
 
 def may_form_pairs(text: str) -> bool:
@@ -309,6 +355,8 @@ def may_form_pairs(text: str) -> bool:
         or "Korea" in text
         or "Japan" in text
         or "ROK" in text
+        or "Seoul" in text
+        or ("미" in text and _MI_ALONE_LOOSE.search(text) is not None)
     )
 
 

@@ -64,12 +64,16 @@ __all__ = [
     "suggest_terms",
 ]
 
-Country = Literal["kr", "us", "jp"]
+Country = Literal["kr", "us", "jp", "cn"]
 Boundary = Literal["auto", "substring", "word", "morph"]
 #: "cue" marks a near/not_near word the matcher compiles as a pseudo-term; it never appears in the file.
 TermKind = Literal["actor", "topic", "exclusion", "cue"]
 
-COUNTRIES: tuple[Country, ...] = ("kr", "us", "jp")
+#: The three partners: a core item needs two of them (or a standalone term).
+PARTNERS: tuple[Country, ...] = ("kr", "us", "jp")
+#: Every country an actor group may name: China's measures (export controls on gallium, rare earths)
+#: make context items, never core ones.
+COUNTRIES: tuple[Country, ...] = (*PARTNERS, "cn")
 BOUNDARIES: tuple[Boundary, ...] = ("auto", "substring", "word", "morph")
 MAX_WEIGHT = 10.0
 FORMAT_VERSION = 1
@@ -93,6 +97,11 @@ class Scoring:
     actor_window: int = 300
     #: Default distance (characters) for a term's near / not_near rule.
     near_window: int = 40
+    #: The lede: the first sentence of the text, at most this many characters. A standalone term there
+    #: decides as in the title. 0 (the default): only the title decides, since on the real labelled
+    #: news a lede rule caught nothing the headline fallback (an item without a title is judged with
+    #: its first sentence as the title) did not, and a passing mention in a lede is still a mention.
+    lede_chars: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +123,16 @@ class Term:
     #: A bare country name (actor groups with ``generic = true``): in the body it only supports an actor
     #: named otherwise (a pair, an office, an official), since 미국 and 일본 appear in most economic news.
     generic: bool = False
+    #: A company of the group's country (actor groups with ``firm = true``): it stands for its country
+    #: only beside a government actor of another country, i.e. when a foreign measure hits the firm.
+    firm: bool = False
+    #: Topic terms of a ``supporting = true`` topic count only beside evidence of another topic.
+    supporting: bool = False
+    #: Topic terms of a ``context = true`` topic can make a one-actor (context) item.
+    context: bool = False
+    #: The term names a government measure itself (수출통제, 반도체법, VEU): context evidence without a
+    #: measure word beside it (``measure = true`` on the term or its topic).
+    measure: bool = False
     path: str = ""  # key path in the file, for messages
 
 
@@ -141,6 +160,16 @@ class ExclusionGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextRule:
+    """When one actor's news is a context item: evidence of ``context = true`` topics that names a
+    measure, either a term that is one (``measure = true``) or a term with one of ``measures`` (법안,
+    규제, 지원, rules, subsidies …) within ``within`` characters."""
+
+    measures: tuple[str, ...] = ()
+    within: int = 20
+
+
+@dataclass(frozen=True, slots=True)
 class TopicsConfig:
     path: str
     digest: str  # sha256 prefix of the file bytes: stored with each match, compared by backtests
@@ -148,6 +177,7 @@ class TopicsConfig:
     actors: tuple[ActorGroup, ...]
     topics: tuple[Topic, ...]
     exclusions: tuple[ExclusionGroup, ...]
+    context: ContextRule = ContextRule()
 
     def all_terms(self) -> Iterable[Term]:
         groups: tuple[ActorGroup | Topic | ExclusionGroup, ...] = (
@@ -187,7 +217,7 @@ def load_topics(path: str | Path) -> TopicsConfig:
 def parse_topics(data: Mapping[str, Any], *, path: str = "<topics>", digest: str = "") -> TopicsConfig:
     """Validate already-parsed TOML. Pure, so tests can feed it dicts."""
     v = _Validator()
-    v.keys(data, "", {"version", "scoring", "actors", "topics", "exclusions"})
+    v.keys(data, "", {"version", "scoring", "context", "actors", "topics", "exclusions"})
     version = data.get("version")
     if version != FORMAT_VERSION:
         v.problem("version", f"must be {FORMAT_VERSION}, got {version!r}")
@@ -206,16 +236,17 @@ def parse_topics(data: Mapping[str, Any], *, path: str = "<topics>", digest: str
         v.problem("topics", "at least one topic is needed")
     v.references(topics, actors)
     v.duplicates((*actors, *topics, *exclusions))
+    context = v.context(data.get("context", {}))
     if v.problems:
         raise ConfigError(v.problems, path)
-    return TopicsConfig(path, digest, scoring, actors, topics, exclusions)
+    return TopicsConfig(path, digest, scoring, actors, topics, exclusions, context)
 
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_TERM_KEYS = {"term", "weight", "aliases", "standalone", "near", "not_near", "within", "boundary"}
+_TERM_KEYS = {"term", "weight", "aliases", "standalone", "measure", "near", "not_near", "within", "boundary"}
 _GROUP_KEYS = {
-    "actors": {"label", "countries", "generic", "weight", "terms"},
-    "topics": {"label", "weight", "terms"},
+    "actors": {"label", "countries", "generic", "firm", "weight", "terms"},
+    "topics": {"label", "weight", "supporting", "context", "measure", "terms"},
     "exclusions": {"reason", "terms"},
 }
 _LABEL_KEY = {"actors": "label", "topics": "label", "exclusions": "reason"}
@@ -246,7 +277,7 @@ class _Validator:
         limits: dict[str, tuple[float, float]] = {
             "threshold": (0.01, 1.0), "topic_mass": (0.01, 100.0), "actor_mass": (0.01, 100.0),
             "title_bonus": (1.0, 10.0), "repeat_bonus": (0.0, 5.0),
-            "actor_window": (1, 100_000), "near_window": (1, 2_000),
+            "actor_window": (1, 100_000), "near_window": (1, 2_000), "lede_chars": (0, 2_000),
         }  # fmt: skip
         self.keys(raw, "scoring", set(limits))
         values: dict[str, Any] = {}
@@ -284,23 +315,25 @@ class _Validator:
                 self.problem(f"{path}.{_LABEL_KEY[section]}", "must be a string")
                 label = gid
             countries = self.countries(group, path) if section == "actors" else ()
-            generic = group.get("generic", False)
-            if not isinstance(generic, bool):
-                self.problem(f"{path}.generic", f"must be true or false, got {generic!r}")
-                generic = False
+            flags = {}
+            for flag in ("generic", "firm", "supporting", "context", "measure"):
+                flags[flag] = group.get(flag, False)
+                if not isinstance(flags[flag], bool):
+                    self.problem(f"{path}.{flag}", f"must be true or false, got {flags[flag]!r}")
+                    flags[flag] = False
             default_weight = self.weight(group.get("weight", 1.0), f"{path}.weight")
             terms = self.terms(
                 group.get("terms"), path, _KIND[section], gid, default_weight, countries, scoring
             )
-            if generic:
-                terms = tuple(replace(t, generic=True) for t in terms)
+            if any(flags.values()):
+                terms = tuple(replace(t, **{k: v for k, v in flags.items() if v}) for t in terms)
             out.append((gid, label, countries, terms))
         return out
 
     def countries(self, group: Mapping[str, Any], path: str) -> tuple[Country, ...]:
         raw = group.get("countries")
         if not isinstance(raw, list) or not raw:
-            self.problem(f"{path}.countries", 'must be a non-empty list of "kr", "us", "jp"')
+            self.problem(f"{path}.countries", 'must be a non-empty list of "kr", "us", "jp", "cn"')
             return ()
         out: list[Country] = []
         for i, c in enumerate(raw):
@@ -308,8 +341,22 @@ class _Validator:
                 out.append(c)
             else:
                 hint = _did_you_mean(str(c), set(COUNTRIES)) if isinstance(c, str) else ""
-                self.problem(f"{path}.countries[{i}]", f"must be one of kr, us, jp (once), got {c!r}{hint}")
+                self.problem(
+                    f"{path}.countries[{i}]", f"must be one of kr, us, jp, cn (once), got {c!r}{hint}"
+                )
         return tuple(out)
+
+    def context(self, raw: Any) -> ContextRule:
+        if not isinstance(raw, Mapping):
+            self.problem("context", "must be a table")
+            return ContextRule()
+        self.keys(raw, "context", {"measures", "within"})
+        measures = self.strings(raw.get("measures", []), "context.measures")
+        within = raw.get("within", ContextRule().within)
+        if not (isinstance(within, int) and not isinstance(within, bool) and 1 <= within <= 2000):
+            self.problem("context.within", f"must be an integer from 1 to 2000 (characters), got {within!r}")
+            within = ContextRule().within
+        return ContextRule(measures, within)
 
     def weight(self, value: Any, path: str) -> float:
         if _is_number(value) and 0 < value <= MAX_WEIGHT:
@@ -352,7 +399,7 @@ class _Validator:
         if not isinstance(item, Mapping):
             self.problem(path, f"must be a string or a table with a `term`, got {type(item).__name__}")
             return None
-        self.keys(item, path, _TERM_KEYS if kind == "topic" else _TERM_KEYS - {"standalone"})
+        self.keys(item, path, _TERM_KEYS if kind == "topic" else _TERM_KEYS - {"standalone", "measure"})
         text = item.get("term")
         if not isinstance(text, str) or not normalize(text):
             self.problem(f"{path}.term", f"must be a non-empty string, got {text!r}")
@@ -365,6 +412,10 @@ class _Validator:
         if not isinstance(standalone, bool):
             self.problem(f"{path}.standalone", f"must be true or false, got {standalone!r}")
             standalone = False
+        measure = item.get("measure", False)
+        if not isinstance(measure, bool):
+            self.problem(f"{path}.measure", f"must be true or false, got {measure!r}")
+            measure = False
         within = item.get("within", scoring.near_window)
         if not (isinstance(within, int) and not isinstance(within, bool) and 1 <= within <= 2000):
             self.problem(f"{path}.within", f"must be an integer from 1 to 2000 (characters), got {within!r}")
@@ -381,7 +432,7 @@ class _Validator:
         return Term(
             term=text, key=term_key(text), aliases=aliases, kind=kind, group=group, weight=weight,
             standalone=standalone, near=near, not_near=not_near, within=within, boundary=boundary,
-            countries=countries, path=path,
+            countries=countries, measure=measure, path=path,
         )  # fmt: skip
 
     def strings(self, raw: Any, path: str) -> tuple[str, ...]:

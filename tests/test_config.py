@@ -92,16 +92,33 @@ def test_shipped_config_covers_the_mission_sources() -> None:
         "https://www.yna.co.kr/rss/economy.xml",
         "https://newsis.com/RSS/economy.xml",
         "https://www.korea.kr/rss/pressrelease.xml",
-        "https://www.korea.kr/rss/dept_motie.xml",
+        # the ministries under their 2026 names (issue 15): 산업통상부, 재정경제부, 기획예산처
+        "https://www.korea.kr/rss/dept_motir.xml",
+        "https://www.korea.kr/rss/dept_mofe.xml",
+        "https://www.korea.kr/rss/dept_mpb.xml",
         "https://www.korea.kr/rss/dept_mofa.xml",
+        # English outlets
+        "https://www.koreaherald.com/rss/newsAll",
+        "https://en.yna.co.kr/RSS/news.xml",
+        "https://www.kedglobal.com/newsRss",
     ):
         assert must in urls
+    # the renamed ministries' old feeds are gone
+    assert not {"https://www.korea.kr/rss/dept_motie.xml", "https://www.korea.kr/rss/dept_moef.xml"} & set(urls)
     queries = {
         parse_qs(urlsplit(u).query)["q"][0]: parse_qs(urlsplit(u).query) for u in urls if "news.google" in u
     }
     assert {"한미일 경제안보", "한미일 공급망", "한미일 산업장관회의"} <= set(queries)
-    for params in queries.values():
-        assert params["hl"] == ["ko"] and params["gl"] == ["KR"] and params["ceid"] == ["KR:ko"]
+    # news-search feeds for the outlets without a working feed, and measures that never say 한미일
+    sites = {q.split()[0] for q in queries if q.startswith("site:")}
+    assert {"site:news1.kr", "site:dt.co.kr", "site:korea.kr"} <= sites
+    assert any("VEU" in q and "삼성" in q for q in queries)
+    for query, params in queries.items():
+        english = params["hl"] == ["en-US"]
+        if english:
+            assert params["gl"] == ["US"] and params["ceid"] == ["US:en"], query
+        else:
+            assert params["hl"] == ["ko"] and params["gl"] == ["KR"] and params["ceid"] == ["KR:ko"], query
 
 
 def test_shipped_config_mentions_every_builtin_key() -> None:

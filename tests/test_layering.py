@@ -47,6 +47,14 @@ FORBIDDEN: dict[str, set[str]] = {
     # issue 4: the clusterer's background term table: a file in the package, nothing else
     "monitor.rarity": {"monitor.dedupe", "monitor.store", "monitor.fetch", "monitor.config", "httpx", "sqlite_utils",
                        "sqlite3"},
+    # issue 15: pure rules over feed entries and text; no I/O
+    "monitor.aggregator": {"monitor.fetch", "monitor.store", "monitor.parse", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.language": {"monitor"},
+    # the feed checker fetches and parses like a poll, but stores nothing and matches nothing
+    "monitor.feedcheck": {"monitor.store", "monitor.pipeline", "monitor.match", "monitor.dedupe", "sqlite_utils",
+                          "sqlite3"},
+    "monitor.feedlist": {"monitor.store", "monitor.pipeline", "monitor.match", "sqlite_utils", "sqlite3"},
+    "monitor.opml": {"monitor.fetch", "monitor.store", "monitor.config", "httpx", "sqlite_utils", "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).
 OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.parse"}, "trafilatura": {"monitor.extract"},

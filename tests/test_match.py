@@ -108,15 +108,43 @@ def test_relevant_headlines(matcher: Matcher, title: str) -> None:
         "삼성전자 2분기 반도체 영업이익 6조",  # topic, no actor
         "美 연준 금리 동결",
         "한미 금리차 역대 최대…반도체 수출 부진 겹쳐",
-        "美 상무부, 中 화웨이 수출통제 강화",  # the US and China: no pair within the trio
         "공급망 대란에 日선 중고가전, 美선 중고의류 잘 팔리네",  # places, not actors
         "저축은행 BIS 비율 하락",
-        "미국 정부, 반도체 보조금 지급 개시",  # 정부 right after another country's name is theirs
-        "바이든 정부, 배터리 공급망 행정명령",
         "가상자산 화이트리스트 도입 검토",  # another white list
     ],
 )
 def test_irrelevant_headlines(matcher: Matcher, title: str) -> None:
+    result = matcher.match(title, None)
+    assert not result.relevant, result.reason
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "美 상무부, 中 화웨이 수출통제 강화",  # the US and China: no pair in the trio, one actor's measure
+        "미국 정부, 반도체 보조금 지급 개시",  # 정부 right after another country's name is theirs
+        "바이든 정부, 배터리 공급망 행정명령",
+        "中 상무부, 갈륨·게르마늄 수출통제 발표",
+        "日, 對中 반도체 장비 23개 품목 수출규제 시행",
+        "US Commerce Department tightens chip export controls on China",
+    ],
+)
+def test_one_actors_measure_is_context(matcher: Matcher, title: str) -> None:
+    """../RELEVANCE.md's context tier: one government's measure on the agenda, without the three
+    cooperating, belongs in the digest below the core items."""
+    result = matcher.match(title, None)
+    assert result.relevant and result.tier == "context", result.reason
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "한국 반도체 주력 D램 가격, 7월에만 14% 폭락",  # a market: no measure
+        "美비웃는 中 반도체 굴기… 7나노 성공, 공장 31곳 신설",  # an industry's progress: no measure
+        "한-인니 정상회담…공급망·경제안보 협력",  # outside the three: no government of theirs acts
+    ],
+)
+def test_one_country_without_a_measure_is_not_context(matcher: Matcher, title: str) -> None:
     result = matcher.match(title, None)
     assert not result.relevant, result.reason
 

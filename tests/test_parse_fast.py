@@ -80,6 +80,14 @@ ACCEPTED: dict[str, bytes] = {
                                          "<link>\n https://x.example.kr/s \n</link>")),
     "query that looks like an entity": rss(item("<title>q</title>"
                                                 "<link>https://x.example.kr/?a=1&amp;amp;b=2</link>")),
+    # news-search feeds (issue 15): the publisher in <source>, before or after the title
+    "news-search source": rss(item("<title>공급망 점검 - 연합뉴스</title>"
+                                   "<link>https://news.google.com/rss/articles/CBMi1?oc=5</link>"
+                                   '<source url="https://www.yna.co.kr">연합뉴스</source>')
+                              + item('<source url="https://www.newsis.com"> 뉴시스 </source>'
+                                     "<title>수출통제 - 뉴시스</title>")),
+    "source without url or name": rss(item("<title>a</title><source>AT&amp;T 뉴스</source>")
+                                      + item('<title>b</title><source url="/relative"></source>')),
 }
 
 REFUSED: dict[str, bytes] = {
@@ -92,6 +100,8 @@ REFUSED: dict[str, bytes] = {
                        ns=MEDIA),
     "dc subject": rss(item("<title>x</title><dc:subject>경제</dc:subject>"), ns=DC),
     "unknown plain element": rss(item("<title>x</title><summary>other</summary>")),
+    "second source": rss(item('<title>x</title><source url="https://a.example">A</source>'
+                              '<source url="https://b.example">B</source>')),
     "rss 0.91": rss(item("<title>x</title>"), version="0.91"),
     "not well-formed": rss(item("<title>R&D 투자</title>")),
     "atom": (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>a</title>'
@@ -167,3 +177,9 @@ def test_fast_path_does_not_call_feedparser(monkeypatch: pytest.MonkeyPatch) -> 
     assert parse_feed(ACCEPTED["plain"], url=URL).entries[0].title == "반도체 수출통제 강화"
     with pytest.raises(parse_module.ParseError):  # refused documents still go to feedparser
         parse_feed(REFUSED["atom"], url=URL)
+
+
+def test_fast_path_reads_the_news_search_source() -> None:
+    first, second = parse_feed(ACCEPTED["news-search source"], url=URL).entries
+    assert (first.source_title, first.source_url) == ("연합뉴스", "https://www.yna.co.kr")
+    assert (second.source_title, second.source_url) == ("뉴시스", "https://www.newsis.com")

@@ -26,7 +26,7 @@ ARTICLES = [
      "함께 운영하기로 했다.", ""),
     ("한미약품, 비만 신약 임상 3상 돌입",
      "한미약품은 새 비만 치료제의 임상 3상 시험 계획이 승인됐다고 밝혔다.", ""),
-    ("한미 정상, 조선 협력 논의",
+    ("한미 정상, 조선 공급망 협력 논의",
      "양국 정상은 조선소 현대화와 선박 건조 협력을 위한 실무 협의를 시작하기로 했다.", ""),
     ("코스피 반등…외국인 순매수", "코스피가 외국인 순매수에 힘입어 1% 넘게 올랐다.", ""),
     ("한미, 농축 우라늄 공동 조달 합의", "양국은 농축 우라늄 조달을 함께 하기로 했다.", ""),
@@ -35,12 +35,12 @@ ARTICLES = [
 ]  # fmt: skip
 RELEVANT_NOW = {1, 3, 6}  # article ids (insertion order) the shipped topics file finds relevant
 
-# The changed topics file the backtests use: one exclusion that removes 조선 협력 from article 3, and a
+# The changed topics file the backtests use: one exclusion that removes 공급망 from article 3, and a
 # new term that makes article 5 relevant.
 CHANGED = [
-    ('"BIS 비율", "BIS 자기자본비율",', '"BIS 비율", "BIS 자기자본비율", "조선 협력 논의",'),
-    ('{ term = "조선 협력", weight = 0.6 },',
-     '{ term = "조선 협력", weight = 0.6 },\n  { term = "농축 우라늄", weight = 1.5 },'),
+    ('"BIS 비율", "BIS 자기자본비율",', '"BIS 비율", "BIS 자기자본비율", "조선 공급망 협력 논의",'),
+    ('{ term = "원자력 협력", weight = 0.7 },',
+     '{ term = "원자력 협력", weight = 0.7 },\n  { term = "농축 우라늄", weight = 1.5 },'),
 ]  # fmt: skip
 
 
@@ -212,7 +212,7 @@ def test_backtest_shows_both_directions_with_the_terms_and_writes_nothing(store,
     [gained] = report.newly_relevant
     assert gained.article_id == 5 and "농축 우라늄" in gained.gained and gained.new_score > gained.old_score
     [lost] = report.no_longer_relevant
-    assert lost.article_id == 3 and lost.lost == ("조선 협력",) and lost.exclusions == ("조선 협력 논의",)
+    assert lost.article_id == 3 and lost.lost == ("공급망",) and lost.exclusions == ("조선 공급망 협력 논의",)
     assert lost.published == NOW - timedelta(minutes=3)
     limited = backtest(store, matcher, new, batch_size=2, limit=3)
     assert limited.scanned == 3 and [c.article_id for c in limited.newly_relevant] == []
@@ -294,7 +294,7 @@ def test_cli_backtest_topics_file_and_monitor_config(monitor_config, changed_top
     assert code == 0
     assert "1 would newly match, 1 would stop matching" in out
     assert "#5" in out and "+농축 우라늄" in out and "2026-11-20 09:55 KST" in out
-    assert "−조선 협력" in out and "excluded by 조선 협력 논의" in out
+    assert "−공급망" in out and "excluded by 조선 공급망 협력 논의" in out
     # a whole monitor config naming the new topics file, in the issue's `--config` spelling, as JSON
     new_config = tmp_path / "new.toml"
     new_config.write_text(f'[matching]\ntopics = "{changed_topics.as_posix()}"\n', encoding="utf-8")
@@ -302,7 +302,7 @@ def test_cli_backtest_topics_file_and_monitor_config(monitor_config, changed_top
     data = json.loads(out)
     assert code == 0 and data["scanned"] == 6
     assert [x["id"] for x in data["newly_relevant"]] == [5]
-    assert data["no_longer_relevant"][0]["lost_terms"] == ["조선 협력"]
+    assert data["no_longer_relevant"][0]["lost_terms"] == ["공급망"]
     code, _, err = run(capsys, "--config", c, "backtest", str(tmp_path / "missing.toml"))
     assert code == 2 and "missing.toml" in err
     (tmp_path / "odd.toml").write_text("[storage]\npath = 'x.db'\n", encoding="utf-8")
@@ -349,17 +349,18 @@ def test_cli_explain_shows_the_stored_evidence(monitor_config, changed_topics, c
     c = str(monitor_config)
     code, out, _ = run(capsys, "--config", c, "explain", "http://a.example/3")
     assert code == 0
-    assert "article:   #3 한미 정상, 조선 협력 논의" in out
+    assert "article:   #3 한미 정상, 조선 공급망 협력 논의" in out
     assert "with topics" in out and "(the current file)" in out
     assert "decision:  relevant" in out
-    assert "조선 협력 (topic trade, w 0.6" in out and "[title" in out  # term, topic, weight, position
+    assert "공급망 (topic supply_chain, w 1" in out and "[title" in out  # term, topic, weight, position
     assert "now:" not in out
     # under a changed topics file the stored evidence is still what is shown, with today's decision below
     code, out, _ = run(capsys, "--config", c, "explain", "3", "--topics", str(changed_topics))
     assert code == 0 and "decision:  relevant" in out
     assert "now:       irrelevant" in out and "`monitor rematch` stores it" in out
     code, out, _ = run(capsys, "--config", c, "explain", "3", "--topics", str(changed_topics), "--current")
-    assert "decision:  irrelevant" in out and "exclusions that fired (1):" in out and "조선 협력 논의" in out
+    assert "decision:  irrelevant" in out and "exclusions that fired (1):" in out
+    assert "조선 공급망 협력 논의" in out
     code, out, _ = run(capsys, "--config", c, "explain", "3", "--json", "--topics", str(changed_topics))
     data = json.loads(out)
     assert data["source"] == "stored" and data["result"]["decision"] == "relevant"

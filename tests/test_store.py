@@ -217,8 +217,12 @@ def test_v1_database_with_data_migrates_and_stays_searchable(tmp_path):
     with Store.open(path, migrate=False) as s:
         s.migrate(target=1)
         s.sync_feeds([FeedSpec("A", "http://a.example/rss")])
-        save(s, "A", [article("https://n.example/1", title="수출통제 공조", text="구 버전에서 저장")],
-             [src("https://n.example/1")])
+        # The row as a v1 monitor wrote it (today's writer fills columns later migrations added).
+        s.db.execute("INSERT INTO articles (url, link, title, text, text_source, first_seen_at, fetched_at, "
+                     "content_hash, feed_id) VALUES ('https://n.example/1', 'https://n.example/1', "
+                     "'수출통제 공조', '구 버전에서 저장', 'page', '2026-01-01T00:00:00+00:00', "
+                     "'2026-01-01T00:00:00+00:00', 'h1', 1)")
+        s.db.conn.commit()
     with Store.open(path) as s:
         assert s.schema_version() == MIGRATIONS[-1].version and s.index_pending() == 0  # v1 rows were indexed by its trigger
         save(s, "A", [article("https://n.example/2", title="공급망 대화", text="새 버전", h="h2")],

@@ -107,7 +107,7 @@ def test_every_problem_is_reported_at_once() -> None:
         "version: must be 1, got 2",
         "scoring.threshhold: unknown key (did you mean 'threshold'?)",
         "scoring.title_bonus: must be a number from 1.0 to 10.0, got 'x'",
-        "actors.korea_us.countries[1]: must be one of kr, us, jp (once), got 'usa' (did you mean 'us'?)",
+        "actors.korea_us.countries[1]: must be one of kr, us, jp, cn (once), got 'usa' (did you mean 'us'?)",
         "topics.supply_chain.wieght: unknown key (did you mean 'weight'?)",
         "topics.supply_chain.terms[2].term: must be a non-empty string, got ''",
     ]

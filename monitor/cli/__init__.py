@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "monitor.cli.demo",  # demo
     "monitor.cli.digest_cmds",  # digest
     "monitor.cli.run_cmd",  # run, health
+    "monitor.cli.feeds_cmds",  # feeds check, add, import, export
 )
 
 

@@ -64,6 +64,8 @@ class SourceRef:
     article_url: str
     link: str | None
     entry_hash: str
+    #: The publisher a news-search entry credits (monitor.aggregator); None for a feed's own entry.
+    outlet: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +164,12 @@ class CoreStore:
                     f"database {self.path} has schema version {current}, newer than this monitor "
                     f"understands ({latest}); upgrade the monitor"
                 )
+            # Every migration not recorded, not only those above the highest: branches are given numbers
+            # ahead of merging, so a database can hold 9 without 8 (8 merged later) and must still get 8.
+            done = {int(v) for (v,) in self.conn.execute("SELECT version FROM schema_migrations")}
             applied = []
             for migration in MIGRATIONS:
-                if migration.version <= current or (target is not None and migration.version > target):
+                if migration.version in done or (target is not None and migration.version > target):
                     continue
                 with self.transaction():
                     # executescript would COMMIT on its own; run statements one by one instead.
@@ -301,7 +306,7 @@ class CoreStore:
                 if article_id is None:  # the pipeline only passes sources for stored articles
                     raise StoreError(f"no article stored for {source.article_url}")
                 source_rows.append((feed_id, source.entry_id, source.id_source, article_id, source.link,
-                                    source.entry_hash, now, now))
+                                    source.entry_hash, now, now, source.outlet))
             # Each row inserts or updates at most one row, so the total change count is the number of
             # sources that are new or changed.
             new_sources = self.conn.executemany(_UPSERT_SOURCE, source_rows).rowcount if source_rows else 0
@@ -478,7 +483,7 @@ _DAY = timedelta(days=1)
 
 #: The article columns a poll writes, in the order of :func:`_article_values`.
 _ARTICLE_COLUMNS = ("link", "final_url", "title", "text", "summary", "text_source", "extract_note", "author",
-                    "published_at", "fetched_at", "content_hash")
+                    "published_at", "fetched_at", "content_hash", "outlet", "language")
 _INSERT_ARTICLE = (
     f"INSERT INTO articles (url, {', '.join(_ARTICLE_COLUMNS)}, first_seen_at, feed_id) "
     f"VALUES ({', '.join('?' * (len(_ARTICLE_COLUMNS) + 3))})"
@@ -493,7 +498,7 @@ _INSERT_MATCH = (
 )
 _UPSERT_SOURCE = (
     "INSERT INTO article_sources (feed_id, entry_id, id_source, article_id, link, "
-    "entry_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "entry_hash, first_seen_at, last_seen_at, outlet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (feed_id, entry_id) DO UPDATE SET entry_hash = excluded.entry_hash, "
     "article_id = excluded.article_id, last_seen_at = excluded.last_seen_at "
     "WHERE article_sources.entry_hash != excluded.entry_hash"
@@ -504,7 +509,7 @@ def _article_values(article: Article) -> tuple[Any, ...]:
     """An article's values for :data:`_ARTICLE_COLUMNS`, in that order."""
     return (article.link, article.final_url, article.title, article.text, article.summary,
             article.text_source, article.extract_note, article.author, to_iso(article.published),
-            to_iso(article.fetched_at), article.content_hash)
+            to_iso(article.fetched_at), article.content_hash, article.outlet, article.language)
 
 
 def _match_params(article_id: int, m: MatchRow, now: str | None) -> tuple[Any, ...]:

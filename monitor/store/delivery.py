@@ -14,6 +14,7 @@ expires (``ttl``) so a crashed run's claim blocks the channel only until then.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ from typing import Any, Literal
 from monitor.clock import from_iso, to_iso
 from monitor.models import DigestStory
 from monitor.store.core import CoreStore, chunks
+from monitor.store.stories import stored_outlet
 from monitor.why import why_from_evidence
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,11 @@ class PendingStory:
     kind: DeliveryKind
     size: int
     outlet_count: int
+
+
+def replace_links(pending: PendingStory, links: tuple[tuple[str, str], ...]) -> PendingStory:
+    """``pending`` with its story's per-outlet links."""
+    return dataclasses.replace(pending, story=dataclasses.replace(pending.story, outlet_links=links))
 
 
 class DeliveryStore(CoreStore):
@@ -95,8 +102,29 @@ class DeliveryStore(CoreStore):
             elif alerts_only_above is None and row[5] - sent_outlets >= update_min_outlets:
                 chosen.append((row, "update"))
         evidence, tiers = self._evidence([r[0] for r, _ in chosen])
-        return [self._pending(row, kind, evidence.get(row[0]), tiers.get(row[0], "core"))
+        links = self._outlet_links([r[0] for r, _ in chosen])
+        return [replace_links(self._pending(row, kind, evidence.get(row[0]), tiers.get(row[0], "core")),
+                              links.get(row[0], ()))
                 for row, kind in chosen]
+
+    def _outlet_links(self, story_ids: Sequence[int]) -> dict[int, tuple[tuple[str, str], ...]]:
+        """Per story, each outlet's own report (its earliest member's link), so a digest links every
+        outlet it names, not only the lead's (issue 15)."""
+        found: dict[int, dict[str, str]] = {}
+        for chunk in chunks(list(story_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT ast.story_id, a.url, f.name, a.outlet, a.link FROM article_story ast "
+                "JOIN articles a ON a.id = ast.article_id LEFT JOIN feeds f ON f.id = a.feed_id "
+                f"WHERE ast.story_id IN ({marks}) "
+                "ORDER BY ast.story_id, coalesce(a.published_at, a.first_seen_at), a.id",
+                chunk,
+            )
+            for story_id, url, feed, credited, link in rows:
+                outlet = stored_outlet(url, feed, credited)[0]
+                if outlet and link:
+                    found.setdefault(story_id, {}).setdefault(outlet, link)
+        return {story_id: tuple(by_outlet.items()) for story_id, by_outlet in found.items()}
 
     def _evidence(self, story_ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
         """Each story's strongest stored match evidence (lead first when scores tie), parsed; and its tier:

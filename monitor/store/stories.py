@@ -24,11 +24,14 @@ from typing import Any
 from monitor.clock import from_iso, to_iso, utcnow
 from monitor.models import Assignment, ClusterItem
 from monitor.store.core import CoreStore, chunks
-from monitor.urls import article_outlet
+from monitor.urls import WIRE_OUTLETS, article_outlet, outlet_for
 
 #: The time an article is placed at: when it was published, else when the monitor first saw it.
 _TIME = "coalesce(a.published_at, a.first_seen_at)"
-_ITEM_COLUMNS = f"a.id, a.title, a.text, a.url, a.published_at, a.first_seen_at, f.name, {_TIME} AS t"
+#: a.outlet last: the publisher a news-search item credited (None: the outlet is read from the URL).
+_ITEM_COLUMNS = (
+    f"a.id, a.title, a.text, a.url, a.published_at, a.first_seen_at, f.name, {_TIME} AS t, a.outlet"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,7 @@ class StoryStore(CoreStore):
             for chunk in chunks(sorted(set(article_ids)), 500):
                 rows += self.db.execute(f"{sql} AND a.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
             rows.sort(key=lambda r: (r[7], r[0]))
-        return [StoredAssignment(_item(r), _assignment(r[0], r[8:])) for r in rows]
+        return [StoredAssignment(_item(r), _assignment(r[0], r[9:])) for r in rows]
 
     def assigned_in_window(self, hours: float) -> list[StoredAssignment]:
         """Clustered articles from the last ``hours`` before the newest one, in (time, id) order: what a
@@ -83,7 +86,7 @@ class StoryStore(CoreStore):
             f"LEFT JOIN feeds f ON f.id = a.feed_id WHERE {_TIME} >= ? ORDER BY t, a.id",
             (since,),
         ).fetchall()
-        return [StoredAssignment(_item(r), _assignment(r[0], r[8:])) for r in rows]
+        return [StoredAssignment(_item(r), _assignment(r[0], r[9:])) for r in rows]
 
     def all_cluster_items(self) -> list[ClusterItem]:
         """Every article as the clusterer sees it, in (time, id) order (re-clustering from scratch)."""
@@ -180,7 +183,7 @@ class StoryStore(CoreStore):
         # (a service whose stories keep growing crept up ~0.3 MB a cycle in the soak).
         sql = (
             "SELECT s.story_id, a.id, a.title, a.url, f.name, "
-            f"{_TIME} AS t, a.updated_at, s.decided_at, m.score, m.relevant, m.topics "
+            f"{_TIME} AS t, a.updated_at, s.decided_at, m.score, m.relevant, m.topics, a.outlet "
             "FROM article_story s JOIN articles a ON a.id = s.article_id "
             "LEFT JOIN feeds f ON f.id = a.feed_id LEFT JOIN matches m ON m.article_id = a.id"
         )
@@ -254,7 +257,8 @@ class StoryStore(CoreStore):
     def story_members(self, story_id: int) -> list[dict[str, Any]]:
         """Every member with its decision, in (time, id) order."""
         rows = _dicts(self.db.execute(
-            "SELECT a.id AS article_id, a.title, a.url, f.name AS feed, a.published_at, a.first_seen_at, "
+            "SELECT a.id AS article_id, a.title, a.url, f.name AS feed, a.outlet AS credited_outlet, "
+            "a.published_at, a.first_seen_at, "
             f"{_TIME} AS time, a.updated_at, s.reason, s.similarity, s.matched_article_id, s.decided_at, "
             "m.score, m.relevant "
             "FROM article_story s JOIN articles a ON a.id = s.article_id "
@@ -263,7 +267,7 @@ class StoryStore(CoreStore):
             (story_id,),
         ))
         for row in rows:
-            row["outlet"] = article_outlet(row["url"], row["feed"] or "")[0]
+            row["outlet"] = stored_outlet(row["url"], row["feed"], row.pop("credited_outlet"))[0]
         return rows
 
     def story_counts(self) -> dict[str, int]:
@@ -283,8 +287,17 @@ def _item(r: Sequence[Any]) -> ClusterItem:
         url=r[3],
         published=from_iso(r[4]),
         first_seen=from_iso(r[5]),
-        outlet=article_outlet(r[3], r[6] or "")[0],
+        outlet=stored_outlet(r[3], r[6], r[8])[0],
     )
+
+
+def stored_outlet(url: str, feed: str | None, credited: str | None) -> tuple[str, bool]:
+    """An article's outlet and whether it is a wire: the publisher a news-search item credited
+    (``articles.outlet``, see monitor.aggregator), else what its URL names (monitor.urls.article_outlet)."""
+    if credited:
+        known = outlet_for(f"https://{credited}/")
+        return credited, bool(known and known.wire) or credited.strip().lower() in WIRE_OUTLETS
+    return article_outlet(url, feed or "")
 
 
 def _assignment(article_id: int, r: Sequence[Any]) -> Assignment | None:
@@ -295,10 +308,11 @@ def _assignment(article_id: int, r: Sequence[Any]) -> Assignment | None:
 
 def _aggregate(story_id: int, rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
     """One stories row from its members' rows (story_id, id, title, url, feed, t, updated_at,
-    decided_at, score, relevant, topics). The lead is the earliest wire copy, else the earliest member."""
+    decided_at, score, relevant, topics, credited outlet). The lead is the earliest wire copy, else the
+    earliest member."""
     members = []
-    for _, article_id, title, url, feed, t, updated_at, decided_at, score, relevant, topics in rows:
-        outlet, wire = article_outlet(url, feed or "")
+    for _, article_id, title, url, feed, t, updated_at, decided_at, score, relevant, topics, credited in rows:
+        outlet, wire = stored_outlet(url, feed, credited)
         members.append((article_id, title, outlet, wire, t or "", max(decided_at, updated_at or ""),
                         score, relevant, topics))
     by_time = sorted(members, key=lambda m: (m[4], m[0]))
