@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
 from monitor.match import verdict_row
 from monitor.migrations import MIGRATIONS
 from monitor.models import FeedSpec
@@ -92,3 +94,22 @@ def test_a_database_at_9_without_8_still_gets_the_tiers(tmp_path) -> None:
         assert versions == [m.version for m in MIGRATIONS] and s.schema_version() == 9
         assert "tier" in {row[1] for row in s.db.execute("PRAGMA table_info(matches)")}
         assert s.migrate() == []
+
+
+def test_a_context_verdict_of_the_matcher_is_stored_as_context(tmp_path, matcher) -> None:  # noqa: F811
+    """The policy's context class (China's controls on chip minerals) through the shipped matcher, verdict_row
+    and the store, as a poll saves it."""
+    rows = [
+        (
+            "中, 갈륨·게르마늄 수출통제 발표",
+            "중국 상무부가 반도체 원료인 갈륨과 게르마늄의 수출을 통제한다고 밝혔다.",
+            "",
+        )
+    ]
+    result = matcher.match(rows[0][0], rows[0][1])
+    if result.tier != "context":
+        pytest.skip(f"the shipped matcher does not put this item in the context tier ({result.reason})")
+    with Store.open(tmp_path / "m.db") as s:
+        _save(s, rows=rows, matcher=matcher)
+        assert _tiers(s) == {1: "context"}
+        assert s.db.execute("SELECT tier FROM v_relevant_articles").fetchall() == [("context",)]
