@@ -155,7 +155,7 @@ def _sentence(chosen: Sequence[_Chosen]) -> str:
 
 
 def _and(terms: Sequence[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
+    """Joined as people write a list: A; A and B; A, B and C."""
     return " and ".join(terms) if len(terms) < 3 else f"{', '.join(terms[:-1])} and {terms[-1]}"
 
 
