@@ -25,7 +25,8 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -40,6 +41,9 @@ from monitor.text import strip_dateline
 BRAND = "한미일 경제안보"
 HEADING = f"{BRAND} 브리핑"
 UPDATES_TITLE = "업데이트"
+#: The section of context-tier stories (../RELEVANCE.md: one actor's measure that shapes the agenda), shown
+#: below every core section so a reader sees the cooperation first.
+CONTEXT_TITLE = "참고: 관련 동향"
 NO_TOPIC = "기타"
 MORE_COMMAND = "monitor stories"
 
@@ -71,24 +75,30 @@ def build_digest(
     cap: int,
     since: datetime | None = None,
     topic_order: Sequence[str] | None = None,
+    topic_labels: Mapping[str, str] | None = None,
 ) -> Digest:
     """The digest of ``stories`` (new and updated, already selected for ``channel``), at most ``cap`` shown.
 
     ``topic_order`` (e.g. the topics in config order) fixes the order of the sections; topics not in it
     follow, strongest first, and stories without a topic come last under "기타". Without it, sections are
     ordered by their strongest story. The cap applies to new stories and updates together, by rank.
+    New stories of the context tier are listed apart, below the core sections, in rank order.
+    ``topic_labels`` (topic id → label) words any topic id a story still carries, so a reader never sees
+    ``supply_chain``.
     """
     if cap < 1:
         raise ValueError(f"cap must be at least 1, not {cap}")
-    stories = list(stories)
+    stories = [_labelled(s, topic_labels) for s in stories] if topic_labels else list(stories)
     _check_unique(stories)
     now = to_utc(generated_at)
     ranked = sorted(stories, key=lambda s: rank_key(s, now))
     shown, omitted = ranked[:cap], ranked[cap:]
-    groups = _group_new(s for s in shown if not s.is_update)
+    groups = _group_new(s for s in shown if not s.is_update and s.tier != "context")
     order = _section_order(groups, topic_order)
+    context_in = [s for s in shown if not s.is_update and s.tier == "context"]
     updates_in = [s for s in shown if s.is_update]
-    *section_items, update_items = _number([groups[t] for t in order] + [updates_in])
+    numbered = _number([groups[t] for t in order] + [context_in, updates_in])
+    *section_items, context_items, update_items = numbered
     sections = tuple(DigestSection(t, items) for t, items in zip(order, section_items, strict=True))
     new_total = sum(not s.is_update for s in stories)
     update_total = len(stories) - new_total
@@ -107,7 +117,13 @@ def build_digest(
         update_total=update_total,
         more=f"외 {len(omitted)}건 더 — `{MORE_COMMAND}`로 전체 보기" if omitted else "",
         omitted_story_ids=tuple(s.story_id for s in omitted),
+        context=context_items,
     )
+
+
+def _labelled(story: DigestStory, labels: Mapping[str, str]) -> DigestStory:
+    topics = tuple(labels.get(t, t) for t in story.topics)
+    return story if topics == story.topics else replace(story, topics=topics)
 
 
 def weight(story: DigestStory, now: datetime) -> float:
@@ -174,7 +190,8 @@ def _item(s: DigestStory, number: int) -> DigestItem:
         other_outlets=_named(others, OUTLETS_NAMED, "등"),
         when=format_kst(s.shown_at),
         topics=_named([t for t in map(_clean, s.topics) if t], TOPICS_NAMED, None, sep=" · "),
-        terms=_named([t for t in map(_clean, s.matched_terms) if t], TERMS_NAMED, None),
+        # the one-sentence reason when the store could word it; the term list for older callers
+        terms=_clean(s.why) or _named([t for t in map(_clean, s.matched_terms) if t], TERMS_NAMED, None),
         # a feed summary often starts with the dateline ("[세종=뉴스핌] 김기랑 기자 ="): not the story
         snippet=_cut(strip_dateline(_clean(s.snippet)), SNIPPET_CHARS),
         note=_cut(_clean(s.update_note or ""), TITLE_CHARS) if s.is_update else "",
@@ -349,6 +366,8 @@ def render_slack(d: Digest) -> list[dict[str, Any]]:
     units = [_slack_intro(d)]
     for section in d.sections:
         units += _slack_group(f"{section.topic} ({len(section.items)})", section.items)
+    if d.context:
+        units += _slack_group(f"{CONTEXT_TITLE} ({len(d.context)})", d.context)
     if d.updates:
         units += _slack_group(f"{UPDATES_TITLE} ({len(d.updates)})", d.updates)
     if d.is_empty:
@@ -494,6 +513,7 @@ def kst_stamp(d: Digest) -> str:
 
 
 __all__ = [
+    "CONTEXT_TITLE",
     "build_digest",
     "kst_stamp",
     "markdown_escape",

@@ -137,6 +137,17 @@ def topic_order(config: MonitorConfig) -> tuple[str, ...] | None:
         return None
 
 
+def topic_labels(config: MonitorConfig) -> dict[str, str]:
+    """Topic id → the label people read, from the topics file (empty when it cannot be read): a story
+    whose topics came from a member without stored labels must still read "공급망 회복력", not
+    ``supply_chain``."""
+    path = section_values(config, "matching")["topics"]
+    try:
+        return {t.id: t.label for t in load_topics(path).topics}
+    except MonitorError:
+        return {}
+
+
 def in_quiet_hours(span: tuple[int, int] | None, now: datetime) -> datetime | None:
     """When ``now`` is inside the KST span, the time (UTC) it ends; else None."""
     if span is None:
@@ -205,12 +216,14 @@ def _run(
     digest = section_values(config, "digest")
     chosen = [plans[channel]] if channel else list(plans.values())
     order = topic_order(config)
+    labels = topic_labels(config)
     outcomes = []
     for plan in chosen:
         if alerts and plan.alert_threshold is None:
             continue
         run = _ChannelRun(plan, digest, store, when, dry_run=dry_run, manual=manual, alerts=alerts)
         run.topic_order = order
+        run.topic_labels = labels
         try:
             outcome = run.go()
         except MonitorError as e:  # e.g. a secret's variable unset: this channel fails, the others go on
@@ -251,6 +264,7 @@ class _ChannelRun:
         self.alerts = alerts
         self.kind: Any = "alert" if alerts else "digest"
         self.topic_order: tuple[str, ...] | None = None
+        self.topic_labels: dict[str, str] = {}
         self.retry_base = timedelta(seconds=digest["retry_base"])
         self.retry_max = timedelta(seconds=digest["retry_max"])
 
@@ -299,7 +313,8 @@ class _ChannelRun:
         since = self.store.last_success(self.plan.name)
         cap = max(len(pending), 1) if self.alerts else self.plan.cap
         digest = build_digest([p.story for p in pending], channel=self.plan.name, generated_at=self.now,
-                              cap=cap, since=since, topic_order=self.topic_order)
+                              cap=cap, since=since, topic_order=self.topic_order,
+                              topic_labels=self.topic_labels)
         if self.alerts:
             when = format_kst(self.now, weekday=True)
             digest = replace(digest, heading=ALERT_HEADING,
@@ -372,6 +387,7 @@ def preview(
     for plan in [plans[channel]] if channel else plans.values():
         run = _ChannelRun(plan, digest, store, when, dry_run=True, manual=True, alerts=False)
         run.topic_order = topic_order(config)
+        run.topic_labels = topic_labels(config)
         written[plan.name] = write_preview(run.build(run.select()), directory)
     return written
 

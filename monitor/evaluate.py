@@ -6,24 +6,25 @@ from ``monitor eval`` are the numbers the tests check.
 An eval line is a JSON object::
 
     {"id": "a1", "title": "…" | null, "text": "…" | null (or absent), "label": "relevant" | "irrelevant",
-     "url": …, "published": …, "event": …}
+     "tier": "core" | "context" (optional, relevant items only), "url": …, "published": …, "event": …}
 
-A bad line (not JSON, not an object, no usable label, neither title nor text) becomes a
-:class:`LineError` with its 1-based line number and is skipped: one typo must not void a run.
+A bad line (not JSON, not an object, no usable label, an unknown tier, neither title nor text, or a text
+beyond :data:`MAX_ITEM_CHARS`) becomes a :class:`LineError` with its 1-based line number and is skipped:
+one typo must not void a run.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from datetime import UTC, datetime
-from itertools import combinations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import combinations
 from typing import Any, Literal
 
 from monitor.dedupe import cluster_items, pairwise_cluster_metrics
-from monitor.models import ClusterItem, MatchResult
+from monitor.models import ClusterItem, MatchResult, Tier
 
 __all__ = [
     "EvalItem",
@@ -40,7 +41,15 @@ __all__ = [
 
 Label = Literal["relevant", "irrelevant"]
 LABELS: tuple[Label, ...] = ("relevant", "irrelevant")
-_KNOWN_KEYS = {"id", "title", "text", "label", "url", "published", "event"}
+#: The policy's two tiers of relevant news (../RELEVANCE.md), as a labelled line may give them.
+TIERS: tuple[Tier, ...] = ("core", "context")
+#: Words people use for a tier that the format spells otherwise (the shared corpus's kinds say "adjacent").
+_TIER_HINTS = {"adjacent": "context", "core_relevant": "core"}
+#: Characters of title + text one eval item may have: a headline and lede, or an article, is far less; a
+#: line of several MB is a page dump or a broken export, and matching would only read its first
+#: monitor.match.MAX_TEXT_CHARS anyway.
+MAX_ITEM_CHARS = 1_000_000
+_KNOWN_KEYS = {"id", "title", "text", "label", "tier", "url", "published", "event"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,8 @@ class EvalItem:
     text: str | None
     label: Label
     line: int | None = None  # in the file; None for stored labels
+    #: The labelled tier of a relevant item, when the file gives one.
+    tier: Tier | None = None
     url: str | None = None
     published: str | None = None
     event: str | None = None
@@ -74,6 +85,11 @@ class Prediction:
     @property
     def predicted(self) -> Label:
         return self.result.decision
+
+    @property
+    def tier(self) -> Tier | None:
+        """The predicted tier: None when irrelevant; ``core`` for a relevant verdict without one."""
+        return (self.result.tier or "core") if self.result.relevant else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +133,17 @@ class EvalReport:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    @property
+    def tiers(self) -> dict[str, int]:
+        """Predicted relevant items per tier."""
+        return {t: sum(1 for p in self.predictions if p.tier == t) for t in TIERS}
+
+    @property
+    def tier_agreement(self) -> tuple[int, int]:
+        """(caught items whose predicted tier is their labelled one, caught items with a labelled tier)."""
+        caught = [p for p in self.predictions if p.item.tier is not None and p.tier is not None]
+        return sum(1 for p in caught if p.tier == p.item.tier), len(caught)
+
 
 def _ratio(a: int, b: int) -> float:
     return a / b if b else 0.0
@@ -147,9 +174,16 @@ def _item(obj: Any, line: int | None) -> EvalItem:
         close = difflib.get_close_matches(str(normal), LABELS, n=1) if isinstance(normal, str) else []
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f'"label" must be "relevant" or "irrelevant", got {label!r}{hint}')
+    tier = _tier(obj.get("tier"), normal)
     title, text = _optional_str(obj, "title"), _optional_str(obj, "text")
     if not (title or "").strip() and not (text or "").strip():
         raise ValueError('neither "title" nor "text" has any text')
+    size = len(title or "") + len(text or "")
+    if size > MAX_ITEM_CHARS:
+        raise ValueError(
+            f'"title" and "text" are {size:,} characters, more than the {MAX_ITEM_CHARS:,} an item may have '
+            "(a headline and lede, or one article): is it a page dump?"
+        )
     raw_id, url = obj.get("id"), obj.get("url")
     item_id: str | int
     if isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
@@ -157,11 +191,26 @@ def _item(obj: Any, line: int | None) -> EvalItem:
     else:
         item_id = url if isinstance(url, str) else f"line {line}"
     return EvalItem(
-        id=item_id, title=title, text=text, label=normal, line=line,
+        id=item_id, title=title, text=text, label=normal, line=line, tier=tier,
         url=_optional_str(obj, "url"), published=_scalar(obj.get("published")),
         event=_scalar(obj.get("event")),
         extra={k: v for k, v in obj.items() if k not in _KNOWN_KEYS},
     )  # fmt: skip
+
+
+def _tier(value: Any, label: str) -> Tier | None:
+    if value is None:
+        return None
+    normal = value.strip().lower() if isinstance(value, str) else value
+    if normal not in TIERS:
+        close = _TIER_HINTS.get(normal) if isinstance(normal, str) else None
+        if close is None and isinstance(normal, str):
+            close = next(iter(difflib.get_close_matches(normal, TIERS, n=1)), None)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise ValueError(f'"tier" must be "core" or "context", got {value!r}{hint}')
+    if label != "relevant":
+        raise ValueError(f'"tier" {value!r} goes only with "label": "relevant" (this item is {label!r})')
+    return normal  # type: ignore[no-any-return]
 
 
 def _optional_str(obj: Mapping[str, Any], key: str) -> str | None:
@@ -259,17 +308,26 @@ def report_json(report: EvalReport) -> dict[str, Any]:
         "fp": report.fp,
         "fn": report.fn,
         "tn": report.tn,
+        "tiers": report.tiers,
+        **_agreement(report),
         **clusters,  # cluster_precision, cluster_recall, cluster_f1 (+ counts) when items carry events
         "items": [
             {
                 "id": p.item.id,
                 "predicted": p.predicted,
+                "tier": p.tier,
+                **({"labelled_tier": p.item.tier} if p.item.tier else {}),
                 "score": p.result.score,
                 "matched_terms": matched_terms(p.result),
             }
             for p in report.predictions
         ],
     }
+
+
+def _agreement(report: EvalReport) -> dict[str, Any]:
+    agree, total = report.tier_agreement
+    return {"tier_agreement": round(agree / total, 4), "tier_labelled_caught": total} if total else {}
 
 
 def report_text(report: EvalReport, *, show_errors: bool = True) -> str:
@@ -282,7 +340,14 @@ def report_text(report: EvalReport, *, show_errors: bool = True) -> str:
         "                      predicted relevant   predicted irrelevant",
         f"labelled relevant     {report.tp:>18}   {report.fn:>20}",
         f"labelled irrelevant   {report.fp:>18}   {report.tn:>20}",
+        "",
+        f"tiers of the predicted relevant: core {report.tiers['core']}, context {report.tiers['context']}",
     ]
+    agree, total = report.tier_agreement
+    if total:
+        lines.append(
+            f"  tier as labelled: {agree} of {total} caught items with a labelled tier ({agree / total:.0%})"
+        )
     if report.clusters is not None:
         c = report.clusters
         lines += [

@@ -647,7 +647,7 @@ def verdict_row(result: MatchResult) -> MatchRow:
         decision=result.decision, relevant=result.relevant, score=result.score,
         threshold=result.threshold, topics=tuple(result.top_topics), reason=result.reason,
         evidence_json=json.dumps(result_to_dict(result), ensure_ascii=False, default=str),
-        config_digest=result.config_digest,
+        config_digest=result.config_digest, tier=result.tier,
     )  # fmt: skip
 
 

@@ -369,6 +369,37 @@ CREATE TABLE service_runs (
 ALTER TABLE articles ADD COLUMN text_pruned_at TEXT;  -- when retention emptied text (UTC)
 """
 
+# Two tiers of relevance (issue 13, ../RELEVANCE.md): ``core`` is the three governments' cooperation or
+# decisions on the agenda, ``context`` one actor's measure that shapes it; digests list context items in
+# their own section below the core ones. NULL for an irrelevant verdict. Verdicts stored before the matcher
+# had tiers were all judged on the core rules, so they become 'core' unless their evidence JSON already
+# names a tier; json_valid first, because json_extract raises on a damaged row and one bad row must not
+# stop the migration (or lose the others).
+_V8_MATCH_TIERS = """
+ALTER TABLE matches ADD COLUMN tier TEXT CHECK (tier IN ('core', 'context'));
+UPDATE matches SET tier = CASE
+    WHEN relevant = 0 THEN NULL
+    WHEN json_valid(evidence) AND json_extract(evidence, '$.tier') IN ('core', 'context')
+        THEN json_extract(evidence, '$.tier')
+    ELSE 'core'
+END;
+
+DROP VIEW v_relevant_articles;
+CREATE VIEW v_relevant_articles AS
+SELECT
+    a.id,
+    datetime(coalesce(a.published_at, a.first_seen_at), '+9 hours') AS published_kst,
+    m.tier,
+    round(m.score, 2) AS score,
+    m.topics,
+    a.title,
+    m.reason,
+    a.url
+FROM matches m JOIN articles a ON a.id = m.article_id
+WHERE m.relevant = 1
+ORDER BY coalesce(a.published_at, a.first_seen_at) DESC;
+"""
+
 # Sources as of 2026 (issue 15): the publisher a news-search feed credits an item to (the article's URL is
 # the aggregator's redirect link and names no outlet), per article and per source row; NULL means "read
 # the outlet from the URL" as before, so older rows need no backfill. And the article's language.
@@ -423,7 +454,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "stories and article-story links", _V5_STORIES),
     Migration(6, "digest delivery ledger, channel state and claims", _V6_DELIVERIES),
     Migration(7, "service job table, service runs, article text retention", _V7_SERVICE),
-    # 8 is another branch's (the relevance tier; it lands separately).
+    Migration(8, "tier (core / context) of each relevant match", _V8_MATCH_TIERS),
     Migration(9, "publisher outlet and language of articles", _V9_SOURCES),
     Migration(10, "story join evidence, last development, incremental aggregates", _V10_STORY_AGGREGATES),
 )

@@ -260,6 +260,11 @@ class DigestStory:
     #: outlet → the link of its own report in this story, for the outlets that have one stored (issue 15:
     #: every outlet a digest names links to its report, not only the lead's).
     outlet_links: tuple[tuple[str, str], ...] = ()
+    #: The reason in one sentence (monitor.why), e.g. "한미일 + 핵심광물 in the title (core)"; shown
+    #: instead of ``matched_terms`` when set.
+    why: str = ""
+    #: ``core``, or ``context`` when no member matched as core: listed in its own section below the core.
+    tier: str = "core"
 
     @property
     def outlet_count(self) -> int:
@@ -300,7 +305,8 @@ class DigestSection:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """One digest for one channel: new stories grouped by primary topic, then updates, then "외 N건 더"."""
+    """One digest for one channel: new core stories grouped by primary topic, then the new context stories,
+    then updates, then "외 N건 더"."""
 
     digest_id: str  # stable for the same channel, time and stories (used in Message-IDs and file names)
     channel: str
@@ -316,11 +322,13 @@ class Digest:
     update_total: int  # updated stories selected, shown or not
     more: str  # "외 7건 더 — `monitor stories`로 전체 보기", or "" when nothing was cut
     omitted_story_ids: tuple[int, ...] = ()
+    #: New stories of the context tier (../RELEVANCE.md): one section below the core sections.
+    context: tuple[DigestItem, ...] = ()
 
     @property
     def items(self) -> tuple[DigestItem, ...]:
-        """Every shown item in reading order (sections, then updates)."""
-        return tuple(i for s in self.sections for i in s.items) + self.updates
+        """Every shown item in reading order (core sections, then context, then updates)."""
+        return tuple(i for s in self.sections for i in s.items) + self.context + self.updates
 
     @property
     def story_ids(self) -> tuple[int, ...]:
@@ -445,6 +453,8 @@ class MatchRow:
     reason: str
     evidence_json: str
     config_digest: str
+    #: ``core`` / ``context`` for a relevant verdict, None for an irrelevant one (``matches.tier``).
+    tier: str | None = None
 
 
 # --- stories (issue 4) ---

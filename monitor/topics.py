@@ -469,7 +469,12 @@ class _Validator:
                     key = term_key(spelling)
                     where = term.path if i == 0 else f"{term.path}.aliases[{i - 1}]"
                     if key in seen:
-                        self.problem(where, f"{spelling!r} is already a term at {seen[key]}")
+                        # an English pair spelling is read as the Korean one ("Korea-US" as 한미): say so,
+                        # or the two spellings look unrelated to the person reading the message
+                        read = normalize(spelling)
+                        changed = fold_case(read) != fold_case(spelling)
+                        read_as = f" (it is read as {read!r})" if changed else ""
+                        self.problem(where, f"{spelling!r}{read_as} is already a term at {seen[key]}")
                     else:
                         seen[key] = where
 

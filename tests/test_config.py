@@ -46,12 +46,16 @@ url = "https://www.yna.co.kr/rss/economy.xml"
 """
 
 
+TOPICS_FILE = Path(__file__).resolve().parent.parent / "config" / "topics.toml"
+
+
 def write(tmp_path: Path, text: str, name: str = "monitor.toml") -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     # matching.topics defaults to topics.toml beside the config; a missing one is a warning of its own
     # (test_a_missing_topics_file_is_a_warning_naming_its_key), not what the other tests are about.
-    (tmp_path / "topics.toml").touch()
+    # `config check` also validates it (issue 13), so it is the project's own, valid, file.
+    (tmp_path / "topics.toml").write_bytes(TOPICS_FILE.read_bytes())
     return path
 
 

@@ -85,8 +85,11 @@ def test_json_has_exactly_the_agreed_keys(matcher: Matcher) -> None:
     cluster_keys = ["cluster_precision", "cluster_recall", "cluster_f1", "cluster_true_pairs",
                     "cluster_predicted_pairs", "cluster_gold_pairs", "cluster_mixed_stories",
                     "cluster_missed_pairs", "cluster_wrong_pairs"]
-    assert list(data) == ["precision", "recall", "f1", "tp", "fp", "fn", "tn", *cluster_keys, "items"]
-    assert data["items"][0] == {"id": "r1", "predicted": "relevant", "score": data["items"][0]["score"],
+    # issue 13 added "tiers" (predicted relevant per tier) and each item's "tier"
+    figures = ["precision", "recall", "f1", "tp", "fp", "fn", "tn", "tiers"]
+    assert list(data) == [*figures, *cluster_keys, "items"]
+    assert data["items"][0] == {"id": "r1", "predicted": "relevant", "tier": "core",
+                                "score": data["items"][0]["score"],
                                 "matched_terms": ["한미", "반도체", "공급망"]}  # fmt: skip
     json.dumps(data)
 

@@ -37,6 +37,8 @@ FORBIDDEN: dict[str, set[str]] = {
     # the poll's story stage: the clusterer and the store's story methods, never SQL or HTTP itself
     "monitor.stories": {"monitor.fetch", "monitor.parse", "monitor.extract", "monitor.match", "httpx",
                         "sqlite_utils", "sqlite3"},
+    # issue 13: the one-sentence reason reads models only, so the store can word stored evidence with it
+    "monitor.why": {"monitor.store", "monitor.match", "monitor.topics", "monitor.fetch", "httpx", "sqlite3"},
     "monitor.evaluate": {"monitor.store", "monitor.fetch", "httpx", "sqlite_utils", "sqlite3"},
     # issue 6: the service calls the pipeline and the store's methods, never SQL or HTTP itself
     "monitor.service": {"sqlite_utils", "sqlite3", "httpx", "monitor.parse", "monitor.extract", "monitor.match"},

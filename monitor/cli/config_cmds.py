@@ -7,11 +7,14 @@ not be found.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from monitor.cli.common import print_json
-from monitor.config import ConfigReport, inspect_config, resolve_config_path
+from monitor.config import ConfigReport, Problem, inspect_config, resolve_config_path
+from monitor.errors import ConfigError
+from monitor.topics import load_topics
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    report = inspect_config(resolve_config_path(args.config))
+    report = _with_topics(inspect_config(resolve_config_path(args.config)))
     if args.json:
         print_json(_report_json(report))
     else:
@@ -33,11 +36,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _with_topics(report: ConfigReport) -> ConfigReport:
+    """The report with the problems of the topics file the config names, each keyed by its path inside
+    that file (``matching.topics: …/topics.toml: topics.trade.terms[1]: …``), so a broken topics file
+    (hand-edited, or written by `monitor topics tune --write`) is caught here, not at the first poll.
+    Done by the command, not by loading: a service keeps running unmatched on a broken topics file."""
+    matching = report.config.sections.get("matching") if report.config and report.config.sections else None
+    if not matching or not Path(matching["topics"]).is_file():
+        return report  # a missing file is already a warning of inspect_config's
+    try:
+        load_topics(matching["topics"])
+    except ConfigError as exc:
+        found = tuple(Problem("matching.topics", f"{matching['topics']}: {p}") for p in exc.problems)
+        return replace(report, problems=(*report.problems, *found))
+    return report
+
+
 def _report_text(report: ConfigReport) -> str:
     lines = [f"config: {report.path}"]
     lines += [f"{p.severity}: {p}" for p in report.problems]
     warnings = _count(len(report.warnings), "warning")
-    if report.config is None:
+    if report.config is None or report.errors:  # errors outside the config itself (its topics file)
         lines.append(f"{_count(len(report.errors), 'error')}, {warnings}")
     else:
         feeds = report.config.feeds

@@ -33,6 +33,7 @@ from monitor.evaluate import (
 from monitor.match import Matcher, load_matcher, result_from_dict, result_to_dict
 from monitor.models import MatchResult, TermHit
 from monitor.topics import check_seeds, default_topics_path, load_background, read_document, suggest_terms
+from monitor.why import why
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,6 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _topics_option(suggest)
     suggest.add_argument("--json", action="store_true")
     suggest.set_defaults(func=cmd_topics_suggest)
+
+    from monitor.cli.tune_topics import register as register_tune
+
+    register_tune(topics_sub)
 
     explain = sub.add_parser("explain", help="why an article matches or not: decision, scores, every term")
     explain.add_argument("article", nargs="?", metavar="ID_OR_URL", help="a stored article")
@@ -270,14 +275,18 @@ def _stored_article(args: argparse.Namespace, key: str) -> dict[str, Any]:
 
 def explanation(result: MatchResult) -> str:
     """The evidence for people: decision and score parts, then every hit with where and why."""
+    tier = result.tier or ("core" if result.relevant else None)
     lines = [
-        f"decision:  {result.decision} (score {result.score:.2f}, threshold {result.threshold:g})",
+        f"decision:  {result.decision} (score {result.score:.2f}, threshold {result.threshold:g})"
+        + (f", tier {tier}" if tier else ""),
+        f"why:       {why(result)}",
         f"reason:    {result.reason}",
         f"actor:     {'yes' if result.actor_ok else 'no'} — countries {'+'.join(result.countries) or 'none'},"
         f" evidence {result.actor_mass:.2f}",
         f"topics:    total {result.topic_mass:.2f}",
     ]
-    lines += [f"           {t.topic:<26} {t.raw:6.2f}  ({', '.join(t.terms)})" for t in result.topics]
+    # the label people read ("공급망 회복력"), not the id in the file
+    lines += [f"           {t.label or t.topic}  {t.raw:.2f}  ({', '.join(t.terms)})" for t in result.topics]
     if result.truncated:
         lines.append("note:      the text was cut to the matcher's size cap before matching")
     if result.morphology_used:

@@ -164,9 +164,12 @@ class CoreStore:
                     f"database {self.path} has schema version {current}, newer than this monitor "
                     f"understands ({latest}); upgrade the monitor"
                 )
+            # Every migration not recorded, not only those above the highest: branches are given numbers
+            # ahead of merging, so a database can hold 9 without 8 (8 merged later) and must still get 8.
+            done = {int(v) for (v,) in self.conn.execute("SELECT version FROM schema_migrations")}
             applied = []
             for migration in MIGRATIONS:
-                if migration.version <= current or (target is not None and migration.version > target):
+                if migration.version in done or (target is not None and migration.version > target):
                     continue
                 with self.transaction():
                     # executescript would COMMIT on its own; run statements one by one instead.
@@ -496,7 +499,7 @@ _UPDATE_ARTICLE = (
 )
 _INSERT_MATCH = (
     "INSERT OR REPLACE INTO matches (article_id, relevant, decision, score, threshold, topics, "
-    "reason, evidence, config_digest, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "reason, evidence, config_digest, matched_at, tier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPSERT_SOURCE = (
     "INSERT INTO article_sources (feed_id, entry_id, id_source, article_id, link, "
@@ -516,7 +519,15 @@ def _article_values(article: Article) -> tuple[Any, ...]:
 
 def _match_params(article_id: int, m: MatchRow, now: str | None) -> tuple[Any, ...]:
     return (article_id, int(m.relevant), m.decision, m.score, m.threshold,
-            json.dumps(list(m.topics), ensure_ascii=False), m.reason, m.evidence_json, m.config_digest, now)
+            json.dumps(list(m.topics), ensure_ascii=False), m.reason, m.evidence_json, m.config_digest, now,
+            _stored_tier(m))
+
+
+def _stored_tier(m: MatchRow) -> str | None:
+    """The tier column: only a relevant verdict has one, and one from before tiers counts as core."""
+    if not m.relevant:
+        return None
+    return m.tier if m.tier in ("core", "context") else "core"
 
 
 def chunks(items: Sequence[_T], size: int) -> Iterator[list[_T]]:

@@ -29,6 +29,7 @@ from monitor.clock import from_iso, to_iso
 from monitor.models import DigestStory
 from monitor.store.core import CoreStore, chunks
 from monitor.store.stories import stored_outlet
+from monitor.why import why_from_evidence
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,10 @@ class DeliveryStore(CoreStore):
                 chosen.append((row, "alert" if alerts_only_above is not None else "new"))
             elif alerts_only_above is None and row[5] - sent_outlets >= update_min_outlets:
                 chosen.append((row, "update"))
-        evidence = self._evidence([r[0] for r, _ in chosen])
+        evidence, tiers = self._evidence([r[0] for r, _ in chosen])
         links = self._outlet_links([r[0] for r, _ in chosen])
-        return [replace_links(self._pending(row, kind, evidence.get(row[0])), links.get(row[0], ()))
+        return [replace_links(self._pending(row, kind, evidence.get(row[0]), tiers.get(row[0], "core")),
+                              links.get(row[0], ()))
                 for row, kind in chosen]
 
     def _outlet_links(self, story_ids: Sequence[int]) -> dict[int, tuple[tuple[str, str], ...]]:
@@ -124,29 +126,37 @@ class DeliveryStore(CoreStore):
                     found.setdefault(story_id, {}).setdefault(outlet, link)
         return {story_id: tuple(by_outlet.items()) for story_id, by_outlet in found.items()}
 
-    def _evidence(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Each story's strongest stored match evidence (lead first when scores tie), parsed."""
+    def _evidence(self, story_ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
+        """Each story's strongest stored match evidence (lead first when scores tie), parsed; and its tier:
+        ``core`` when any relevant member is core (or has no tier), else ``context``."""
         found: dict[int, dict[str, Any]] = {}
+        tiers: dict[int, str] = {}
         for chunk in chunks(list(story_ids), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                "SELECT ast.story_id, m.evidence FROM article_story ast "
+                "SELECT ast.story_id, m.evidence, m.tier FROM article_story ast "
                 "JOIN matches m ON m.article_id = ast.article_id "
                 "JOIN stories s ON s.id = ast.story_id "
                 f"WHERE ast.story_id IN ({marks}) AND m.relevant = 1 "
                 "ORDER BY ast.story_id, m.score DESC, ast.article_id = s.lead_article_id DESC",
                 chunk,
             )
-            for story_id, evidence in rows:
+            for story_id, evidence, tier in rows:
+                if tier != "context" or tiers.get(story_id) == "core":
+                    tiers[story_id] = "core"
+                else:
+                    tiers.setdefault(story_id, "context")
                 if story_id in found:
                     continue
                 try:
                     found[story_id] = json.loads(evidence)
                 except (TypeError, ValueError):  # a damaged row costs the "why", not the digest
                     log.warning("story %s: unreadable match evidence", story_id)
-        return found
+        return found, tiers
 
-    def _pending(self, row: Any, kind: DeliveryKind, evidence: dict[str, Any] | None) -> PendingStory:
+    def _pending(
+        self, row: Any, kind: DeliveryKind, evidence: dict[str, Any] | None, tier: str
+    ) -> PendingStory:
         (story_id, _lead_id, story_title, first_seen, size, outlet_count, outlets_json, best_score,
          topics_json, article_id, title, link, published, summary, text, sent_outlets, _sent_size) = row
         outlets = [str(o) for o in _json_list(outlets_json)]
@@ -172,6 +182,8 @@ class DeliveryStore(CoreStore):
             score=float(best_score or 0.0),
             is_update=kind == "update",
             update_note=note,
+            why=why_from_evidence(evidence),
+            tier=tier,
         )
         return PendingStory(story, kind, int(size), int(outlet_count))
 
