@@ -589,7 +589,8 @@ class Matcher:
         acting: set[str] | None = None,
     ) -> str:
         s = self.scoring
-        topic_part = ", ".join(f"{t.topic} {t.raw:.2f}" for t in topics[:3]) or "none"
+        # Topic labels as a person reads them (공급망 회복력 2.00), never the ids of the file.
+        topic_part = ", ".join(f"{self._short_label(t.topic)} {t.raw:.2f}" for t in topics[:3]) or "none"
         if tier == "context":
             return (
                 f"context: one actor ({'+'.join(sorted(acting or ()))}) with context-topic evidence → score "
@@ -614,6 +615,10 @@ class Matcher:
             f"actor {'+'.join(sorted(countries))} ({actor_mass:.2f}); topics {topic_mass:.2f} → score "
             f"{score:.2f} {verdict} threshold {self.threshold:g}; topics: {topic_part}"
         )
+
+    def _short_label(self, topic: str) -> str:
+        """A topic's label without its parenthesised examples: "수출통제·제재 (BIS, VEU …)" → "수출통제·제재"."""
+        return self._labels.get(topic, topic).split(" (")[0]
 
     def _result(
         self, v: _Verdict, text: str, title_end: int, truncated: bool, morphology_used: bool
