@@ -617,7 +617,7 @@ class Matcher:
         )
 
     def _short_label(self, topic: str) -> str:
-        """A topic's label without its parenthesised examples: "수출통제·제재 (BIS, VEU …)" → "수출통제·제재"."""
+        """A topic's label without its examples: "수출통제·제재 (BIS, VEU …)" → "수출통제·제재"."""
         return self._labels.get(topic, topic).split(" (")[0]
 
     def _result(
