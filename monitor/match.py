@@ -101,6 +101,7 @@ from typing import Any
 import ahocorasick_rs
 
 from monitor import korean
+from monitor.language import detect_language
 from monitor.models import Article, MatchResult, MatchRow, TermHit, Tier, TopicScore
 from monitor.text import (
     ACTOR_NAMES,
@@ -277,9 +278,12 @@ class Matcher:
 
     # -- public -------------------------------------------------------------------------------------
 
-    def match(self, title: str | None, text: str | None, *, full: bool = False) -> MatchResult:
+    def match(
+        self, title: str | None, text: str | None, *, full: bool = False, language: str | None = None
+    ) -> MatchResult:
         """Score one article. ``full`` skips the prefilter so that an explanation lists every hit, even
-        for an article the prefilter rejects (the decision is the same either way)."""
+        for an article the prefilter rejects (the decision is the same either way). ``language`` is the
+        article's ("ko" / "en", as its feed declares it); None: read from the text when it matters."""
         title, text, raw, found, truncated = self._prepared(title, text)
         title_bytes = len(title.encode("utf-8"))
         lede_bytes = title_bytes + 2 + len(text[: lede_length(text, self.scoring.lede_chars)].encode("utf-8"))
@@ -297,6 +301,7 @@ class Matcher:
         body = combined[title_end + 2 :]
         zones = (title_end, title_end + 2 + lede_length(body, self.scoring.lede_chars))
         hits = _hits(_char_offsets(found, raw), combined)
+        hits = _english_names_in_english(hits, language, combined)
         verdict = self._decide(zones, hits, morph={})
         morphology_used = False
         if verdict.relevant and verdict.ambiguous:
@@ -312,7 +317,7 @@ class Matcher:
 
     def match_article(self, article: Article) -> MatchResult:
         """An article as stored: its page text, or the feed summary when there is no page text."""
-        return self.match(article.title, article.text or article.summary)
+        return self.match(article.title, article.text or article.summary, language=article.language)
 
     # -- finding -----------------------------------------------------------------------------------
 
@@ -1012,6 +1017,21 @@ def _supported_country_names(actors: list[_Hit], title_end: int, dropped: list[_
             a.note = "country name in the body, with no named actor to support"
             dropped.append(a)
     return kept
+
+
+def _english_names_in_english(hits: list[_Hit], language: str | None, text: str) -> list[_Hit]:
+    """English bare country names (Korea, US, Japan) name a country in English-language articles. In a
+    Korean article they are parts of names (Korea Herald, Japan Display, US오픈): Korean news names the
+    countries in Korean, so there they are not counted (and not shown: they are not evidence)."""
+    english_names = [
+        h for h in hits if h.term.generic and h.term.kind == "actor" and text[h.start : h.end].isascii()
+    ]
+    if not english_names:
+        return hits
+    if (language or detect_language(text)) != "ko":
+        return hits
+    drop = {id(h) for h in english_names}
+    return [h for h in hits if id(h) not in drop]
 
 
 def _supporting_beside_others(topics: list[_Hit], dropped: list[_Hit]) -> list[_Hit]:

@@ -399,7 +399,7 @@ class _FeedPoller:
         from monitor.match import verdict_row
 
         assert self.matcher is not None
-        return verdict_row(self.matcher.match(article.title, article.text))
+        return verdict_row(self.matcher.match(article.title, article.text, language=article.language))
 
     async def _fetch_page(self, link: str) -> FetchResult:
         # Links come from feed content, which anyone can write: guard against private addresses.

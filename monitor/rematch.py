@@ -101,14 +101,18 @@ def backtest(
         if limit is not None:
             batch = batch[: max(0, limit - scanned)]
         for row in batch:
-            title, text = row["title"], _article_text(row)
-            a, b = old.match(title, text), new.match(title, text)
+            title, text, lang = row["title"], _article_text(row), row.get("language")
+            a, b = old.match(title, text, language=lang), new.match(title, text, language=lang)
             before += a.relevant
             after += b.relevant
             moved += a.score != b.score
             if a.relevant != b.relevant:
                 # Only these few need the full evidence: the prefilter's quick "no" lists no terms.
-                change = _change(row, old.match(title, text, full=True), new.match(title, text, full=True))
+                change = _change(
+                    row,
+                    old.match(title, text, full=True, language=lang),
+                    new.match(title, text, full=True, language=lang),
+                )
                 (gained if b.relevant else lost).append(change)
         scanned += len(batch)
         if progress:
@@ -184,7 +188,7 @@ def rematch(
     for batch in store.iter_articles(batch_size=batch_size, stale_for=stale):
         verdicts: dict[int, MatchRow] = {}
         for row in batch:
-            result = matcher.match(row["title"], _article_text(row))
+            result = matcher.match(row["title"], _article_text(row), language=row.get("language"))
             verdicts[row["id"]] = verdict_row(result)
             was = row["stored_relevant"]
             if was is None:

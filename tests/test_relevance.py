@@ -180,3 +180,19 @@ def test_the_lede_is_the_first_sentence_within_its_limit() -> None:
 )
 def test_a_headline_alone_is_enough(matcher: Matcher, title: str) -> None:
     assert matcher.match(title, None).relevant
+
+
+# --- the article's language ------------------------------------------------------------------------------
+
+
+def test_english_country_names_count_in_english_articles_only(matcher: Matcher) -> None:
+    """In Korean news the countries are named in Korean; an English "Korea" or "US" there is part of a name
+    (Korea Herald, US오픈). The feed's declared language decides, else the text's script."""
+    english = "Korea welcomes US decision on chip supply chain rules"
+    assert matcher.match(english, None).tier == "core"
+    assert matcher.match(english, None, language="en").tier == "core"
+    korean = "Korea Herald 주최 반도체 공급망 포럼에 US 대사관 참석"
+    assert not matcher.match(korean, None).relevant
+    assert not matcher.match(korean, None, language="ko").relevant
+    # the same English headline in an article the feed declares Korean is judged as Korean
+    assert not matcher.match(english, None, language="ko").relevant

@@ -21,7 +21,7 @@ LABELS = ("relevant", "irrelevant")
 #: What a batch row carries: the article as the matcher reads it, and the verdict stored for it (NULL
 #: columns when it was never matched).
 _ARTICLE_COLUMNS = (
-    "a.id, a.url, a.title, a.text, a.summary, a.published_at, a.first_seen_at, "
+    "a.id, a.url, a.title, a.text, a.summary, a.published_at, a.first_seen_at, a.language, "
     "m.relevant AS stored_relevant, m.score AS stored_score, m.decision AS stored_decision, "
     "m.config_digest AS stored_digest"
 )
