@@ -489,7 +489,7 @@ class Matcher:
             actor_hits, topic_hits, title_end, self.scoring.actor_window, dropped
         )
         actor_hits = _supported_country_names(actor_hits, title_end, dropped)
-        actor_hits = _firms_beside_foreign_government(actor_hits, dropped)
+        actor_hits = _firms_beside_foreign_government(actor_hits, title_end, bool(measured), dropped)
         counted = sorted(topic_hits + actor_hits, key=lambda h: (h.start, h.end))
         return self._score(counted, dropped, exclusions, zones, morph, measured)
 
@@ -1045,14 +1045,22 @@ def _supporting_beside_others(topics: list[_Hit], dropped: list[_Hit]) -> list[_
     return []
 
 
-def _firms_beside_foreign_government(actors: list[_Hit], dropped: list[_Hit]) -> list[_Hit]:
-    """A company stands for its country only when another country's government acts in the article (a
-    named office or official, not a bare country name): a US decision on Samsung's fab is Korea's
-    business; Samsung's share price or its own plant is not."""
+def _firms_beside_foreign_government(
+    actors: list[_Hit], title_end: int, measure: bool, dropped: list[_Hit]
+) -> list[_Hit]:
+    """A company stands for its country only when another country's government acts in the article: a
+    named office or official, or a bare country name in the title when a measure is named (美, 삼성·SK
+    中공장 수출통제 유예; "U.S. curbs on Samsung"). A US decision on Samsung's fab is Korea's business;
+    Samsung's share price or its own plant in Texas (美 텍사스 공장, no measure) is not."""
     firms = [a for a in actors if a.term.firm]
     if not firms:
         return actors
-    governments = {c for a in actors if not a.term.firm and not a.term.generic for c in a.term.countries}
+    governments = {
+        c
+        for a in actors
+        if not a.term.firm and (not a.term.generic or (measure and a.start < title_end))
+        for c in a.term.countries
+    }
     kept = []
     for a in actors:
         if a.term.firm and not governments - set(a.term.countries):

@@ -90,6 +90,9 @@ def test_english_terms_match_plurals_and_possessives_on_word_boundaries(matcher:
     [
         ("美 상무부, 삼성전자에 반도체 보조금 지급 확정", "core"),  # a US measure that hits a Korean firm
         ("美하원 반도체지원법 통과에 삼성·SK 세제혜택 전망", "core"),
+        ("美, 삼성·SK하이닉스 中공장 수출통제 1년 유예", "core"),  # a bare name in the title, with a measure
+        ("US extends export control waiver for Samsung's China chip plant", "core"),
+        ("삼성전자, 美 텍사스 반도체 공장 가동", None),  # a bare name and the firm's own plant: no measure
         ("삼성전자 반도체 신공장 착공…2년 뒤 양산", None),  # the firm's own plant: no government acts
         ("SK하이닉스, HBM 공급 계약에 주가 급등", None),  # a market
         ("LG에너지솔루션 배터리 영업이익 3배 증가", None),  # earnings
@@ -176,6 +179,7 @@ def test_the_lede_is_the_first_sentence_within_its_limit() -> None:
         "美 '반도체법' 상하원 통과… 삼성-SK 등 25% 세액공제",  # the policy's own example
         "한미일 산업장관, 핵심광물 공급망 공동성명",
         "韓, 핵심광물안보파트너십 의장국 수임",
+        "한미일 재무장관회의 첫 개최",  # a framework the policy names
     ],
 )
 def test_a_headline_alone_is_enough(matcher: Matcher, title: str) -> None:
