@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from monitor.dedupe import cluster_items, pairwise_cluster_metrics
+from monitor.stories import cluster_items, pairwise_cluster_metrics
 from monitor.models import ClusterItem, MatchResult
 
 __all__ = [

@@ -36,7 +36,7 @@ from monitor.clock import utcnow
 from monitor.config import MonitorConfig
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
 from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
-from monitor.fingerprint import content_hash
+from monitor.stories.exact import content_hash
 from monitor.logs import ctx
 from monitor.models import (
     Article,

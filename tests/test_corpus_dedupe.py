@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import feedparser
 import pytest
 
-from monitor.dedupe import StoryClusterer, cluster_items
+from monitor.stories import StoryClusterer, cluster_items
 from monitor.models import Assignment, ClusterItem
 from monitor.urls import canonical_url
 from tests.conftest import corpus_path

@@ -12,15 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.dedupe import (
-    StoryClusterer,
-    add_all,
-    cluster_items,
-    default_key_terms,
-    event_cues,
-    pairwise_cluster_metrics,
-)
-from monitor.fingerprint import content_hash, is_low_information, normalize_for_fingerprint
+from monitor.stories import StoryClusterer, add_all, cluster_items, pairwise_cluster_metrics
+from monitor.stories.features import default_key_terms, event_cues
+from monitor.stories.exact import content_hash, is_low_information, normalize_for_fingerprint
 from monitor.models import ClusterItem
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -720,7 +714,8 @@ def test_features_keep_the_signature_as_compact_bytes_and_pickle_whole() -> None
 
     import numpy as np
 
-    from monitor.dedupe import BANDS, NUM_BINS, _band_keys, item_features
+    from monitor.stories.features import item_features
+    from monitor.stories.neardup import BANDS, NUM_BINS, _band_keys
 
     body = (
         "한국과 미국, 일본의 산업장관들이 도쿄에서 만나 반도체와 배터리 공급망 협력 방안을 논의했다.\n"
@@ -746,7 +741,7 @@ def test_add_all_finishes_in_process_when_its_feature_workers_break(
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from monitor import dedupe
+    from monitor.stories import batch as dedupe
 
     class HalfBrokenPool:  # computes the first chunk, then breaks as a pool whose workers died
         def __init__(self, *args: object, **kwargs: object) -> None:
@@ -773,7 +768,7 @@ def test_add_all_finishes_in_process_when_its_feature_workers_break(
                     f"https://o{n % 5}.kr/{n}", t(2024, 3, 12) + timedelta(minutes=n))  # fmt: skip
         for n in range(2 * dedupe.FEATURE_CHUNK + 30)
     ]
-    with caplog.at_level("WARNING", logger="monitor.dedupe"):
+    with caplog.at_level("WARNING", logger="monitor.stories.batch"):
         in_workers = add_all(StoryClusterer(), items, workers=2)
     one_by_one = [assignment for clusterer in [StoryClusterer()] for assignment in map(clusterer.add, items)]
     assert in_workers == one_by_one

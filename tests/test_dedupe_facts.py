@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.dedupe import cluster_items, conflict, event_cues
+from monitor.stories import cluster_items
+from monitor.stories.features import conflict, event_cues
 from monitor.evaluate import cluster_quality, parse_lines
 from monitor.models import ClusterItem
 

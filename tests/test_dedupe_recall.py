@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.dedupe import _contracts, cluster_items, conflict, default_key_terms, event_cues, item_features
+from monitor.stories import cluster_items
+from monitor.stories.clusterer import _contracts
+from monitor.stories.features import conflict, default_key_terms, event_cues, item_features
 from monitor.evaluate import cluster_quality, parse_lines
 from monitor.models import ClusterItem
 

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.dedupe import StoryClusterer, _Weights, cluster_items, item_features
+from monitor.stories import StoryClusterer, cluster_items
+from monitor.stories.clusterer import _Weights
+from monitor.stories.features import item_features
 from monitor.errors import ConfigError
 from monitor.evaluate import cluster_quality, parse_lines
 from monitor.models import ClusterItem
-from monitor.rarity import NO_BACKGROUND, TABLE, TermBackground, load_term_background
+from monitor.stories.rarity import NO_BACKGROUND, TABLE, TermBackground, load_term_background
 
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +77,7 @@ def test_a_term_the_background_never_saw_is_rarer_than_one_it_saw() -> None:
 
 def test_the_shipped_table_loads_from_the_package_and_names_its_sources() -> None:
     background = load_term_background()
-    assert TABLE.parent == ROOT / "monitor" and TABLE.name.endswith(".tsv")
+    assert TABLE.parent == ROOT / "monitor" / "stories" / "data" and TABLE.name.endswith(".tsv")
     assert background.documents > 5000 and len(background.df) > 10000
     assert "knews-rss" in background.source and "KLUE" in background.source
     # Counts only, no text: one term per line, no spaces (terms are single tokens).
@@ -85,7 +87,7 @@ def test_the_shipped_table_loads_from_the_package_and_names_its_sources() -> Non
 
 def test_the_table_is_package_data() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"*.tsv"' in pyproject  # a fresh install ships monitor/cluster_background.tsv
+    assert "stories/data/*" in pyproject  # a fresh install ships monitor/stories/data/background.tsv
 
 
 def test_the_tables_keys_are_the_clusterers_own_terms() -> None:

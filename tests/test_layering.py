@@ -20,7 +20,12 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.parse": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.extract": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.urls": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
-    "monitor.dedupe": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.stories.exact": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.stories.neardup": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.stories.features": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.stories.clusterer": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.stories.batch": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.stories.metrics": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.text": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.korean": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.match": {"monitor.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
@@ -43,7 +48,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.ops": {"monitor.store", "monitor.fetch", "monitor.pipeline", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.lock": {"monitor.store", "monitor.fetch", "httpx", "sqlite_utils", "sqlite3"},
     # issue 4: the clusterer's background term table: a file in the package, nothing else
-    "monitor.rarity": {"monitor.dedupe", "monitor.store", "monitor.fetch", "monitor.config", "httpx", "sqlite_utils",
+    "monitor.stories.rarity": {"monitor.stories.clusterer", "monitor.store", "monitor.fetch", "monitor.config", "httpx", "sqlite_utils",
                        "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).

@@ -193,7 +193,7 @@ def test_recluster_is_deterministic_and_matches_the_incremental_stories(store):
 
 def test_a_large_batch_with_feature_workers_gets_the_stories_of_one_by_one(tmp_path):
     """A first poll hands the tracker thousands of articles; its feature workers change nothing."""
-    from monitor.dedupe import FEATURE_CHUNK
+    from monitor.stories.batch import FEATURE_CHUNK
 
     subjects = ["반도체 수출통제", "배터리 핵심광물", "청정에너지 보조금", "바이오 공급망", "환율 급등",
                 "날씨"]

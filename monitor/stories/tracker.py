@@ -35,7 +35,7 @@ from monitor.store import Store
 # The clusterer (and numpy with it) is imported where a tracker first clusters, not here: a poll with
 # [stories] enabled = false, and every command that only reads the database, never pays for it (~18 MB).
 if TYPE_CHECKING:
-    from monitor.dedupe import StoryClusterer
+    from monitor.stories.clusterer import StoryClusterer
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class StoryTracker:
 
     def track(self, store: Store, article_ids: Iterable[int] | None = None) -> TrackResult:
         """Cluster the given articles (all pending ones when None) and store the decisions."""
-        from monitor.dedupe import add_all
+        from monitor.stories.batch import add_all
 
         with self._lock:
             pending = store.articles_to_cluster(article_ids)
@@ -135,7 +135,8 @@ class StoryTracker:
 
     def _clusterer_for(self, store: Store) -> StoryClusterer:
         """The clusterer, restored from this database's last window the first time it is used on it."""
-        from monitor.dedupe import StoryClusterer, restore_all
+        from monitor.stories.batch import restore_all
+        from monitor.stories.clusterer import StoryClusterer
 
         if self._clusterer is None or self._restored_from != store.path:
             clusterer = StoryClusterer(**self.options)
@@ -164,7 +165,7 @@ def recluster(store: Store, tracker: StoryTracker | None = None) -> ReclusterRes
     makes when the articles arrive in that order (a live poll can differ where feeds delivered articles
     out of time order; this is how to bring the database back to the canonical clustering).
     """
-    from monitor.dedupe import cluster_items
+    from monitor.stories.batch import cluster_items
 
     tracker = tracker or StoryTracker()
     items = store.all_cluster_items()
