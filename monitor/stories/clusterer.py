@@ -34,7 +34,7 @@ import itertools
 import logging
 import math
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -42,6 +42,14 @@ from typing import Any
 import numpy as np
 
 from monitor.models import Assignment, AssignReason, ClusterItem, StoryState
+from monitor.stories.contrasts import (
+    _distinct_subjects,
+    _figures_conflict,
+    _numbers_conflict,
+    _opposite_outcomes,
+    _template_fills,
+)
+from monitor.stories.entities import with_entities
 from monitor.stories.features import (
     _MEETING_NOUN_RE,
     _PLACES,
@@ -61,6 +69,7 @@ from monitor.stories.features import (
 )
 from monitor.stories.neardup import _ADD_REDUCE, NUM_BINS
 from monitor.stories.rarity import NO_BACKGROUND, TermBackground, load_term_background
+from monitor.stories.scorer import SameEventScorer, cannot_link, default_scorer, pair_features
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +105,11 @@ class _Story:
     best_score: float | None
     lead: tuple[bool, float, int]  # sort key of the lead: (not wire, time, article id)
     alive: int  # members still in the index
+    #: When the story last developed (epoch seconds; None while all its members are undated): its first
+    #: article, or the first article from an outlet it had not carried. Another article from an outlet
+    #: already in it (the next day's column, a follow-up briefing) is no development: a story whose last
+    #: development is CLOSE_AFTER old accepts no more members (see StoryClusterer._is_closed).
+    last_development: float | None = None
 
 
 class StoryClusterer:
@@ -121,6 +135,9 @@ class StoryClusterer:
     CANDIDATES = 6
     #: Terms an article found by the second query (the rarest shared terms, see _same_event) must share.
     SECOND_QUERY_TERMS = 3
+    #: The share of ``same_event_threshold`` a join must also reach with its story's seed (see
+    #: _agrees_with_seed).
+    SEED_AGREEMENT = 0.5
     #: How many LSH candidates (sharing 2+ bands; Jaccard 0.6 shares 4.5 of 21 on average) are verified.
     NEAR_CANDIDATES = 16
     #: How many recent articles an LSH bucket keeps: copies of one story fill a bucket, and any of them
@@ -189,15 +206,21 @@ class StoryClusterer:
         self,
         *,
         window_hours: float = 72.0,
+        close_after_hours: float = 72.0,
         near_dup_threshold: float = 0.6,
         same_event_threshold: float = 0.5,
         key_terms: KeyTerms | None = None,
         max_shingle_chars: int = 4000,
         background: TermBackground | None = None,
+        scorer: SameEventScorer | None = None,
     ) -> None:
         self.window_s = window_hours * 3600.0
+        self.close_after_s = close_after_hours * 3600.0
         # How common each term is in ordinary news (monitor/rarity.py); the window's counts add to it.
-        self.background = load_term_background() if background is None else background
+        self.background = with_entities(load_term_background() if background is None else background)
+        #: The fitted same-event scorer; ``on_pair`` (when set) sees every pair it scores, for fitting.
+        self.scorer = default_scorer() if scorer is None else scorer
+        self.on_pair: Callable[[int, int, list[float], float], None] | None = None
         self.near_dup_threshold = near_dup_threshold
         self.same_event_threshold = same_event_threshold
         self.key_terms = key_terms
@@ -340,7 +363,7 @@ class StoryClusterer:
                 and not w.own_subjects(f, other)
             ):
                 continue
-            if self._compatible(item, f, entry):
+            if self._compatible(item, f, entry) and not self._is_closed(item, entry):
                 return self._join(item, "near_duplicate", similarity, other_id)
         return None
 
@@ -363,37 +386,83 @@ class StoryClusterer:
         return body, titles
 
     def _same_event(self, item: ClusterItem, f: _Features, w: _Weights) -> Assignment | None:
-        """The best-scoring compatible candidate. Candidates that a cue rules out do not use up the
-        CANDIDATES scored in full, so a burst of look-alikes cannot crowd out the real match.
+        """The candidate the fitted scorer (monitor/stories/scorer.py) finds likeliest to report the same
+        development, if that probability reaches ``same_event_threshold``. Candidates a hard conflict
+        rules out do not use up the CANDIDATES scored in full, so a burst of look-alikes cannot crowd
+        out the real match.
 
         When none passes and some of the rarest terms looked up are the article's alone, a second
-        query looks up the rarest terms other articles share with it: a write-up in its own words
-        ("끊기면 국가 마비…3국, 바닷속 '데이터 고속도로'") has a dozen words no one else used, which fill
-        the first query and find nothing, while its facts (해저케이블, 수리선, 3척) are further down."""
+        query looks up the rarest terms other articles share with it: a write-up in its own words has a
+        dozen words no one else used, which fill the first query and find nothing, while its facts
+        (names, figures) are further down."""
         candidates, unshared = self._event_candidates(f, w)
         best = self._best_event(item, f, w, candidates, ())
         if best is None and unshared:
             best = self._best_event(item, f, w, self._event_candidates(f, w, shared_only=True)[0], candidates)
-        return None if best is None else self._join(item, "same_event", best[0], -best[1])
+        if best is None:
+            return None
+        probability, other_id, values = best
+        assignment = self._join(item, "same_event", probability, other_id)
+        return replace(assignment, evidence=self.scorer.evidence(values))
 
     def _best_event(
         self, item: ClusterItem, f: _Features, w: _Weights, candidates: list[int], tried: Sequence[int]
-    ) -> tuple[float, int] | None:
-        best: tuple[float, int] | None = None
+    ) -> tuple[float, int, list[float]] | None:
+        best: tuple[float, int, list[float]] | None = None
         scored = 0
         for other_id in candidates:
             if other_id in tried:  # the first query's (at most 4 * CANDIDATES): a short list
                 continue
             other = self._entries[other_id]
-            if not self._compatible(item, f, other):
+            if not self._event_compatible(item, f, other):
                 continue
-            score = self._event_score(f, other.f, w)
-            if score >= self.same_event_threshold and (best is None or (score, -other_id) > best):
-                best = (score, -other_id)
             scored += 1
+            if len(f.terms & other.f.terms) >= 2:  # one shared term is never enough to score
+                values = pair_features(f, other.f, w, self._hours_apart(item, other))
+                probability = self.scorer.probability(values)
+                if self.on_pair is not None:
+                    self.on_pair(item.article_id, other_id, values, probability)
+                if (
+                    probability >= self.same_event_threshold
+                    and (best is None or (probability, -other_id) > (best[0], -best[1]))
+                    and self._agrees_with_seed(item, f, other, w)
+                ):
+                    best = (probability, other_id, values)
             if scored == self.CANDIDATES:
                 break
         return best
+
+    def _event_compatible(self, item: ClusterItem, f: _Features, other: _Entry) -> bool:
+        """In the window, and no hard conflict with the candidate nor with its story's own day or meeting
+        (so a chain of joins cannot drift into the next event)."""
+        if not self._within_window(item, other) or cannot_link(f, other.f) is not None:
+            return False
+        if self._is_closed(item, other):
+            return False
+        return conflict(f.cues, self._stories[other.assignment.story_key].cues) not in ("day", "meeting")
+
+    def _is_closed(self, item: ClusterItem, member: _Entry) -> bool:
+        """Has the member's story been silent (no development) for ``close_after_hours`` before the item?"""
+        last = self._stories[member.assignment.story_key].last_development
+        t = self._time_of(item)
+        return last is not None and t is not None and t - last > self.close_after_s
+
+    def _agrees_with_seed(self, item: ClusterItem, f: _Features, member: _Entry, w: _Weights) -> bool:
+        """Is the item also plausibly the event of the story's earliest member still in the window?
+        Joins go through one member; without this, A~B and B~C chain C (a reaction, the next day's
+        angle) into A's story though C and A share little. SEED_AGREEMENT of the threshold is enough:
+        the seed may be a bare flash or a report in the other language."""
+        story = self._stories[member.assignment.story_key]
+        seed_id = next(iter(story.members), None)
+        if seed_id is None or seed_id == member.article_id:
+            return True
+        seed = self._entries[seed_id]
+        values = pair_features(f, seed.f, w, self._hours_apart(item, seed))
+        return self.scorer.probability(values) >= self.SEED_AGREEMENT * self.same_event_threshold
+
+    def _hours_apart(self, item: ClusterItem, other: _Entry) -> float | None:
+        mine = self._time_of(item)
+        return None if mine is None or other.time is None else abs(mine - other.time) / 3600.0
 
     def _event_candidates(
         self, f: _Features, w: _Weights, *, shared_only: bool = False
@@ -713,8 +782,11 @@ class StoryClusterer:
         story = self._stories.get(key)
         lead = (not entry.wire, entry.time if entry.time is not None else math.inf, entry.article_id)
         if story is None:
-            story = _Story(key, {}, entry.f.cues, {}, entry.when, entry.when, entry.score, lead, 0)
+            story = _Story(key, {}, entry.f.cues, {}, entry.when, entry.when, entry.score, lead, 0, entry.time)
             self._stories[key] = story
+        elif entry.outlet not in story.outlets and entry.time is not None:
+            previous = story.last_development
+            story.last_development = entry.time if previous is None else max(previous, entry.time)
         story.members[entry.article_id] = None  # an update re-joins in its old place
         story.alive += 1
         story.cues = story.cues.merged(entry.f.cues)
@@ -901,19 +973,6 @@ def _remove(index: dict[Any, list[int]], key: Any, article_id: int) -> None:
             del index[key]
 
 
-def _distinct_subjects(a: _Features, b: _Features) -> bool:
-    """Does each headline name its own person or subject, or carry its own figure, never in the other?
-
-    Reports about different people, companies or incidents written from one template ("OO 의원, 'XX법'
-    대표 발의", "X, 장중 3% 이상 급등", "OO 공장서 화재…N명 부상") share nearly all their words; what
-    differs is exactly who and how much.
-    """
-    for own_a, own_b in ((a.people, b.people), (a.figures, b.figures)):
-        if own_a and own_b and not own_a & b.terms and not own_b & a.terms:
-            return True
-    # Company names share words (콘솔리데이티드 에디슨, 에디슨 인터내셔널): a subject counts as mentioned
-    # only in full.
-    return bool(a.subject and b.subject and not a.subject <= b.terms and not b.subject <= a.terms)
 
 
 def _names_participants(meeting: Meeting | None, other: _Features) -> bool:
@@ -980,33 +1039,8 @@ def _same_meeting_of_same_pair(a: _Features, b: _Features) -> bool:
     )
 
 
-def _template_fills(a: _Features, b: _Features) -> bool:
-    """Two fills of one headline template: the same terms in the same order around one slot, filled with
-    a term the other article never mentions ("한일 반도체 소재 협의체 출범" / "한일 배터리 소재 협의체 출범",
-    "한미 원전 협력 MOU 체결" / "한미 양자기술 협력 MOU 체결"), or one development's two sides under one
-    opening ("한미 관세협상 타결…반도체 관세 …" / "한미 관세협상 타결…자동차 관세 …": two terms or more
-    before the slot, one after). Another write-up of one event rewords more than one slot, or names the
-    other's subject somewhere."""
-    sa, sb = a.title_seq, b.title_seq
-    i = next((k for k, (x, y) in enumerate(zip(sa, sb)) if x != y), None)
-    if i is None:
-        return False
-    after = 1 if i >= 2 else 2
-    if sa[i + 1 : i + 1 + after] != sb[i + 1 : i + 1 + after] or len(sa[i + 1 : i + 1 + after]) < after:
-        return False
-    return sa[i] not in b.terms and sb[i] not in a.terms and not _contracts(sa[i], sb[i])
 
 
-def _contracts(a: str, b: str) -> bool:
-    """Is one word the other's contraction (한은 of 한국은행, 영업익 of 영업이익, 금통위 of 금융통화위원회)?
-    A flash writes the short form of what the report spells out: the same word, not another fill of the
-    slot. The short form keeps the long one's first syllable and picks its further syllables in order
-    from its parts; a plain prefix or part (전기 of 전기차) is another word, not a contraction."""
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    if len(short) < 2 or len(short) == len(long) or short[0] != long[0] or short in long:
-        return False
-    rest = iter(long[1:])
-    return all(ch in rest for ch in short[1:])
 
 
 def _names_own(a: _Features, b: _Features) -> bool:
@@ -1026,19 +1060,8 @@ def _own_names(a: _Features, b: _Features) -> bool:
     )
 
 
-#: A development and its reversal share every word but the verb: 승인 / 철회, 타결 / 결렬.
-_OUTCOMES = (
-    frozenset("승인 허용 부여 지정 합의 타결 체결 발효 서명 해제 복원 재개 인하 완화 면제 연장".split()),  # noqa: SIM905
-    frozenset("철회 취소 중단 결렬 무산 보류 거부 유예 폐기 해지 파기 불허 인상 강화 부과 종료".split()),  # noqa: SIM905
-)
 
 
-def _opposite_outcomes(a: _Features, b: _Features) -> bool:
-    """Does one headline report a grant or a deal, the other its reversal or refusal (and neither both)?"""
-    yes, no = _OUTCOMES
-    a_yes, a_no = bool(a.title_terms & yes), bool(a.title_terms & no)
-    b_yes, b_no = bool(b.title_terms & yes), bool(b.title_terms & no)
-    return (a_yes and not a_no and b_no and not b_yes) or (a_no and not a_yes and b_yes and not b_no)
 
 
 
@@ -1079,12 +1102,6 @@ def _other_day(a: EventDay | None, b: EventDay | None) -> bool:
 
 
 
-def _numbers_conflict(a: Cues, b: Cues) -> bool:
-    # A template (market close, robot-written earnings, another MP's bill) has the words of another copy
-    # and other figures; a real copy keeps the figures of its lead.
-    if not a.numbers or not b.numbers:
-        return False
-    return len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers)) < 0.34
 
 
 def _same_outlet(a: _Features, b: _Features) -> bool:
@@ -1092,31 +1109,7 @@ def _same_outlet(a: _Features, b: _Features) -> bool:
     return bool(a.outlet[0]) and a.outlet[0] == b.outlet[0]
 
 
-def _figures_conflict(f: _Features, other: _Features) -> bool:
-    """:func:`_numbers_conflict`, unless the figures cannot compete. Not when neither article gives a number
-    of two digits or more: "2대 주주" and "제3자 배정" in two write-ups of one ruling are ranks each outlet
-    picks for itself. Not when the two count different things: every amount of one carries a unit that
-    no amount of the other carries ("122조" and "40%" in two reports of one tariff rule: the section and
-    the rate), where two daily reports or two companies' results give the same units other values."""
-    a, b = f.cues, other.cues
-    if all(len(n) < 2 for n in a.numbers) and all(len(n) < 2 for n in b.numbers):
-        return False
-    if not _numbers_conflict(a, b):
-        return False
-    units_a, units_b = _units(f.terms), _units(other.terms)
-    return not (
-        units_a
-        and units_b
-        and max(len(units_a), len(units_b)) <= _FEW_AMOUNTS
-        and not {u for _, u in units_a} & {u for _, u in units_b}
-    )
 
 
-#: Articles with this many amounts or fewer can disagree in kind. A report full of amounts (a company's
-#: results) that shares none with another is another report, whatever their units.
-_FEW_AMOUNTS = 2
 
 
-def _units(terms: frozenset[str]) -> set[tuple[str, str]]:
-    """The article's amounts as (term, unit): 122조 → ("122조", "조"), 40% → ("40%", "%")."""
-    return {(t, t.lstrip("0123456789.,")) for t in terms if t[0].isdigit() and not t[-1].isdigit()}

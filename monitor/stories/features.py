@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from monitor.models import ClusterItem
+from monitor.stories.entities import english_day, entity_terms, hangul_share, number_terms
 from monitor.stories.exact import (
     DOTS,
     ONE_SYLLABLE_PARTICLES,
@@ -25,7 +27,7 @@ from monitor.stories.exact import (
     is_short_lead_folded,
     normalise,
 )
-from monitor.stories.neardup import _band_keys, _shingle_hashes, _signature
+from monitor.stories.neardup import _band_keys, _shingle_hashes, _signature, sketch
 from monitor.urls import WIRE_OUTLETS, article_outlet
 
 KeyTerms = Callable[[str, str], set[str]]
@@ -65,19 +67,12 @@ _PREDICATE_ENDINGS = tuple(
     """.split()  # noqa: SIM905
 )
 _STOPWORDS = frozenset(
-    """
-    기자 뉴스 연합뉴스 뉴시스 뉴스1 오늘 이날 전날 내일 어제 지난 이번 올해 지난해 내년 최근
-    현재 당시 향후 오전 오후 현지시간 관련 대해 대한 위해 통해 따르면 따라 가운데 한편 또한
-    이어 그러면서 특히 아울러 이후 이전 이상 이하 이내 정도 경우 때문 만큼 수준 예정 계획
-    방안 방침 추진 논의 개최 참석 발표 강조 설명 전망 예상 분석 평가 지적 주장 확인 결정
-    합의 협력 강화 확대 지원 계속 상황 문제 필요 가능 대상 부분 전체 모두 다른 같은 이런
-    그런 이같은 함께 이를 이에 그는 우리 정부 국가 사람 시간 관계자 당국 기관 분야 부문 주요
-    국내 해외 세계 글로벌 전국 지역 사회 시장 업계 기업 산업 경제 정치 정책 국민 그리고
-    하지만 그러나 또는 이라 라고 것으로 있다 없다 있는 없는 밝혔다 말했다 전했다 했다 한다
-    된다 등을 등의 이라며 이번에 앞서 다시 모든 여러 일부 각국 양국 3국 사진 제공 에서 으로
-    에게 까지 부터 보다 처럼 이나 이며 the and for with from 이대 그대
-    """.split()  # noqa: SIM905 (a word list reads best as words)
+    word
+    for line in resources.files("monitor.stories").joinpath("data/stopwords.txt").read_text("utf-8").splitlines()
+    if not line.startswith("#")
+    for word in line.split()
 )
+
 _PAST_TENSE_FINAL = 20  # ㅆ as a final consonant: 했다, 밝혔다, 열렸다
 
 
@@ -704,6 +699,16 @@ class _Features:
     title_seq: tuple[str, ...]  # the headline's terms in order: a template's fills differ in one slot
     days: frozenset[int]  # every day of the month the headline and lead name (13일, 14일): see _days_named
     meeting_alias: str | None  # a meeting's acronym given after its name: 소재부품대화(MCD) → "mcd"
+    #: The canonical names (``@raimondo``) and figures (``#23``) of the headline and lead: what an
+    #: English and a Korean report share (monitor/stories/entities.py). Also part of ``terms``.
+    entities: frozenset[str]
+    numbers: frozenset[str]
+    korean: bool  # mostly Hangul: pairs across languages share names, not wording
+    head_sketch: bytes | None  # MinHash of the headline's 3-character shingles (neardup.sketch)
+    text_sketch: bytes | None  # ... of the headline and lead together
+    #: The event's day as a date ordinal, read from the text (Korean cues or an English "June 27"), or
+    #: None when the text names no day it can resolve.
+    event_day: int | None
 
 
 def item_features(
@@ -736,6 +741,7 @@ def item_features(
             lines = n.clean_lines
             sig, band_keys = _fingerprint(n.body, max_shingle_chars)
     d = _derive(n.clean_title, lines, title_terms, title_grams)
+    cues = d.cues_on(_when(item))
     terms = d.terms
     if item.key_terms is not None or key_terms is not None:
         extended = set(d.key_terms)
@@ -755,7 +761,7 @@ def item_features(
         d.people,
         d.subject,
         terms,
-        d.cues_on(_when(item)),
+        cues,
         body_key,
         title_grams,
         _outlet_of(item),
@@ -764,6 +770,12 @@ def item_features(
         d.title_seq,
         d.days_named,
         d.meeting_alias,
+        d.entities,
+        d.numbers,
+        d.korean,
+        d.head_sketch,
+        d.text_sketch,
+        _event_ordinal(d, cues, _when(item)),
     )
 
 
@@ -810,6 +822,11 @@ class _Derived:
     days: dict[tuple[int, int] | None, Cues]
     days_named: frozenset[int]  # _Features.days: read from the text alone, so memoised with the rest
     meeting_alias: str | None
+    entities: frozenset[str]
+    numbers: frozenset[str]
+    korean: bool
+    head_sketch: bytes | None
+    text_sketch: bytes | None
 
     def cues_on(self, when: datetime | None) -> Cues:
         key = None if when is None else (when.year, _kst_ordinal(when))
@@ -833,7 +850,10 @@ def _derive(
         title_terms = _terms_of(headline)
         title_grams = _title_grams(title_terms)
     parsed = _parse(headline, lines, title_terms)
-    key_terms = _key_terms(parsed)
+    both = f"{parsed.title} {parsed.lead}"
+    entities, numbers = entity_terms(both), number_terms(both)
+    # Names and figures join the terms, so the term index finds a report in the other language.
+    key_terms = _key_terms(parsed) + sorted(entities | numbers)
     title_terms_set = frozenset(parsed.title_terms)
     derived = _Derived(
         parsed.title,
@@ -850,6 +870,11 @@ def _derive(
         {},
         _days_named(parsed),
         _meeting_alias(parsed),
+        entities,
+        numbers,
+        hangul_share(both) >= 0.3,
+        sketch(headline),
+        sketch(both),
     )
     if len(_DERIVED) >= _MEMO_MAX:
         _DERIVED.clear()
@@ -879,6 +904,15 @@ _NO_DAYS: frozenset[int] = frozenset()
 #: Not after 위원회 or 협의회: "한국야구위원회(KBO)" names a body, which does many things in a week.
 _ALIAS_NOUNS = "|".join(n for n in _MEETING_NOUNS.split("|") if n not in _BODY_NOUNS)
 _MEETING_ALIAS_RE = re.compile(rf"(?:{_ALIAS_NOUNS})\s?\(([A-Za-z][A-Za-z0-9]{{1,9}})\)")
+
+
+def _event_ordinal(d: _Derived, cues: Cues, when: datetime | None) -> int | None:
+    """The event's day: the Korean cue's resolved day, else an English "June 27" in the year of ``when``."""
+    if cues.day is not None and cues.day.ordinal is not None:
+        return cues.day.ordinal
+    if d.korean:
+        return None
+    return english_day(f"{d.title} {d.lead}", when)
 
 
 def _meeting_alias(p: _Parsed) -> str | None:

@@ -22,14 +22,14 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _BAND_MUL = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint64)
 
 
-def _shingle_hashes(text: str) -> np.ndarray:
+def _shingle_hashes(text: str, size: int = SHINGLE) -> np.ndarray:
     """Sorted 64-bit hashes of the text's character shingles (stable across processes)."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    n = len(codes) - SHINGLE + 1
+    n = len(codes) - size + 1
     if n <= 0:
         return np.empty(0, dtype=np.uint64)
     h = codes[:n] * _MUL
-    for j in range(1, SHINGLE):  # a polynomial hash; uint64 arithmetic wraps. In place: no temporaries
+    for j in range(1, size):  # a polynomial hash; uint64 arithmetic wraps. In place: no temporaries
         h += codes[j : j + n]
         h *= _MUL
     h ^= h >> np.uint64(31)  # a splitmix64-style finaliser spreads the bits the bin index is read from
@@ -69,3 +69,24 @@ _BAND_TAGS = np.arange(BANDS, dtype=np.uint64) << np.uint64(56)
 def _band_keys(sig: np.ndarray) -> tuple[int, ...]:
     rows = sig[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
     return tuple(((rows @ _BAND_MUL) ^ _BAND_TAGS).tolist())  # uint64 matmul: each row's sum, wrapping
+
+
+#: Characters per shingle of a sketch: three characters catch a Korean word stem or an English word's
+#: core, so two write-ups of one event in their own words still share some (five-character shingles
+#: find copies, not paraphrases).
+SKETCH_SHINGLE = 3
+
+
+def sketch(text: str) -> bytes | None:
+    """A MinHash signature of a short text's 3-character shingles (spaces removed), as bytes; None when
+    the text is shorter than one shingle. Compare two with :func:`sketch_similarity`."""
+    hashes = _shingle_hashes(text.replace(" ", "").lower(), SKETCH_SHINGLE)
+    return _signature(hashes).tobytes() if len(hashes) else None
+
+
+def sketch_similarity(a: bytes | None, b: bytes | None) -> float:
+    """Estimated Jaccard similarity of two sketches' shingle sets (0 when either is missing)."""
+    if a is None or b is None:
+        return 0.0
+    agree = np.frombuffer(a, dtype=np.uint32) == np.frombuffer(b, dtype=np.uint32)
+    return float(_ADD_REDUCE(agree)) / NUM_BINS

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_HOURS = 72.0
+#: A story accepts no more members after this long without a development (a new outlet carrying it).
+DEFAULT_CLOSE_AFTER_HOURS = 72.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class StoryTracker:
         window_hours: float = DEFAULT_WINDOW_HOURS,
         near_dup_threshold: float = 0.6,
         same_event_threshold: float = 0.5,
+        close_after_hours: float = DEFAULT_CLOSE_AFTER_HOURS,
         workers: int | None = None,
     ) -> None:
         #: Processes computing the new articles' features in a large batch (a first poll, a catch-up);
@@ -71,6 +74,7 @@ class StoryTracker:
             "window_hours": window_hours,
             "near_dup_threshold": near_dup_threshold,
             "same_event_threshold": same_event_threshold,
+            "close_after_hours": close_after_hours,
         }
         self._lock = threading.Lock()
         self._clusterer: StoryClusterer | None = None
@@ -87,6 +91,8 @@ class StoryTracker:
             window_hours=settings["window"] / 3600.0,
             near_dup_threshold=settings["near_duplicate"],
             same_event_threshold=settings["same_event"],
+            # [stories] close_after_hours (the store side's config key): absent from older configs.
+            close_after_hours=float(settings.get("close_after_hours", DEFAULT_CLOSE_AFTER_HOURS)),
         )
 
     def catch_up(self, store: Store) -> TrackResult:
