@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.stories import cluster_items
-from monitor.stories.clusterer import _contracts
+from monitor.stories.contrasts import _contracts
 from monitor.stories.features import conflict, default_key_terms, event_cues, item_features
 from monitor.evaluate import cluster_quality, parse_lines
 from monitor.models import ClusterItem

@@ -8,9 +8,10 @@ logistic-regression weights fitted on labelled real pairs (``data/same_event.jso
 ``python bench/fit_same_event.py`` from ``../shared``): a dot product, no library at runtime.
 
 What remains a rule is a clear conflict, each one named data with an example pair and a test
-(:data:`CANNOT_LINK`): two different event days, two different ordinals of one meeting. Everything else
-(another venue, another pair of countries, another month in the headline) is evidence the weights weigh,
-in the ``cue_conflict`` feature.
+(:data:`CANNOT_LINK`): two different event days, ordinals, periods or figures of one quantity, one
+template filled with two subjects, a decision and its reversal, one page template under two headlines.
+Everything else (another venue, another pair of countries) is evidence the weights weigh, in the
+``cue_conflict`` feature.
 """
 
 from __future__ import annotations
@@ -51,8 +52,7 @@ FEATURES: tuple[str, ...] = (
     "time_apart",  # hours between the two publications over the 72 h window (0 when either is undated)
     "undated",  # either has no date at all: nothing says the two are close in time
     "subjects_differ",  # each headline keeps a term rarer than anything the two share (window counts)
-    "figures_differ",  # both give figures of one kind, and they disagree (another company's results)
-    "opposite_outcomes",  # one headline a grant or deal, the other its reversal or refusal
+    "figures_differ",  # both give figures of one kind and hardly any agree (another day's count)
 )
 
 #: The span ``time_apart`` is measured in: the default story window.
@@ -84,8 +84,7 @@ def pair_features(a: _Features, b: _Features, weight: Any, hours_apart: float | 
         0.0 if hours_apart is None else min(hours_apart / TIME_SCALE_HOURS, 1.0),
         float(hours_apart is None),
         float(a.korean == b.korean and weight.own_subjects(a, b)),
-        float(_figures_conflict(a, b)),
-        float(_opposite_outcomes(a, b)),
+        float(_different_figures(a, b)),
     ]
 
 
@@ -125,6 +124,22 @@ def _different_subjects(a: _Features, b: _Features) -> bool:
     return a.korean == b.korean and (_distinct_subjects(a, b) or _template_fills(a, b))
 
 
+def _different_periods(a: _Features, b: _Features) -> bool:
+    return conflict(a.cues, b.cues) in ("period", "part", "month")
+
+
+def _page_template(a: _Features, b: _Features) -> bool:
+    return a.body_key is not None and a.body_key == b.body_key and _dice(a.headline_grams, b.headline_grams) < 0.1
+
+
+def _different_figures(a: _Features, b: _Features) -> bool:
+    return a.korean == b.korean and _figures_conflict(a, b)
+
+
+def _opposite(a: _Features, b: _Features) -> bool:
+    return _opposite_outcomes(a, b)
+
+
 CANNOT_LINK: tuple[CannotLink, ...] = (
     CannotLink(
         "different_event_days",
@@ -143,6 +158,24 @@ CANNOT_LINK: tuple[CannotLink, ...] = (
         "one headline template filled with two subjects, people or figures neither article names of the other",
         ("리퍼블릭 서비시스, 장중 3% 이상 급등", "에디슨 인터내셔널, 장중 3% 이상 급등"),
         _different_subjects,
+    ),
+    CannotLink(
+        "different_periods",
+        "both headlines name a quarter, half, month or series part, and not the same one",
+        ("새봄바이오 2분기 영업이익 312억원", "새봄바이오 3분기 영업이익 298억원"),
+        _different_periods,
+    ),
+    CannotLink(
+        "opposite_outcomes",
+        "one headline reports a grant or a deal, the other its reversal or refusal",
+        ("美, 한국 철강 수입 쿼터 확대 승인", "美, 한국 철강 수입 쿼터 확대 철회"),
+        _opposite,
+    ),
+    CannotLink(
+        "page_template",
+        "one body under two unrelated headlines: a page the extractor returned, not two write-ups",
+        ("국제 유가 사흘째 하락", "가을 단풍 절정 다음주 설악산"),
+        _page_template,
     ),
 )
 
