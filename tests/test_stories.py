@@ -276,7 +276,10 @@ def test_disabled_stories_section_gives_no_tracker():
     tracker = StoryTracker.from_settings({"enabled": True, "window": 7200.0, "near_duplicate": 0.7,
                                           "same_event": 0.6})
     assert tracker is not None and tracker.options == {"window_hours": 2.0, "near_dup_threshold": 0.7,
-                                                       "same_event_threshold": 0.6}
+                                                       "same_event_threshold": 0.6, "close_after_hours": 72.0}
+    closing = StoryTracker.from_settings({"enabled": True, "window": 7200.0, "near_duplicate": 0.7,
+                                          "same_event": 0.6, "close_after_hours": 24})
+    assert closing is not None and closing.options["close_after_hours"] == 24.0
 
 
 def test_article_outlet_names_hosts_not_addresses():

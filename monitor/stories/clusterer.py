@@ -34,7 +34,7 @@ import itertools
 import logging
 import math
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -44,24 +44,16 @@ import numpy as np
 from monitor.models import Assignment, AssignReason, ClusterItem, StoryState
 from monitor.stories.contrasts import (
     _distinct_subjects,
-    _figures_conflict,
     _numbers_conflict,
-    _opposite_outcomes,
-    _template_fills,
 )
 from monitor.stories.entities import with_entities
 from monitor.stories.features import (
-    _MEETING_NOUN_RE,
-    _PLACES,
     Cues,
     EventDay,
     KeyTerms,
-    Meeting,
     _abroad_and_next,
-    _days_conflict,
     _dice,
     _Features,
-    _named_alike,
     _time_of,
     _when,
     conflict,
@@ -145,59 +137,6 @@ class StoryClusterer:
     BAND_POSTINGS = 8
     #: A body seen under this many unrelated headlines is a site template, not an article.
     TEMPLATE_TITLES = 2
-    #: A same-event match must share a distinctive headline term: this share of the lighter headline's
-    #: term weight (or the same numbered meeting). Shared template words ("투자", "공장") weigh little.
-    TITLE_ANCHOR = 0.35
-    #: ... and when one of the two has no usable body, most of the headline: templates ("X, 장중 3% 이상
-    #: 급등") differ only in their subject.
-    HEADLINE_ONLY_SHARE = 0.7
-    #: Term overlap that makes the same numbered meeting one event; and the same venue and day.
-    MEETING_OVERLAP = 0.15
-    PLACE_DAY_OVERLAP = 0.3
-    #: The combined score that is enough when both name the same meeting, one without its ordinal.
-    NAMED_MEETING_SCORE = 0.4
-    #: Two write-ups that both have a lead and share most of their weighted key terms (names, objects,
-    #: figures) and a good part of the headline report one development, however differently worded.
-    LEAD_OVERLAP = 0.5
-    MIN_OVERLAP = 0.1
-    #: Shared facts: two write-ups with leads that share FACTS terms ordinary news and the window hardly use
-    #: (each in at most FACT_ARTICLES other articles, window and background prior together: names, places,
-    #: figures, objects) and FACTS_OVERLAP of their weighted terms report one development, however their
-    #: headlines are worded. Look-alikes of another event differ in a cue (ordinal, period, day, figures,
-    #: countries), which conflict() and _numbers_conflict() check first.
-    FACTS = 5
-    FACT_ARTICLES = 2.0
-    FACTS_OVERLAP = 0.32
-    #: Shared facts that make two headlines' own subjects two sides of one event
-    #: (see _facts_outweigh_subjects).
-    SUBJECT_FACTS = 6
-    #: Each shared fact beyond FACTS lowers the term overlap needed by FACT_STEP, down to FACTS_FLOOR: two
-    #: outlets that name the same seven or eight rare things (company, court, place, figures) report one
-    #: development even when each adds a paragraph of its own angle (background, reactions) that dilutes
-    #: the overlap.
-    FACT_STEP = 0.025
-    FACTS_FLOOR = 0.28
-    #: Two reports of one quarter's (or half's) results: both headlines name the period, and both give
-    #: one rare amount with its unit (영업이익 1조3천억원), with this term overlap. Another company's
-    #: results that day have other amounts; the same company's other quarter, another period.
-    PERIOD_OVERLAP = 0.25
-    #: Both headlines name the same rare code (칩4, 232조, VEU): with this term overlap, one development.
-    CODED_OVERLAP = 0.3
-    LEAD_TITLE_SHARE = 0.3
-    #: A bare headline joins a report that names its rare code or name (used by no other article in the
-    #: window, and by at most this many of the background prior's: VEU in none, IPEF in 2 of 5,887
-    #: stories) and covers this share of its headline's weight.
-    RARE_ANCHOR_ARTICLES = 0.1
-    RARE_ANCHOR_SHARE = 0.25
-    #: ... or covers this share of the bare headline's weight, with three of its terms (two in its own
-    #: headline).
-    FLASH_COVERED = 0.55
-    #: ... or this share, when FLASH_FACTS of the terms it shares are rare facts (see _shared_facts).
-    FLASH_FACTS_COVERED = 0.35
-    FLASH_FACTS = 3
-    #: A headline-only article joins a report that covers this much of its weighted terms (and shares
-    #: LEAD_OVERLAP of the headline weight).
-    HEADLINE_COVERED = 0.6
     #: A near-duplicate must also share its lead's rare terms (names, figures): a robot-written template
     #: about another company has the same shingles but other names.
     COPY_TERMS = 0.5
@@ -494,252 +433,14 @@ class StoryClusterer:
         ranked = heapq.nlargest(4 * self.CANDIDATES, sorted(votes), key=votes.__getitem__)  # ties: lower id
         return ranked, unshared
 
-    def _event_score(self, f: _Features, other: _Features, w: _Weights) -> float:
-        """How strongly two articles report one development (0 when the evidence is not enough).
 
-        The combined score is headline share, term overlap and headline bigrams (0.4/0.4/0.2). It counts
-        only with an anchor: the same numbered meeting with some common terms; or, unless each headline
-        keeps its own person, figure or rare subject (or two outlets share SUBJECT_FACTS rare facts): the
-        same meeting named by both (one report without the ordinal, or by the acronym the other gave it),
-        shared rare facts (the more of them, the less term overlap they need), one quarter's results with
-        one rare amount, a shared headline (share >= TITLE_ANCHOR and score >= threshold), a bare headline
-        (or a flash with one sentence) whose rare names or most of whose weight the report covers, or the
-        same venue and day with a strong term overlap. Days are compared as the articles' event days: a day
-        abroad ("(현지시간)") is also the next day in Korea, and a date after an article's own is a plan.
-        """
-        if len(f.terms & other.terms) < 2 and not (f.cues.countries and f.cues.countries == other.cues.countries):
-            return 0.0  # one shared term is not enough, unless both headlines also name the same countries
-        overlap = w.overlap(f.terms, other.terms)
-        title_share = w.share(f.title_terms, other.title_terms)
-        score = 0.4 * title_share + 0.4 * overlap + 0.2 * _dice(f.title_grams, other.title_grams)
-        a, b = f.cues.meeting, other.cues.meeting
-        if a and b and a.ordinal is not None and a.ordinal == b.ordinal and a.compatible(b):
-            return max(score, self.same_event_threshold) if overlap >= self.MEETING_OVERLAP else 0.0
-        if _opposite_outcomes(f, other):
-            return 0.0
-        if (_distinct_subjects(f, other) or w.own_subjects(f, other)) and not self._facts_outweigh_subjects(
-            f, other, w, overlap
-        ):
-            return 0.0
-        if _template_fills(f, other):
-            return 0.0
-        if (
-            a
-            and b
-            and a.actor
-            and (a.actor, a.head) == (b.actor, b.head)
-            and score >= self.NAMED_MEETING_SCORE
-        ):
-            return max(score, self.same_event_threshold)  # one report left the ordinal out
-        if a and b and _named_alike(a, b) and overlap >= self.MEETING_OVERLAP:
-            return max(score, self.same_event_threshold)  # one report used a shorter name
-        if overlap >= self.MEETING_OVERLAP and (
-            _names_participants(a, other) or _names_participants(b, f)
-        ):
-            return max(score, self.same_event_threshold)  # "韓美日 산업장관 …" of the 한미일 산업장관회의
-        if overlap >= self.MEETING_OVERLAP and (_names_by_alias(f, other) or _names_by_alias(other, f)):
-            return max(score, self.same_event_threshold)  # "한일 MCD, …" of the 소재부품대화(MCD)
-        if (
-            overlap >= self.CODED_OVERLAP
-            and title_share >= self.LEAD_TITLE_SHARE
-            and _shared_code(f, other, self._df)
-        ):
-            return max(score, self.same_event_threshold)
-        if a and b and _same_meeting_of_same_pair(f, other) and overlap >= self.MEETING_OVERLAP:
-            return max(score, self.same_event_threshold)  # "한일 … 정책대화": the headline names the actors
-        if (
-            f.has_lead
-            and other.has_lead
-            and overlap >= self.LEAD_OVERLAP
-            and title_share >= self.LEAD_TITLE_SHARE
-            and not _own_names(f, other)
-            and not _numbers_conflict(f.cues, other.cues)  # robot-written earnings: same words, own figures
-        ):
-            return max(score, self.same_event_threshold)
-        if (
-            f.has_lead
-            and other.has_lead
-            and overlap >= self.FACTS_FLOOR
-            and f.body_key != other.body_key  # one body under two headlines: a site template, not facts
-            # A daily report (case counts, a game, a market close) shares its facts with yesterday's: without
-            # a shared headline, a day either side names must be the same day.
-            and not _figures_conflict(f, other)
-            and self._facts_on_their_days(f, other, w, overlap)
-        ):
-            return max(score, self.same_event_threshold)  # different words, the same facts
-        if (
-            f.cues.period is not None
-            and f.cues.period == other.cues.period
-            and f.has_lead
-            and other.has_lead
-            and overlap >= self.PERIOD_OVERLAP
-            and not _other_day(f.cues.day, other.cues.day)
-            and not _figures_conflict(f, other)
-            and self._shared_amount(f, other, w)
-        ):
-            return max(score, self.same_event_threshold)  # one quarter's results, one figure
-        headline_only = not f.has_lead or not other.has_lead  # nothing but the headlines to compare
-        # Short leads were once ignored (the headline alone had to match 0.7); counted now, they must
-        # not let two look-alike headlines each naming its own place or acronym join on generic words.
-        short = f.sig is None or other.sig is None
-        if (
-            title_share >= (self.HEADLINE_ONLY_SHARE if headline_only else self.TITLE_ANCHOR)
-            and score >= self.same_event_threshold
-            and not (short and _own_names(f, other))
-            # A one-word headline ("[오늘의 경기]프로야구") is wholly shared by every report on its topic.
-            and overlap >= self.MIN_OVERLAP
-            and min(len(f.title_terms), len(other.title_terms)) >= 2
-        ):
-            return score
-        if (
-            headline_only
-            and title_share >= self.LEAD_OVERLAP
-            and overlap >= self.HEADLINE_COVERED
-            and min(len(f.title_terms), len(other.title_terms)) >= 2  # "[오늘의 운세] 7월 29일 (금요일)"
-        ):
-            # A bare headline whose weighted terms the other's headline and lead mostly cover: a flash
-            # ("[단독] 한미일 조기경보 연계, 요소·흑연 등 10개 품목") of the full report.
-            return max(score, self.same_event_threshold)
-        # A flash with one sentence under it ("[속보] … 총파업 돌입" + "노조가 20일 … 들어갔다.") is as bare
-        # as a headline alone when the report covers most of it; a shared code alone ties only bare headlines.
-        if (headline_only or short) and self._rare_anchor(f, other, w, codes=headline_only):
-            return max(score, self.same_event_threshold)
-        if len(f.terms & other.terms) < 2:
-            return 0.0
-        if _same_place_and_day(f.cues, other.cues) and overlap >= self.PLACE_DAY_OVERLAP:
-            return max(score, self.same_event_threshold)
-        return 0.0
 
-    def _shared_facts(self, f: _Features, other: _Features, w: _Weights) -> int:
-        """How many terms both articles use that hardly any other does, in the window or in ordinary news:
-        the facts of one development (한미약품, 수원지법, 임시주총), not its topic's vocabulary. ``other`` is
-        indexed, so its own mention is not counted; generic codes (MOU, AI) are vocabulary too."""
-        return sum(
-            1
-            for t in f.terms & other.terms
-            if t not in _GENERIC_CODES and w.commonness(t, 1) <= self.FACT_ARTICLES
-        )
 
-    def _shared_amount(self, f: _Features, other: _Features, w: _Weights) -> bool:
-        """Do both articles give one amount with its unit (11조, 88조, 3천억) that hardly any other article
-        in the window or in ordinary news gives?"""
-        return any(
-            t[0].isdigit() and not t[-1].isdigit() and w.commonness(t, 1) <= self.FACT_ARTICLES
-            for t in f.terms & other.terms
-        )
 
-    def _facts_on_their_days(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
-        """Enough shared facts, on the same day. A daily report (case counts, a game, a market close)
-        shares its facts with yesterday's, so a day either side names must be the same; except the day
-        before, when the two share twice the facts and most of their weight: a scoop the evening before
-        an announcement ("14일 협약을 맺는다", dated the 13th) is the announcement's own story, and names
-        its day."""
-        if not _other_day(f.cues.day, other.cues.day):
-            return self._enough_facts(f, other, w, overlap)
-        a, b = f.cues.day, other.cues.day
-        if a is None or b is None or a.ordinal is None or b.ordinal is None:
-            return False
-        if abs(a.ordinal - b.ordinal) != 1:
-            return False
-        earlier, later = (f, b) if a.ordinal < b.ordinal else (other, a)
-        return (
-            later.day in earlier.days  # the scoop names the day of the announcement, yesterday's report not
-            and overlap >= self.LEAD_OVERLAP
-            and self._shared_facts(f, other, w) >= 2 * self.FACTS
-        )
 
-    def _facts_outweigh_subjects(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
-        """Two headlines each naming its own subject are two fills of one template, unless the articles
-        share SUBJECT_FACTS rare facts with FACTS_OVERLAP: then the subjects are two sides of one event
-        ("새봄시, … 면허 취소" / "버스 기사들, … 체불 임금부터": who acted and who is affected). As in
-        _enough_facts, each fact beyond SUBJECT_FACTS lowers the overlap needed by FACT_STEP (never below
-        FACTS_FLOOR): a ministry's measures and the strike's first-day figures, each headline with its
-        own figure, name the same union, lines, rates and demands."""
-        if not (
-            f.has_lead
-            and other.has_lead
-            and not _same_outlet(f, other)  # one outlet's series and photo sets share its own lines
-            and overlap >= self.FACTS_FLOOR - 1e-9
-            and f.body_key != other.body_key
-            and not _other_day(f.cues.day, other.cues.day)
-            and not _figures_conflict(f, other)
-        ):
-            return False
-        facts = self._shared_facts(f, other, w)
-        needed = self._overlap_needed(facts, self.SUBJECT_FACTS)
-        return facts >= self.SUBJECT_FACTS and overlap >= needed - 1e-9
 
-    def _enough_facts(self, f: _Features, other: _Features, w: _Weights, overlap: float) -> bool:
-        """Do the shared facts carry the overlap? FACTS of them at FACTS_OVERLAP, each further one
-        lowering the overlap needed by FACT_STEP (never below FACTS_FLOOR), for two outlets."""
-        if overlap < self.FACTS_OVERLAP and _same_outlet(f, other):
-            # One outlet's two articles share its own stock lines (a partner credit, a recurring
-            # phrase): rare terms, but not facts of one development. Its rare second write-up of an
-            # event must share the full overlap.
-            return False
-        facts = self._shared_facts(f, other, w)
-        return facts >= self.FACTS and overlap >= self._overlap_needed(facts, self.FACTS) - 1e-9
 
-    def _overlap_needed(self, facts: int, enough: int) -> float:
-        """The term overlap ``facts`` shared rare facts need when ``enough`` of them need FACTS_OVERLAP:
-        FACT_STEP less for each one beyond, never below FACTS_FLOOR."""
-        return max(self.FACTS_FLOOR, self.FACTS_OVERLAP - self.FACT_STEP * (facts - enough))
 
-    def _rare_anchor(self, f: _Features, other: _Features, w: _Weights, *, codes: bool = True) -> bool:
-        """A bare headline and another report of one development. A flash is short and worded its own way
-        (산업부 "VEU 지정으로 中공장 불확실성 해소"), so its overlap with the report is low; what ties them
-        is either most of the flash (FLASH_COVERED of its weight, three terms or more, two of them in the
-        report's headline: all but its speaker and verdict), or a name that ordinary news hardly uses and
-        no other article in the window mentions: a code (VEU, IPEF, 232조) that both headlines name with
-        one more shared term, or the report's lead names with two more; or a word (화이트리스트) both
-        headlines name about the same two or more countries. Organisations and places (서울시립대, 아파치)
-        are not names enough: they do many things in one week. ``other`` is indexed, so its own mention
-        of a term is not counted. A flash with one sentence under it counts as bare for the first test only
-        (``codes`` False): its sentence says more than the code, and must be covered too."""
-        if not f.has_lead or other.has_lead and f.sig is None:
-            bare, report = f, other
-        else:
-            bare, report = other, f
-        ours, theirs = bare.cues.countries, report.cues.countries
-        if len(ours) >= 2 and len(theirs) >= 2 and ours != theirs:
-            return False  # 한일 and 한미일: another forum, however alike the words (conflict() allows it)
-        if report.cues.meeting is not None and bare.cues.meeting is None:
-            return False  # a meeting's report is joined by headlines that name the meeting (the rules above)
-        covered = w.share(bare.title_terms, report.terms)
-        if covered < self.RARE_ANCHOR_SHARE:
-            return False
-        if (
-            (
-                covered >= self.FLASH_COVERED
-                or (covered >= self.FLASH_FACTS_COVERED and self._flash_facts(bare, report, w))
-            )
-            and len(bare.title_terms & report.terms) >= 3
-            and len(bare.title_terms & report.title_terms) >= 2
-            and not _names_own(bare, report)
-        ):
-            return True  # most of the flash is in the report (or its rare names), some of it in its headline
-        if not codes:
-            return False
-        shared = len(bare.terms & report.terms)
-        for term in bare.title_terms & report.terms:
-            if w.commonness(term, 1) > self.RARE_ANCHOR_ARTICLES:
-                continue
-            in_headlines = term in report.title_terms
-            if _is_code(term):
-                if shared >= (2 if in_headlines else 3):
-                    return True
-            elif in_headlines and len(ours) >= 2 and ours == theirs:
-                return True
-        return False
-
-    def _flash_facts(self, bare: _Features, report: _Features, w: _Weights) -> bool:
-        """Does the report name FLASH_FACTS of the bare headline's rare terms (teams, places, figures that
-        ordinary news and the window hardly use)? A morning-after headline rewords the report's verdict
-        ("…새봄 꺾고 챔프전 제패" for "…챔프전 5차전 승리") but keeps its names."""
-        return (
-            sum(1 for t in bare.title_terms & report.terms if w.commonness(t, 1) <= self.FACT_ARTICLES)
-            >= self.FLASH_FACTS
-        )
 
     def _compatible(self, item: ClusterItem, f: _Features, other: _Entry) -> bool:
         if not self._within_window(item, other):
@@ -975,89 +676,26 @@ def _remove(index: dict[Any, list[int]], key: Any, article_id: int) -> None:
 
 
 
-def _names_participants(meeting: Meeting | None, other: _Features) -> bool:
-    """Does ``other``'s headline name the participants of the meeting, without naming a meeting of its
-    own: the actor and the name's stem ("韓美日 산업장관 …" for the 2차 한미일 산업장관회의)?"""
-    if meeting is None or not meeting.actor or other.cues.meeting is not None:
-        return False
-    stem = _MEETING_NOUN_RE.sub("", meeting.head)
-    actor_named = meeting.actor in other.title_terms or set(meeting.actor) == other.cues.countries
-    return stem.endswith(_PARTICIPANTS) and stem in other.title_terms and actor_named
-
-
-def _names_by_alias(report: _Features, other: _Features) -> bool:
-    """Does ``other``'s headline name ``report``'s meeting by the acronym the report gave it, without
-    naming a meeting of its own?"""
-    alias = report.meeting_alias
-    return alias is not None and other.cues.meeting is None and alias in other.title_terms
-
-
-#: Who meets in a meeting named after them (산업장관회의, 정상회의): a stem that is a topic (경제안보대화)
-#: names no participants.
-_PARTICIPANTS = ("장관", "정상", "차관", "총리", "수석", "국장", "대표", "의장", "총재")
-
-
-#: Codes too common to tell developments apart, however rare in the window. The background table does
-#: not make this list redundant: the knews days (July 2022) never use hbm, ira, smr, cpi, ppi, cfo or loi,
-#: so by the background they would be as rare as VEU.
-_GENERIC_CODES = frozenset("mou loi ai ceo cfo esg gdp cpi ppi ipo etf eps ict ira hbm smr lng fta wto".split())  # noqa: SIM905
-
-
-def _is_code(term: str) -> bool:
-    """An acronym or a numbered name (VEU, IPEF, 232조, 칩4), not one of the codes every sector uses."""
-    if term in _GENERIC_CODES:
-        return False
-    if term.isascii():
-        return len(term) >= 3 and not term.isdigit() and any(c.isalpha() for c in term)
-    return any(c.isdigit() for c in term)
-
-
-def _shared_code(a: _Features, b: _Features, df: Mapping[str, int]) -> bool:
-    """Do both headlines name one rare code, a term with a figure or an acronym (칩4, 232조, VEU), that at
-    most one other article in the window mentions?"""
-    return any(
-        (any(c.isdigit() for c in t) and not t[0].isdigit() or len(t) >= 3 and t.isascii() and t.isalpha())
-        and t not in _GENERIC_CODES
-        and df.get(t, 0) - 1 <= 1  # ``b`` is indexed, ``a`` not yet
-        for t in a.title_terms & b.title_terms
-    )
-
-
-def _same_meeting_of_same_pair(a: _Features, b: _Features) -> bool:
-    """One meeting named without its actor in both ("한일 수출관리 정책대화" → 정책대화), where both headlines
-    name the same two or more countries: the pair of countries is the meeting's actor."""
-    m, n = a.cues.meeting, b.cues.meeting
-    countries = a.cues.countries
-    return bool(
-        m
-        and n
-        and m.head == n.head
-        and m.ordinal == n.ordinal
-        and len(countries) >= 2
-        and countries == b.cues.countries
-        and len(_MEETING_NOUN_RE.sub("", m.head)) >= 2
-    )
 
 
 
 
 
 
-def _names_own(a: _Features, b: _Features) -> bool:
-    """Does ``a``'s headline name a place or an acronym that ``b`` never mentions ("김해 주택서 붕괴
-    사고…10명 부상" against a report of 창원)? One-sided, and without figures, unlike :func:`_own_names`:
-    a flash adds a figure of its own as often as not ("…사망 25명")."""
-    return any(t in _PLACES or (t.isascii() and t.isalpha()) for t in a.title_terms - b.terms)
 
 
-def _own_names(a: _Features, b: _Features) -> bool:
-    """Does either headline name a place, an acronym or a figure that the other article never mentions
-    ("한미일 정상회의 캠프데이비드서 개최" / "G7 정상회의 개막": two summits described alike)?"""
-    return any(
-        t in _PLACES or not t.isalpha() or t.isascii()
-        for x, y in ((a, b), (b, a))
-        for t in x.title_terms - y.terms
-    )
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 
@@ -1075,19 +713,8 @@ def _headlines_agree(a: _Features, b: _Features) -> bool:
 HEADLINE_AGREEMENT = 0.1
 
 
-def _same_place_and_day(a: Cues, b: Cues) -> bool:
-    # Seoul is where most Korean news happens: sharing it says nothing.
-    return bool(
-        a.venue
-        and a.venue == b.venue
-        and a.venue not in _EVERYWHERE
-        and a.day
-        and b.day
-        and not _days_conflict(a.day, b.day)
-    )
 
 
-_EVERYWHERE = frozenset({"서울"})
 
 
 def _other_day(a: EventDay | None, b: EventDay | None) -> bool:
@@ -1104,9 +731,6 @@ def _other_day(a: EventDay | None, b: EventDay | None) -> bool:
 
 
 
-def _same_outlet(a: _Features, b: _Features) -> bool:
-    """Are both from one known outlet? (Items without a URL or outlet name count as two outlets.)"""
-    return bool(a.outlet[0]) and a.outlet[0] == b.outlet[0]
 
 
 

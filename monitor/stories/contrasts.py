@@ -105,3 +105,21 @@ _FEW_AMOUNTS = 2
 def _units(terms: frozenset[str]) -> set[tuple[str, str]]:
     """The article's amounts as (term, unit): 122조 → ("122조", "조"), 40% → ("40%", "%")."""
     return {(t, t.lstrip("0123456789.,")) for t in terms if t[0].isdigit() and not t[-1].isdigit()}
+
+
+#: Terms a template's fixed tail has at least ("장중 3% 이상 급등" is three).
+TEMPLATE_TAIL = 3
+
+
+def _template_tails(a: _Features, b: _Features) -> bool:
+    """Two fills of one template with a long subject slot: the headlines end in the same TEMPLATE_TAIL
+    terms or more, and what comes before is each one's own, never mentioned by the other ("유나이티드 파슬
+    서비스 클래스 B, 장중 3% 이상 급등" / "허쉬, 장중 3% 이상 급등")."""
+    sa, sb = a.title_seq, b.title_seq
+    n = 0
+    while n < min(len(sa), len(sb)) and sa[len(sa) - 1 - n] == sb[len(sb) - 1 - n]:
+        n += 1
+    if n < TEMPLATE_TAIL or n == len(sa) or n == len(sb):
+        return False
+    head_a, head_b = set(sa[: len(sa) - n]), set(sb[: len(sb) - n])
+    return not head_a & b.terms and not head_b & a.terms

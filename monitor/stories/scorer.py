@@ -29,6 +29,7 @@ from monitor.stories.contrasts import (
     _figures_conflict,
     _opposite_outcomes,
     _template_fills,
+    _template_tails,
 )
 from monitor.stories.features import _dice, conflict
 from monitor.stories.neardup import sketch_similarity
@@ -121,7 +122,7 @@ def _different_ordinals(a: _Features, b: _Features) -> bool:
 
 def _different_subjects(a: _Features, b: _Features) -> bool:
     # Words are compared as written: across languages every name differs in spelling, so never there.
-    return a.korean == b.korean and (_distinct_subjects(a, b) or _template_fills(a, b))
+    return a.korean == b.korean and (_distinct_subjects(a, b) or _template_fills(a, b) or _template_tails(a, b))
 
 
 def _different_periods(a: _Features, b: _Features) -> bool:
