@@ -1,29 +1,27 @@
-"""Content fingerprints and stories: one development, many outlets.
+"""The online story clusterer: one development, many outlets.
 
 An article joins an existing story through the first of three layers that accepts it:
 
 1. ``exact``: the same canonical URL, or the same content hash (normalised title + text);
 2. ``near_duplicate``: a copy of a member's body: a wire story republished with edits, under a byline or
-   another headline. Bodies are compared by MinHash over character shingles (one-permutation hashing,
-   vectorised with numpy) and candidates come from LSH bands, never from all pairs;
-3. ``same_event``: another write-up of the same development, within the time window: headline similarity
-   and weighted key-term overlap (named meetings, people, numbers, headline nouns); candidates come from
-   an inverted index of key terms.
+   another headline. Bodies are compared by MinHash over character shingles (monitor/stories/neardup.py)
+   and candidates come from LSH bands, never from all pairs; a copy keeps its subject and figures
+   (monitor/stories/contrasts.py);
+3. ``same_event``: another write-up of the same development, within the time window, in either language:
+   candidates come from an inverted index of key terms (canonical names and figures included, so a
+   Korean and an English report find each other), and the fitted scorer (monitor/stories/scorer.py)
+   decides, after its hard conflicts (another event day, ordinal, period, subject or outcome).
 
-Korean news syndication makes layer 2 common and layer 3 the hard one: different developments share
-almost all of their vocabulary (한미일, 공급망, 경제안보대화 …). Cues keep them apart in layers 2 and 3:
-another ordinal of the same meeting (4차 vs 5차), another meeting, event days two or more days apart,
-another venue, another pair of countries (한미 vs 한중), another month, quarter or series part in the
-headline; and each headline naming its own person, subject ("X, 장중 3% 이상 급등") or figure. Cues are
-checked against the matched member *and* the story's own cues, so a chain of loose matches cannot drift
-into the next event. Same-event matching favours precision: without a shared numbered meeting or venue
-and day, the headlines themselves must largely agree.
+A join is checked against the matched member and the story's own day and meeting, and must also be
+plausible against the story's seed, so a chain of loose matches cannot drift into the next event. A
+story accepts no members once ``close_after_hours`` have passed since its last development (its first
+article, or the first from an outlet it had not carried): a daily column cannot grow into a months-long
+story.
 
 Everything is deterministic: no randomised hashing, ties broken by article id, and the outcome depends only
 on the items in the window in the order they are added (:func:`cluster_items` adds them in published
 order). Cost per article is bounded (capped shingling, capped postings, top-k candidates), so clustering
 is linear in the number of articles.
-"
 """
 
 from __future__ import annotations
@@ -113,10 +111,10 @@ class StoryClusterer:
     items (no ``published`` nor ``first_seen``) are never evicted and match regardless of time.
 
     Thresholds: ``near_dup_threshold`` is the estimated Jaccard similarity of body shingles for a copy;
-    ``same_event_threshold`` the combined same-event score (headline term share, key-term overlap and
-    headline bigram overlap, each 0..1, weighted 0.4/0.4/0.2) that a shared headline must reach (see
-    ``_event_score`` for the other anchors). ``key_terms`` adds the matcher's entities and topic terms to
-    the clusterer's own (ClusterItem.key_terms, when set, is used instead of calling it).
+    ``same_event_threshold`` the probability of one event (the fitted scorer's) a join must reach;
+    ``close_after_hours`` how long a story stays open after its last development. ``key_terms`` adds the
+    matcher's entities and topic terms to the clusterer's own (ClusterItem.key_terms, when set, is used
+    instead of calling it); ``scorer`` replaces the shipped fitted weights.
     """
 
     #: How many recent articles a key term's (or LSH bucket's) list keeps; older ones stay findable by
