@@ -26,10 +26,13 @@ NUMBER = "#"
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
-    """One regex over every spelling (longest first, so 한미일 wins over 한미) and spelling → ids."""
+    """One regex over every spelling and spelling → ids. The spellings are folded into a trie, so the
+    regex tries one branch per character instead of every spelling at every position (a plain
+    alternation of ~400 spellings took 4 ms a text); a longer spelling wins (한미일 over 한미)."""
     text = resources.files("monitor.stories").joinpath("data/names.tsv").read_text(encoding="utf-8")
     ids_of: dict[str, tuple[str, ...]] = {}
-    patterns: list[tuple[int, str, str]] = []
+    korean: dict[str, str] = {}  # spelling → the lookahead that must follow it ("" for none)
+    latin: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
@@ -46,12 +49,29 @@ def _table() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
             ids_of[key] = ids
             if re.search(r"[가-힣一-鿿]", word):
                 # At a word start, whatever follows (particles, compounds: 삼성전자가, 러몬도 장관).
-                guard = f"(?!{'|'.join(map(re.escape, unless.split(',')))})" if unless else ""
-                patterns.append((len(key), key, rf"(?<![가-힣]){re.escape(key)}{guard}"))
+                korean[key] = f"(?!{'|'.join(map(re.escape, unless.split(',')))})" if unless else ""
             else:
-                patterns.append((len(key), key, rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])"))
-    patterns.sort(key=lambda p: (-p[0], p[1]))
-    return re.compile("|".join(f"(?:{p})" for _, _, p in patterns)), ids_of
+                latin[key] = "(?![a-z0-9])"
+    pattern = rf"(?<![가-힣]){_trie(korean)}|(?<![a-z0-9]){_trie(latin)}"
+    return re.compile(pattern), ids_of
+
+
+def _trie(words: dict[str, str]) -> str:
+    """A regex matching any of ``words`` (each followed by its lookahead), longest first."""
+    root: dict[str, dict] = {}
+    for word, after in words.items():
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {"after": after}  # type: ignore[dict-item]
+
+    def regex(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + regex(child) for char, child in sorted(node.items()) if char]
+        if "" in node:
+            branches.append(node[""]["after"])  # the end of a word: tried after every longer one
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return regex(root)
 
 
 def entity_terms(text: str) -> frozenset[str]:
