@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from monitor.stories import cluster_items
 from monitor.stories.features import conflict, event_cues
 from monitor.evaluate import cluster_quality, parse_lines

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from monitor.stories import cluster_items
 from monitor.stories.contrasts import _contracts
 from monitor.stories.features import conflict, default_key_terms, event_cues, item_features

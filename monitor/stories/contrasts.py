@@ -122,4 +122,7 @@ def _template_tails(a: _Features, b: _Features) -> bool:
     if n < TEMPLATE_TAIL or n == len(sa) or n == len(sb):
         return False
     head_a, head_b = set(sa[: len(sa) - n]), set(sb[: len(sb) - n])
-    return not head_a & b.terms and not head_b & a.terms
+    if any(_contracts(x, y) for x in head_a for y in head_b):
+        return False  # 행안부 and 행정안전부: one subject, spelt short and long
+    # Each subject keeps a word the other article never uses (IDEXX 래버러토리 / 래버러토리 코퍼레이션 …).
+    return not head_a <= b.terms and not head_b <= a.terms
