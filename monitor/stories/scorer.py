@@ -129,6 +129,10 @@ def _different_periods(a: _Features, b: _Features) -> bool:
     return conflict(a.cues, b.cues) in ("period", "part", "month")
 
 
+def _different_venues(a: _Features, b: _Features) -> bool:
+    return a.korean == b.korean and conflict(a.cues, b.cues) == "venue"
+
+
 def _page_template(a: _Features, b: _Features) -> bool:
     return a.body_key is not None and a.body_key == b.body_key and _dice(a.headline_grams, b.headline_grams) < 0.1
 
@@ -165,6 +169,12 @@ CANNOT_LINK: tuple[CannotLink, ...] = (
         "both headlines name a quarter, half, month or series part, and not the same one",
         ("새봄바이오 2분기 영업이익 312억원", "새봄바이오 3분기 영업이익 298억원"),
         _different_periods,
+    ),
+    CannotLink(
+        "different_venues",
+        "both say where it happened (the place before 에서), and not the same place",
+        ("부산 공장서 화재…3명 부상, 부산 사상구 공장에서 불이 났다", "울산 공장서 화재…5명 부상, 울산 남구 공장에서 불이 났다"),
+        _different_venues,
     ),
     CannotLink(
         "opposite_outcomes",
