@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -37,10 +37,14 @@ from monitor.stories.entities import hangul_share  # noqa: E402
 from monitor.stories.scorer import FEATURES, WEIGHTS_FILE, SameEventScorer, default_scorer  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "corpus" / "labelled" / "news_real.jsonl"
-WRITTEN = sorted((ROOT / "tests" / "data").glob("events_holdout*.jsonl")) + [ROOT / "tests" / "data" / "dev.jsonl"]
+WRITTEN = sorted((ROOT / "tests" / "data").glob("events_holdout*.jsonl")) + [
+    ROOT / "tests" / "data" / "dev.jsonl"
+]
 OUT = ROOT / "monitor" / "stories" / WEIGHTS_FILE
 L2 = 1.0  # the penalty on the weights (not the bias): a few hundred pairs, eleven features
-WRITTEN_WEIGHT = 1.0  # a written pair counts as much as a real one: they hold the hard classes real half A lacks
+WRITTEN_WEIGHT = (
+    1.0  # a written pair counts as much as a real one: they hold the hard classes real half A lacks
+)
 
 
 def half(row: dict) -> str:
@@ -58,7 +62,9 @@ def _date(value: str | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
-def items_of(rows: list[dict], *, fill_dates: bool = True) -> tuple[list[ClusterItem], dict[int, str | None], dict[int, str]]:
+def items_of(
+    rows: list[dict], *, fill_dates: bool = True
+) -> tuple[list[ClusterItem], dict[int, str | None], dict[int, str]]:
     """ClusterItems as real_eval.py gives them to `monitor eval`; gold events and languages by item."""
     first: dict[str, str] = {}
     for r in rows:
@@ -66,7 +72,9 @@ def items_of(rows: list[dict], *, fill_dates: bool = True) -> tuple[list[Cluster
             first[r["event"]] = min(first.get(r["event"], r["date"]), r["date"])
     items, gold, lang = [], {}, {}
     for n, r in enumerate(rows, start=1):
-        published = r.get("date") or r.get("published") or (first.get(r.get("event") or "") if fill_dates else None)
+        published = (
+            r.get("date") or r.get("published") or (first.get(r.get("event") or "") if fill_dates else None)
+        )
         text = r.get("lede") if "lede" in r else r.get("text")
         items.append(ClusterItem(n, r.get("title") or "", text or "", r.get("url") or "", _date(published)))
         gold[n] = r.get("event")
@@ -78,11 +86,16 @@ def cluster(items: list[ClusterItem], scorer: SameEventScorer, record: list | No
     clusterer = StoryClusterer(scorer=scorer)
     if record is not None:
         clusterer.on_pair = lambda a, b, values, p: record.append((a, b, values))
-    ordered = sorted(items, key=lambda i: (i.published is None, i.published or datetime.min.replace(tzinfo=UTC), i.article_id))
+    ordered = sorted(
+        items,
+        key=lambda i: (i.published is None, i.published or datetime.min.replace(tzinfo=UTC), i.article_id),
+    )
     return {i.article_id: a.story_key for i, a in zip(ordered, add_all(clusterer, ordered), strict=True)}
 
 
-def figures(predicted: dict[int, int], gold: dict[int, str | None], lang: dict[int, str]) -> dict[str, object]:
+def figures(
+    predicted: dict[int, int], gold: dict[int, str | None], lang: dict[int, str]
+) -> dict[str, object]:
     """Pairwise P/R/F1, overall and per language pair."""
     found: Counter[str] = Counter()
     wanted: Counter[str] = Counter()
@@ -107,7 +120,9 @@ def figures(predicted: dict[int, int], gold: dict[int, str | None], lang: dict[i
     return out
 
 
-def pairs_of(rows: list[dict], scorer: SameEventScorer, *, together: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def pairs_of(
+    rows: list[dict], scorer: SameEventScorer, *, together: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """The pairs the clusterer scores on ``rows`` and whether each is one event. ``together`` publishes
     every item in one hour: a labelled set spans years, so its different events rarely meet in a 72 h
     window, where a live window holds dozens of same-topic developments. Published together, every
@@ -116,7 +131,9 @@ def pairs_of(rows: list[dict], scorer: SameEventScorer, *, together: bool = Fals
     if together:
         # Spread over one window by a hash of the id: time then tells the pairs apart no better than chance.
         base = datetime(2030, 1, 15, tzinfo=UTC)
-        items = [dataclasses.replace(i, published=base + timedelta(minutes=_spread(i.article_id))) for i in items]
+        items = [
+            dataclasses.replace(i, published=base + timedelta(minutes=_spread(i.article_id))) for i in items
+        ]
     record: list = []
     cluster(items, scorer, record)
     seen: dict[tuple[int, int], list[float]] = {}
@@ -146,7 +163,11 @@ def fit(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray) -> tuple[np.nda
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-design @ beta))
         grad = design.T @ (sample_weight * (p - y)) + penalty * beta
-        hess = (design * (sample_weight * p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(len(beta))
+        hess = (
+            (design * (sample_weight * p * (1 - p))[:, None]).T @ design
+            + np.diag(penalty)
+            + 1e-9 * np.eye(len(beta))
+        )
         step = np.linalg.solve(hess, grad)
         beta -= step
         if np.abs(step).max() < 1e-8:
@@ -156,8 +177,11 @@ def fit(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray) -> tuple[np.nda
 
 def report(rows: list[dict], scorer: SameEventScorer, title: str) -> dict[str, object]:
     result = {}
-    for name, subset in (("all", rows), ("half A", [r for r in rows if half(r) == "A"]),
-                         ("half B", [r for r in rows if half(r) == "B"])):
+    for name, subset in (
+        ("all", rows),
+        ("half A", [r for r in rows if half(r) == "A"]),
+        ("half B", [r for r in rows if half(r) == "B"]),
+    ):
         items, gold, lang = items_of(subset)
         result[name] = figures(cluster(items, scorer), gold, lang)
     print(title)
@@ -176,8 +200,10 @@ def report_written(scorer: SameEventScorer) -> None:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         items, gold, _ = items_of(rows, fill_dates=False)
         m = pairwise_cluster_metrics(cluster(items, scorer), gold)
-        print(f"  {path.name:22s} P {m['cluster_precision']:.3f} R {m['cluster_recall']:.3f} "
-              f"F1 {m['cluster_f1']:.3f}  mixed stories {m['cluster_mixed_stories']}")
+        print(
+            f"  {path.name:22s} P {m['cluster_precision']:.3f} R {m['cluster_recall']:.3f} "
+            f"F1 {m['cluster_f1']:.3f}  mixed stories {m['cluster_mixed_stories']}"
+        )
 
 
 def print_errors(rows: list[dict], scorer: SameEventScorer) -> None:
@@ -193,16 +219,22 @@ def print_errors(rows: list[dict], scorer: SameEventScorer) -> None:
         print("WRONG" if same_story else "MISSED", half(by_id[a][0]), gold[a], "/", gold[b])
         for n in (a, b):
             r, item = by_id[n]
-            print(f"    {r['id']} {lang[n]} {item.published and item.published.date()} {r['url'][:40]} | "
-                  f"{(r.get('title') or '-')[:40]} | {(r.get('lede') or '')[:60]}")
+            print(
+                f"    {r['id']} {lang[n]} {item.published and item.published.date()} {r['url'][:40]} | "
+                f"{(r.get('title') or '-')[:40]} | {(r.get('lede') or '')[:60]}"
+            )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="report with the shipped weights; write nothing")
     ap.add_argument("--written", action="store_true", help="also fit on the written sets in tests/data")
-    ap.add_argument("--errors", action="store_true", help="with --check: print every wrong pair of the whole set")
-    ap.add_argument("--rounds", type=int, default=2, help="refit on the pairs the last fit's clusterer scores")
+    ap.add_argument(
+        "--errors", action="store_true", help="with --check: print every wrong pair of the whole set"
+    )
+    ap.add_argument(
+        "--rounds", type=int, default=2, help="refit on the pairs the last fit's clusterer scores"
+    )
     a = ap.parse_args()
     if not REAL.exists():
         sys.exit(f"{REAL} not found: the fit needs ../shared/corpus/labelled/news_real.jsonl")
@@ -216,8 +248,14 @@ def main() -> None:
             print_errors(rows, scorer)
         return
     train = [r for r in rows if half(r) == "A"]
-    written = [[json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-               for p in WRITTEN] if a.written else []
+    written = (
+        [
+            [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+            for p in WRITTEN
+        ]
+        if a.written
+        else []
+    )
     for round_ in range(a.rounds):
         # Each round's pairs are those the previous weights' clusterer scored (the candidates depend on
         # the stories it formed only through their cues, so two rounds settle).
@@ -232,19 +270,31 @@ def main() -> None:
         weights, bias = fit(x, y, sw)
         scorer = SameEventScorer(tuple(float(v) for v in weights), bias, "fitted")
         print(f"round {round_ + 1}: {len(y)} pairs ({int(y.sum())} same event), {real_n} from half A")
-    print("weights:", ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, scorer.weights, strict=True)),
-          f"bias {scorer.bias:+.2f}")
+    print(
+        "weights:",
+        ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, scorer.weights, strict=True)),
+        f"bias {scorer.bias:+.2f}",
+    )
     result = report(rows, scorer, "fitted on half A")
     print("written sets (tests/data):")
     report_written(scorer)
-    OUT.write_text(json.dumps({
-        "features": list(FEATURES),
-        "weights": [round(w, 4) for w in scorer.weights],
-        "bias": round(scorer.bias, 4),
-        "fitted_on": "half A of news_real.jsonl (sha1(event)[0] even)" + (" + tests/data written sets" if a.written else ""),
-        "refit_with": "python bench/fit_same_event.py" + (" --written" if a.written else ""),
-        "figures": result,
-    }, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    OUT.write_text(
+        json.dumps(
+            {
+                "features": list(FEATURES),
+                "weights": [round(w, 4) for w in scorer.weights],
+                "bias": round(scorer.bias, 4),
+                "fitted_on": "half A of news_real.jsonl (sha1(event)[0] even)"
+                + (" + tests/data written sets" if a.written else ""),
+                "refit_with": "python bench/fit_same_event.py" + (" --written" if a.written else ""),
+                "figures": result,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {OUT.relative_to(ROOT)}")
 
 

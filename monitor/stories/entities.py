@@ -39,7 +39,9 @@ def _table() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
         try:
             canonical, spellings = line.split("\t")
         except ValueError:
-            raise ValueError(f"monitor/stories/data/names.tsv line {number}: expected 'id TAB spellings'") from None
+            raise ValueError(
+                f"monitor/stories/data/names.tsv line {number}: expected 'id TAB spellings'"
+            ) from None
         ids = tuple(ENTITY + part for part in canonical.split("+"))
         for spelling in (s.strip() for s in spellings.split("|")):
             if not spelling:
@@ -85,7 +87,9 @@ def entity_terms(text: str) -> frozenset[str]:
 
 
 # A figure: digits with separators, optionally a decimal part; not part of a date or a time.
-_NUMBER_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?!\s?(?:일|월|년|시|분|차|\d|st|nd|rd|th))")
+_NUMBER_RE = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?!\s?(?:일|월|년|시|분|차|\d|st|nd|rd|th))"
+)
 
 
 def number_terms(text: str) -> frozenset[str]:

@@ -122,7 +122,9 @@ def _different_ordinals(a: _Features, b: _Features) -> bool:
 
 def _different_subjects(a: _Features, b: _Features) -> bool:
     # Words are compared as written: across languages every name differs in spelling, so never there.
-    return a.korean == b.korean and (_distinct_subjects(a, b) or _template_fills(a, b) or _template_tails(a, b))
+    return a.korean == b.korean and (
+        _distinct_subjects(a, b) or _template_fills(a, b) or _template_tails(a, b)
+    )
 
 
 def _different_periods(a: _Features, b: _Features) -> bool:
@@ -134,7 +136,11 @@ def _different_venues(a: _Features, b: _Features) -> bool:
 
 
 def _page_template(a: _Features, b: _Features) -> bool:
-    return a.body_key is not None and a.body_key == b.body_key and _dice(a.headline_grams, b.headline_grams) < 0.1
+    return (
+        a.body_key is not None
+        and a.body_key == b.body_key
+        and _dice(a.headline_grams, b.headline_grams) < 0.1
+    )
 
 
 def _different_figures(a: _Features, b: _Features) -> bool:
@@ -160,7 +166,7 @@ CANNOT_LINK: tuple[CannotLink, ...] = (
     ),
     CannotLink(
         "different_subjects",
-        "one headline template filled with two subjects, people or figures neither article names of the other",
+        "one headline template filled with two subjects, people or figures the other never names",
         ("리퍼블릭 서비시스, 장중 3% 이상 급등", "에디슨 인터내셔널, 장중 3% 이상 급등"),
         _different_subjects,
     ),
@@ -173,7 +179,10 @@ CANNOT_LINK: tuple[CannotLink, ...] = (
     CannotLink(
         "different_venues",
         "both say where it happened (the place before 에서), and not the same place",
-        ("부산 공장서 화재…3명 부상, 부산 사상구 공장에서 불이 났다", "울산 공장서 화재…5명 부상, 울산 남구 공장에서 불이 났다"),
+        (
+            "부산 공장서 화재…3명 부상, 부산 사상구 공장에서 불이 났다",
+            "울산 공장서 화재…5명 부상, 울산 남구 공장에서 불이 났다",
+        ),
         _different_venues,
     ),
     CannotLink(
@@ -229,7 +238,11 @@ class SameEventScorer:
     def evidence(self, values: list[float], top: int = 4) -> tuple[tuple[str, float], ...]:
         """The features that carried a join, best first: (name, value) of the largest positive terms."""
         parts = sorted(
-            ((w * v, name, v) for name, w, v in zip(FEATURES, self.weights, values, strict=True) if w * v > 0),
+            (
+                (w * v, name, v)
+                for name, w, v in zip(FEATURES, self.weights, values, strict=True)
+                if w * v > 0
+            ),
             reverse=True,
         )
         return tuple((name, round(v, 3)) for _, name, v in parts[:top])
