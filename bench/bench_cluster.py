@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gen_articles import generate  # noqa: E402
 from machine import describe, loadavg, peak_rss_mb, rss_mb  # noqa: E402  (bench/ is on sys.path as a script)
 
-from monitor.dedupe import StoryClusterer, add_all, pairwise_cluster_metrics  # noqa: E402
+from monitor.stories import StoryClusterer, add_all, pairwise_cluster_metrics  # noqa: E402
 from monitor.models import Assignment, ClusterItem  # noqa: E402
 from monitor.urls import canonical_url  # noqa: E402
 
@@ -186,7 +186,7 @@ def run_knews() -> None:
     if not KNEWS.exists():
         print(f"knews-rss corpus not found at {KNEWS}; skipped")
         return
-    from monitor.dedupe import cluster_items
+    from monitor.stories import cluster_items
 
     raw = sum(
         1

@@ -1,5 +1,5 @@
-"""Rebuild monitor/cluster_background.tsv: document frequencies of the story clusterer's own key terms in
-ordinary Korean news (see monitor/rarity.py for why the clusterer needs them).
+"""Rebuild monitor/stories/data/background.tsv: document frequencies of the story clusterer's own key terms in
+ordinary Korean news (see monitor/stories/rarity.py for why the clusterer needs them).
 
 Terms are extracted exactly as the clusterer extracts them (dedupe.item_features: headline and lead
 terms, named meetings), so the table's keys are the keys the clusterer looks up. Sources, from
@@ -35,8 +35,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_cluster import KNEWS, knews_items  # noqa: E402
 
-from monitor.dedupe import _terms_of, cluster_items, item_features  # noqa: E402
-from monitor.rarity import NO_BACKGROUND, TABLE  # noqa: E402
+from monitor.stories import cluster_items  # noqa: E402
+from monitor.stories.features import _terms_of, item_features  # noqa: E402
+from monitor.stories.rarity import NO_BACKGROUND, TABLE  # noqa: E402
 from monitor.urls import canonical_url  # noqa: E402
 
 NEWS = ROOT.parent / "shared" / "corpus" / "news"
@@ -85,7 +86,7 @@ def main() -> int:
     kept = sorted(((t, n) for t, n in df.items() if n >= MIN_DF), key=lambda tn: (-tn[1], tn[0]))
     lines = [
         "# Document frequencies of the story clusterer's key terms in ordinary Korean news: derived counts,",
-        "# no text. Built by bench/build_cluster_background.py; read by monitor/rarity.py. Lines: term TAB df.",
+        "# no text. Built by bench/build_cluster_background.py; read by monitor/stories/rarity.py. Lines: term TAB df.",
         f"# source: knews-rss feed items 2022-07-29 and 07-30 (CC0; {n_items} items as {len(stories)} stories, "
         f"each counted once) + KLUE-STS policy sentence pairs (CC BY-SA 4.0; {len(klue)} pairs)",
         f"# documents: {len(documents)}",

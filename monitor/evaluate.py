@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any, Literal
 
-from monitor.dedupe import cluster_items, pairwise_cluster_metrics
 from monitor.models import ClusterItem, MatchResult, Tier
+from monitor.stories import cluster_items, pairwise_cluster_metrics
 
 __all__ = [
     "EvalItem",

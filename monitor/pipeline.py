@@ -37,7 +37,6 @@ from monitor.clock import utcnow
 from monitor.config import MonitorConfig
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
 from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
-from monitor.fingerprint import content_hash
 from monitor.language import detect_language
 from monitor.logs import ctx
 from monitor.models import (
@@ -55,6 +54,7 @@ from monitor.models import (
 from monitor.parse import parse_feed
 from monitor.store import FeedState, MatchRow, SourceRef, Store
 from monitor.stories import StoryTracker
+from monitor.stories.exact import content_hash
 from monitor.urls import canonical_url
 
 if TYPE_CHECKING:

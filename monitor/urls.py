@@ -18,7 +18,7 @@ Design rules:
   ``m.X → www.X``: several outlets (국민일보, 세계일보) use different paths on their mobile host, and a
   rewritten host with a wrong path would be a key no other link ever produces.
 - The scheme is kept (only lower-cased): an http-only outlet must stay reachable by its key, and the
-  content fingerprint in :mod:`monitor.dedupe` catches the rare http/https twin.
+  content fingerprint in :mod:`monitor.stories` catches the rare http/https twin.
 """
 
 from __future__ import annotations

@@ -13,15 +13,7 @@ import random
 import numpy as np
 import pytest
 
-from monitor.dedupe import (
-    BANDS,
-    NUM_BINS,
-    ROWS,
-    SHINGLE,
-    _band_keys,
-    _shingle_hashes,
-    _signature,
-)
+from monitor.stories.neardup import BANDS, NUM_BINS, ROWS, SHINGLE, _band_keys, _shingle_hashes, _signature
 
 M64 = (1 << 64) - 1
 M32 = (1 << 32) - 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor import dedupe
-from monitor.dedupe import StoryClusterer, restore_all
+from monitor.stories import batch as dedupe
+from monitor.stories import StoryClusterer, restore_all
 from monitor.models import ClusterItem
 
 

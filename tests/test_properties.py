@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from monitor.fingerprint import content_hash, normalize_for_fingerprint
+from monitor.stories.exact import content_hash, normalize_for_fingerprint
 from monitor.errors import ParseError
 from monitor.parse import parse_feed
 from monitor.text import normalize
@@ -154,7 +154,7 @@ def test_folding_keeps_the_word_runs_the_separator_substitution_kept(text: str) 
     # and shingles stored before the change would no longer match.
     import re
 
-    from monitor.fingerprint import _doubled, _fold, _fold_body
+    from monitor.stories.exact import _doubled, _fold, _fold_body
 
     def substituted(line: str) -> str:
         return " ".join(re.sub(r"[\W_]+", " ", line.lower()).split())

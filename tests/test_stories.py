@@ -193,7 +193,7 @@ def test_recluster_is_deterministic_and_matches_the_incremental_stories(store):
 
 def test_a_large_batch_with_feature_workers_gets_the_stories_of_one_by_one(tmp_path):
     """A first poll hands the tracker thousands of articles; its feature workers change nothing."""
-    from monitor.dedupe import FEATURE_CHUNK
+    from monitor.stories.batch import FEATURE_CHUNK
 
     subjects = ["반도체 수출통제", "배터리 핵심광물", "청정에너지 보조금", "바이오 공급망", "환율 급등",
                 "날씨"]
@@ -276,7 +276,10 @@ def test_disabled_stories_section_gives_no_tracker():
     tracker = StoryTracker.from_settings({"enabled": True, "window": 7200.0, "near_duplicate": 0.7,
                                           "same_event": 0.6})
     assert tracker is not None and tracker.options == {"window_hours": 2.0, "near_dup_threshold": 0.7,
-                                                       "same_event_threshold": 0.6}
+                                                       "same_event_threshold": 0.6, "close_after_hours": 72.0}
+    closing = StoryTracker.from_settings({"enabled": True, "window": 7200.0, "near_duplicate": 0.7,
+                                          "same_event": 0.6, "close_after_hours": 24})
+    assert closing is not None and closing.options["close_after_hours"] == 24.0
 
 
 def test_article_outlet_names_hosts_not_addresses():

@@ -134,3 +134,36 @@ def test_knews_days_polled_twice_keep_their_stories(tmp_path):
     assert articles * 0.5 < counts["total_stories"] < articles * 0.97
     with Store.open(config.storage.path) as store:
         assert recluster(store).changed == 0  # one poll clustered in the order re-clustering uses
+
+
+def test_an_english_and_a_korean_feed_report_one_meeting_as_one_story(tmp_path):
+    # Issue 14: across languages, through a real poll. Own text: a Korean outlet and an English one.
+    now = datetime.now(UTC).replace(microsecond=0)
+    ko_title = "한미일 통상장관, 호놀룰루서 반도체 공급망 조기경보 공유 합의"
+    ko_body = ["산업통상자원부는 한미일 3국 통상장관이 호놀룰루에서 만나 반도체 공급망 조기경보 정보를 공유하기로 "
+               "합의했다고 밝혔다.", "3국은 핵심광물 공동 비축 방안도 논의했다."]
+    en_title = "S. Korea, US, Japan trade ministers agree in Honolulu to share chip supply chain warnings"
+    en_body = ["Trade ministers of South Korea, the United States and Japan met in Honolulu and agreed to share "
+               "early warnings on semiconductor supply chains, the Ministry of Trade, Industry and Energy said.",
+               "They also discussed joint stockpiles of critical minerals."]
+    other_title = "주말 전국 비 온 뒤 기온 뚝"
+    with LoopbackHTTPServer() as server:
+        server.route("/ko", Reply(body=page(ko_title, ko_body), headers={"Content-Type": "text/html"}))
+        server.route("/en", Reply(body=page(en_title, en_body), headers={"Content-Type": "text/html"}))
+        server.route("/rain", Reply(body=page(other_title, ["기상청은 주말 전국에 비가 내린 뒤 기온이 크게 "
+                                                            "떨어지겠다고 예보했다."]),
+                                    headers={"Content-Type": "text/html"}))
+        server.route("/feed-ko", Reply(body=rss([
+            {"title": ko_title, "link": server.url("/ko"), "guid": "k1", "date": now},
+            {"title": other_title, "link": server.url("/rain"), "guid": "k2", "date": now}]),
+            headers={"Content-Type": RSS}))
+        server.route("/feed-en", Reply(body=rss([
+            {"title": en_title, "link": server.url("/en"), "guid": "e1", "date": now - timedelta(hours=2)}],
+            title="English desk"), headers={"Content-Type": RSS}))
+        config = load_config(write_config(tmp_path, {"ko": server.url("/feed-ko"), "en": server.url("/feed-en")}))
+        with Store.open(config.storage.path) as store:
+            run_poll(config, store, tracker=StoryTracker())
+            ids = {row[0].rsplit("/", 1)[-1]: row[1]
+                   for row in store.db.execute("SELECT url, id FROM articles").fetchall()}
+            assert store.story_of(ids["ko"]) == store.story_of(ids["en"])
+            assert store.story_of(ids["rain"]) != store.story_of(ids["ko"])

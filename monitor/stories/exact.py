@@ -4,7 +4,7 @@ A syndicated story reaches the monitor many times: under another headline marker
 another dateline or byline, a copyright line, photo captions, page furniture, 한·미·일 or 韓美日 for 한미일.
 :func:`normalize_for_fingerprint` removes what copies differ in; :func:`content_hash` is the exact identity
 the poll stores with every article; :func:`is_low_information` recognises a body that says nothing (a
-login wall, a cookie notice). The story clusterer (:mod:`monitor.dedupe`) builds on the same steps.
+login wall, a cookie notice). The story clusterer (:mod:`monitor.stories`) builds on the same steps.
 
 Kept apart from the clusterer so that a poll, which only needs the hash, does not load numpy.
 """

@@ -35,11 +35,13 @@ from monitor.store import Store
 # The clusterer (and numpy with it) is imported where a tracker first clusters, not here: a poll with
 # [stories] enabled = false, and every command that only reads the database, never pays for it (~18 MB).
 if TYPE_CHECKING:
-    from monitor.dedupe import StoryClusterer
+    from monitor.stories.clusterer import StoryClusterer
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_HOURS = 72.0
+#: A story accepts no more members after this long without a development (a new outlet carrying it).
+DEFAULT_CLOSE_AFTER_HOURS = 72.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class StoryTracker:
         window_hours: float = DEFAULT_WINDOW_HOURS,
         near_dup_threshold: float = 0.6,
         same_event_threshold: float = 0.5,
+        close_after_hours: float = DEFAULT_CLOSE_AFTER_HOURS,
         workers: int | None = None,
     ) -> None:
         #: Processes computing the new articles' features in a large batch (a first poll, a catch-up);
@@ -71,6 +74,7 @@ class StoryTracker:
             "window_hours": window_hours,
             "near_dup_threshold": near_dup_threshold,
             "same_event_threshold": same_event_threshold,
+            "close_after_hours": close_after_hours,
         }
         self._lock = threading.Lock()
         self._clusterer: StoryClusterer | None = None
@@ -87,6 +91,8 @@ class StoryTracker:
             window_hours=settings["window"] / 3600.0,
             near_dup_threshold=settings["near_duplicate"],
             same_event_threshold=settings["same_event"],
+            # [stories] close_after_hours (the store side's config key): absent from older configs.
+            close_after_hours=float(settings.get("close_after_hours", DEFAULT_CLOSE_AFTER_HOURS)),
         )
 
     def catch_up(self, store: Store) -> TrackResult:
@@ -95,7 +101,7 @@ class StoryTracker:
 
     def track(self, store: Store, article_ids: Iterable[int] | None = None) -> TrackResult:
         """Cluster the given articles (all pending ones when None) and store the decisions."""
-        from monitor.dedupe import add_all
+        from monitor.stories.batch import add_all
 
         with self._lock:
             pending = store.articles_to_cluster(article_ids)
@@ -135,7 +141,8 @@ class StoryTracker:
 
     def _clusterer_for(self, store: Store) -> StoryClusterer:
         """The clusterer, restored from this database's last window the first time it is used on it."""
-        from monitor.dedupe import StoryClusterer, restore_all
+        from monitor.stories.batch import restore_all
+        from monitor.stories.clusterer import StoryClusterer
 
         if self._clusterer is None or self._restored_from != store.path:
             clusterer = StoryClusterer(**self.options)
@@ -164,7 +171,7 @@ def recluster(store: Store, tracker: StoryTracker | None = None) -> ReclusterRes
     makes when the articles arrive in that order (a live poll can differ where feeds delivered articles
     out of time order; this is how to bring the database back to the canonical clustering).
     """
-    from monitor.dedupe import cluster_items
+    from monitor.stories.batch import cluster_items
 
     tracker = tracker or StoryTracker()
     items = store.all_cluster_items()

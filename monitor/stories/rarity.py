@@ -1,13 +1,13 @@
 """How common the clusterer's key terms are in ordinary news: the background the story clusterer weighs
 terms against.
 
-The clusterer (monitor.dedupe) decides "same development?" by the weight of the terms two reports share.
+The clusterer (monitor.stories.clusterer) decides "same development?" by the weight of the terms two reports share.
 Rarity counted only among the articles in its window is noise while the window is young or small: with a
 few hundred articles every term is rare or common by accident (IPEF looks as common as 공급망). This table
 gives each term its document frequency in a few thousand ordinary Korean news stories, counted with the
 clusterer's own term extraction so the keys match, and the clusterer adds the window's counts on top.
 
-The table ships in the package (monitor/cluster_background.tsv: counts only, no text, provenance in its
+The table ships in the package (monitor/stories/data/background.tsv: counts only, no text, provenance in its
 header) and is rebuilt by ``python bench/build_cluster_background.py``. It is a plain "term TAB count"
 file rather than TOML because every clusterer reads it once at start: tomllib takes half a second for
 its 19k lines, splitting lines a twentieth of that.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from monitor.errors import ConfigError
 
-TABLE = Path(__file__).with_name("cluster_background.tsv")
+TABLE = Path(__file__).parent / "data" / "background.tsv"
 
 
 @dataclass(frozen=True, slots=True)
