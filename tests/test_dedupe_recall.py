@@ -215,7 +215,10 @@ def test_events_holdout2_recall_with_full_precision() -> None:
     metrics = cluster_quality(items)
     assert not errors
     assert metrics["cluster_precision"] == 1.0 and metrics["cluster_mixed_stories"] == 0
-    assert metrics["cluster_f1"] >= 0.94
+    # 0.944 with the fitted scorer alone; 0.899 since headline-only items need p >= 0.65
+    # (StoryClusterer.HEADLINE_ONLY_THRESHOLD: news-search items are headline-only, and one joined an
+    # unrelated report at 0.64 in tests/integration/test_aggregator_poll.py).
+    assert metrics["cluster_f1"] >= 0.89
 
 
 def test_events_holdout3_recall_with_full_precision() -> None:

@@ -120,6 +120,13 @@ class StoryClusterer:
     #: How many recent articles a key term's (or LSH bucket's) list keeps; older ones stay findable by
     #: their other terms and bands. Bounds the work per article.
     POSTINGS = 16
+    #: A publisher's report and its news-search copy under the same headline join when this close in time
+    #: (example: 연합뉴스's own item and Google News's item crediting 연합뉴스, 30 minutes apart).
+    PUBLISHER_COPY_HOURS = 12.0
+    #: A headline-only item (a news-search entry, a feed without summaries) against another: the scorer,
+    #: fitted on items with a lead, must be surer. Example kept apart: the headline "정부, 핵심광물 공급망
+    #: 조기경보 체계 점검" and a report "한미일 산업장관 공급망 협력 강화 합의" whose body names both (p 0.64).
+    HEADLINE_ONLY_THRESHOLD = 0.65
     #: How many headline terms and rarest lead terms are looked up; how many candidates are scored in full.
     QUERY_TERMS = 8
     CANDIDATES = 6
@@ -259,12 +266,30 @@ class StoryClusterer:
             exact = self._by_hash.get(f.chash)
         if exact is not None and self._within_window(item, self._entries[exact]):
             return self._join(item, "exact", 1.0, exact)
+        copy = self._publisher_copy(item, f)
+        if copy is not None:
+            return self._join(item, "exact", 1.0, copy)
         weights = _Weights(self._df, len(self._entries), self.background)
         return (
             self._near_duplicate(item, f, weights)
             or self._same_event(item, f, weights)
             or Assignment(item.article_id, item.article_id, "new", 0.0, None)
         )
+
+    def _publisher_copy(self, item: ClusterItem, f: _Features) -> int | None:
+        """The same report reached through a news-search feed: the same publisher (the aggregator credits
+        the item to it, monitor.aggregator) and the same normalised headline, within
+        PUBLISHER_COPY_HOURS. Bodies may differ (the search item has a snippet or nothing); a daily column
+        under one headline is a day apart, so it does not chain through this key."""
+        outlet = f.outlet[0]
+        if f.title_key is None or not outlet:
+            return None
+        for other_id in self._by_title.get(f.title_key, ()):
+            other = self._entries[other_id]
+            hours = self._hours_apart(item, other)
+            if other.outlet == outlet and hours is not None and hours <= self.PUBLISHER_COPY_HOURS:
+                return other_id
+        return None
 
     def _join(self, item: ClusterItem, reason: AssignReason, similarity: float, matched: int) -> Assignment:
         story_key = self._entries[matched].assignment.story_key
@@ -359,8 +384,11 @@ class StoryClusterer:
                 probability = self.scorer.probability(values)
                 if self.on_pair is not None:
                     self.on_pair(item.article_id, other_id, values, probability)
+                needed = self.same_event_threshold
+                if not (f.has_lead and other.f.has_lead):
+                    needed = max(needed, self.HEADLINE_ONLY_THRESHOLD)
                 if (
-                    probability >= self.same_event_threshold
+                    probability >= needed
                     and (best is None or (probability, -other_id) > (best[0], -best[1]))
                     and self._agrees_with_seed(item, f, other, w)
                 ):

@@ -731,7 +731,12 @@ def item_features(
     body_key = sig = None
     band_keys: tuple[int, ...] = ()
     lines: list[str] = []  # the body cues and terms are read from: none when it is boilerplate
-    if n.body and is_short_lead_folded(n.body):
+    # A "body" that only repeats the headline (a news-search entry or a headline-only feed item, stored
+    # with its headline as text) says nothing more: the item is headline-only.
+    repeats_headline = n.body == n.title
+    if repeats_headline:
+        pass
+    elif n.body and is_short_lead_folded(n.body):
         # A one-sentence lead (feeds often carry no more) is too short to fingerprint, but it says who
         # did what: short write-ups of one event are compared on it, not on their headlines alone.
         lines = n.clean_lines
