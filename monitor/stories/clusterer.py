@@ -124,8 +124,9 @@ class StoryClusterer:
     #: (example: 연합뉴스's own item and Google News's item crediting 연합뉴스, 30 minutes apart).
     PUBLISHER_COPY_HOURS = 12.0
     #: A headline-only item (a news-search entry, a feed without summaries) against another: the scorer,
-    #: fitted on items with a lead, must be surer. Example kept apart: the headline "정부, 핵심광물 공급망
-    #: 조기경보 체계 점검" and a report "한미일 산업장관 공급망 협력 강화 합의" whose body names both (p 0.64).
+    #: fitted on items with a lead, must be surer. Example kept apart: the headline
+    #: "정부, 핵심광물 공급망 조기경보 체계 점검" and a report "한미일 산업장관 공급망 협력 강화 합의"
+    #: whose body names both (p 0.64).
     HEADLINE_ONLY_THRESHOLD = 0.65
     #: How many headline terms and rarest lead terms are looked up; how many candidates are scored in full.
     QUERY_TERMS = 8
