@@ -477,6 +477,8 @@ class ClusterItem:
     score: float | None = None  # the matcher's relevance score, kept as the story's best score
     #: The matcher's entities and topic terms; None lets the clusterer extract its own key terms.
     key_terms: tuple[str, ...] | None = None
+    #: "ko" / "en" as the feed declared it (or detected); None: the clusterer reads the script.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

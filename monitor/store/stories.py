@@ -51,9 +51,11 @@ AGGREGATES_VERSION = 10
 
 #: The time an article is placed at: when it was published, else when the monitor first saw it.
 _TIME = "coalesce(a.published_at, a.first_seen_at)"
-#: a.outlet last: the publisher a news-search item credited (None: the outlet is read from the URL).
+#: a.outlet: the publisher a news-search item credited (None: the outlet is read from the URL); a.language
+#: last: "ko" / "en" as the feed declared or the poll detected.
 _ITEM_COLUMNS = (
-    f"a.id, a.title, a.text, a.url, a.published_at, a.first_seen_at, f.name, {_TIME} AS t, a.outlet"
+    f"a.id, a.title, a.text, a.url, a.published_at, a.first_seen_at, f.name, {_TIME} AS t, a.outlet, "
+    "a.language"
 )
 _DECISION_COLUMNS = "s.story_id, s.reason, s.similarity, s.matched_article_id, s.evidence"
 #: One member as the aggregates read it: story_id, id, title, url, feed, t, updated_at, decided_at, score,
@@ -101,7 +103,7 @@ class StoryStore(CoreStore):
             for chunk in chunks(sorted(set(article_ids)), 500):
                 rows += self.db.execute(f"{sql} AND a.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
             rows.sort(key=lambda r: (r[7], r[0]))
-        return [StoredAssignment(_item(r), _assignment(r[0], r[9:])) for r in rows]
+        return [StoredAssignment(_item(r), _assignment(r[0], r[10:])) for r in rows]
 
     def assigned_in_window(self, hours: float) -> list[StoredAssignment]:
         """Clustered articles from the last ``hours`` before the newest one, in (time, id) order: what a
@@ -118,7 +120,7 @@ class StoryStore(CoreStore):
             f"LEFT JOIN feeds f ON f.id = a.feed_id WHERE {_TIME} >= ? ORDER BY t, a.id",
             (since,),
         ).fetchall()
-        return [StoredAssignment(_item(r), _assignment(r[0], r[9:])) for r in rows]
+        return [StoredAssignment(_item(r), _assignment(r[0], r[10:])) for r in rows]
 
     def all_cluster_items(self) -> list[ClusterItem]:
         """Every article as the clusterer sees it, in (time, id) order (re-clustering from scratch)."""
@@ -528,6 +530,7 @@ def _item(r: Sequence[Any]) -> ClusterItem:
         published=from_iso(r[4]),
         first_seen=from_iso(r[5]),
         outlet=stored_outlet(r[3], r[6], r[8])[0],
+        language=r[9],
     )
 
 

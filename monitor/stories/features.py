@@ -777,7 +777,8 @@ def item_features(
         d.meeting_alias,
         d.entities,
         d.numbers,
-        d.korean,
+        # the feed's declared (or detected) language when known; else the headline and lead's script
+        d.korean if item.language not in ("ko", "en") else item.language == "ko",
         d.head_sketch,
         d.text_sketch,
         _event_ordinal(d, cues, _when(item)),
