@@ -12,6 +12,7 @@ from typing import Any
 
 from monitor.cli.common import config_from, open_store, print_json, table
 from monitor.clock import format_kst, utcnow
+from monitor.dispatch import topic_labels
 from monitor.errors import MonitorError
 from monitor.stories import StoryTracker, recluster
 
@@ -68,15 +69,23 @@ def cmd_stories(args: argparse.Namespace) -> int:
         print("no stories" + (" in that period" if since else "") + " (stories form as `monitor poll` stores "
               "articles)")
         return 0
+    label = _labeller(config)
     print(table(
         [[str(r["id"]), format_kst(r["last_updated_at"]), str(r["size"]), str(r["outlet_count"]),
-          f"{r['best_score']:.2f}" + (" ✓" if r["relevant"] else ""), ", ".join(r["topics"][:3]),
+          f"{r['best_score']:.2f}" + (" ✓" if r["relevant"] else ""), ", ".join(map(label, r["topics"][:3])),
           r["title"]] for r in rows],
         ["story", "updated (KST)", "articles", "outlets", "score", "topics", "lead title"],
     ))
     print(f"\n{len(rows)} shown; {counts['total_stories']} stories from {counts['clustered_articles']} articles "
           f"(largest {counts['largest_story']}). Members: monitor story ID")
     return 0
+
+
+def _labeller(config: Any) -> Any:
+    """Topic id → its Korean label without the examples (공급망 회복력), for the text a person reads; the
+    JSON keeps the ids, which scripts compare."""
+    labels = topic_labels(config)
+    return lambda topic: labels.get(topic, topic).split(" (")[0]
 
 
 def cmd_story(args: argparse.Namespace) -> int:
@@ -99,7 +108,7 @@ def cmd_story(args: argparse.Namespace) -> int:
     print(f"  first {format_kst(story['first_seen_at'])}, last updated {format_kst(story['last_updated_at'])}"
           f", last development {format_kst(story['last_development_at'])}"
           f"; best score {story['best_score']:.2f}" + (" (relevant)" if story["relevant"] else "")
-          + (f"; topics {', '.join(story['topics'])}" if story["topics"] else ""))
+          + (f"; topics {', '.join(map(_labeller(config), story['topics']))}" if story["topics"] else ""))
     print()
     print(table(
         [[str(m["article_id"]) + (" *" if m["article_id"] == story["lead_article_id"] else ""),

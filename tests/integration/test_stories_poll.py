@@ -103,6 +103,8 @@ def test_cli_stories_and_story(tmp_path, capsys):
     assert main(["--config", cfg, "stories", "--relevant"]) == 0
     listing = capsys.readouterr().out
     assert story["title"][:10] in listing and "K팝" not in listing
+    # topics as a person reads them, not the file's ids (the JSON keeps the ids)
+    assert "협의체·대화" in listing and "frameworks" not in listing and "frameworks" in story["topics"]
     assert main(["--config", cfg, "stories", "--recluster", "--json"]) == 0
     assert "0 decisions changed" in json.loads(capsys.readouterr().out)["recluster"]
     assert main(["--config", cfg, "story", "99999"]) == 2
