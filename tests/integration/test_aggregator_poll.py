@@ -46,8 +46,8 @@ def servers():
         yield publisher, search
 
 
-def _setup(tmp_path, publisher, search):
-    now = datetime.now(UTC).replace(microsecond=0)
+def _publisher_feed(publisher, now):
+    """The publisher's own feed: the report of HEADLINE with its article page, half an hour old."""
     publisher.route("/article/1", Reply(body=page(HEADLINE, BODY), headers={"Content-Type": "text/html"}))
     publisher.route(
         "/feed",
@@ -65,6 +65,11 @@ def _setup(tmp_path, publisher, search):
             headers={"Content-Type": RSS},
         ),
     )
+
+
+def _setup(tmp_path, publisher, search):
+    now = datetime.now(UTC).replace(microsecond=0)
+    _publisher_feed(publisher, now)
     items = [
         {
             "title": HEADLINE,
@@ -156,23 +161,7 @@ def test_every_outlet_a_digest_names_links_to_its_own_report(tmp_path, servers):
 
     publisher, search = servers
     now = datetime.now(UTC).replace(microsecond=0)
-    publisher.route("/article/1", Reply(body=page(HEADLINE, BODY), headers={"Content-Type": "text/html"}))
-    publisher.route(
-        "/feed",
-        Reply(
-            body=rss(
-                [
-                    {
-                        "title": HEADLINE,
-                        "link": publisher.url("/article/1"),
-                        "guid": "yna-1",
-                        "date": now - timedelta(minutes=30),
-                    }
-                ]
-            ),
-            headers={"Content-Type": RSS},
-        ),
-    )
+    _publisher_feed(publisher, now)
     newsis_link = search.url("/rss/articles/CBMiNNN?oc=5")
     search.route(
         "/rss/search",
