@@ -115,7 +115,7 @@ from monitor.text import (
     may_form_pairs,
     snippet,
 )
-from monitor.topics import PARTNERS, Term, TopicsConfig, load_topics
+from monitor.topics import PARTNERS, Term, TopicsConfig, load_topics, short_label
 
 __all__ = ["MAX_TEXT_CHARS", "Matcher", "load_matcher", "result_from_dict", "result_to_dict"]
 
@@ -622,8 +622,7 @@ class Matcher:
         )
 
     def _short_label(self, topic: str) -> str:
-        """A topic's label without its examples: "수출통제·제재 (BIS, VEU …)" → "수출통제·제재"."""
-        return self._labels.get(topic, topic).split(" (")[0]
+        return short_label(self._labels.get(topic, topic))
 
     def _result(
         self, v: _Verdict, text: str, title_end: int, truncated: bool, morphology_used: bool

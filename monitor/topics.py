@@ -61,6 +61,7 @@ __all__ = [
     "load_topics",
     "parse_topics",
     "read_document",
+    "short_label",
     "suggest_terms",
 ]
 
@@ -477,6 +478,12 @@ class _Validator:
                         self.problem(where, f"{spelling!r}{read_as} is already a term at {seen[key]}")
                     else:
                         seen[key] = where
+
+
+def short_label(label: str) -> str:
+    """A topic's label without the examples in brackets, for places with little room:
+    "수출통제·제재 (BIS, VEU, 대러 제재)" → "수출통제·제재"."""
+    return label.split(" (")[0]
 
 
 def term_key(text: str) -> str:

@@ -210,3 +210,10 @@ def test_topics_suggest_prints_terms_with_counts(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "5 documents; background:" in out
     assert out.count(" docs (background ") == 5
+
+
+def test_short_label_drops_the_examples_in_brackets() -> None:
+    from monitor.topics import short_label
+
+    assert short_label("수출통제·제재 (BIS, VEU, 대러 제재)") == "수출통제·제재"
+    assert short_label("공급망 회복력") == "공급망 회복력"

@@ -15,6 +15,7 @@ from monitor.clock import format_kst, utcnow
 from monitor.dispatch import topic_labels
 from monitor.errors import MonitorError
 from monitor.stories import StoryTracker, recluster
+from monitor.topics import short_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -85,7 +86,7 @@ def _labeller(config: Any) -> Any:
     """Topic id → its Korean label without the examples (공급망 회복력), for the text a person reads; the
     JSON keeps the ids, which scripts compare."""
     labels = topic_labels(config)
-    return lambda topic: labels.get(topic, topic).split(" (")[0]
+    return lambda topic: short_label(labels.get(topic, topic))
 
 
 def cmd_story(args: argparse.Namespace) -> int:
