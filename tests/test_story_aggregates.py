@@ -35,6 +35,20 @@ HOSTS = (
 TOPICS = ("supply_chain", "chips", "minerals", "export_control", "ipef")
 
 
+#: One undated, irrelevant report from feed 1 that starts a story: the member the tests below vary.
+UNDATED_REPORT: dict[str, Any] = {
+    "feed": 1,
+    "host": 2,
+    "seen": 5,
+    "published": None,
+    "score": 0.4,
+    "relevant": False,
+    "topics": ["chips"],
+    "story": None,
+    "also": "none",
+}
+
+
 def _store() -> Store:
     store = Store.open(":memory:")
     store.sync_feeds([FeedSpec(name, f"http://{k}.example/rss") for k, name in enumerate(FEEDS)])
@@ -239,17 +253,7 @@ def test_a_late_wire_copy_takes_the_lead_and_an_earlier_report_moves_first_seen(
 
 def test_a_story_written_without_side_tables_is_recomputed_when_touched():
     """Stories carried over by the migration (or written by hand) have last_development_at NULL."""
-    spec = {
-        "feed": 1,
-        "host": 2,
-        "seen": 5,
-        "published": None,
-        "score": 0.4,
-        "relevant": False,
-        "topics": ["chips"],
-        "story": None,
-        "also": "none",
-    }
+    spec = dict(UNDATED_REPORT)
     with _store() as store:
         _play(store, [[spec, {**spec, "host": 3, "story": 0}]])
         store.db.execute("DELETE FROM story_outlets")
@@ -314,17 +318,7 @@ def test_a_changed_verdict_of_a_clustered_member_recomputes_its_story_an_unchang
 
 
 def test_reclustering_rewrites_the_explanation_of_unchanged_rows_without_re_dating_them():
-    spec = {
-        "feed": 1,
-        "host": 2,
-        "seen": 5,
-        "published": None,
-        "score": 0.4,
-        "relevant": False,
-        "topics": ["chips"],
-        "story": None,
-        "also": "none",
-    }
+    spec = dict(UNDATED_REPORT)
     with _store() as store:
         _play(store, [[spec], [{**spec, "host": 3, "story": 0}]])
         before = store.db.execute("SELECT article_id, decided_at FROM article_story ORDER BY 1").fetchall()

@@ -46,24 +46,22 @@ def servers():
         yield publisher, search
 
 
+def _one_item_feed(server, path, item):
+    server.route(path, Reply(body=rss([item]), headers={"Content-Type": RSS}))
+
+
 def _publisher_feed(publisher, now):
     """The publisher's own feed: the report of HEADLINE with its article page, half an hour old."""
     publisher.route("/article/1", Reply(body=page(HEADLINE, BODY), headers={"Content-Type": "text/html"}))
-    publisher.route(
+    _one_item_feed(
+        publisher,
         "/feed",
-        Reply(
-            body=rss(
-                [
-                    {
-                        "title": HEADLINE,
-                        "link": publisher.url("/article/1"),
-                        "guid": "yna-1",
-                        "date": now - timedelta(minutes=30),
-                    }
-                ]
-            ),
-            headers={"Content-Type": RSS},
-        ),
+        {
+            "title": HEADLINE,
+            "link": publisher.url("/article/1"),
+            "guid": "yna-1",
+            "date": now - timedelta(minutes=30),
+        },
     )
 
 
@@ -205,55 +203,32 @@ def test_every_outlet_a_digest_names_links_to_its_own_report(tmp_path, servers):
 def test_articles_carry_the_feeds_declared_or_detected_language(tmp_path, servers):
     publisher, _ = servers
     now = datetime.now(UTC).replace(microsecond=0)
-    publisher.route(
+    _one_item_feed(
+        publisher,
         "/ko",
-        Reply(
-            body=rss(
-                [
-                    {
-                        "title": HEADLINE,
-                        "link": publisher.url("/k1"),
-                        "guid": "k1",
-                        "date": now,
-                        "summary": "정부는 공급망 점검 회의를 열었다.",
-                    }
-                ]
-            ),
-            headers={"Content-Type": RSS},
-        ),
+        {
+            "title": HEADLINE,
+            "link": publisher.url("/k1"),
+            "guid": "k1",
+            "date": now,
+            "summary": "정부는 공급망 점검 회의를 열었다.",
+        },
     )
-    publisher.route(
+    _one_item_feed(
+        publisher,
         "/en",
-        Reply(
-            body=rss(
-                [
-                    {
-                        "title": "Seoul and Tokyo review chip supply chains",
-                        "guid": "e1",
-                        "link": publisher.url("/e1"),
-                        "date": now,
-                        "summary": "Officials met to review supply chains.",
-                    }
-                ]
-            ),
-            headers={"Content-Type": RSS},
-        ),
+        {
+            "title": "Seoul and Tokyo review chip supply chains",
+            "guid": "e1",
+            "link": publisher.url("/e1"),
+            "date": now,
+            "summary": "Officials met to review supply chains.",
+        },
     )
-    publisher.route(
+    _one_item_feed(
+        publisher,
         "/declared",
-        Reply(
-            body=rss(
-                [
-                    {
-                        "title": "한미일 공급망 브리핑 (KH)",
-                        "guid": "d1",
-                        "link": publisher.url("/d1"),
-                        "date": now,
-                    }
-                ]
-            ),
-            headers={"Content-Type": RSS},
-        ),
+        {"title": "한미일 공급망 브리핑 (KH)", "guid": "d1", "link": publisher.url("/d1"), "date": now},
     )
     cfg = write_config(
         tmp_path,
