@@ -40,7 +40,7 @@ from gen_articles import generate  # noqa: E402
 
 from monitor.stories import StoryClusterer, add_all, cluster_items  # noqa: E402
 from monitor.models import Assignment, ClusterItem  # noqa: E402
-from monitor.urls import canonical_url  # noqa: E402
+from monitor.ingest.urls import canonical_url  # noqa: E402
 
 
 def _lines(items: list[ClusterItem], assignments: dict[int, Assignment], urls: dict[int, str]) -> list[str]:

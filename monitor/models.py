@@ -158,8 +158,8 @@ class Article:
     extract_note: str | None = None
     final_url: str | None = None
     content_hash: str = ""
-    #: The publisher credited by a news-search feed's item (monitor.aggregator); None: the outlet is
-    #: read from the URL as for every other article (monitor.urls.article_outlet).
+    #: The publisher credited by a news-search feed's item (monitor.ingest.aggregator); None: the outlet is
+    #: read from the URL as for every other article (monitor.ingest.urls.article_outlet).
     outlet: str | None = None
     #: "ko" | "en": the feed's declared language, else detected from the text; None when undecidable.
     language: str | None = None

@@ -56,7 +56,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from monitor import __version__, dispatch
 from monitor.clock import KST, format_kst, from_iso, to_iso, utcnow
 from monitor.config import MonitorConfig
-from monitor.fetch import Fetcher
+from monitor.ingest.fetch import Fetcher
 from monitor.lock import ProcessLock
 from monitor.logs import ctx
 from monitor.models import FeedReport, FeedSpec, PollReport

@@ -12,7 +12,7 @@ import pytest
 
 from monitor.stories import StoryClusterer, cluster_items
 from monitor.models import Assignment, ClusterItem
-from monitor.urls import canonical_url
+from monitor.ingest.urls import canonical_url
 from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.corpus

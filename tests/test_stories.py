@@ -12,7 +12,7 @@ from monitor.evaluate import cluster_quality, parse_lines, report_json, report_t
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
 from monitor.store import MatchRow, SourceRef, Store
 from monitor.stories import StoryTracker, recluster
-from monitor.urls import article_outlet
+from monitor.ingest.urls import article_outlet
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 

@@ -64,7 +64,7 @@ class SourceRef:
     article_url: str
     link: str | None
     entry_hash: str
-    #: The publisher a news-search entry credits (monitor.aggregator); None for a feed's own entry.
+    #: The publisher a news-search entry credits (monitor.ingest.aggregator); None for a feed's own entry.
     outlet: str | None = None
 
 

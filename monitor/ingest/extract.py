@@ -30,7 +30,7 @@ from bs4.element import NavigableString, Tag
 
 from monitor.errors import ExtractError
 from monitor.models import ExtractedPage
-from monitor.parse import (
+from monitor.ingest.parse import (
     bom_charset,
     codec_name,
     decodes_cleanly,
