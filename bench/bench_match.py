@@ -93,7 +93,7 @@ def timed(fn: Callable[[], object], runs: int = 3) -> tuple[float, float]:
 
 
 def throughput(matcher, articles: list[tuple[str, str]]) -> None:
-    from monitor import korean
+    from monitor.lang import korean
 
     cand = sum(matcher.is_candidate(t, x) for t, x in articles)
     results = [matcher.match(t, x) for t, x in articles]  # warm-up; loads kiwipiepy if needed
@@ -170,7 +170,7 @@ def main() -> int:
     if args.quick:
         return 0
 
-    from monitor import korean
+    from monitor.lang import korean
 
     t3 = time.perf_counter()
     korean.aligned("한미약품 주가", 0, 2)

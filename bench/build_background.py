@@ -44,8 +44,8 @@ def documents() -> list[str]:
 
 
 def main() -> int:
-    from monitor.korean import noun_phrases
-    from monitor.text import normalize
+    from monitor.lang.korean import noun_phrases
+    from monitor.lang.text import normalize
 
     if not CORPUS.is_dir():
         print(f"no corpus at {CORPUS}; keeping the shipped table", file=sys.stderr)

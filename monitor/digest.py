@@ -36,7 +36,7 @@ from markupsafe import Markup, escape
 
 from monitor.clock import format_kst, to_utc
 from monitor.models import Digest, DigestItem, DigestSection, DigestStory
-from monitor.text import strip_dateline
+from monitor.lang.text import strip_dateline
 
 BRAND = "한미일 경제안보"
 HEADING = f"{BRAND} 브리핑"

@@ -31,7 +31,7 @@ class FeedSpec:
     #: Fetch each entry's linked page and extract the article text.
     fetch_articles: bool = True
     tags: tuple[str, ...] = ()
-    #: "ko" or "en" as the user declared it; None: detected per article from its text (monitor.language).
+    #: "ko" or "en" as the user declared it; None: detected per article from its text (monitor.lang.detect).
     language: str | None = None
 
 
@@ -357,7 +357,7 @@ class Receipt:
 # --------------------------------------------------------------------------------------------------
 # --- matching (issue 3) ---
 # What monitor.match produces for one article. Offsets are into the *normalised* text the matcher saw
-# (``title + "\n\n" + text`` after monitor.text.normalize), so a snippet can always be cut from them.
+# (``title + "\n\n" + text`` after monitor.lang.text.normalize), so a snippet can always be cut from them.
 # Every field is a str/int/float/bool/None or a tuple of those dataclasses: ``dataclasses.asdict`` of a
 # MatchResult is JSON-serialisable as it stands, which is how the evidence is stored with a match.
 # --------------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from monitor.clock import utcnow
 from monitor.config import MonitorConfig
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
 from monitor.ingest.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
-from monitor.language import detect_language
+from monitor.lang.detect import detect_language
 from monitor.logs import ctx
 from monitor.models import (
     Article,

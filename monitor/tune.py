@@ -44,7 +44,7 @@ from monitor.errors import ConfigError
 from monitor.evaluate import EvalItem, EvalReport
 from monitor.match import PARTICLES, Matcher
 from monitor.models import MatchResult
-from monitor.text import fold_case, normalize
+from monitor.lang.text import fold_case, normalize
 from monitor.topics import MAX_WEIGHT, load_background, parse_topics, suggest_terms, term_key
 
 __all__ = ["Edit", "Figures", "Proposal", "TuneReport", "apply_edits", "tune"]

@@ -26,8 +26,8 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.stories.clusterer": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.stories.batch": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.stories.metrics": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
-    "monitor.text": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
-    "monitor.korean": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.lang.text": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.lang.korean": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.match": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.topics": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.store": {"monitor.ingest.fetch", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match", "httpx"},
@@ -54,7 +54,7 @@ FORBIDDEN: dict[str, set[str]] = {
                        "sqlite3"},
     # issue 15: pure rules over feed entries and text; no I/O
     "monitor.ingest.aggregator": {"monitor.ingest.fetch", "monitor.store", "monitor.ingest.parse", "httpx", "sqlite_utils", "sqlite3"},
-    "monitor.language": {"monitor"},
+    "monitor.lang.detect": {"monitor"},
     # the feed checker fetches and parses like a poll, but stores nothing and matches nothing
     "monitor.feedcheck": {"monitor.store", "monitor.pipeline", "monitor.match", "monitor.stories", "sqlite_utils",
                           "sqlite3"},

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from monitor.match import load_matcher
 from monitor.paths import topics_file
-from monitor.text import CLEAN_MARKERS, clean, collapse_spaces, collapse_whitespace, light_clean
+from monitor.lang.text import CLEAN_MARKERS, clean, collapse_spaces, collapse_whitespace, light_clean
 
 # Pieces that exercise every step of clean() and collapse_whitespace(): white space of all kinds,
 # invisible characters, dots and dashes (some of which NFKC would change), entities whole and bare,

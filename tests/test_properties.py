@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from monitor.stories.exact import content_hash, normalize_for_fingerprint
 from monitor.errors import ParseError
 from monitor.ingest.parse import parse_feed
-from monitor.text import normalize
+from monitor.lang.text import normalize
 from monitor.ingest import urls
 from monitor.ingest.urls import canonical_url, unwrap_redirect
 

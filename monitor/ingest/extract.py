@@ -39,7 +39,7 @@ from monitor.ingest.parse import (
     html_to_text,
     is_mojibake_risk,
 )
-from monitor.text import DATELINE
+from monitor.lang.text import DATELINE
 
 log = logging.getLogger(__name__)
 
