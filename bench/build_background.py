@@ -1,4 +1,4 @@
-"""Rebuild monitor/news_background.toml: document frequencies of nouns in ordinary Korean news.
+"""Rebuild monitor/match/data/news_background.toml: document frequencies of nouns in ordinary Korean news.
 
 `monitor topics suggest` ranks seed nouns by how much more often the seeds use them than ordinary news
 does; this table is "ordinary news". It is derived (counts only, no text) from the shared corpus:
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "news"  # feeds/ is its sibling
-OUT = ROOT / "monitor" / "news_background.toml"
+OUT = ROOT / "monitor" / "match" / "data" / "news_background.toml"
 MIN_DF = 2
 
 

@@ -37,7 +37,7 @@ from monitor.errors import ConfigError, DeliveryError, MonitorError
 from monitor.logs import ctx
 from monitor.models import Digest, DigestOutcome, EmailSettings, SlackSettings
 from monitor.store import PendingStory, Store
-from monitor.topics import load_topics
+from monitor.match.topics import load_topics
 
 log = logging.getLogger(__name__)
 

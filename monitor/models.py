@@ -356,7 +356,7 @@ class Receipt:
 
 # --------------------------------------------------------------------------------------------------
 # --- matching (issue 3) ---
-# What monitor.match produces for one article. Offsets are into the *normalised* text the matcher saw
+# What monitor.match.matcher produces for one article. Offsets are into the *normalised* text the matcher saw
 # (``title + "\n\n" + text`` after monitor.lang.text.normalize), so a snippet can always be cut from them.
 # Every field is a str/int/float/bool/None or a tuple of those dataclasses: ``dataclasses.asdict`` of a
 # MatchResult is JSON-serialisable as it stands, which is how the evidence is stored with a match.

@@ -58,9 +58,9 @@ from monitor.stories.exact import content_hash
 from monitor.ingest.urls import canonical_url
 
 if TYPE_CHECKING:
-    from monitor.match import Matcher
+    from monitor.match.matcher import Matcher
 
-# monitor.ingest.extract (trafilatura, htmldate, courlan, bs4: ~20 MB) and monitor.match (ahocorasick, the
+# monitor.ingest.extract (trafilatura, htmldate, courlan, bs4: ~20 MB) and monitor.match.matcher (ahocorasick, the
 # topic loader) are imported where they are first used: a poll of summary-only feeds without topics needs
 # neither, and the parser worker processes, which fork from a forkserver that preloads this module,
 # should not carry them either.
@@ -160,7 +160,7 @@ def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
     key = (str(topics.resolve()), stat.st_mtime_ns, stat.st_size, settings["threshold"], settings["morphology"])
     cached = _MATCHERS.get(key)
     if cached is None:
-        from monitor.match import load_matcher
+        from monitor.match.matcher import load_matcher
 
         cached = load_matcher(topics, threshold=settings["threshold"], morphology=settings["morphology"])
         _MATCHERS.clear()  # one topics file is in use at a time; an edited one replaces it
@@ -396,7 +396,7 @@ class _FeedPoller:
                           extra=ctx(feed=feed, stage="stories"))
 
     def _verdict(self, article: Article) -> MatchRow:
-        from monitor.match import verdict_row
+        from monitor.match.matcher import verdict_row
 
         assert self.matcher is not None
         return verdict_row(self.matcher.match(article.title, article.text, language=article.language))

@@ -707,7 +707,7 @@ def test_short_items_with_a_number_glued_to_a_word_keep_it_as_one_term() -> None
 
 
 def test_own_event_pairs_file_clusters_well() -> None:
-    from monitor.evaluate import cluster_quality, parse_lines
+    from monitor.match.evaluate import cluster_quality, parse_lines
 
     path = Path(__file__).resolve().parent / "data" / "dev_events.jsonl"
     items, errors = parse_lines(path.read_text(encoding="utf-8").splitlines())

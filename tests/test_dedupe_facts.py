@@ -14,7 +14,7 @@ import pytest
 
 from monitor.stories import cluster_items
 from monitor.stories.features import conflict, event_cues
-from monitor.evaluate import cluster_quality, parse_lines
+from monitor.match.evaluate import cluster_quality, parse_lines
 from monitor.models import ClusterItem
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -16,7 +16,7 @@ import pytest
 from monitor.stories import cluster_items
 from monitor.stories.contrasts import _contracts
 from monitor.stories.features import conflict, default_key_terms, event_cues, item_features
-from monitor.evaluate import cluster_quality, parse_lines
+from monitor.match.evaluate import cluster_quality, parse_lines
 from monitor.models import ClusterItem
 
 DATA = Path(__file__).resolve().parent / "data"

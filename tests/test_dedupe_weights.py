@@ -16,7 +16,7 @@ from monitor.stories import StoryClusterer, cluster_items
 from monitor.stories.clusterer import _Weights
 from monitor.stories.features import item_features
 from monitor.errors import ConfigError
-from monitor.evaluate import cluster_quality, parse_lines
+from monitor.match.evaluate import cluster_quality, parse_lines
 from monitor.models import ClusterItem
 from monitor.stories.entities import with_entities
 from monitor.stories.rarity import NO_BACKGROUND, TABLE, TermBackground, load_term_background

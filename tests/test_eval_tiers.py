@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.evaluate import MAX_ITEM_CHARS, evaluate, parse_lines, report_json, report_text
-from monitor.match import load_matcher
+from monitor.match.evaluate import MAX_ITEM_CHARS, evaluate, parse_lines, report_json, report_text
+from monitor.match.matcher import load_matcher
 from monitor.paths import topics_file
 
 GOOD = [

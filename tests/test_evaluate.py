@@ -1,4 +1,4 @@
-"""monitor.evaluate and `monitor eval`: parsing labelled JSONL, the figures, the JSON shape."""
+"""monitor.match.evaluate and `monitor eval`: parsing labelled JSONL, the figures, the JSON shape."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import match_cmds
-from monitor.evaluate import (
+from monitor.match.evaluate import (
     EvalReport,
     evaluate,
     labelled_items,
@@ -18,7 +18,7 @@ from monitor.evaluate import (
     report_json,
     report_text,
 )
-from monitor.match import Matcher, load_matcher
+from monitor.match.matcher import Matcher, load_matcher
 from monitor.models import MatchResult
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,25 +28,25 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.stories.metrics": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.lang.text": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.lang.korean": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
-    "monitor.match": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
-    "monitor.topics": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
-    "monitor.store": {"monitor.ingest.fetch", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match", "httpx"},
+    "monitor.match.matcher": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.match.topics": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.store": {"monitor.ingest.fetch", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match.matcher", "httpx"},
     "monitor.digest": {"monitor.store", "monitor.deliver", "smtplib", "httpx", "sqlite_utils"},
     "monitor.deliver": {"monitor.store", "sqlite_utils", "sqlite3"},
     # digest runs meet store, digest and channels here, but speak neither SQL, SMTP nor HTTP themselves
     "monitor.dispatch": {"monitor.ingest.fetch", "monitor.pipeline", "sqlite_utils", "sqlite3", "smtplib", "httpx"},
     "monitor.store.delivery": {"monitor.digest", "monitor.deliver", "monitor.dispatch", "monitor.config"},
     # re-matching meets the matcher and the store (through Store's methods only), nothing of a poll
-    "monitor.rematch": {"monitor.ingest.fetch", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.pipeline", "httpx",
+    "monitor.match.rematch": {"monitor.ingest.fetch", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.pipeline", "httpx",
                         "sqlite_utils", "sqlite3"},
     # the poll's story stage: the clusterer and the store's story methods, never SQL or HTTP itself
-    "monitor.stories": {"monitor.ingest.fetch", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match", "httpx",
+    "monitor.stories": {"monitor.ingest.fetch", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match.matcher", "httpx",
                         "sqlite_utils", "sqlite3"},
     # issue 13: the one-sentence reason reads models only, so the store can word stored evidence with it
-    "monitor.why": {"monitor.store", "monitor.match", "monitor.topics", "monitor.ingest.fetch", "httpx", "sqlite3"},
-    "monitor.evaluate": {"monitor.store", "monitor.ingest.fetch", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.why": {"monitor.store", "monitor.match.matcher", "monitor.match.topics", "monitor.ingest.fetch", "httpx", "sqlite3"},
+    "monitor.match.evaluate": {"monitor.store", "monitor.ingest.fetch", "httpx", "sqlite_utils", "sqlite3"},
     # issue 6: the service calls the pipeline and the store's methods, never SQL or HTTP itself
-    "monitor.service": {"sqlite_utils", "sqlite3", "httpx", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match"},
+    "monitor.service": {"sqlite_utils", "sqlite3", "httpx", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match.matcher"},
     "monitor.ops": {"monitor.store", "monitor.ingest.fetch", "monitor.pipeline", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.lock": {"monitor.store", "monitor.ingest.fetch", "httpx", "sqlite_utils", "sqlite3"},
     # issue 4: the clusterer's background term table: a file in the package, nothing else
@@ -56,9 +56,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.ingest.aggregator": {"monitor.ingest.fetch", "monitor.store", "monitor.ingest.parse", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.lang.detect": {"monitor"},
     # the feed checker fetches and parses like a poll, but stores nothing and matches nothing
-    "monitor.feedcheck": {"monitor.store", "monitor.pipeline", "monitor.match", "monitor.stories", "sqlite_utils",
+    "monitor.feedcheck": {"monitor.store", "monitor.pipeline", "monitor.match.matcher", "monitor.stories", "sqlite_utils",
                           "sqlite3"},
-    "monitor.feedlist": {"monitor.store", "monitor.pipeline", "monitor.match", "sqlite_utils", "sqlite3"},
+    "monitor.feedlist": {"monitor.store", "monitor.pipeline", "monitor.match.matcher", "sqlite_utils", "sqlite3"},
     "monitor.opml": {"monitor.ingest.fetch", "monitor.store", "monitor.config", "httpx", "sqlite_utils", "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from monitor.match import load_matcher
+from monitor.match.matcher import load_matcher
 from monitor.paths import topics_file
 from monitor.lang.text import CLEAN_MARKERS, clean, collapse_spaces, collapse_whitespace, light_clean
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from monitor.match import verdict_row
+from monitor.match.matcher import verdict_row
 from monitor.migrations import MIGRATIONS
 from monitor.models import FeedSpec
-from monitor.rematch import rematch
+from monitor.match.rematch import rematch
 from monitor.store import Store
 from tests.test_rematch import ARTICLES, RELEVANT_NOW, _save, matcher  # noqa: F401  (fixture)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.match import Matcher, headline_or_first_sentence, lede_length, load_matcher
+from monitor.match.matcher import Matcher, headline_or_first_sentence, lede_length, load_matcher
 from monitor.lang.text import normalize
 
 ROOT = Path(__file__).resolve().parent.parent

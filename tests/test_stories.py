@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.evaluate import cluster_quality, parse_lines, report_json, report_text
+from monitor.match.evaluate import cluster_quality, parse_lines, report_json, report_text
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
 from monitor.store import MatchRow, SourceRef, Store
 from monitor.stories import StoryTracker, recluster
@@ -306,7 +306,7 @@ def test_eval_reports_cluster_quality_when_items_carry_events():
     metrics = cluster_quality(items)
     assert metrics["cluster_gold_pairs"] == 1 and metrics["cluster_true_pairs"] == 1
     assert (metrics["cluster_precision"], metrics["cluster_recall"], metrics["cluster_f1"]) == (1.0, 1.0, 1.0)
-    from monitor.evaluate import evaluate
+    from monitor.match.evaluate import evaluate
     from tests.test_evaluate import _result
 
     def match(title, text):

@@ -21,7 +21,7 @@ from typing import Any
 
 from monitor.config import load_config, resolve_config_path
 from monitor.errors import ConfigError, MonitorError
-from monitor.evaluate import (
+from monitor.match.evaluate import (
     EvalItem,
     LineError,
     evaluate,
@@ -30,9 +30,9 @@ from monitor.evaluate import (
     report_json,
     report_text,
 )
-from monitor.match import Matcher, load_matcher, result_from_dict, result_to_dict
+from monitor.match.matcher import Matcher, load_matcher, result_from_dict, result_to_dict
 from monitor.models import MatchResult, TermHit
-from monitor.topics import check_seeds, default_topics_path, load_background, read_document, suggest_terms
+from monitor.match.topics import check_seeds, default_topics_path, load_background, read_document, suggest_terms
 from monitor.why import why
 
 

@@ -15,7 +15,7 @@ from monitor.clock import format_kst, utcnow
 from monitor.dispatch import topic_labels
 from monitor.errors import MonitorError
 from monitor.stories import StoryTracker, recluster
-from monitor.topics import short_label
+from monitor.match.topics import short_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -47,7 +47,7 @@ TIERS: tuple[Tier, ...] = ("core", "context")
 _TIER_HINTS = {"adjacent": "context", "core_relevant": "core"}
 #: Characters of title + text one eval item may have: a headline and lede, or an article, is far less; a
 #: line of several MB is a page dump or a broken export, and matching would only read its first
-#: monitor.match.MAX_TEXT_CHARS anyway.
+#: monitor.match.matcher.MAX_TEXT_CHARS anyway.
 MAX_ITEM_CHARS = 1_000_000
 _KNOWN_KEYS = {"id", "title", "text", "label", "tier", "url", "published", "event"}
 

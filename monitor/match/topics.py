@@ -42,7 +42,7 @@ from monitor.errors import ConfigError
 from monitor.lang.text import fold_case, normalize, snippet
 
 if TYPE_CHECKING:
-    from monitor.match import Matcher
+    from monitor.match.matcher import Matcher
     from monitor.models import MatchResult
 
 __all__ = [
@@ -82,7 +82,7 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
-    """How evidence adds up (monitor.match explains the model)."""
+    """How evidence adds up (monitor.match.matcher explains the model)."""
 
     #: Relevance score in [0, 1] from which an article (with an actor) is relevant.
     threshold: float = 0.5
@@ -550,9 +550,9 @@ class Background:
 
 
 def load_background(path: Path | None = None) -> Background:
-    """The shipped background table (monitor/news_background.toml, built by bench/build_background.py
+    """The shipped background table (monitor/match/data/news_background.toml, built by bench/build_background.py
     from the shared headline corpus), or another file in the same format."""
-    path = path or Path(__file__).with_name("news_background.toml")
+    path = path or Path(__file__).parent / "data" / "news_background.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return Background(int(data["documents"]), dict(data["df"]), str(data.get("source", path.name)))

@@ -115,7 +115,7 @@ from monitor.lang.text import (
     may_form_pairs,
     snippet,
 )
-from monitor.topics import PARTNERS, Term, TopicsConfig, load_topics, short_label
+from monitor.match.topics import PARTNERS, Term, TopicsConfig, load_topics, short_label
 
 __all__ = ["MAX_TEXT_CHARS", "Matcher", "load_matcher", "result_from_dict", "result_to_dict"]
 
