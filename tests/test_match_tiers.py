@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from monitor.match.matcher import verdict_row
-from monitor.migrations import MIGRATIONS
+from monitor.store.migrations import MIGRATIONS
 from monitor.models import FeedSpec
 from monitor.match.rematch import rematch
 from monitor.store import Store

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.errors import StoreError
-from monitor.migrations import MIGRATIONS
+from monitor.store.migrations import MIGRATIONS
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
 from monitor.store import SourceRef, Store
 from monitor.store.core import _split_sql

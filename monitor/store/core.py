@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from monitor.clock import from_iso, to_iso, utcnow
 from monitor.errors import StoreError
-from monitor.migrations import MIGRATIONS
+from monitor.store.migrations import MIGRATIONS
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, MatchRow, ParsedFeed
 
 if TYPE_CHECKING:
