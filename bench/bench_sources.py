@@ -26,7 +26,7 @@ from machine import describe  # noqa: E402
 
 from monitor.ingest.aggregator import credit  # noqa: E402
 from monitor.config import load_config  # noqa: E402
-from monitor.feedcheck import run_checks  # noqa: E402
+from monitor.sources.check import run_checks  # noqa: E402
 from monitor.lang.detect import detect_language  # noqa: E402
 from monitor.models import FeedEntry  # noqa: E402
 from monitor.ingest.parse import parse_feed  # noqa: E402

@@ -56,10 +56,10 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.ingest.aggregator": {"monitor.ingest.fetch", "monitor.store", "monitor.ingest.parse", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.lang.detect": {"monitor"},
     # the feed checker fetches and parses like a poll, but stores nothing and matches nothing
-    "monitor.feedcheck": {"monitor.store", "monitor.pipeline", "monitor.match.matcher", "monitor.stories", "sqlite_utils",
+    "monitor.sources.check": {"monitor.store", "monitor.pipeline", "monitor.match.matcher", "monitor.stories", "sqlite_utils",
                           "sqlite3"},
-    "monitor.feedlist": {"monitor.store", "monitor.pipeline", "monitor.match.matcher", "sqlite_utils", "sqlite3"},
-    "monitor.opml": {"monitor.ingest.fetch", "monitor.store", "monitor.config", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.sources.feedlist": {"monitor.store", "monitor.pipeline", "monitor.match.matcher", "sqlite_utils", "sqlite3"},
+    "monitor.sources.opml": {"monitor.ingest.fetch", "monitor.store", "monitor.config", "httpx", "sqlite_utils", "sqlite3"},
 }
 #: Only these modules may import these libraries (one owner each).
 OWNERS = {"sqlite_utils": {"monitor.store"}, "feedparser": {"monitor.ingest.parse"}, "trafilatura": {"monitor.ingest.extract"},

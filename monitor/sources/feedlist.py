@@ -23,10 +23,10 @@ from tomlkit.items import AoT, Array, Table
 
 from monitor.config import MonitorConfig, check_config
 from monitor.errors import ConfigError, FetchError, ParseError
-from monitor.feedcheck import inspect_result
+from monitor.sources.check import inspect_result
 from monitor.ingest.fetch import Fetcher
 from monitor.models import FeedSpec, FetchResult
-from monitor.opml import read_opml
+from monitor.sources.opml import read_opml
 
 #: Where sites keep their feed when their pages do not say (tried in order after the page's own
 #: rel="alternate" links): WordPress and most blogs, ndsoft's CMS (many Korean outlets), generic names.
