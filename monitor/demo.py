@@ -18,7 +18,7 @@ from typing import Any
 
 from monitor.config import MonitorConfig, load_config
 from monitor.demo_site import FEEDS, build_site
-from monitor.dispatch import run_digest
+from monitor.digest.dispatch import run_digest
 from monitor.models import PollReport
 from monitor.pipeline import run_poll
 from monitor.store import Store

@@ -21,7 +21,7 @@ Shape, and why:
   down (≤ ``service.digest_grace`` ago) runs once at start.
 - **One process per database**: :class:`monitor.lock.ProcessLock`, held for the process's life.
 
-Digests come from :mod:`monitor.dispatch`: ``digest_schedules``, ``run_digest`` and ``run_alerts`` (after
+Digests come from :mod:`monitor.digest.dispatch`: ``digest_schedules``, ``run_digest`` and ``run_alerts`` (after
 each poll that stored new articles).
 """
 
@@ -53,7 +53,8 @@ from apscheduler.triggers.combining import OrTrigger  # type: ignore[import-unty
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from monitor import __version__, dispatch
+from monitor import __version__
+from monitor.digest import dispatch
 from monitor.clock import KST, format_kst, from_iso, to_iso, utcnow
 from monitor.config import MonitorConfig
 from monitor.ingest.fetch import Fetcher
@@ -585,7 +586,7 @@ class Service:
             self._kick_alerts()
 
     # ---------------------------------------------------------------------------------------------
-    # Digests and alerts (monitor.dispatch), retention
+    # Digests and alerts (monitor.digest.dispatch), retention
     # ---------------------------------------------------------------------------------------------
 
     async def _digest_job(self, channel: str) -> None:

@@ -31,11 +31,11 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.match.matcher": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.match.topics": {"monitor.ingest.fetch", "monitor.store", "httpx", "sqlite_utils", "sqlite3"},
     "monitor.store": {"monitor.ingest.fetch", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match.matcher", "httpx"},
-    "monitor.digest": {"monitor.store", "monitor.deliver", "smtplib", "httpx", "sqlite_utils"},
+    "monitor.digest.select": {"monitor.store", "monitor.deliver", "smtplib", "httpx", "sqlite_utils"},
     "monitor.deliver": {"monitor.store", "sqlite_utils", "sqlite3"},
     # digest runs meet store, digest and channels here, but speak neither SQL, SMTP nor HTTP themselves
-    "monitor.dispatch": {"monitor.ingest.fetch", "monitor.pipeline", "sqlite_utils", "sqlite3", "smtplib", "httpx"},
-    "monitor.store.delivery": {"monitor.digest", "monitor.deliver", "monitor.dispatch", "monitor.config"},
+    "monitor.digest.dispatch": {"monitor.ingest.fetch", "monitor.pipeline", "sqlite_utils", "sqlite3", "smtplib", "httpx"},
+    "monitor.store.delivery": {"monitor.digest.select", "monitor.deliver", "monitor.digest.dispatch", "monitor.config"},
     # re-matching meets the matcher and the store (through Store's methods only), nothing of a poll
     "monitor.match.rematch": {"monitor.ingest.fetch", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.pipeline", "httpx",
                         "sqlite_utils", "sqlite3"},

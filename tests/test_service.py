@@ -231,14 +231,14 @@ def test_job_table_sync_keeps_history_and_drops_gone_jobs(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
-# Digest jobs against monitor.dispatch's interface, with a fake module
+# Digest jobs against monitor.digest.dispatch's interface, with a fake module
 # --------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def fake_dispatch(monkeypatch):
     calls: list[tuple[str, object]] = []
-    module = types.ModuleType("monitor.dispatch")
+    module = types.ModuleType("monitor.digest.dispatch")
     # January 1st only: a digest that fires on its own during the test would add a call
     module.digest_schedules = lambda config: {"email": ("0 0 1 1 *",)}  # type: ignore[attr-defined]
 

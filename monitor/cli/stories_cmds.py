@@ -12,7 +12,7 @@ from typing import Any
 
 from monitor.cli.common import config_from, open_store, print_json, table
 from monitor.clock import format_kst, utcnow
-from monitor.dispatch import topic_labels
+from monitor.digest.dispatch import topic_labels
 from monitor.errors import MonitorError
 from monitor.stories import StoryTracker, recluster
 from monitor.match.topics import short_label
