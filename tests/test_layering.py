@@ -46,9 +46,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "monitor.why": {"monitor.store", "monitor.match.matcher", "monitor.match.topics", "monitor.ingest.fetch", "httpx", "sqlite3"},
     "monitor.match.evaluate": {"monitor.store", "monitor.ingest.fetch", "httpx", "sqlite_utils", "sqlite3"},
     # issue 6: the service calls the pipeline and the store's methods, never SQL or HTTP itself
-    "monitor.service": {"sqlite_utils", "sqlite3", "httpx", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match.matcher"},
-    "monitor.ops": {"monitor.store", "monitor.ingest.fetch", "monitor.pipeline", "httpx", "sqlite_utils", "sqlite3"},
-    "monitor.lock": {"monitor.store", "monitor.ingest.fetch", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.service.scheduler": {"sqlite_utils", "sqlite3", "httpx", "monitor.ingest.parse", "monitor.ingest.extract", "monitor.match.matcher"},
+    "monitor.service.health": {"monitor.store", "monitor.ingest.fetch", "monitor.pipeline", "httpx", "sqlite_utils", "sqlite3"},
+    "monitor.service.lock": {"monitor.store", "monitor.ingest.fetch", "httpx", "sqlite_utils", "sqlite3"},
     # issue 4: the clusterer's background term table: a file in the package, nothing else
     "monitor.stories.rarity": {"monitor.stories.clusterer", "monitor.store", "monitor.ingest.fetch", "monitor.config", "httpx", "sqlite_utils",
                        "sqlite3"},

@@ -19,7 +19,7 @@ Shape, and why:
 - **Restarting.** Feeds are scheduled from their stored ``next_attempt_at`` (a restart neither hammers
   feeds polled a minute ago nor forgets overdue ones); a digest whose time passed while the service was
   down (≤ ``service.digest_grace`` ago) runs once at start.
-- **One process per database**: :class:`monitor.lock.ProcessLock`, held for the process's life.
+- **One process per database**: :class:`monitor.service.lock.ProcessLock`, held for the process's life.
 
 Digests come from :mod:`monitor.digest.dispatch`: ``digest_schedules``, ``run_digest`` and ``run_alerts`` (after
 each poll that stored new articles).
@@ -58,10 +58,10 @@ from monitor.digest import dispatch
 from monitor.clock import KST, format_kst, from_iso, to_iso, utcnow
 from monitor.config import MonitorConfig
 from monitor.ingest.fetch import Fetcher
-from monitor.lock import ProcessLock
+from monitor.service.lock import ProcessLock
 from monitor.logs import ctx
 from monitor.models import FeedReport, FeedSpec, PollReport
-from monitor.ops import default_health_file, metrics_text, write_health
+from monitor.service.health import default_health_file, metrics_text, write_health
 from monitor.pipeline import poll_cycle
 from monitor.store import FeedState, JobRow, Store
 from monitor.stories import StoryTracker
