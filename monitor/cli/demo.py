@@ -1,11 +1,11 @@
-"""`monitor demo`: the offline showcase (see monitor.demo)."""
+"""`monitor demo`: the offline showcase (see monitor.demo.runner)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from monitor.demo import run_demo
+from monitor.demo.runner import run_demo
 from monitor.paths import seeds_dir, topics_file
 
 
