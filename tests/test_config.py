@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import monitor.cli
-from monitor import config
+from monitor.config import schema as config
 from monitor.config import (
     Field,
     Problem,
