@@ -53,8 +53,8 @@ def news_bodies() -> list[tuple[str, str]]:
 
 
 def build_articles(matcher, count: int, candidate_share: float, rng: random.Random) -> list[tuple[str, str]]:
-    from monitor.paths import seeds_dir
     from monitor.match.topics import read_document
+    from monitor.paths import seeds_dir
 
     is_candidate = matcher.is_candidate
 
@@ -111,7 +111,7 @@ def throughput(matcher, articles: list[tuple[str, str]]) -> None:
 
 
 def quality(matcher) -> None:
-    from monitor.match.evaluate import evaluate, parse_lines
+    from monitor.match.evaluation import evaluate, parse_lines
 
     for name in ("dev.jsonl", "dev_holdout.jsonl"):
         items, errors = parse_lines((ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines())

@@ -103,7 +103,7 @@ def main() -> int:
         print(f"built {args.articles:,} articles ({size:.0f} MB) in {time.perf_counter() - w:.1f}s (child)")
 
         from monitor.match.matcher import load_matcher
-        from monitor.match.rematch import backtest, rematch
+        from monitor.match.rescoring import backtest, rematch
         from monitor.store import Store
 
         morphology = not args.no_morphology

@@ -512,7 +512,7 @@ class StoryState:
 
 
 # --- digest runs (issue 5) ---
-# What one digest or alert run did for one channel: the value monitor.digest.dispatch hands to the CLI and to the
+# What one digest or alert run did for one channel: the value monitor.deliver.dispatch hands to the CLI and to the
 # scheduler (issue 6). A failure is a value here, as in FeedReport, so one broken channel never stops the
 # others.
 

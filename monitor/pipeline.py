@@ -32,12 +32,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from monitor.ingest.aggregator import credit
 from monitor.clock import utcnow
 from monitor.config import MonitorConfig
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
-from monitor.ingest.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
-from monitor.lang.detect import detect_language
+from monitor.ingest import PAGE_ACCEPT, Fetcher, canonical_url, credit, next_attempt_delay, parse_feed
+from monitor.lang import detect_language
 from monitor.logs import ctx
 from monitor.models import (
     Article,
@@ -51,14 +50,11 @@ from monitor.models import (
     TextSource,
     Validators,
 )
-from monitor.ingest.parse import parse_feed
 from monitor.store import FeedState, MatchRow, SourceRef, Store
-from monitor.stories import StoryTracker
-from monitor.stories.exact import content_hash
-from monitor.ingest.urls import canonical_url
+from monitor.stories import StoryTracker, content_hash
 
 if TYPE_CHECKING:
-    from monitor.match.matcher import Matcher
+    from monitor.match import Matcher
 
 # monitor.ingest.extract (trafilatura, htmldate, courlan, bs4: ~20 MB) and monitor.match.matcher (ahocorasick, the
 # topic loader) are imported where they are first used: a poll of summary-only feeds without topics needs
@@ -160,7 +156,7 @@ def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
     key = (str(topics.resolve()), stat.st_mtime_ns, stat.st_size, settings["threshold"], settings["morphology"])
     cached = _MATCHERS.get(key)
     if cached is None:
-        from monitor.match.matcher import load_matcher
+        from monitor.match import load_matcher
 
         cached = load_matcher(topics, threshold=settings["threshold"], morphology=settings["morphology"])
         _MATCHERS.clear()  # one topics file is in use at a time; an edited one replaces it
@@ -396,7 +392,7 @@ class _FeedPoller:
                           extra=ctx(feed=feed, stage="stories"))
 
     def _verdict(self, article: Article) -> MatchRow:
-        from monitor.match.matcher import verdict_row
+        from monitor.match import verdict_row
 
         assert self.matcher is not None
         return verdict_row(self.matcher.match(article.title, article.text, language=article.language))
@@ -453,7 +449,7 @@ def key_entries(
 def _extract_and_hash(
     content: bytes, *, url: str, headers: dict[str, str], feed_title: str
 ) -> tuple[ExtractedPage, str, str]:
-    from monitor.ingest.extract import extract_article  # only when a page is extracted: see the imports above
+    from monitor.ingest import extract_article  # only when a page is extracted: see the imports above
 
     page = extract_article(content, url=url, headers=headers)
     title = feed_title or page.title or NO_TITLE

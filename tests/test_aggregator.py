@@ -7,10 +7,10 @@ import sqlite3
 import pytest
 
 from monitor.ingest.aggregator import credit, strip_publisher_suffix
-from monitor.store.migrations import MIGRATIONS
-from monitor.models import FeedEntry
 from monitor.ingest.parse import parse_feed
+from monitor.models import FeedEntry
 from monitor.store import Store
+from monitor.store.migrations import MIGRATIONS
 from monitor.store.stories import stored_outlet
 
 

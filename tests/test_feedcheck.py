@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from monitor.sources.check import ZOMBIE_MIN_AGE, discover_alternates, inspect_result, zombie_after
 from monitor.models import FeedSpec, FetchResult
+from monitor.sources.check import ZOMBIE_MIN_AGE, discover_alternates, inspect_result, zombie_after
 from monitor.sources.opml import write_opml
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

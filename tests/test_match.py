@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.cli import match_cmds
-from monitor.match.evaluate import evaluate, parse_lines
+from monitor.match.evaluation import evaluate, parse_lines
 from monitor.match.matcher import MAX_TEXT_CHARS, Matcher, load_matcher, result_from_dict, result_to_dict
-from monitor.paths import seeds_dir
 from monitor.match.topics import parse_topics, read_document
+from monitor.paths import seeds_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPICS = ROOT / "config" / "topics.toml"

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import ParseError
-from monitor.models import ParsedFeed
 from monitor.ingest.parse import entry_id_for, html_to_text, parse_feed
+from monitor.models import ParsedFeed
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 

@@ -12,9 +12,9 @@ import pytest
 
 import monitor.service.scheduler as service_module
 from monitor.errors import DatabaseBusy
-from monitor.service.lock import ProcessLock
 from monitor.models import Article, FeedSpec, StorageSettings
 from monitor.service.health import feed_rhythm, judge_health, metrics_text
+from monitor.service.lock import ProcessLock
 from monitor.service.scheduler import (
     Service,
     missed_digests,
@@ -231,14 +231,14 @@ def test_job_table_sync_keeps_history_and_drops_gone_jobs(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
-# Digest jobs against monitor.digest.dispatch's interface, with a fake module
+# Digest jobs against monitor.deliver.dispatch's interface, with a fake module
 # --------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def fake_dispatch(monkeypatch):
     calls: list[tuple[str, object]] = []
-    module = types.ModuleType("monitor.digest.dispatch")
+    module = types.ModuleType("monitor.deliver.dispatch")
     # January 1st only: a digest that fires on its own during the test would add a call
     module.digest_schedules = lambda config: {"email": ("0 0 1 1 *",)}  # type: ignore[attr-defined]
 

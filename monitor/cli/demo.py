@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from monitor.demo.runner import run_demo
+from monitor.demo import run_demo
 from monitor.paths import seeds_dir, topics_file
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from monitor.cli.common import config_from, print_json
 from monitor.clock import utcnow
 from monitor.config import parse_duration
-from monitor.service.health import HEALTH_MAX_AGE_S, default_health_file, judge_health, read_health
+from monitor.service import HEALTH_MAX_AGE_S, default_health_file, judge_health, read_health
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     early: list[int] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, frame: early.append(signum))
-    from monitor.service.scheduler import Service
+    from monitor.service import Service
 
     config = config_from(args)
     # A service's log is its record: one line per event at INFO unless asked to be quiet.

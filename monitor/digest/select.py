@@ -29,7 +29,7 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from monitor.clock import format_kst, to_utc
-from monitor.lang.text import strip_dateline
+from monitor.lang import strip_dateline
 from monitor.models import Digest, DigestItem, DigestSection, DigestStory
 
 BRAND = "한미일 경제안보"

@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from monitor.models import FeedEntry
 from monitor.ingest.urls import article_outlet
+from monitor.models import FeedEntry
 
 #: The separators aggregators put between a headline and its publisher ("headline - 연합뉴스"); hyphen,
 #: en dash, em dash and a vertical bar, with spaces around them.

@@ -29,7 +29,6 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
 
 from monitor.errors import ExtractError
-from monitor.models import ExtractedPage
 from monitor.ingest.parse import (
     bom_charset,
     codec_name,
@@ -39,7 +38,8 @@ from monitor.ingest.parse import (
     html_to_text,
     is_mojibake_risk,
 )
-from monitor.lang.text import DATELINE
+from monitor.lang import DATELINE
+from monitor.models import ExtractedPage
 
 log = logging.getLogger(__name__)
 

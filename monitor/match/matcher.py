@@ -100,22 +100,22 @@ from typing import Any
 
 import ahocorasick_rs
 
-from monitor.lang import korean
-from monitor.lang.detect import detect_language
-from monitor.models import Article, MatchResult, MatchRow, TermHit, Tier, TopicScore
-from monitor.lang.text import (
+from monitor.lang import (
     ACTOR_NAMES,
     CLEAN_MARKERS,
     canonicalize_actors,
     clean,
     collapse_whitespace,
+    detect_language,
     is_hangul,
     is_latin_word_char,
+    korean,
     light_clean,
     may_form_pairs,
     snippet,
 )
 from monitor.match.topics import PARTNERS, Term, TopicsConfig, load_topics, short_label
+from monitor.models import Article, MatchResult, MatchRow, TermHit, Tier, TopicScore
 
 __all__ = ["MAX_TEXT_CHARS", "Matcher", "load_matcher", "result_from_dict", "result_to_dict"]
 

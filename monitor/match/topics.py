@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from monitor.errors import ConfigError
-from monitor.lang.text import fold_case, normalize, snippet
+from monitor.lang import fold_case, normalize, snippet
 
 if TYPE_CHECKING:
     from monitor.match.matcher import Matcher
@@ -589,7 +589,7 @@ def suggest_terms(
     documents and compounds (which make better terms than single nouns). Left out: phrases inside a
     spelling the file already has, phrases starting with a one-syllable word (이 장관), and ordinary
     vocabulary, used by ``max_background_share`` of the background documents or more (논의, 방안)."""
-    from monitor.lang.korean import noun_phrases
+    from monitor.lang import noun_phrases
 
     known = {t_key for term in config.all_terms() for t_key in map(term_key, (term.term, *term.aliases))}
     known_text = "\n".join(known)  # a candidate inside a known spelling is part of an existing term

@@ -44,9 +44,8 @@ from urllib.parse import urljoin
 
 from monitor.clock import from_iso, to_iso, utcnow
 from monitor.errors import FetchError, ParseError
-from monitor.ingest.fetch import Fetcher
+from monitor.ingest import Fetcher, parse_feed
 from monitor.models import FeedSpec, FetchResult, FetchSettings
-from monitor.ingest.parse import parse_feed
 
 #: A feed whose newest item is older than this many intervals has stopped (96 × 15 min = one day)...
 ZOMBIE_INTERVALS = 96

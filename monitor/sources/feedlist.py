@@ -23,9 +23,9 @@ from tomlkit.items import AoT, Array, Table
 
 from monitor.config import MonitorConfig, check_config
 from monitor.errors import ConfigError, FetchError, ParseError
-from monitor.sources.check import inspect_result
-from monitor.ingest.fetch import Fetcher
+from monitor.ingest import Fetcher
 from monitor.models import FeedSpec, FetchResult
+from monitor.sources.check import inspect_result
 from monitor.sources.opml import read_opml
 
 #: Where sites keep their feed when their pages do not say (tried in order after the page's own
@@ -132,7 +132,7 @@ async def _fetch(fetcher: Fetcher, url: str) -> tuple[FetchResult | None, str]:
 
 
 def _title(result: FetchResult) -> str | None:
-    from monitor.ingest.parse import parse_feed
+    from monitor.ingest import parse_feed
 
     try:
         return parse_feed(result.content, headers=result.headers, url=result.final_url).title

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from monitor.clock import from_iso, to_iso, utcnow
 from monitor.errors import StoreError
-from monitor.store.migrations import MIGRATIONS
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, MatchRow, ParsedFeed
+from monitor.store.migrations import MIGRATIONS
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -40,9 +40,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.clock import from_iso, to_iso, utcnow
+from monitor.ingest import WIRE_OUTLETS, article_outlet, outlet_for
 from monitor.models import Assignment, ClusterItem
 from monitor.store.core import CoreStore, chunks
-from monitor.ingest.urls import WIRE_OUTLETS, article_outlet, outlet_for
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from monitor.ingest import WIRE_OUTLETS, article_outlet
 from monitor.models import ClusterItem
 from monitor.stories.entities import english_day, entity_terms, hangul_share, number_terms
 from monitor.stories.exact import (
@@ -28,7 +29,6 @@ from monitor.stories.exact import (
     normalise,
 )
 from monitor.stories.neardup import _band_keys, _shingle_hashes, _signature, sketch
-from monitor.ingest.urls import WIRE_OUTLETS, article_outlet
 
 KeyTerms = Callable[[str, str], set[str]]
 

@@ -41,11 +41,11 @@ import tomlkit
 from tomlkit.items import Array, InlineTable, Table
 
 from monitor.errors import ConfigError
-from monitor.match.evaluate import EvalItem, EvalReport
+from monitor.lang import fold_case, normalize
+from monitor.match.evaluation import EvalItem, EvalReport
 from monitor.match.matcher import PARTICLES, Matcher
-from monitor.models import MatchResult
-from monitor.lang.text import fold_case, normalize
 from monitor.match.topics import MAX_WEIGHT, load_background, parse_topics, suggest_terms, term_key
+from monitor.models import MatchResult
 
 __all__ = ["Edit", "Figures", "Proposal", "TuneReport", "apply_edits", "tune"]
 
@@ -562,7 +562,7 @@ def _strip_particle(word: str) -> str:
     return word
 
 
-def report_json(report: TuneReport) -> dict[str, Any]:
+def tune_report_json(report: TuneReport) -> dict[str, Any]:
     def figures(f: Figures | None) -> dict[str, Any] | None:
         if f is None:
             return None

@@ -32,10 +32,10 @@ from typing import Any
 from monitor.clock import KST, format_kst, to_utc, utcnow
 from monitor.config import MonitorConfig, secret_from_env, section_values
 from monitor.deliver import Channel, EmailChannel, FileChannel, SlackChannel, write_preview
-from monitor.digest.select import BRAND, build_digest
+from monitor.digest import BRAND, build_digest
 from monitor.errors import ConfigError, DeliveryError, MonitorError
 from monitor.logs import ctx
-from monitor.match.topics import load_topics
+from monitor.match import load_topics
 from monitor.models import Digest, DigestOutcome, EmailSettings, SlackSettings
 from monitor.store import PendingStory, Store
 
