@@ -9,7 +9,7 @@ from monitor.demo import run_demo
 from monitor.paths import seeds_dir, topics_file
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the whole monitor offline against a sample news site on loopback")
     p.add_argument("--dir", default="monitor-demo", help="where the demo config and database go")
     p.set_defaults(func=cmd_demo)

@@ -20,7 +20,7 @@ from monitor.deliver import channel_plans, preview, run_alerts, run_digest
 from monitor.models import DigestOutcome
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "digest",
         help="send, try or preview a digest; without options, show the channels and their schedules",
@@ -28,12 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     what = p.add_mutually_exclusive_group()
     what.add_argument("--now", action="store_true", help="send one digest per channel now")
-    what.add_argument("--alerts", action="store_true",
-                      help="send instant alerts now (digest.alert_threshold)")
+    what.add_argument(
+        "--alerts", action="store_true", help="send instant alerts now (digest.alert_threshold)"
+    )
     what.add_argument("--preview", metavar="DIR", help="write every format to DIR; send and record nothing")
     p.add_argument("--channel", metavar="NAME", help="only this channel: file, email or slack")
-    p.add_argument("--dry-run", action="store_true",
-                   help="with --now/--alerts: select and build, send nothing")
+    p.add_argument(
+        "--dry-run", action="store_true", help="with --now/--alerts: select and build, send nothing"
+    )
     p.add_argument("--json", action="store_true", help="outcomes as JSON")
     p.set_defaults(func=cmd_digest)
 
@@ -50,8 +52,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             return 0
         if args.now or args.alerts:
             if args.alerts:
-                outcomes = run_alerts(config, store, dry_run=args.dry_run, channel=args.channel,
-                                      manual=True)
+                outcomes = run_alerts(config, store, dry_run=args.dry_run, channel=args.channel, manual=True)
             else:
                 outcomes = run_digest(config, store, args.channel, dry_run=args.dry_run, manual=True)
             if args.json:
@@ -96,7 +97,7 @@ def describe(o: DigestOutcome) -> str:
     return line
 
 
-def _show(config, store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _show(config, store, args: argparse.Namespace) -> int:
     from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
     plans = channel_plans(config)
@@ -106,17 +107,28 @@ def _show(config, store, args: argparse.Namespace) -> int:  # type: ignore[no-un
     for name, plan in plans.items():
         if args.channel and name != args.channel:
             continue
-        nexts = [CronTrigger.from_crontab(c, timezone=KST).get_next_fire_time(None, now.astimezone(KST))
-                 for c in plan.schedules]
+        nexts = [
+            CronTrigger.from_crontab(c, timezone=KST).get_next_fire_time(None, now.astimezone(KST))
+            for c in plan.schedules
+        ]
         upcoming = min((n for n in nexts if n is not None), default=None)
         state = last.get(name, {})
         quiet = None
         if plan.quiet_hours:
             (h1, m1), (h2, m2) = (divmod(m, 60) for m in plan.quiet_hours)
             quiet = f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
-        rows.append({"channel": name, "schedules": list(plan.schedules), "next_run": upcoming,
-                     "threshold": plan.threshold, "cap": plan.cap, "alert_threshold": plan.alert_threshold,
-                     "quiet_hours": quiet, **state})
+        rows.append(
+            {
+                "channel": name,
+                "schedules": list(plan.schedules),
+                "next_run": upcoming,
+                "threshold": plan.threshold,
+                "cap": plan.cap,
+                "alert_threshold": plan.alert_threshold,
+                "quiet_hours": quiet,
+                **state,
+            }
+        )
     if args.json:
         print_json(rows)
         return 0
@@ -130,12 +142,16 @@ def _show(config, store, args: argparse.Namespace) -> int:  # type: ignore[no-un
             rules.append(f"quiet {r['quiet_hours']} KST")
         print(f"  {'; '.join(rules)}")
         if r.get("last_attempt_at"):
-            print(f"  last run {format_kst(r['last_attempt_at'])}: {r['last_status']}, "
-                  f"{r['last_story_count']} stories; last sent {format_kst(r.get('last_success_at'))}; "
-                  f"{r['delivered_total']} stories delivered in all")
+            print(
+                f"  last run {format_kst(r['last_attempt_at'])}: {r['last_status']}, "
+                f"{r['last_story_count']} stories; last sent {format_kst(r.get('last_success_at'))}; "
+                f"{r['delivered_total']} stories delivered in all"
+            )
         if r.get("next_attempt_at"):
-            print(f"  failing ({r['consecutive_failures']}×): {r['last_error']}; "
-                  f"next try {format_kst(r['next_attempt_at'])}")
+            print(
+                f"  failing ({r['consecutive_failures']}×): {r['last_error']}; "
+                f"next try {format_kst(r['next_attempt_at'])}"
+            )
     return 0
 
 

@@ -11,7 +11,7 @@ from monitor.clock import format_kst, utcnow
 from monitor.errors import ConfigError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("feeds", help="check the configured feeds, add one, import or export OPML")
     feeds = p.add_subparsers(dest="feeds_command", metavar="ACTION")
 

@@ -106,9 +106,7 @@ dir = "digests"
     return path
 
 
-def run_demo(
-    workdir: Path, seeds: Path, topics: Path, say: Callable[[str], None] = print
-) -> dict[str, Any]:
+def run_demo(workdir: Path, seeds: Path, topics: Path, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the offline showcase; return what happened (the CLI prints it, tests check it)."""
     workdir.mkdir(parents=True, exist_ok=True)
     for stale in workdir.glob("demo.db*"):  # a fresh database every time
@@ -116,8 +114,10 @@ def run_demo(
     shutil.rmtree(workdir / "digests", ignore_errors=True)
     with DemoServer() as server:
         server.site.update(build_site(server.base_url, seeds))
-        say(f"demo news site on {server.base_url} ({len(FEEDS)} feeds, "
-            f"{sum(1 for p in server.site if p.startswith('/news/'))} article pages)")
+        say(
+            f"demo news site on {server.base_url} ({len(FEEDS)} feeds, "
+            f"{sum(1 for p in server.site if p.startswith('/news/'))} article pages)"
+        )
         config = load_config(write_demo_config(workdir, server.base_url, topics))
         with Store.open(config.storage.path) as store:
             first = run_poll(config, store)
@@ -134,8 +134,7 @@ def run_demo(
                 "FROM articles a LEFT JOIN matches m ON m.article_id = a.id ORDER BY a.id"
             ).fetchall()
     relevant = [a for a in articles if a[4]]
-    say(f"\n{counts['articles']} articles stored in {config.storage.path}; "
-        f"{len(relevant)} match the topics:")
+    say(f"\n{counts['articles']} articles stored in {config.storage.path}; {len(relevant)} match the topics:")
     for article_id, title, source, chars, is_relevant, score, topics_json in articles:
         if is_relevant:
             named = ", ".join(json.loads(topics_json)[:3])
@@ -145,8 +144,10 @@ def run_demo(
         if not is_relevant:
             say(f"    [{article_id}] {title}")
     say(f"why an article matched: monitor --config {config.path} explain ID")
-    say(f"\nstories: {counts['articles']} articles → {len(stories)} stories "
-        "(copies and other outlets' reports of one event are one story)")
+    say(
+        f"\nstories: {counts['articles']} articles → {len(stories)} stories "
+        "(copies and other outlets' reports of one event are one story)"
+    )
     for story_id, rows in sorted(members.items()):
         outlets = len({r["outlet"] for r in rows})
         say(f"  story {story_id}: {len(rows)} articles from {outlets} outlet{'s' if outlets != 1 else ''}")
@@ -158,8 +159,16 @@ def run_demo(
         say(note)
     if digest_path is not None:
         say(f"\ndigest of the seed stories: {digest_path}")
-    return {"config": config.path, "database": config.storage.path, "first": first, "second": second,
-            "counts": counts, "stories": stories, "story_members": members, "digest": digest_path}
+    return {
+        "config": config.path,
+        "database": config.storage.path,
+        "first": first,
+        "second": second,
+        "counts": counts,
+        "stories": stories,
+        "story_members": members,
+        "digest": digest_path,
+    }
 
 
 def write_demo_digest(config: MonitorConfig, store: Store, say: Callable[[str], None] = print) -> Path | None:

@@ -68,7 +68,10 @@ _PREDICATE_ENDINGS = tuple(
 )
 _STOPWORDS = frozenset(
     word
-    for line in resources.files("monitor.stories").joinpath("data/stopwords.txt").read_text("utf-8").splitlines()
+    for line in resources.files("monitor.stories")
+    .joinpath("data/stopwords.txt")
+    .read_text("utf-8")
+    .splitlines()
     if not line.startswith("#")
     for word in line.split()
 )
@@ -594,7 +597,12 @@ def _parse(clean_title: str, clean_lines: list[str], title_terms: list[str] | No
     if title_terms is None:
         title_terms = _terms_of(clean_title)
     return _Parsed(
-        clean_title, lead, title_terms, _TOKEN_RE.findall(lead), _headline_meetings(clean_title), _meetings(lead)
+        clean_title,
+        lead,
+        title_terms,
+        _TOKEN_RE.findall(lead),
+        _headline_meetings(clean_title),
+        _meetings(lead),
     )
 
 
@@ -695,7 +703,9 @@ class _Features:
     headline_grams: frozenset[str]  # of the item's own headline (title_grams may be its first sentence's)
     outlet: tuple[str, bool]  # the outlet and whether it is a wire (parsing the URL is not free)
     figures: frozenset[str]  # the headline's numbers (2%, 15명): a template's fills differ in them
-    has_lead: bool  # body text (a full body or a one-sentence lead) gave terms and cues, not only the headline
+    has_lead: (
+        bool  # body text (a full body or a one-sentence lead) gave terms and cues, not only the headline
+    )
     title_seq: tuple[str, ...]  # the headline's terms in order: a template's fills differ in one slot
     days: frozenset[int]  # every day of the month the headline and lead name (13일, 14일): see _days_named
     meeting_alias: str | None  # a meeting's acronym given after its name: 소재부품대화(MCD) → "mcd"
@@ -944,6 +954,7 @@ def _pickle_by_constructor(cls: type) -> None:
 
 for _cls in (_Features, Cues, Meeting, EventDay):
     _pickle_by_constructor(_cls)
+
 
 def _when(item: ClusterItem) -> datetime | None:
     value = item.published or item.first_seen
