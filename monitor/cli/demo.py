@@ -1,4 +1,4 @@
-"""`monitor demo`: the offline showcase (see monitor.demo)."""
+"""`monitor demo`: the offline showcase (see monitor.demo.runner)."""
 
 from __future__ import annotations
 
