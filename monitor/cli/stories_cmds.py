@@ -86,7 +86,11 @@ def _labeller(config: Any) -> Any:
     """Topic id → its Korean label without the examples (공급망 회복력), for the text a person reads; the
     JSON keeps the ids, which scripts compare."""
     labels = topic_labels(config)
-    return lambda topic: short_label(labels.get(topic, topic))
+
+    def label(topic: str) -> str:
+        return short_label(labels.get(topic, topic))
+
+    return label
 
 
 def cmd_story(args: argparse.Namespace) -> int:

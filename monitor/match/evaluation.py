@@ -270,8 +270,9 @@ def cluster_quality(items: Iterable[EvalItem]) -> dict[str, Any]:
     by_event: dict[str, list[int]] = {}
     by_story: dict[int, list[int]] = {}
     for n in range(1, len(items) + 1):
-        if gold[n] is not None:
-            by_event.setdefault(gold[n], []).append(n)
+        event = gold[n]
+        if event is not None:
+            by_event.setdefault(event, []).append(n)
         by_story.setdefault(predicted[n], []).append(n)
     missed = [[items[a - 1].id, items[b - 1].id] for group in by_event.values()
               for a, b in combinations(group, 2) if predicted[a] != predicted[b]]

@@ -113,7 +113,9 @@ class StoryStore(CoreStore):
         ).fetchone()[0]
         if newest is None:
             return []
-        since = to_iso(from_iso(newest) - timedelta(hours=hours))  # type: ignore[operator]
+        newest_at = from_iso(newest)
+        assert newest_at is not None  # newest is a stored ISO timestamp, never empty
+        since = to_iso(newest_at - timedelta(hours=hours))
         rows = self.db.execute(
             f"SELECT {_ITEM_COLUMNS}, {_DECISION_COLUMNS} "
             "FROM articles a JOIN article_story s ON s.article_id = a.id "

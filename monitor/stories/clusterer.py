@@ -554,7 +554,11 @@ class StoryClusterer:
             else:
                 continue
             if not ids:
-                del (bands if position < len(f.band_keys) else postings)[key]
+                # key is a band key (int) for the first len(band_keys) lists, a term (str) after them
+                if position < len(f.band_keys):
+                    del bands[key]  # type: ignore[arg-type]
+                else:
+                    del postings[key]  # type: ignore[arg-type]
         entry.lists = []
         df = self._df
         for term in f.terms:

@@ -170,7 +170,7 @@ def _terms_from(tokens: list[str]) -> list[str]:
 #: articles cluster no slower (bench_cluster.py: 81.9 s against 102.5 s back to back).
 _TERMS: dict[str, str | None] = {}
 _TERMS_MAX = 1 << 15
-_UNKNOWN = object()
+_UNKNOWN = "\x00unknown"  # not a term any token can be: a cache miss
 
 
 @dataclass(frozen=True, slots=True)
@@ -934,12 +934,12 @@ def _pickle_by_constructor(cls: type) -> None:
     """Pickle a frozen slots dataclass as its constructor's arguments. The default (a state tuple set
     field by field through ``dataclasses.fields``) costs the deciding process ~30% more to unpickle the
     features that worker processes send (:func:`add_all`): at 100k articles, seconds of its time."""
-    fields = operator.attrgetter(*cls.__match_args__)
+    fields = operator.attrgetter(*vars(cls)["__match_args__"])  # the constructor's positional fields
 
     def reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
         return cls, fields(self)
 
-    cls.__reduce__ = reduce  # type: ignore[method-assign]
+    cls.__reduce__ = reduce  # type: ignore[method-assign,assignment]
 
 
 for _cls in (_Features, Cues, Meeting, EventDay):
@@ -975,5 +975,6 @@ def _abroad_and_next(a: EventDay, b: EventDay) -> bool:
     """Is one a day abroad and the other the next day (in Korea)?"""
     if a.ordinal is None or b.ordinal is None:
         return False
-    earlier, later = (a, b) if a.ordinal < b.ordinal else (b, a)
-    return earlier.abroad and later.ordinal - earlier.ordinal == 1
+    if a.ordinal < b.ordinal:
+        return a.abroad and b.ordinal - a.ordinal == 1
+    return b.abroad and a.ordinal - b.ordinal == 1
