@@ -27,8 +27,9 @@ from monitor.lang.particles import load_suffixes
 from monitor.match import Matcher
 from monitor.match.topics import parse_topics
 from monitor.match.tuning import _strip_particle
+from monitor.models import ClusterItem
 from monitor.stories.exact import content_hash, normalize_for_fingerprint
-from monitor.stories.features import default_key_terms, event_cues
+from monitor.stories.features import default_key_terms, event_cues, item_features
 
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 
@@ -158,6 +159,20 @@ def test_particles_leave_a_term_whole_for_the_matcher_the_tuner_and_the_clustere
 def test_a_short_term_glued_to_a_longer_word_is_not_found() -> None:
     result = Matcher(parse_topics(SMALL_TOPICS), morphology=False).match("한미약품 공급망 점검", None)
     assert "한미" not in {h.term for h in result.hits}
+
+
+# -- normalised once per poll ----------------------------------------------------------------------------
+
+
+def test_features_from_the_polls_normalised_form_equal_features_computed_afresh() -> None:
+    from monitor.stories import normalise
+
+    item = ClusterItem(
+        1, "[속보] 한·미·일 공급망 협력 강화", "(서울=연합뉴스) 홍길동 기자 = 한미일 3국이 공급망을 논의했다."
+    )
+    given = normalise(item.title, item.text)
+    assert given.content_hash == content_hash(item.title, item.text)
+    assert item_features(item, normalised=given) == item_features(item)
 
 
 # -- no other owner -------------------------------------------------------------------------------------

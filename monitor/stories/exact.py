@@ -229,10 +229,18 @@ def _fold_body(lines: Iterable[str]) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Normalised:
+    """An article in the fingerprint's forms: computed once per article version by the poll (for its
+    content hash), and handed on to the clusterer, which reads its features from the same forms."""
+
     title: str  # fingerprint form: folded
     body: str  # fingerprint form: folded lines, "\n"-joined
     clean_title: str  # first pass, punctuation kept: what cues and key terms are read from
     clean_lines: list[str]
+
+    @property
+    def content_hash(self) -> str:
+        """:func:`content_hash` of the article this is the normalised form of."""
+        return hash_folded(self.title, self.body)
 
 
 def normalise(title: str, text: str) -> Normalised:

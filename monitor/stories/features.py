@@ -27,6 +27,7 @@ from monitor.lang import (
 from monitor.models import ClusterItem
 from monitor.stories.entities import english_day, entity_terms, hangul_share, number_terms
 from monitor.stories.exact import (
+    Normalised,
     clean_body_lines,
     clean_headline,
     hash_folded,
@@ -689,6 +690,7 @@ def item_features(
     max_shingle_chars: int = 4000,
     key_terms: KeyTerms | None = None,
     is_template: Callable[[str, frozenset[str]], bool] | None = None,
+    normalised: Normalised | None = None,
 ) -> _Features:
     """Everything the clusterer compares about one article; depends on the item alone (and on
     ``is_template``, the clusterer's memory of site templates), so batches can compute it in worker
@@ -698,7 +700,9 @@ def item_features(
     a third of a stream's articles repeat a recent one's headline and lines, and two in five its body. What
     follows from those alone (key terms, cues, MinHash) is taken from a small memo of recent ones; only
     the event day (which reads the article's date) and the outlet are the item's own."""
-    n = normalise(item.title, item.text)
+    # The poll normalised the article already for its content hash: it passes that on (``normalised``)
+    # rather than have the same title and text normalised twice.
+    n = normalised if normalised is not None else normalise(item.title, item.text)
     chash = hash_folded(n.title, n.body)
     title_terms, title_grams = _headline_terms(n.clean_title)
     body_key = sig = None
