@@ -297,9 +297,10 @@ class _FeedPoller:
         report = FeedReport(spec.name, spec.url, "error", http_status=getattr(exc, "status", None),
                             error_kind=kind, error=message, elapsed_s=time.monotonic() - t0,
                             next_attempt=next_attempt)
+        # in_poll_report: `monitor poll` shows this error in its report and leaves the line out.
         log.warning("poll failed (%s, %d in a row, next try in %.0fs): %s", kind, failures, delay, message,
                     extra=ctx(feed=spec.name, url=spec.url, stage="fetch" if isinstance(exc, FetchError)
-                              else "parse"))
+                              else "parse", in_poll_report=True))
         await self.db(self.store.save_feed_failure, state.id, report=report, started_at=started,
                        next_attempt_at=next_attempt)
         return report

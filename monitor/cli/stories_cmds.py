@@ -14,6 +14,7 @@ from monitor.cli.common import config_from, open_store, print_json, table
 from monitor.clock import format_kst, utcnow
 from monitor.dispatch import topic_labels
 from monitor.errors import MonitorError
+from monitor.plural import counted
 from monitor.stories import StoryTracker, recluster
 from monitor.topics import short_label
 
@@ -55,8 +56,9 @@ def cmd_stories(args: argparse.Namespace) -> int:
         if args.recluster:
             settings = config.sections.get("stories") if config.sections else None
             result = recluster(store, StoryTracker.from_settings(settings) or StoryTracker())
-            note = (f"re-clustered {result.articles} articles into {result.stories} stories "
-                    f"({result.changed} decisions changed)")
+            note = (f"re-clustered {counted(result.articles, 'article')} "
+                    f"into {counted(result.stories, 'story')} "
+                    f"({counted(result.changed, 'decision')} changed)")
         rows = store.recent_stories(since=since, relevant=args.relevant, min_size=args.min_size,
                                     limit=args.limit or None)
         counts = store.story_counts()
@@ -77,7 +79,8 @@ def cmd_stories(args: argparse.Namespace) -> int:
           r["title"]] for r in rows],
         ["story", "updated (KST)", "articles", "outlets", "score", "topics", "lead title"],
     ))
-    print(f"\n{len(rows)} shown; {counts['total_stories']} stories from {counts['clustered_articles']} articles "
+    print(f"\n{len(rows)} shown; {counted(counts['total_stories'], 'story')} from "
+          f"{counted(counts['clustered_articles'], 'article')} "
           f"(largest {counts['largest_story']}). Members: monitor story ID")
     return 0
 
@@ -105,7 +108,8 @@ def cmd_story(args: argparse.Namespace) -> int:
         print_json({**_story_json(story), "members": [_member_json(m) for m in members]})
         return 0
     print(f"story {story['id']}: {story['title']}")
-    print(f"  {story['size']} articles from {story['outlet_count']} outlets ({', '.join(story['outlets'])})")
+    print(f"  {counted(story['size'], 'article')} from {counted(story['outlet_count'], 'outlet')} "
+          f"({', '.join(story['outlets'])})")
     print(f"  first {format_kst(story['first_seen_at'])}, last updated {format_kst(story['last_updated_at'])}"
           f", last development {format_kst(story['last_development_at'])}"
           f"; best score {story['best_score']:.2f}" + (" (relevant)" if story["relevant"] else "")

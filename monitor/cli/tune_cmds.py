@@ -25,6 +25,7 @@ from monitor.clock import format_kst
 from monitor.config import MonitorConfig, load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.match import Matcher, load_matcher
+from monitor.plural import counted
 from monitor.rematch import BATCH_SIZE, BacktestReport, Change, RematchReport, backtest, rematch
 from monitor.store.labels import LABELS
 
@@ -310,7 +311,8 @@ def rematch_text(report: RematchReport, matcher: Matcher) -> str:
     if not report.scanned:
         return f"{head}\nnothing to re-match: every stored verdict is from this config (--all re-scores all)"
     return (
-        f"{head}\nre-scored {report.scanned} articles {which} in {report.batches} batch(es)\n"
+        f"{head}\nre-scored {counted(report.scanned, 'article')} {which} "
+        f"in {counted(report.batches, 'batch')}\n"
         f"decision changed for {report.changed_decision}: {report.newly_relevant} now relevant, "
         f"{report.no_longer_relevant} no longer relevant"
         f" ({report.first_verdicts} had no verdict before; score changed for {report.score_changed})"
