@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gen_articles import generate  # noqa: E402
 from machine import describe, loadavg, peak_rss_mb, rss_mb  # noqa: E402  (bench/ is on sys.path as a script)
 
-from monitor.stories import StoryClusterer, add_all, pairwise_cluster_metrics  # noqa: E402
+from monitor.ingest.urls import canonical_url  # noqa: E402
 from monitor.models import Assignment, ClusterItem  # noqa: E402
-from monitor.urls import canonical_url  # noqa: E402
+from monitor.stories import StoryClusterer, add_all, pairwise_cluster_metrics  # noqa: E402
 
 KNEWS = ROOT.parent / "shared" / "corpus" / "feeds" / "korean" / "knews-rss"
 

@@ -5,7 +5,7 @@ Run from the repository root:  python bench/bench_extract.py [--repeat N]
 Prints, per page, paragraph recall and character precision/recall/F1 against fundus's gold article text
 (scoring as in tests/test_corpus_extract.py), the KBS WORLD with/without snippet checks, the median time
 per page, and the machine it ran on. The "base" columns score plain trafilatura (same settings, no
-fallbacks, no Korean junk filter), to show what the rest of monitor.extract adds.
+fallbacks, no Korean junk filter), to show what the rest of monitor.ingest.extract adds.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))  # for the shared scoring helpers in tests/
 
 import trafilatura  # noqa: E402
 
-from monitor.extract import extract_article  # noqa: E402
+from monitor.ingest.extract import extract_article  # noqa: E402
 from tests.test_corpus_extract import FUNDUS_PAGES, load_gold, score  # noqa: E402
 
 PAGES = ROOT.parent / "shared" / "corpus" / "pages"

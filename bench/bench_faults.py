@@ -57,7 +57,7 @@ def main() -> int:
         return 0
 
     from monitor.config import load_config
-    from monitor.fetch import Fetcher
+    from monitor.ingest.fetch import Fetcher
     from monitor.pipeline import poll_cycle
     from monitor.store import Store
     from tests.faults import FAULTS, FlappingDNS, fault_config, fault_kind

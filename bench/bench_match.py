@@ -53,8 +53,8 @@ def news_bodies() -> list[tuple[str, str]]:
 
 
 def build_articles(matcher, count: int, candidate_share: float, rng: random.Random) -> list[tuple[str, str]]:
+    from monitor.match.topics import read_document
     from monitor.paths import seeds_dir
-    from monitor.topics import read_document
 
     is_candidate = matcher.is_candidate
 
@@ -93,7 +93,7 @@ def timed(fn: Callable[[], object], runs: int = 3) -> tuple[float, float]:
 
 
 def throughput(matcher, articles: list[tuple[str, str]]) -> None:
-    from monitor import korean
+    from monitor.lang import korean
 
     cand = sum(matcher.is_candidate(t, x) for t, x in articles)
     results = [matcher.match(t, x) for t, x in articles]  # warm-up; loads kiwipiepy if needed
@@ -111,7 +111,7 @@ def throughput(matcher, articles: list[tuple[str, str]]) -> None:
 
 
 def quality(matcher) -> None:
-    from monitor.evaluate import evaluate, parse_lines
+    from monitor.match.evaluation import evaluate, parse_lines
 
     for name in ("dev.jsonl", "dev_holdout.jsonl"):
         items, errors = parse_lines((ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines())
@@ -150,7 +150,7 @@ def main() -> int:
     print(describe())
 
     t0 = time.perf_counter()
-    from monitor.match import load_matcher
+    from monitor.match.matcher import load_matcher
 
     t1 = time.perf_counter()
     matcher = load_matcher(ROOT / "config" / "topics.toml")
@@ -170,7 +170,7 @@ def main() -> int:
     if args.quick:
         return 0
 
-    from monitor import korean
+    from monitor.lang import korean
 
     t3 = time.perf_counter()
     korean.aligned("한미약품 주가", 0, 2)

@@ -30,7 +30,7 @@ def build(db: Path, n: int) -> None:
     """Fill ``db`` with ``n`` generated articles and their verdicts, 1,000 per poll-sized transaction."""
     from gen_articles import generate
 
-    from monitor.match import load_matcher, verdict_row
+    from monitor.match.matcher import load_matcher, verdict_row
     from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
     from monitor.store import SourceRef, Store
 
@@ -102,8 +102,8 @@ def main() -> int:
         size = sum(p.stat().st_size for p in tmp.glob("bench.db*")) / 1e6
         print(f"built {args.articles:,} articles ({size:.0f} MB) in {time.perf_counter() - w:.1f}s (child)")
 
-        from monitor.match import load_matcher
-        from monitor.rematch import backtest, rematch
+        from monitor.match.matcher import load_matcher
+        from monitor.match.rescoring import backtest, rematch
         from monitor.store import Store
 
         morphology = not args.no_morphology

@@ -24,12 +24,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from machine import describe  # noqa: E402
 
-from monitor.aggregator import credit  # noqa: E402
 from monitor.config import load_config  # noqa: E402
-from monitor.feedcheck import run_checks  # noqa: E402
-from monitor.language import detect_language  # noqa: E402
+from monitor.ingest.aggregator import credit  # noqa: E402
+from monitor.ingest.parse import parse_feed  # noqa: E402
+from monitor.lang.detect import detect_language  # noqa: E402
 from monitor.models import FeedEntry  # noqa: E402
-from monitor.parse import parse_feed  # noqa: E402
+from monitor.sources.check import run_checks  # noqa: E402
 from tests.servers import LoopbackHTTPServer, Reply  # noqa: E402
 
 KO = ("정부는 한미일 공급망 협력 강화를 위해 반도체와 배터리 분야 실무 협의를 이어가기로 했다. " * 40)[:2500]

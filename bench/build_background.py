@@ -1,4 +1,4 @@
-"""Rebuild monitor/news_background.toml: document frequencies of nouns in ordinary Korean news.
+"""Rebuild monitor/match/data/news_background.toml: document frequencies of nouns in ordinary Korean news.
 
 `monitor topics suggest` ranks seed nouns by how much more often the seeds use them than ordinary news
 does; this table is "ordinary news". It is derived (counts only, no text) from the shared corpus:
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "news"  # feeds/ is its sibling
-OUT = ROOT / "monitor" / "news_background.toml"
+OUT = ROOT / "monitor" / "match" / "data" / "news_background.toml"
 MIN_DF = 2
 
 
@@ -44,8 +44,8 @@ def documents() -> list[str]:
 
 
 def main() -> int:
-    from monitor.korean import noun_phrases
-    from monitor.text import normalize
+    from monitor.lang.korean import noun_phrases
+    from monitor.lang.text import normalize
 
     if not CORPUS.is_dir():
         print(f"no corpus at {CORPUS}; keeping the shipped table", file=sys.stderr)

@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_cluster import KNEWS, knews_items  # noqa: E402
 
+from monitor.ingest.urls import canonical_url  # noqa: E402
 from monitor.stories import cluster_items  # noqa: E402
 from monitor.stories.features import _terms_of, item_features  # noqa: E402
 from monitor.stories.rarity import NO_BACKGROUND, TABLE  # noqa: E402
-from monitor.urls import canonical_url  # noqa: E402
 
 NEWS = ROOT.parent / "shared" / "corpus" / "news"
 MIN_DF = 2

@@ -38,9 +38,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_cluster import KNEWS, farm_items, knews_items  # noqa: E402
 from gen_articles import generate  # noqa: E402
 
-from monitor.stories import StoryClusterer, add_all, cluster_items  # noqa: E402
+from monitor.ingest.urls import canonical_url  # noqa: E402
 from monitor.models import Assignment, ClusterItem  # noqa: E402
-from monitor.urls import canonical_url  # noqa: E402
+from monitor.stories import StoryClusterer, add_all, cluster_items  # noqa: E402
 
 
 def _lines(items: list[ClusterItem], assignments: dict[int, Assignment], urls: dict[int, str]) -> list[str]:

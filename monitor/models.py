@@ -31,7 +31,7 @@ class FeedSpec:
     #: Fetch each entry's linked page and extract the article text.
     fetch_articles: bool = True
     tags: tuple[str, ...] = ()
-    #: "ko" or "en" as the user declared it; None: detected per article from its text (monitor.language).
+    #: "ko" or "en" as the user declared it; None: detected per article from its text (monitor.lang.detect).
     language: str | None = None
 
 
@@ -158,8 +158,8 @@ class Article:
     extract_note: str | None = None
     final_url: str | None = None
     content_hash: str = ""
-    #: The publisher credited by a news-search feed's item (monitor.aggregator); None: the outlet is
-    #: read from the URL as for every other article (monitor.urls.article_outlet).
+    #: The publisher credited by a news-search feed's item (monitor.ingest.aggregator); None: the outlet is
+    #: read from the URL as for every other article (monitor.ingest.urls.article_outlet).
     outlet: str | None = None
     #: "ko" | "en": the feed's declared language, else detected from the text; None when undecidable.
     language: str | None = None
@@ -356,8 +356,8 @@ class Receipt:
 
 # --------------------------------------------------------------------------------------------------
 # --- matching (issue 3) ---
-# What monitor.match produces for one article. Offsets are into the *normalised* text the matcher saw
-# (``title + "\n\n" + text`` after monitor.text.normalize), so a snippet can always be cut from them.
+# What monitor.match.matcher produces for one article. Offsets are into the *normalised* text the matcher saw
+# (``title + "\n\n" + text`` after monitor.lang.text.normalize), so a snippet can always be cut from them.
 # Every field is a str/int/float/bool/None or a tuple of those dataclasses: ``dataclasses.asdict`` of a
 # MatchResult is JSON-serialisable as it stands, which is how the evidence is stored with a match.
 # --------------------------------------------------------------------------------------------------
@@ -512,7 +512,7 @@ class StoryState:
 
 
 # --- digest runs (issue 5) ---
-# What one digest or alert run did for one channel: the value monitor.dispatch hands to the CLI and to the
+# What one digest or alert run did for one channel: the value monitor.deliver.dispatch hands to the CLI and to the
 # scheduler (issue 6). A failure is a value here, as in FeedReport, so one broken channel never stops the
 # others.
 

@@ -2,7 +2,7 @@
 
 The seeds and the shipped topics file live at the top of the project (``seeds/``, ``config/topics.toml``:
 the design card names them there) and reach the installed package as package data through two symlinks,
-``monitor/demo_data/seeds`` and ``monitor/demo_data/topics.toml``: setuptools copies what they point at
+``monitor/demo/data/seeds`` and ``monitor/demo/data/topics.toml``: setuptools copies what they point at
 into the wheel, so `monitor demo` works from ``pip install .`` in any directory, and git holds one copy.
 The current directory is not searched: a ``seeds/`` folder that happens to be there is not the demo's.
 """
@@ -17,7 +17,7 @@ from monitor.errors import ConfigError
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The package's own copy (an install) or the symlinks into the checkout (an editable install).
-_PACKAGE_DATA = Path(str(files("monitor"))) / "demo_data"
+_PACKAGE_DATA = Path(str(files("monitor"))) / "demo" / "data"
 
 
 def seeds_dir() -> Path:
@@ -32,7 +32,7 @@ def seeds_dir() -> Path:
     raise ConfigError(
         [f"no seed documents (*.txt) found; looked in {', '.join(str(c) for c in _unique(candidates))}"],
         hint="set MONITOR_SEEDS to a folder of seed .txt files, or reinstall the monitor "
-        "(its package data monitor/demo_data/seeds is missing)",
+        "(its package data monitor/demo/data/seeds is missing)",
     )
 
 
@@ -48,7 +48,7 @@ def topics_file() -> Path:
     raise ConfigError(
         [f"no topics file found; looked in {', '.join(str(c) for c in _unique(candidates))}"],
         hint="set MONITOR_TOPICS to a topics file, or reinstall the monitor "
-        "(its package data monitor/demo_data/topics.toml is missing)",
+        "(its package data monitor/demo/data/topics.toml is missing)",
     )
 
 

@@ -32,12 +32,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from monitor.aggregator import credit
 from monitor.clock import utcnow
 from monitor.config import MonitorConfig
 from monitor.errors import ExtractError, FetchError, MonitorError, ParseError
-from monitor.fetch import PAGE_ACCEPT, Fetcher, next_attempt_delay
-from monitor.language import detect_language
+from monitor.ingest import PAGE_ACCEPT, Fetcher, canonical_url, credit, next_attempt_delay, parse_feed
+from monitor.lang import detect_language
 from monitor.logs import ctx
 from monitor.models import (
     Article,
@@ -51,16 +50,13 @@ from monitor.models import (
     TextSource,
     Validators,
 )
-from monitor.parse import parse_feed
 from monitor.store import FeedState, MatchRow, SourceRef, Store
-from monitor.stories import StoryTracker
-from monitor.stories.exact import content_hash
-from monitor.urls import canonical_url
+from monitor.stories import StoryTracker, content_hash
 
 if TYPE_CHECKING:
     from monitor.match import Matcher
 
-# monitor.extract (trafilatura, htmldate, courlan, bs4: ~20 MB) and monitor.match (ahocorasick, the
+# monitor.ingest.extract (trafilatura, htmldate, courlan, bs4: ~20 MB) and monitor.match.matcher (ahocorasick, the
 # topic loader) are imported where they are first used: a poll of summary-only feeds without topics needs
 # neither, and the parser worker processes, which fork from a forkserver that preloads this module,
 # should not carry them either.
@@ -345,7 +341,7 @@ class _FeedPoller:
         entry = keyed.entry
         fetched_at = utcnow()
         # A news-search feed's item: the publisher's headline and outlet, and its redirect link is not
-        # an article page (monitor.aggregator).
+        # an article page (monitor.ingest.aggregator).
         credited = credit(entry)
         if credited is not None:
             entry = replace(entry, title=credited.title, summary=credited.summary)
@@ -454,7 +450,7 @@ def key_entries(
 def _extract_and_hash(
     content: bytes, *, url: str, headers: dict[str, str], feed_title: str
 ) -> tuple[ExtractedPage, str, str]:
-    from monitor.extract import extract_article  # only when a page is extracted: see the imports above
+    from monitor.ingest import extract_article  # only when a page is extracted: see the imports above
 
     page = extract_article(content, url=url, headers=headers)
     title = feed_title or page.title or NO_TITLE

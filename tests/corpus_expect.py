@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.parse import codec_name, html_to_text
+from monitor.ingest.parse import codec_name, html_to_text
 from monitor.pipeline import NO_TITLE
 
 _EXPECT = re.compile(r"Expect:\s*(.*?)\s*(?:-->|$)", re.M)

@@ -39,7 +39,7 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
 
 
 def evidence(topics: list[str], terms: list[tuple[str, str]]) -> str:
-    """Match evidence as monitor.match.result_to_dict writes it (only the keys digests read)."""
+    """Match evidence as monitor.match.matcher.result_to_dict writes it (only the keys digests read)."""
     return json.dumps({
         "topics": [{"topic": t, "label": TOPICS.get(t, t), "raw": 1.0, "score": 0.5, "terms": []}
                    for t in topics],

@@ -1,4 +1,4 @@
-"""News-search items credited to their publishers (monitor.aggregator), and <source> read by the parser."""
+"""News-search items credited to their publishers (monitor.ingest.aggregator), and <source> read by the parser."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import sqlite3
 
 import pytest
 
-from monitor.aggregator import credit, strip_publisher_suffix
-from monitor.migrations import MIGRATIONS
+from monitor.ingest.aggregator import credit, strip_publisher_suffix
+from monitor.ingest.parse import parse_feed
 from monitor.models import FeedEntry
-from monitor.parse import parse_feed
 from monitor.store import Store
+from monitor.store.migrations import MIGRATIONS
 from monitor.store.stories import stored_outlet
 
 

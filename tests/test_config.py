@@ -15,7 +15,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import monitor.cli
-from monitor import config
 from monitor.config import (
     Field,
     Problem,
@@ -30,6 +29,7 @@ from monitor.config import (
     resolve_config_path,
     secret_from_env,
 )
+from monitor.config import schema as config
 from monitor.errors import ConfigError
 from monitor.models import FetchSettings
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import feedparser
 import pytest
 
-from monitor.stories import StoryClusterer, cluster_items
+from monitor.ingest.urls import canonical_url
 from monitor.models import Assignment, ClusterItem
-from monitor.urls import canonical_url
+from monitor.stories import StoryClusterer, cluster_items
 from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.corpus

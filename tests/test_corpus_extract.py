@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.extract import extract_article
+from monitor.ingest.extract import extract_article
 from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.corpus
@@ -131,7 +131,7 @@ def test_kbs_world_snippets() -> None:
 
 def test_undeclared_euc_kr_pages_decode_as_korean() -> None:
     """Chromium/Mozilla sniffing fixtures: EUC-KR bytes with neither header nor <meta>."""
-    from monitor.extract import decode_html
+    from monitor.ingest.extract import decode_html
 
     directory = corpus_path("feeds", "korean", "chardet-tests", "EUC-KR")
     for name in ("_chromium_windows-949_with_no_encoding_specified.html", "_mozilla_bug9357_text.html"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.match import load_matcher
+from monitor.match.matcher import load_matcher
 from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.corpus

@@ -1,4 +1,4 @@
-"""monitor.parse on real feeds from ../shared/corpus (skipped when it is absent; see SOURCES.md there)."""
+"""monitor.ingest.parse on real feeds from ../shared/corpus (skipped when it is absent; see SOURCES.md there)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC
 import pytest
 
 from monitor.errors import ParseError
-from monitor.parse import parse_feed
+from monitor.ingest.parse import parse_feed
 from tests.conftest import CORPUS, corpus_path
 
 pytestmark = pytest.mark.corpus

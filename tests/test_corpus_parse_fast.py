@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.errors import ParseError
-from monitor.parse import _decode_feed, _fast_parse, parse_feed
+from monitor.ingest.parse import _decode_feed, _fast_parse, parse_feed
 from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.corpus

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.stories import StoryClusterer, add_all, cluster_items, pairwise_cluster_metrics
-from monitor.stories.features import default_key_terms, event_cues
-from monitor.stories.exact import content_hash, is_low_information, normalize_for_fingerprint
 from monitor.models import ClusterItem
+from monitor.stories import StoryClusterer, add_all, cluster_items, pairwise_cluster_metrics
+from monitor.stories.exact import content_hash, is_low_information, normalize_for_fingerprint
+from monitor.stories.features import default_key_terms, event_cues
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -707,7 +707,7 @@ def test_short_items_with_a_number_glued_to_a_word_keep_it_as_one_term() -> None
 
 
 def test_own_event_pairs_file_clusters_well() -> None:
-    from monitor.evaluate import cluster_quality, parse_lines
+    from monitor.match.evaluation import cluster_quality, parse_lines
 
     path = Path(__file__).resolve().parent / "data" / "dev_events.jsonl"
     items, errors = parse_lines(path.read_text(encoding="utf-8").splitlines())

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from monitor.match.evaluation import cluster_quality, parse_lines
+from monitor.models import ClusterItem
 from monitor.stories import cluster_items
 from monitor.stories.features import conflict, event_cues
-from monitor.evaluate import cluster_quality, parse_lines
-from monitor.models import ClusterItem
 
 DATA = Path(__file__).resolve().parent / "data"
 

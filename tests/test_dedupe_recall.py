@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from monitor.match.evaluation import cluster_quality, parse_lines
+from monitor.models import ClusterItem
 from monitor.stories import cluster_items
 from monitor.stories.contrasts import _contracts
 from monitor.stories.features import conflict, default_key_terms, event_cues, item_features
-from monitor.evaluate import cluster_quality, parse_lines
-from monitor.models import ClusterItem
 
 DATA = Path(__file__).resolve().parent / "data"
 #: 2025-10-13 09:00 KST: hour 12 is the evening of the 13th, hour 26 the morning of the 14th.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.stories import batch as dedupe
-from monitor.stories import StoryClusterer, restore_all
 from monitor.models import ClusterItem
+from monitor.stories import StoryClusterer, restore_all
+from monitor.stories import batch as dedupe
 
 
 def test_restore_all_in_workers_leaves_the_clusterer_as_restoring_one_by_one() -> None:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from monitor.errors import ConfigError
+from monitor.match.evaluation import cluster_quality, parse_lines
+from monitor.models import ClusterItem
 from monitor.stories import StoryClusterer, cluster_items
 from monitor.stories.clusterer import _Weights
-from monitor.stories.features import item_features
-from monitor.errors import ConfigError
-from monitor.evaluate import cluster_quality, parse_lines
-from monitor.models import ClusterItem
 from monitor.stories.entities import with_entities
+from monitor.stories.features import item_features
 from monitor.stories.rarity import NO_BACKGROUND, TABLE, TermBackground, load_term_background
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -9,12 +9,17 @@ from pathlib import Path
 import pytest
 
 from monitor.config import check_config, load_config
-from monitor.dispatch import channel_plans, digest_schedules, in_quiet_hours, preview, run_alerts, run_digest
+from monitor.deliver.dispatch import (
+    channel_plans,
+    digest_schedules,
+    in_quiet_hours,
+    preview,
+    run_alerts,
+    run_digest,
+)
 from monitor.errors import ConfigError
 from monitor.store import Store
 from tests.story_db import NOW, add_story, delete_lead_article, grow_story, write_config
-
-
 
 
 @pytest.fixture

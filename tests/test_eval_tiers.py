@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.evaluate import MAX_ITEM_CHARS, evaluate, parse_lines, report_json, report_text
-from monitor.match import load_matcher
+from monitor.match.evaluation import MAX_ITEM_CHARS, eval_report_json, eval_report_text, evaluate, parse_lines
+from monitor.match.matcher import load_matcher
 from monitor.paths import topics_file
 
 GOOD = [
@@ -58,14 +58,14 @@ def matcher():
 def test_json_gives_each_item_its_tier_and_the_text_counts_tiers(matcher) -> None:
     items, errors = parse_lines(_lines())
     report = evaluate(items, matcher.match, errors)
-    data = report_json(report)
+    data = eval_report_json(report)
     tiers = {i["id"]: i["tier"] for i in data["items"]}
     assert tiers["k1"] in ("core", "context") and tiers["n1"] is None
     assert all((i["tier"] is None) == (i["predicted"] == "irrelevant") for i in data["items"])
     assert data["tiers"] == {t: sum(1 for v in tiers.values() if v == t) for t in ("core", "context")}
     assert data["items"][0]["labelled_tier"] == "core" and "labelled_tier" not in data["items"][1]
     assert data["tier_labelled_caught"] == 1 and data["tier_agreement"] in (0.0, 1.0)
-    text = report_text(report)
+    text = eval_report_text(report)
     assert f"tiers of the predicted relevant: core {data['tiers']['core']}, context" in text
     assert "tier as labelled:" in text
 

@@ -1,4 +1,4 @@
-"""monitor.evaluate and `monitor eval`: parsing labelled JSONL, the figures, the JSON shape."""
+"""monitor.match.evaluation and `monitor eval`: parsing labelled JSONL, the figures, the JSON shape."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import match_cmds
-from monitor.evaluate import (
+from monitor.match.evaluation import (
     EvalReport,
+    eval_report_json,
+    eval_report_text,
     evaluate,
     labelled_items,
     matched_terms,
     parse_lines,
-    report_json,
-    report_text,
 )
-from monitor.match import Matcher, load_matcher
+from monitor.match.matcher import Matcher, load_matcher
 from monitor.models import MatchResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,7 @@ def test_counts_and_ratios() -> None:
 
 def test_json_has_exactly_the_agreed_keys(matcher: Matcher) -> None:
     items, errors = parse_lines(LINES)
-    data = report_json(evaluate(items, matcher.match, errors))
+    data = eval_report_json(evaluate(items, matcher.match, errors))
     cluster_keys = ["cluster_precision", "cluster_recall", "cluster_f1", "cluster_true_pairs",
                     "cluster_predicted_pairs", "cluster_gold_pairs", "cluster_mixed_stories",
                     "cluster_missed_pairs", "cluster_wrong_pairs"]
@@ -96,7 +96,7 @@ def test_json_has_exactly_the_agreed_keys(matcher: Matcher) -> None:
 
 def test_text_report_lists_mistakes_with_reasons(matcher: Matcher) -> None:
     items, errors = parse_lines(LINES)
-    text = report_text(evaluate(items, matcher.match, errors))
+    text = eval_report_text(evaluate(items, matcher.match, errors))
     assert "items: 5 (5 bad lines skipped)" in text
     assert "false positives (1):" in text and "https://example.com/a" in text
 
@@ -115,12 +115,12 @@ def test_cluster_mistakes_are_listed_by_item_id(matcher: Matcher) -> None:
     ]
     items, _ = parse_lines(lines)
     report = evaluate(items, matcher.match)
-    data = report_json(report)
+    data = eval_report_json(report)
     assert data["cluster_missed_pairs"] == [["b1", "b2"]]  # labelled one event, clustered apart
     assert data["cluster_wrong_pairs"] == []
     assert (data["cluster_true_pairs"], data["cluster_gold_pairs"]) == (1, 2)
     listed = "same event, apart (1 pair):\n  b1 + b2  오늘의 날씨: 전국 맑음  |  프로야구 결승전 결과"
-    assert listed in report_text(report)
+    assert listed in eval_report_text(report)
 
 
 def test_matched_terms_are_distinct_and_ordered(matcher: Matcher) -> None:
@@ -136,7 +136,7 @@ def test_stored_labels_become_items() -> None:
 
 def test_an_empty_report_is_zero_not_an_error() -> None:
     report = EvalReport(())
-    assert report_json(report)["precision"] == 0.0
+    assert eval_report_json(report)["precision"] == 0.0
 
 
 # -- CLI ---------------------------------------------------------------------------------------------

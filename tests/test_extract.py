@@ -1,4 +1,4 @@
-"""monitor.extract on pages written for this project (tests/fixtures/pages) and bytes built here.
+"""monitor.ingest.extract on pages written for this project (tests/fixtures/pages) and bytes built here.
 
 Golden files: every ``tests/fixtures/pages/NAME.html`` has ``NAME.expected.txt``, the exact text
 extract_article must return. After a deliberate change, regenerate them with
@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import ExtractError
-from monitor.extract import MIN_ARTICLE_CHARS, clean_article_text, decode_html, extract_article
+from monitor.ingest.extract import MIN_ARTICLE_CHARS, clean_article_text, decode_html, extract_article
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 REGEN = os.environ.get("MONITOR_REGEN_GOLDEN") == "1"

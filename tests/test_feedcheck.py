@@ -1,13 +1,13 @@
-"""The feed checker's rules on fetched answers (pure: monitor.feedcheck.inspect_result), and OPML writing."""
+"""The feed checker's rules on fetched answers (pure: monitor.sources.check.inspect_result), and OPML writing."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from monitor.feedcheck import ZOMBIE_MIN_AGE, discover_alternates, inspect_result, zombie_after
 from monitor.models import FeedSpec, FetchResult
-from monitor.opml import write_opml
+from monitor.sources.check import ZOMBIE_MIN_AGE, discover_alternates, inspect_result, zombie_after
+from monitor.sources.opml import write_opml
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 SPEC = FeedSpec("피드", "https://feeds.example/rss.xml")

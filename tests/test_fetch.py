@@ -1,4 +1,4 @@
-"""Unit tests for monitor.fetch through httpx.MockTransport (no sockets; see tests/integration for those)."""
+"""Unit tests for monitor.ingest.fetch through httpx.MockTransport (no sockets; see tests/integration for those)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.errors import BlockedAddress, FetchError, HTTPStatusError, ResponseTooLarge, TooManyRedirects
-from monitor.fetch import (
+from monitor.ingest.fetch import (
     ACCEPT_ENCODING,
     FEED_ACCEPT,
     PAGE_ACCEPT,
@@ -626,7 +626,7 @@ def test_politeness_spacing_between_starts_on_one_host() -> None:
 
 
 def test_log_lines_carry_url_and_stage(caplog: pytest.LogCaptureFixture) -> None:
-    logger = logging.getLogger("monitor.fetch")
+    logger = logging.getLogger("monitor.ingest.fetch")
     logger.addHandler(caplog.handler)  # "monitor" may not propagate once setup_logging ran
     caplog.handler.setLevel(logging.DEBUG)
     old_level = logger.level
@@ -637,7 +637,7 @@ def test_log_lines_carry_url_and_stage(caplog: pytest.LogCaptureFixture) -> None
     finally:
         logger.removeHandler(caplog.handler)
         logger.setLevel(old_level)
-    records = [r for r in caplog.records if r.name == "monitor.fetch"]
+    records = [r for r in caplog.records if r.name == "monitor.ingest.fetch"]
     assert records and all(
         getattr(r, "stage", None) == "fetch" and getattr(r, "url", "").startswith("http://f.example/")
         for r in records

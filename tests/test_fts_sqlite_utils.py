@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from monitor.migrations import MIGRATIONS
+from monitor.store.migrations import MIGRATIONS
 from monitor.models import FeedSpec
 from monitor.store import Store
 from tests.test_store import article, fts_ok, save, src

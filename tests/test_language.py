@@ -1,10 +1,10 @@
-"""The script-ratio language rule (monitor.language), its examples, and the feed's declared language."""
+"""The script-ratio language rule (monitor.lang.detect), its examples, and the feed's declared language."""
 
 from __future__ import annotations
 
 import pytest
 
-from monitor.language import detect_language
+from monitor.lang.detect import detect_language
 
 
 @pytest.mark.parametrize(

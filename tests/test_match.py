@@ -1,4 +1,4 @@
-"""monitor.match: decisions, evidence, the prefilter's promise, and `monitor explain`."""
+"""monitor.match.matcher: decisions, evidence, the prefilter's promise, and `monitor explain`."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.cli import match_cmds
-from monitor.evaluate import evaluate, parse_lines
-from monitor.match import MAX_TEXT_CHARS, Matcher, load_matcher, result_from_dict, result_to_dict
+from monitor.match.evaluation import evaluate, parse_lines
+from monitor.match.matcher import MAX_TEXT_CHARS, Matcher, load_matcher, result_from_dict, result_to_dict
+from monitor.match.topics import parse_topics, read_document
 from monitor.paths import seeds_dir
-from monitor.topics import parse_topics, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPICS = ROOT / "config" / "topics.toml"

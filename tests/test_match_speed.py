@@ -8,9 +8,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from monitor.match import load_matcher
+from monitor.lang.text import CLEAN_MARKERS, clean, collapse_spaces, collapse_whitespace, light_clean
+from monitor.match.matcher import load_matcher
 from monitor.paths import topics_file
-from monitor.text import CLEAN_MARKERS, clean, collapse_spaces, collapse_whitespace, light_clean
 
 # Pieces that exercise every step of clean() and collapse_whitespace(): white space of all kinds,
 # invisible characters, dots and dashes (some of which NFKC would change), entities whole and bare,

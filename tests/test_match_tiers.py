@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from monitor.match import verdict_row
-from monitor.migrations import MIGRATIONS
+from monitor.match.matcher import verdict_row
+from monitor.match.rescoring import rematch
 from monitor.models import FeedSpec
-from monitor.rematch import rematch
 from monitor.store import Store
+from monitor.store.migrations import MIGRATIONS
 from tests.test_rematch import ARTICLES, RELEVANT_NOW, _save, matcher  # noqa: F401  (fixture)
 
 WHEN = "2026-01-01T00:00:00+00:00"

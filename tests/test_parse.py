@@ -1,4 +1,4 @@
-"""monitor.parse on fixtures written for this project (tests/fixtures/feeds) and bytes built here.
+"""monitor.ingest.parse on fixtures written for this project (tests/fixtures/feeds) and bytes built here.
 
 Charset cases are built in code so that each test shows the exact bytes it is about.
 """
@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import ParseError
+from monitor.ingest.parse import entry_id_for, html_to_text, parse_feed
 from monitor.models import ParsedFeed
-from monitor.parse import entry_id_for, html_to_text, parse_feed
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 

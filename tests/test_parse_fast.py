@@ -1,4 +1,4 @@
-"""The lxml fast path of monitor.parse against feedparser, on documents written here.
+"""The lxml fast path of monitor.ingest.parse against feedparser, on documents written here.
 
 Every case is parsed twice, with the fast path and with feedparser only (``fast=False``), and the two
 ParsedFeed values must be identical; the ``accepted`` cases must also really take the fast path, and the
@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-import monitor.parse as parse_module
-from monitor.parse import _decode_feed, _fast_parse, parse_feed
+import monitor.ingest.parse as parse_module
+from monitor.ingest.parse import _decode_feed, _fast_parse, parse_feed
 
 URL = "https://news.example.kr/rss/economy.xml"
 DC = 'xmlns:dc="http://purl.org/dc/elements/1.1/"'

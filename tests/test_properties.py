@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from monitor.stories.exact import content_hash, normalize_for_fingerprint
 from monitor.errors import ParseError
-from monitor.parse import parse_feed
-from monitor.text import normalize
-from monitor import urls
-from monitor.urls import canonical_url, unwrap_redirect
+from monitor.ingest import urls
+from monitor.ingest.parse import parse_feed
+from monitor.ingest.urls import canonical_url, unwrap_redirect
+from monitor.lang.text import normalize
+from monitor.stories.exact import content_hash, normalize_for_fingerprint
 
 #: PROPERTY_EXAMPLES=3000 for a deeper hunt (the fixes below came from such runs).
 PROPERTY = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "200")), deadline=None,

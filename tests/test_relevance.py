@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.match import Matcher, headline_or_first_sentence, lede_length, load_matcher
-from monitor.text import normalize
+from monitor.lang.text import normalize
+from monitor.match.matcher import Matcher, headline_or_first_sentence, lede_length, load_matcher
 
 ROOT = Path(__file__).resolve().parent.parent
 

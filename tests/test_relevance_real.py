@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.match import Matcher, load_matcher
+from monitor.match.matcher import Matcher, load_matcher
 from tests.conftest import corpus_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,10 +11,10 @@ import pytest
 
 from monitor.cli import main
 from monitor.errors import StoreError
-from monitor.match import load_matcher, verdict_row
+from monitor.match.matcher import load_matcher, verdict_row
+from monitor.match.rescoring import backtest, rematch
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
 from monitor.paths import topics_file
-from monitor.rematch import backtest, rematch
 from monitor.store import SourceRef, Store
 
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import monitor.service as service_module
+import monitor.service.scheduler as service_module
 from monitor.errors import DatabaseBusy
-from monitor.lock import ProcessLock
 from monitor.models import Article, FeedSpec, StorageSettings
-from monitor.ops import feed_rhythm, judge_health, metrics_text
-from monitor.service import (
+from monitor.service.health import feed_rhythm, judge_health, metrics_text
+from monitor.service.lock import ProcessLock
+from monitor.service.scheduler import (
     Service,
     missed_digests,
     plan_digest_jobs,
@@ -231,14 +231,14 @@ def test_job_table_sync_keeps_history_and_drops_gone_jobs(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
-# Digest jobs against monitor.dispatch's interface, with a fake module
+# Digest jobs against monitor.deliver.dispatch's interface, with a fake module
 # --------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def fake_dispatch(monkeypatch):
     calls: list[tuple[str, object]] = []
-    module = types.ModuleType("monitor.dispatch")
+    module = types.ModuleType("monitor.deliver.dispatch")
     # January 1st only: a digest that fires on its own during the test would add a call
     module.digest_schedules = lambda config: {"email": ("0 0 1 1 *",)}  # type: ignore[attr-defined]
 
@@ -468,10 +468,10 @@ def test_a_job_outlasting_its_interval_is_logged_at_most_hourly_and_every_skip_c
             await asyncio.sleep(0.01)
         service.scheduler.shutdown(wait=False)
 
-    with kept_logs("monitor.service", "apscheduler.scheduler") as records:
+    with kept_logs("monitor.service.scheduler", "apscheduler.scheduler") as records:
         asyncio.run(scenario())
     assert not [r for r in records if r.name == "apscheduler.scheduler" and "skipped" in r.getMessage()]
-    said = [r for r in records if r.name == "monitor.service"]
+    said = [r for r in records if r.name == "monitor.service.scheduler"]
     assert len(said) == 2  # ~0.1 s into the first run, and ~0.1 s into the fourth (0.8 s later)
     assert all(getattr(r, "feed", None) == "느린피드" for r in said)
     assert said[0].getMessage().startswith("poll run skipped: the previous run is still going (1 skipped")

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.errors import StoreError
-from monitor.migrations import MIGRATIONS
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
 from monitor.store import SourceRef, Store
 from monitor.store.core import _split_sql
+from monitor.store.migrations import MIGRATIONS
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 

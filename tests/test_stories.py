@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.evaluate import cluster_quality, parse_lines, report_json, report_text
+from monitor.ingest.urls import article_outlet
+from monitor.match.evaluation import cluster_quality, eval_report_json, eval_report_text, parse_lines
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
 from monitor.store import MatchRow, SourceRef, Store
 from monitor.stories import StoryTracker, recluster
-from monitor.urls import article_outlet
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 
@@ -306,18 +306,18 @@ def test_eval_reports_cluster_quality_when_items_carry_events():
     metrics = cluster_quality(items)
     assert metrics["cluster_gold_pairs"] == 1 and metrics["cluster_true_pairs"] == 1
     assert (metrics["cluster_precision"], metrics["cluster_recall"], metrics["cluster_f1"]) == (1.0, 1.0, 1.0)
-    from monitor.evaluate import evaluate
+    from monitor.match.evaluation import evaluate
     from tests.test_evaluate import _result
 
     def match(title, text):
         return _result("irrelevant", 0.0)
 
     report = evaluate(items, match)
-    data = report_json(report)
+    data = eval_report_json(report)
     assert data["cluster_f1"] == 1.0 and data["cluster_mixed_stories"] == 0
-    assert "cluster_precision 1.000" in report_text(report)
+    assert "cluster_precision 1.000" in eval_report_text(report)
     plain, _ = parse_lines([json.dumps({"id": "x", "title": "제목", "label": "relevant"})])
-    assert "cluster_f1" not in report_json(evaluate(plain, match))
+    assert "cluster_f1" not in eval_report_json(evaluate(plain, match))
 
 
 def test_dev_sets_never_merge_different_events():

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.clock import to_iso
+from monitor.ingest.urls import article_outlet
 from monitor.models import Assignment, FeedSpec
 from monitor.store import MatchRow, Store
 from monitor.store.core import _match_params
-from monitor.urls import article_outlet
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
 FEEDS = ("연합뉴스", "B", "C")

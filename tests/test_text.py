@@ -1,4 +1,4 @@
-"""monitor.text: one canonical form for everything the matcher reads."""
+"""monitor.lang.text: one canonical form for everything the matcher reads."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.text import (
+from monitor.lang.text import (
     canonicalize_actors,
     clean,
     collapse_whitespace,

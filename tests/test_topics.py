@@ -1,4 +1,4 @@
-"""monitor.topics and `monitor topics check|suggest`: the topics file, its errors, and the tuning aids."""
+"""monitor.match.topics and `monitor topics check|suggest`: the topics file, its errors, and the tuning aids."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from monitor.cli import match_cmds
 from monitor.errors import ConfigError
-from monitor.topics import (
+from monitor.match.topics import (
     Background,
     default_topics_path,
     load_background,
@@ -213,7 +213,7 @@ def test_topics_suggest_prints_terms_with_counts(capsys: pytest.CaptureFixture[s
 
 
 def test_short_label_drops_the_examples_in_brackets() -> None:
-    from monitor.topics import short_label
+    from monitor.match.topics import short_label
 
     assert short_label("수출통제·제재 (BIS, VEU, 대러 제재)") == "수출통제·제재"
     assert short_label("공급망 회복력") == "공급망 회복력"

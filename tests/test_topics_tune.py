@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.evaluate import evaluate, parse_lines
-from monitor.match import load_matcher
+from monitor.match.evaluation import evaluate, parse_lines
+from monitor.match.matcher import load_matcher
+from monitor.match.tuning import Edit, apply_edits, tune
 from monitor.paths import topics_file
 from monitor.store import Store
-from monitor.tune import Edit, apply_edits, tune
 from tests.test_rematch import _save
 
 MISSING = "해저케이블"

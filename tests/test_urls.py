@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.urls import canonical_url, outlet_for, unwrap_redirect
+from monitor.ingest.urls import canonical_url, outlet_for, unwrap_redirect
 
 
 @pytest.mark.parametrize(

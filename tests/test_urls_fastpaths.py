@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from monitor.urls import _normalise_path, _strip_amp, _url_host, article_outlet, canonical_url
+from monitor.ingest.urls import _normalise_path, _strip_amp, _url_host, article_outlet, canonical_url
 
 AWKWARD = [
     "https://www.yna.co.kr/view/AKR20240001",

@@ -14,8 +14,8 @@ from typing import Any
 from monitor.cli.common import print_json
 from monitor.config import ConfigReport, Problem, inspect_config, resolve_config_path
 from monitor.errors import ConfigError
+from monitor.match import load_topics
 from monitor.plural import counted
-from monitor.topics import load_topics
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

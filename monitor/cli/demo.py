@@ -1,4 +1,4 @@
-"""`monitor demo`: the offline showcase (see monitor.demo).
+"""`monitor demo`: the offline showcase (see monitor.demo.runner).
 
 Where it writes: ``--dir``, else ``./monitor-demo`` when the current folder is writable, else
 ``$XDG_STATE_HOME/monitor/demo`` (``~/.local/state/monitor/demo``), else a new temporary folder; it

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from monitor.cli.common import config_from, open_store, print_json
 from monitor.clock import KST, format_kst, utcnow
-from monitor.dispatch import channel_plans, preview, run_alerts, run_digest
+from monitor.deliver import channel_plans, preview, run_alerts, run_digest
 from monitor.models import DigestOutcome
 from monitor.plural import counted
 

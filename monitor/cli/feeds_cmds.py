@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from monitor.feedcheck import run_checks, state_path_for
+    from monitor.sources import run_checks, state_path_for
 
     config = config_from(args)
     names = {f.name for f in config.feeds}
@@ -96,7 +96,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from monitor.feedlist import add_feed
+    from monitor.sources import add_feed
 
     config = config_from(args)
     added = add_feed(config, args.url, name=args.name, language=args.language)
@@ -106,7 +106,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from monitor.feedlist import import_opml
+    from monitor.sources import import_opml
 
     config = config_from(args)
     outcome = import_opml(config, Path(args.file))
@@ -122,7 +122,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from monitor.opml import write_opml
+    from monitor.sources import write_opml
 
     config = config_from(args)
     text = write_opml(config.feeds, title=f"monitor feeds ({config.path.name})")

@@ -14,11 +14,10 @@ from typing import Any
 from monitor.cli.common import config_from, open_store, print_json, table
 from monitor.clock import format_kst, from_iso, to_iso, utcnow
 from monitor.config import MonitorConfig
-from monitor.lock import ProcessLock
 from monitor.models import FeedReport, PollReport
-from monitor.ops import feed_rhythm
 from monitor.pipeline import run_poll
 from monitor.plural import counted
+from monitor.service import ProcessLock, feed_rhythm
 from monitor.store import Store
 
 

@@ -21,18 +21,25 @@ from typing import Any
 
 from monitor.config import load_config, resolve_config_path
 from monitor.errors import ConfigError, MonitorError
-from monitor.evaluate import (
+from monitor.match import (
     EvalItem,
     LineError,
+    Matcher,
+    check_seeds,
+    default_topics_path,
+    eval_report_json,
+    eval_report_text,
     evaluate,
     labelled_items,
+    load_background,
+    load_matcher,
     parse_lines,
-    report_json,
-    report_text,
+    read_document,
+    result_from_dict,
+    result_to_dict,
+    suggest_terms,
 )
-from monitor.match import Matcher, load_matcher, result_from_dict, result_to_dict
 from monitor.models import MatchResult, TermHit
-from monitor.topics import check_seeds, default_topics_path, load_background, read_document, suggest_terms
 from monitor.why import why
 
 
@@ -331,9 +338,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(f"{args.file}:{error.line}: {error.message} (skipped)", file=sys.stderr)
     report = evaluate(items, matcher.match, errors)
     if args.json:
-        _print_json(report_json(report))
+        _print_json(eval_report_json(report))
     else:
-        print(report_text(report))
+        print(eval_report_text(report))
     if not items:
         print("no usable items", file=sys.stderr)
         return 1

@@ -10,7 +10,7 @@ from pathlib import Path
 from monitor.cli.common import config_from, print_json
 from monitor.clock import utcnow
 from monitor.config import parse_duration
-from monitor.ops import HEALTH_MAX_AGE_S, default_health_file, judge_health, read_health
+from monitor.service import HEALTH_MAX_AGE_S, default_health_file, judge_health, read_health
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

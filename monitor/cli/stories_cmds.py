@@ -12,11 +12,11 @@ from typing import Any
 
 from monitor.cli.common import config_from, open_store, print_json, table
 from monitor.clock import format_kst, utcnow
-from monitor.dispatch import topic_labels
+from monitor.deliver import topic_labels
 from monitor.errors import MonitorError
+from monitor.match import short_label
 from monitor.plural import counted
 from monitor.stories import StoryTracker, recluster
-from monitor.topics import short_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

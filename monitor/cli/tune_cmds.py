@@ -24,10 +24,18 @@ from monitor.cli.common import config_from, fit, open_store, print_json, table
 from monitor.clock import format_kst
 from monitor.config import MonitorConfig, load_config
 from monitor.errors import ConfigError, MonitorError
-from monitor.match import Matcher, load_matcher
+from monitor.match import (
+    BATCH_SIZE,
+    BacktestReport,
+    Change,
+    Matcher,
+    RematchReport,
+    backtest,
+    load_matcher,
+    rematch,
+)
 from monitor.plural import counted
-from monitor.rematch import BATCH_SIZE, BacktestReport, Change, RematchReport, backtest, rematch
-from monitor.store.labels import LABELS
+from monitor.store import LABELS
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -4,7 +4,7 @@ From a labelled file in `monitor eval`'s format, or from the labels stored with 
 concrete edits (terms to add, weights to change, exclusions to add), each with its measured effect on that
 data's precision and recall, best first; ``--write`` writes the accepted ones to a copy of the topics file
 (comments kept) that `monitor backtest NEW.toml` and `monitor config check` accept. The logic is
-:mod:`monitor.tune`; this module only reads the inputs and prints.
+:mod:`monitor.match.tuning`; this module only reads the inputs and prints.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import MonitorError
-from monitor.evaluate import EvalItem, parse_lines
+from monitor.match import EvalItem, parse_lines
 
 #: Proposals printed by default (--limit); --json always has them all.
 SHOWN = 20
@@ -48,7 +48,7 @@ def register(topics_sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def cmd_topics_tune(args: argparse.Namespace) -> int:
     from monitor.cli.match_cmds import _matcher, _print_json, _read_lines, _stored_labels
-    from monitor.tune import apply_edits, report_json, tune
+    from monitor.match import apply_edits, tune, tune_report_json
 
     matcher = _matcher(args)  # validates the topics file and resolves the threshold as `eval` does
     if args.file:
@@ -69,7 +69,7 @@ def cmd_topics_tune(args: argparse.Namespace) -> int:
         Path(args.write).write_text(apply_edits(Path(matcher.config.path).read_text(encoding="utf-8"), []),
                                     encoding="utf-8")  # fmt: skip
     if args.json:
-        _print_json({**report_json(report), "topics": str(matcher.config.path), "written": args.write,
+        _print_json({**tune_report_json(report), "topics": str(matcher.config.path), "written": args.write,
                      "seconds": round(elapsed, 1)})  # fmt: skip
         return 0
     print(_text(report, args, matcher.config.path, elapsed))

@@ -8,16 +8,30 @@
 
 A channel knows nothing of the store: the caller records what the receipt says, and only after ``send``
 returned, so a crash between acceptance and recording repeats a digest at most once and never loses one.
+That caller is ``dispatch`` (a digest run: the store, the digest and the channels meet there), whose
+names load on first use, since it needs the store and the topics.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from monitor.deliver.email import EmailChannel
 from monitor.deliver.file import FileChannel, write_preview
 from monitor.deliver.slack import SlackChannel
+from monitor.faces import lazy_names
 from monitor.models import Digest, Receipt
+
+if TYPE_CHECKING:
+    from monitor.deliver.dispatch import (
+        channel_plans,
+        digest_schedules,
+        in_quiet_hours,
+        preview,
+        run_alerts,
+        run_digest,
+        topic_labels,
+    )
 
 
 @runtime_checkable
@@ -30,4 +44,21 @@ class Channel(Protocol):
         ...
 
 
-__all__ = ["Channel", "EmailChannel", "FileChannel", "SlackChannel", "write_preview"]
+_DISPATCH = ("channel_plans", "digest_schedules", "in_quiet_hours", "preview", "run_alerts", "run_digest", "topic_labels")
+
+__all__ = [
+    "Channel",
+    "EmailChannel",
+    "FileChannel",
+    "SlackChannel",
+    "channel_plans",
+    "digest_schedules",
+    "in_quiet_hours",
+    "preview",
+    "run_alerts",
+    "run_digest",
+    "topic_labels",
+    "write_preview",
+]
+
+__getattr__ = lazy_names(__name__, dict.fromkeys(_DISPATCH, "dispatch"))

@@ -22,7 +22,7 @@ import httpx
 from monitor.clock import utcnow
 from monitor.digest import render_slack, slack_story_ids
 from monitor.errors import DeliveryError
-from monitor.fetch import parse_retry_after
+from monitor.ingest import parse_retry_after
 from monitor.models import Digest, Receipt, SlackSettings
 
 

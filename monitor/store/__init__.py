@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from monitor.store.core import FeedState, KnownSource, MatchRow, SaveOutcome, SourceRef
 from monitor.store.delivery import DeliveryStore, PendingStory
-from monitor.store.labels import LabelStore
+from monitor.store.labels import LABELS, LabelStore
 from monitor.store.service import JobRow, PruneOutcome, ServiceStore
 from monitor.store.stories import StoryStore
 
@@ -24,5 +24,5 @@ class Store(LabelStore, StoryStore, DeliveryStore, ServiceStore):
     """The database, every area of it."""
 
 
-__all__ = ["FeedState", "JobRow", "KnownSource", "MatchRow", "PendingStory", "PruneOutcome", "SaveOutcome",
+__all__ = ["LABELS", "FeedState", "JobRow", "KnownSource", "MatchRow", "PendingStory", "PruneOutcome", "SaveOutcome",
            "ServiceStore", "SourceRef", "Store"]

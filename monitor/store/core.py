@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from monitor.clock import from_iso, to_iso, utcnow
 from monitor.errors import StoreError
-from monitor.migrations import MIGRATIONS
 from monitor.models import Article, FeedReport, FeedSpec, FetchResult, MatchRow, ParsedFeed
+from monitor.store.migrations import MIGRATIONS
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -64,7 +64,7 @@ class SourceRef:
     article_url: str
     link: str | None
     entry_hash: str
-    #: The publisher a news-search entry credits (monitor.aggregator); None for a feed's own entry.
+    #: The publisher a news-search entry credits (monitor.ingest.aggregator); None for a feed's own entry.
     outlet: str | None = None
 
 

@@ -1,6 +1,6 @@
 """Digest delivery: choosing a channel's stories, the ledger of what it accepted, its backoff and claims.
 
-Exactly-once, as far as a channel lets us (monitor.dispatch runs these steps in this order)::
+Exactly-once, as far as a channel lets us (monitor.deliver.dispatch runs these steps in this order)::
 
     claim(channel) ─▶ pending_stories ─▶ channel.send ─▶ record_sent (ledger + state, one transaction)
                                                          ─▶ release(channel)

@@ -85,7 +85,7 @@ class LabelStore(CoreStore):
         return {label: 0 for label in LABELS} | {str(k): int(v) for k, v in rows}
 
     def labelled_articles(self) -> Iterator[dict[str, Any]]:
-        """Rows for ``monitor eval --labels`` (:func:`monitor.evaluate.labelled_items`): id, url, title,
+        """Rows for ``monitor eval --labels`` (:func:`monitor.match.evaluation.labelled_items`): id, url, title,
         text (the feed summary when there is no page text, as the poll matched it), label, published."""
         cur = self.db.execute(
             "SELECT a.id, a.url, a.title, CASE WHEN a.text != '' THEN a.text ELSE a.summary END AS text, "

@@ -40,9 +40,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.clock import from_iso, to_iso, utcnow
+from monitor.ingest import WIRE_OUTLETS, article_outlet, outlet_for
 from monitor.models import Assignment, ClusterItem
 from monitor.store.core import CoreStore, chunks
-from monitor.urls import WIRE_OUTLETS, article_outlet, outlet_for
 
 log = logging.getLogger(__name__)
 
@@ -536,7 +536,7 @@ def _item(r: Sequence[Any]) -> ClusterItem:
 
 def stored_outlet(url: str, feed: str | None, credited: str | None) -> tuple[str, bool]:
     """An article's outlet and whether it is a wire: the publisher a news-search item credited
-    (``articles.outlet``, see monitor.aggregator), else what its URL names (monitor.urls.article_outlet)."""
+    (``articles.outlet``, see monitor.ingest.aggregator), else what its URL names (monitor.ingest.urls.article_outlet)."""
     if credited:
         known = outlet_for(f"https://{credited}/")
         return credited, bool(known and known.wire) or credited.strip().lower() in WIRE_OUTLETS

@@ -18,8 +18,9 @@ needs it, so a poll with stories switched off, or a command that only reads the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from monitor.faces import lazy_names
 from monitor.stories.tracker import (
     DEFAULT_WINDOW_HOURS,
     ReclusterResult,
@@ -31,6 +32,7 @@ from monitor.stories.tracker import (
 if TYPE_CHECKING:
     from monitor.stories.batch import add_all, cluster_items, restore_all
     from monitor.stories.clusterer import StoryClusterer
+    from monitor.stories.exact import content_hash
     from monitor.stories.metrics import pairwise_cluster_metrics
 
 __all__ = [
@@ -41,25 +43,17 @@ __all__ = [
     "TrackResult",
     "add_all",
     "cluster_items",
+    "content_hash",
     "pairwise_cluster_metrics",
     "recluster",
     "restore_all",
 ]
 
-#: Names loaded on first use, and the module each comes from.
-_LAZY = {
-    "StoryClusterer": "monitor.stories.clusterer",
-    "add_all": "monitor.stories.batch",
-    "cluster_items": "monitor.stories.batch",
-    "restore_all": "monitor.stories.batch",
-    "pairwise_cluster_metrics": "monitor.stories.metrics",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'monitor.stories' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_names(__name__, {
+    "StoryClusterer": "clusterer",
+    "add_all": "batch",
+    "cluster_items": "batch",
+    "content_hash": "exact",
+    "restore_all": "batch",
+    "pairwise_cluster_metrics": "metrics",
+})

@@ -279,7 +279,7 @@ class StoryClusterer:
 
     def _publisher_copy(self, item: ClusterItem, f: _Features) -> int | None:
         """The same report reached through a news-search feed: the same publisher (the aggregator credits
-        the item to it, monitor.aggregator) and the same normalised headline, within
+        the item to it, monitor.ingest.aggregator) and the same normalised headline, within
         PUBLISHER_COPY_HOURS. Bodies may differ (the search item has a snippet or nothing); a daily column
         under one headline is a day apart, so it does not chain through this key."""
         outlet = f.outlet[0]

@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from monitor.ingest import WIRE_OUTLETS, article_outlet
 from monitor.models import ClusterItem
 from monitor.stories.entities import english_day, entity_terms, hangul_share, number_terms
 from monitor.stories.exact import (
@@ -28,7 +29,6 @@ from monitor.stories.exact import (
     normalise,
 )
 from monitor.stories.neardup import _band_keys, _shingle_hashes, _signature, sketch
-from monitor.urls import WIRE_OUTLETS, article_outlet
 
 KeyTerms = Callable[[str, str], set[str]]
 
@@ -959,7 +959,7 @@ def _time_of(item: ClusterItem) -> float | None:
 
 def _outlet_of(item: ClusterItem) -> tuple[str, bool]:
     """The item's outlet and whether it is a news agency, whose copy of a story is the natural lead:
-    ``item.outlet`` when given (the tracker passes :func:`monitor.urls.article_outlet`'s), else the
+    ``item.outlet`` when given (the tracker passes :func:`monitor.ingest.urls.article_outlet`'s), else the
     outlet its URL names, so outlets are counted without feed names."""
     if item.outlet:
         _, wire = article_outlet(item.url, item.outlet)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from monitor.cli import main
-from monitor.demo import run_demo
+from monitor.demo.runner import run_demo
 from monitor.paths import seeds_dir, topics_file
 
 JUNK = ("주요 뉴스", "가장작게", "좋아요0", "비트코인", "무단전재", "현재가(원)", "rang@newspim.com", "[사진=")
@@ -59,7 +59,7 @@ def test_demo_command_prints_where_things_are(tmp_path, capsys):
 def test_demo_digest_holds_the_stories_it_is_given(tmp_path):
     """The demo's last step on stories put in the database here (the clusterer fills them during polls)."""
     from monitor.config import load_config
-    from monitor.demo import write_demo_config, write_demo_digest
+    from monitor.demo.runner import write_demo_config, write_demo_digest
     from monitor.store import Store
     from tests.story_db import add_story
 

@@ -1,4 +1,4 @@
-"""Digest runs end to end: SQLite stories → monitor.dispatch → a real SMTP server (aiosmtpd) and a real
+"""Digest runs end to end: SQLite stories → monitor.deliver.dispatch → a real SMTP server (aiosmtpd) and a real
 webhook sink on 127.0.0.1, with the ledger checked after every run.
 
 What the issue asks to be checked: a digest arrives once; a second run sends nothing; after an outage the
@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from monitor.config import load_config
+from monitor.deliver.dispatch import run_digest
 from monitor.digest import slack_story_ids
-from monitor.dispatch import run_digest
 from monitor.store import Store
 from tests.digest_samples import HOSTILE_TITLE, check_slack_limits
 from tests.integration.test_email_smtp import Inbox, accept_only, smtp_server

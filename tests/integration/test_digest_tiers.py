@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from monitor.config import load_config
-from monitor.dispatch import run_digest
-from monitor.match import load_matcher, result_to_dict
+from monitor.deliver.dispatch import run_digest
+from monitor.match.matcher import load_matcher, result_to_dict
 from monitor.store import Store
 from tests.integration.test_digest_delivery import HOOK, bodies, email_config, parse, slack_config
 from tests.integration.test_email_smtp import Inbox, smtp_server

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from monitor.config import load_config
-from monitor.fetch import Fetcher
+from monitor.ingest.fetch import Fetcher
 from monitor.models import PollReport
 from monitor.pipeline import poll_cycle
 from monitor.store import Store

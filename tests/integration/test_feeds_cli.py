@@ -10,7 +10,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import check_config, load_config
-from monitor.feedcheck import STATE_FILE
+from monitor.sources.check import STATE_FILE
 from tests.integration.test_poll import RSS, rss, write_config
 from tests.servers import LoopbackHTTPServer, Reply
 

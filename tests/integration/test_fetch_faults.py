@@ -1,4 +1,4 @@
-"""monitor.fetch against a real loopback server (tests/servers.py): sockets, faults, timing, limits."""
+"""monitor.ingest.fetch against a real loopback server (tests/servers.py): sockets, faults, timing, limits."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from monitor.errors import BlockedAddress, FetchError, HTTPStatusError, ResponseTooLarge, TooManyRedirects
-from monitor.fetch import PAGE_ACCEPT, Fetcher
+from monitor.ingest.fetch import PAGE_ACCEPT, Fetcher
 from monitor.models import FetchResult, FetchSettings, Validators
 from tests.servers import LoopbackHTTPServer, Reply, Request, closed_port, gzip_zeros
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.test_email_smtp import LoopbackSMTP  # port 0, as the email tests
 from tests.integration.test_service import (
     FEEDS,
     db_path,
@@ -32,8 +33,6 @@ from tests.integration.test_service import (
     wait_until,
 )
 from tests.servers import LoopbackHTTPServer
-
-from tests.integration.test_email_smtp import LoopbackSMTP  # port 0, as the email tests
 
 #: An e-mail channel with a digest every minute, to the loopback server.
 DIGEST_CONFIG = """

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import load_config
-from monitor.demo import run_demo
+from monitor.demo.runner import run_demo
 from monitor.paths import seeds_dir, topics_file
 from monitor.pipeline import run_poll
 from monitor.store import Store

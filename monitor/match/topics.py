@@ -39,10 +39,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from monitor.errors import ConfigError
-from monitor.text import fold_case, normalize, snippet
+from monitor.lang import fold_case, normalize, snippet
 
 if TYPE_CHECKING:
-    from monitor.match import Matcher
+    from monitor.match.matcher import Matcher
     from monitor.models import MatchResult
 
 __all__ = [
@@ -82,7 +82,7 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
-    """How evidence adds up (monitor.match explains the model)."""
+    """How evidence adds up (monitor.match.matcher explains the model)."""
 
     #: Relevance score in [0, 1] from which an article (with an actor) is relevant.
     threshold: float = 0.5
@@ -550,9 +550,9 @@ class Background:
 
 
 def load_background(path: Path | None = None) -> Background:
-    """The shipped background table (monitor/news_background.toml, built by bench/build_background.py
+    """The shipped background table (monitor/match/data/news_background.toml, built by bench/build_background.py
     from the shared headline corpus), or another file in the same format."""
-    path = path or Path(__file__).with_name("news_background.toml")
+    path = path or Path(__file__).parent / "data" / "news_background.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return Background(int(data["documents"]), dict(data["df"]), str(data.get("source", path.name)))
@@ -589,7 +589,7 @@ def suggest_terms(
     documents and compounds (which make better terms than single nouns). Left out: phrases inside a
     spelling the file already has, phrases starting with a one-syllable word (이 장관), and ordinary
     vocabulary, used by ``max_background_share`` of the background documents or more (논의, 방안)."""
-    from monitor.korean import noun_phrases
+    from monitor.lang import noun_phrases
 
     known = {t_key for term in config.all_terms() for t_key in map(term_key, (term.term, *term.aliases))}
     known_text = "\n".join(known)  # a candidate inside a known spelling is part of an existing term

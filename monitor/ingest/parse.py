@@ -8,7 +8,7 @@ settle the charset ourselves, in the order HTTP ``charset`` → BOM → XML decl
 the bytes really decode with it, and hand feedparser UTF-8. A feed that lied about its charset still
 parses; the lie is recorded in ``ParsedFeed.problem`` so a person can see it.
 
-The module also holds the small text and charset helpers that :mod:`monitor.extract` reuses
+The module also holds the small text and charset helpers that :mod:`monitor.ingest.extract` reuses
 (:func:`html_to_text`, :func:`codec_name`, :func:`detect_charset`), so that summaries and pages are made
 plain the same way.
 """
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 _MAX_NOTE = 200
 
 # --------------------------------------------------------------------------------------------------
-# Charset helpers (shared with monitor.extract)
+# Charset helpers (shared with monitor.ingest.extract)
 # --------------------------------------------------------------------------------------------------
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -532,7 +532,7 @@ def _entry(raw: Any) -> FeedEntry:
 
 def _source(raw: Any) -> dict[str, str | None]:
     """The RSS <source url="…">publisher</source> of an item (news-search feeds credit it; see
-    monitor.aggregator), as FeedEntry's source_title/source_url; empty for an ordinary item."""
+    monitor.ingest.aggregator), as FeedEntry's source_title/source_url; empty for an ordinary item."""
     source = raw.get("source")
     if not source:
         return {}
@@ -714,7 +714,7 @@ def _fast_item(item: Any, base: str) -> dict[str, Any]:
             else:  # pubDate
                 _fast_date(entry, "published", _fp_text(child))
         elif tag == "source":
-            # A news-search feed names each item's publisher here (monitor.aggregator). feedparser keeps
+            # A news-search feed names each item's publisher here (monitor.ingest.aggregator). feedparser keeps
             # the url attribute as it is and the text through pop(), as _fp_text does.
             if "source" in seen:
                 raise _Unusual

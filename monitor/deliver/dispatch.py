@@ -35,9 +35,9 @@ from monitor.deliver import Channel, EmailChannel, FileChannel, SlackChannel, wr
 from monitor.digest import BRAND, build_digest
 from monitor.errors import ConfigError, DeliveryError, MonitorError
 from monitor.logs import ctx
+from monitor.match import load_topics
 from monitor.models import Digest, DigestOutcome, EmailSettings, SlackSettings
 from monitor.store import PendingStory, Store
-from monitor.topics import load_topics
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ validated and compiled exactly as a poll would, and the labelled items are match
 Where the candidates come from (each a named source with its limits below):
 
 * **terms to add** (:data:`MAX_TERM_CANDIDATES`): nouns and noun compounds of the *missed* relevant items
-  (:func:`monitor.topics.suggest_terms`, kiwipiepy and the background table) and their English 1–3-word
+  (:func:`monitor.match.topics.suggest_terms`, kiwipiepy and the background table) and their English 1–3-word
   n-grams, that occur in at least :data:`MIN_CATCHES` missed items and in **no** irrelevant item; each goes
   to the topic that the missed items containing it already have most evidence for.
 * **weights to change** (:data:`MAX_WEIGHT_CANDIDATES` each way): topic terms counted in missed relevant
@@ -41,11 +41,11 @@ import tomlkit
 from tomlkit.items import Array, InlineTable, Table
 
 from monitor.errors import ConfigError
-from monitor.evaluate import EvalItem, EvalReport
-from monitor.match import PARTICLES, Matcher
+from monitor.lang import fold_case, normalize
+from monitor.match.evaluation import EvalItem, EvalReport
+from monitor.match.matcher import PARTICLES, Matcher
+from monitor.match.topics import MAX_WEIGHT, load_background, parse_topics, suggest_terms, term_key
 from monitor.models import MatchResult
-from monitor.text import fold_case, normalize
-from monitor.topics import MAX_WEIGHT, load_background, parse_topics, suggest_terms, term_key
 
 __all__ = ["Edit", "Figures", "Proposal", "TuneReport", "apply_edits", "tune"]
 
@@ -562,7 +562,7 @@ def _strip_particle(word: str) -> str:
     return word
 
 
-def report_json(report: TuneReport) -> dict[str, Any]:
+def tune_report_json(report: TuneReport) -> dict[str, Any]:
     def figures(f: Figures | None) -> dict[str, Any] | None:
         if f is None:
             return None

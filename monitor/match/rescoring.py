@@ -23,7 +23,7 @@ from datetime import datetime
 
 from monitor.clock import from_iso
 from monitor.logs import ctx
-from monitor.match import Matcher, verdict_row
+from monitor.match.matcher import Matcher, verdict_row
 from monitor.models import MatchResult
 from monitor.store import MatchRow, Store
 

@@ -421,7 +421,7 @@ def encoding(value: Any, context: Context) -> str:
 
 
 def language(value: Any, context: Context) -> str:
-    """A feed's language: "ko" or "en" (absent: detected per article, see monitor.language)."""
+    """A feed's language: "ko" or "en" (absent: detected per article, see monitor.lang.detect)."""
     if value not in ("ko", "en"):
         raise ValueError(f'must be "ko" or "en", not {value!r} (leave it out to detect it from the text)')
     return str(value)

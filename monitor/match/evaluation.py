@@ -35,8 +35,8 @@ __all__ = [
     "labelled_items",
     "matched_terms",
     "parse_lines",
-    "report_json",
-    "report_text",
+    "eval_report_json",
+    "eval_report_text",
 ]
 
 Label = Literal["relevant", "irrelevant"]
@@ -47,7 +47,7 @@ TIERS: tuple[Tier, ...] = ("core", "context")
 _TIER_HINTS = {"adjacent": "context", "core_relevant": "core"}
 #: Characters of title + text one eval item may have: a headline and lede, or an article, is far less; a
 #: line of several MB is a page dump or a broken export, and matching would only read its first
-#: monitor.match.MAX_TEXT_CHARS anyway.
+#: monitor.match.matcher.MAX_TEXT_CHARS anyway.
 MAX_ITEM_CHARS = 1_000_000
 _KNOWN_KEYS = {"id", "title", "text", "label", "tier", "url", "published", "event"}
 
@@ -296,7 +296,7 @@ def matched_terms(result: MatchResult) -> list[str]:
     return list(dict.fromkeys(h.term for h in result.hits))
 
 
-def report_json(report: EvalReport) -> dict[str, Any]:
+def eval_report_json(report: EvalReport) -> dict[str, Any]:
     """The one object ``monitor eval --json`` prints. Extend here (e.g. clustering keys) so every
     consumer gets the same shape."""
     clusters = dict(report.clusters) if report.clusters is not None else {}
@@ -330,7 +330,7 @@ def _agreement(report: EvalReport) -> dict[str, Any]:
     return {"tier_agreement": round(agree / total, 4), "tier_labelled_caught": total} if total else {}
 
 
-def report_text(report: EvalReport, *, show_errors: bool = True) -> str:
+def eval_report_text(report: EvalReport, *, show_errors: bool = True) -> str:
     """Figures, the confusion matrix, and every mistake with its reason (what a person tunes from)."""
     lines = [
         f"items: {len(report.predictions)}"

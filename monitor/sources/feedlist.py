@@ -23,10 +23,10 @@ from tomlkit.items import AoT, Array, Table
 
 from monitor.config import MonitorConfig, check_config
 from monitor.errors import ConfigError, FetchError, ParseError
-from monitor.feedcheck import inspect_result
-from monitor.fetch import Fetcher
+from monitor.ingest import Fetcher
 from monitor.models import FeedSpec, FetchResult
-from monitor.opml import read_opml
+from monitor.sources.check import inspect_result
+from monitor.sources.opml import read_opml
 
 #: Where sites keep their feed when their pages do not say (tried in order after the page's own
 #: rel="alternate" links): WordPress and most blogs, ndsoft's CMS (many Korean outlets), generic names.
@@ -132,7 +132,7 @@ async def _fetch(fetcher: Fetcher, url: str) -> tuple[FetchResult | None, str]:
 
 
 def _title(result: FetchResult) -> str | None:
-    from monitor.parse import parse_feed
+    from monitor.ingest import parse_feed
 
     try:
         return parse_feed(result.content, headers=result.headers, url=result.final_url).title

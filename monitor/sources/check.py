@@ -3,7 +3,7 @@
 Stores nothing in the database. Per feed, a :class:`FeedCheck` value (a failure is a value, as in a poll):
 HTTP status and redirects, content type, whether it parses as a feed and how many items, the newest
 item's date, the charset it was read with, the time taken, and a fix when there is one. It goes through
-the same fetcher (monitor.fetch) and parser (monitor.parse) as a poll, so what it says holds for polls.
+the same fetcher (monitor.ingest.fetch) and parser (monitor.ingest.parse) as a poll, so what it says holds for polls.
 
 The verdicts are named rules (each with its example and a test in tests/test_feedcheck.py):
 
@@ -44,9 +44,8 @@ from urllib.parse import urljoin
 
 from monitor.clock import from_iso, to_iso, utcnow
 from monitor.errors import FetchError, ParseError
-from monitor.fetch import Fetcher
+from monitor.ingest import Fetcher, parse_feed
 from monitor.models import FeedSpec, FetchResult, FetchSettings
-from monitor.parse import parse_feed
 
 #: A feed whose newest item is older than this many intervals has stopped (96 × 15 min = one day)...
 ZOMBIE_INTERVALS = 96

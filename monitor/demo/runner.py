@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import MonitorConfig, load_config
-from monitor.demo_site import FEEDS, build_site
-from monitor.dispatch import run_digest
+from monitor.deliver import run_digest
+from monitor.demo.site import FEEDS, build_site
 from monitor.models import PollReport
 from monitor.pipeline import run_poll
 from monitor.plural import counted

@@ -75,7 +75,7 @@ Speed
    alias, exclusion and proximity cue (spacing and middle-dot variants of multi-word terms are compiled
    in), and also the markers of text that needs more than light cleaning (invisible characters, odd
    dots and dashes, entities, tags): most articles are scanned once, as they came, after a few substring
-   tests (:func:`monitor.text.light_clean`); the rest are cleaned in full and scanned again.
+   tests (:func:`monitor.lang.text.light_clean`); the rest are cleaned in full and scanned again.
 2. A **prefilter** (:meth:`Matcher._may_match`) reads those hits: it bounds the topic evidence from above
    and checks that actor spellings of two countries could be there. It is conservative (it never rejects
    an article the full match would accept; a property test holds it to that) and rejects the bulk of the
@@ -100,22 +100,22 @@ from typing import Any
 
 import ahocorasick_rs
 
-from monitor import korean
-from monitor.language import detect_language
-from monitor.models import Article, MatchResult, MatchRow, TermHit, Tier, TopicScore
-from monitor.text import (
+from monitor.lang import (
     ACTOR_NAMES,
     CLEAN_MARKERS,
     canonicalize_actors,
     clean,
     collapse_whitespace,
+    detect_language,
     is_hangul,
     is_latin_word_char,
+    korean,
     light_clean,
     may_form_pairs,
     snippet,
 )
-from monitor.topics import PARTNERS, Term, TopicsConfig, load_topics, short_label
+from monitor.match.topics import PARTNERS, Term, TopicsConfig, load_topics, short_label
+from monitor.models import Article, MatchResult, MatchRow, TermHit, Tier, TopicScore
 
 __all__ = ["MAX_TEXT_CHARS", "Matcher", "load_matcher", "result_from_dict", "result_to_dict"]
 
@@ -323,12 +323,12 @@ class Matcher:
 
     def _prepare(self, title: str | None, text: str | None) -> tuple[str, str, bytes, ByteFound, bool]:
         """Title and text capped and cleaned as far as finding terms needs (``clean``, then
-        :func:`~monitor.text.collapse_spaces`: ``collapse_whitespace`` of them is the final form), their
+        :func:`~monitor.lang.text.collapse_spaces`: ``collapse_whitespace`` of them is the final form), their
         UTF-8 form ``title\\n\\ntext`` and its hits, and whether the cap cut something.
 
-        Most articles need only :func:`~monitor.text.light_clean` (a few substring tests). Whether that
+        Most articles need only :func:`~monitor.lang.text.light_clean` (a few substring tests). Whether that
         was enough the automaton tells in the same pass that finds the terms, since it also holds the
-        :data:`~monitor.text.CLEAN_MARKERS`; only a title or text with one of them (or with a character
+        :data:`~monitor.lang.text.CLEAN_MARKERS`; only a title or text with one of them (or with a character
         that NFKC would turn into another) is cleaned in full and the whole scanned again."""
         title, title_cut = _cap(title or "")
         text, text_cut = _cap(text or "")
@@ -365,7 +365,7 @@ class Matcher:
     def _scan(self, raw: bytes) -> tuple[ByteFound, list[int]]:
         """Every spelling in the UTF-8 text ``raw``, by one Aho–Corasick pass, with English word
         boundaries and the case of all-capital terms checked; offsets in bytes. Also the starts of the
-        :data:`~monitor.text.CLEAN_MARKERS` found, which are not hits.
+        :data:`~monitor.lang.text.CLEAN_MARKERS` found, which are not hits.
 
         Bytes rather than characters, through a DFA (ahocorasick_rs): a DFA state is one table lookup
         per byte whatever the number of patterns, and bytes need no conversion to character offsets,
@@ -405,7 +405,7 @@ class Matcher:
           the title or the lede passes at once.
         * Could the actor spellings cover two countries, with a named actor or a title country among
           them? Spellings only canonicalisation reveals (한·미, 한국과 미국이) count as possible pairs
-          (:func:`monitor.text.may_form_pairs`).
+          (:func:`monitor.lang.text.may_form_pairs`).
         * Or, for a context item, could the context topics alone reach the threshold with one named
           actor or a title country?"""
         terms: dict[int, list[Any]] = {}  # term index -> [weight, count, in title, context]

@@ -29,8 +29,7 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
 
 from monitor.errors import ExtractError
-from monitor.models import ExtractedPage
-from monitor.parse import (
+from monitor.ingest.parse import (
     bom_charset,
     codec_name,
     decodes_cleanly,
@@ -39,7 +38,8 @@ from monitor.parse import (
     html_to_text,
     is_mojibake_risk,
 )
-from monitor.text import DATELINE
+from monitor.lang import DATELINE
+from monitor.models import ExtractedPage
 
 log = logging.getLogger(__name__)
 

@@ -163,10 +163,9 @@ def _summary(story: DemoStory) -> str:
 
 
 def _plain(markup: str) -> str:
-    """The text of an HTML body, one line per block, for the feed's summary."""
-    from bs4 import BeautifulSoup
-
-    return BeautifulSoup(markup, "html.parser").get_text("\n")
+    """The text of an HTML body, for the feed's summary: tags dropped, entities read. Enough for the seeds'
+    own simple markup (no scripts or comments); articles themselves go through the extractor."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 def _page(story: DemoStory, stories: list[DemoStory], now: datetime) -> str:

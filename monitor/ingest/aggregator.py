@@ -13,7 +13,7 @@ Three things follow, each a rule below with its example and a test (tests/test_a
 
 - the outlet is the ``<source>`` element's publisher, so a story carried by five papers counts five outlets,
   not one ``news.google.com``; its URL names it the way the publisher's own feed does
-  (:func:`monitor.urls.article_outlet`), so both copies count as one outlet;
+  (:func:`monitor.ingest.urls.article_outlet`), so both copies count as one outlet;
 - the headline loses the `` - 연합뉴스`` the aggregator appends, so the matcher and the clusterer read the
   publisher's headline;
 - the link is fetched as the article page only when it is on the publisher's own host: an aggregator's
@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from monitor.ingest.urls import article_outlet
 from monitor.models import FeedEntry
-from monitor.urls import article_outlet
 
 #: The separators aggregators put between a headline and its publisher ("headline - 연합뉴스"); hyphen,
 #: en dash, em dash and a vertical bar, with spaces around them.

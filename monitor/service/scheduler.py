@@ -19,9 +19,9 @@ Shape, and why:
 - **Restarting.** Feeds are scheduled from their stored ``next_attempt_at`` (a restart neither hammers
   feeds polled a minute ago nor forgets overdue ones); a digest whose time passed while the service was
   down (≤ ``service.digest_grace`` ago) runs once at start.
-- **One process per database**: :class:`monitor.lock.ProcessLock`, held for the process's life.
+- **One process per database**: :class:`monitor.service.lock.ProcessLock`, held for the process's life.
 
-Digests come from :mod:`monitor.dispatch`: ``digest_schedules``, ``run_digest`` and ``run_alerts`` (after
+Digests come from :mod:`monitor.deliver.dispatch`: ``digest_schedules``, ``run_digest`` and ``run_alerts`` (after
 each poll that stored new articles).
 """
 
@@ -53,15 +53,16 @@ from apscheduler.triggers.combining import OrTrigger  # type: ignore[import-unty
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from monitor import __version__, dispatch
+from monitor import __version__
 from monitor.clock import KST, format_kst, from_iso, to_iso, utcnow
 from monitor.config import MonitorConfig
-from monitor.fetch import Fetcher
-from monitor.lock import ProcessLock
+from monitor.deliver import dispatch
+from monitor.ingest import Fetcher
 from monitor.logs import ctx
 from monitor.models import FeedReport, FeedSpec, PollReport
-from monitor.ops import default_health_file, metrics_text, write_health
 from monitor.pipeline import poll_cycle
+from monitor.service.health import default_health_file, metrics_text, write_health
+from monitor.service.lock import ProcessLock
 from monitor.store import FeedState, JobRow, Store
 from monitor.stories import StoryTracker
 
@@ -585,7 +586,7 @@ class Service:
             self._kick_alerts()
 
     # ---------------------------------------------------------------------------------------------
-    # Digests and alerts (monitor.dispatch), retention
+    # Digests and alerts (monitor.deliver.dispatch), retention
     # ---------------------------------------------------------------------------------------------
 
     async def _digest_job(self, channel: str) -> None:

@@ -1,0 +1,47 @@
+"""The service: `monitor run`, the long-lived process.
+
+It calls the pipeline and the digest runs on a schedule and holds no business logic of its own. Behind
+this face:
+
+- ``scheduler``: APScheduler 3 jobs (each feed on its interval, digests, retention), planning and the
+  stop sequence;
+- ``health``: what an operator is shown: a feed's rhythm and silence, the health file, metrics;
+- ``lock``: one process per database.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from monitor.faces import lazy_names
+
+if TYPE_CHECKING:
+    from monitor.service.health import (
+        HEALTH_MAX_AGE_S,
+        default_health_file,
+        feed_rhythm,
+        judge_health,
+        read_health,
+    )
+    from monitor.service.lock import ProcessLock
+    from monitor.service.scheduler import Service
+
+__all__ = [
+    "HEALTH_MAX_AGE_S",
+    "ProcessLock",
+    "Service",
+    "default_health_file",
+    "feed_rhythm",
+    "judge_health",
+    "read_health",
+]
+
+__getattr__ = lazy_names(__name__, {
+    "HEALTH_MAX_AGE_S": "health",
+    "default_health_file": "health",
+    "feed_rhythm": "health",
+    "judge_health": "health",
+    "read_health": "health",
+    "ProcessLock": "lock",
+    "Service": "scheduler",
+})
