@@ -98,6 +98,7 @@ def _common(argv: list[str]) -> dict[str, object]:
     ("before", "after"),
     [
         (["-q", "status"], ["status", "-q"]),
+        (["-q", "run"], ["run", "-q"]),
         (["-v", "poll", "--once"], ["poll", "--once", "-v"]),
         (["-vv", "poll"], ["poll", "-vv"]),
         (["--config", "x.toml", "run"], ["run", "--config", "x.toml"]),

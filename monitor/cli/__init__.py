@@ -37,8 +37,8 @@ COMMAND_MODULES = (
 #: The options every command takes, before or after its name (`monitor -q status` = `monitor status -q`):
 #: (flags, argparse keywords, the value when not given). The top-level parser has them with that default;
 #: each subcommand gets a copy whose default is SUPPRESS, so a subcommand sets the value only when the
-#: option is given after it, and never resets one given before it. (-v counted on both sides is the
-#: larger side's count, not the sum: the subcommand's parser starts its count afresh.)
+#: option is given after it, and never resets one given before it. (-v on both sides: the count after
+#: the command wins, `-vv poll -v` is -v; the subcommand's parser counts afresh, as argparse does.)
 COMMON_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], Any], ...] = (
     (("--config",), {"metavar": "PATH",
                      "help": "config file (default: $MONITOR_CONFIG, else config/monitor.toml)"}, None),
