@@ -6,7 +6,8 @@
     python bench/bench_cluster.py --farm          # a first poll's story stage: 1,000 feeds × 30 new items
 
 Each synthetic size runs in its own process, so peak memory (ru_maxrss) is that run's alone; the
-clustering's own share is reported as the peak minus the resident size before clustering started. ``main_cpu_seconds`` is the CPU time of the
+clustering's own share is reported as the peak minus the resident size before clustering started.
+``main_cpu_seconds`` is the CPU time of the
 deciding process: on a shared machine it varies less than wall time, so compare before/after with it. Wall
 time covers canonical URLs and clustering (generation is not timed). Quality is pairwise precision/recall
 against the generator's gold events.
@@ -43,8 +44,6 @@ KNEWS = ROOT.parent / "shared" / "corpus" / "feeds" / "korean" / "knews-rss"
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
 
 
 def run_one(n: int, workers: int = 0) -> dict[str, object]:
@@ -124,8 +123,12 @@ def farm_items(feeds: int = 1000, entries: int = 30, hosts: int = 200) -> list[C
         for entry in feedparser.parse(feed_xml(base, n, entries)).entries:
             items.append(
                 ClusterItem(
-                    len(items) + 1, entry.title, entry.get("summary", ""), canonical_url(entry.link),
-                    _parsed_time(entry), outlet=f"bench-{n}",
+                    len(items) + 1,
+                    entry.title,
+                    entry.get("summary", ""),
+                    canonical_url(entry.link),
+                    _parsed_time(entry),
+                    outlet=f"bench-{n}",
                 )
             )
     return sorted(items, key=lambda i: (i.published, i.article_id))
@@ -224,13 +227,20 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one size, JSON out
     parser.add_argument("--knews-only", action="store_true")
-    parser.add_argument("--farm", action="store_true",
-                        help="only the story stage of a first poll of bench/feed_farm.py's feeds")
+    parser.add_argument(
+        "--farm",
+        action="store_true",
+        help="only the story stage of a first poll of bench/feed_farm.py's feeds",
+    )
     parser.add_argument("--farm-feeds", type=int, default=1000)
     parser.add_argument("--farm-entries", type=int, default=30)
     parser.add_argument("--farm-one", action="store_true", help=argparse.SUPPRESS)  # internal: JSON out
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes computing article features (default: one per CPU; 0: none)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes computing article features (default: one per CPU; 0: none)",
+    )
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one, args.workers), ensure_ascii=False))
@@ -243,9 +253,18 @@ def main() -> None:
     print(f"machine: {describe()}, numpy {numpy.__version__}")
     if args.farm:
         out = subprocess.run(
-            [sys.executable, __file__, "--farm-one", "--farm-feeds", str(args.farm_feeds),
-             "--farm-entries", str(args.farm_entries)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                __file__,
+                "--farm-one",
+                "--farm-feeds",
+                str(args.farm_feeds),
+                "--farm-entries",
+                str(args.farm_entries),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         print("first poll's story stage:", out.stdout.strip())
         print(f"load average after: {loadavg()}")
@@ -255,7 +274,9 @@ def main() -> None:
         for n in args.sizes:
             out = subprocess.run(
                 [sys.executable, __file__, "--one", str(n), "--workers", str(args.workers)],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             result = json.loads(out.stdout)
             results.append(result)

@@ -38,8 +38,10 @@ def main() -> int:
         print(f"no corpus at {CORPUS}: nothing to measure")
         return 1
     logging.getLogger("monitor").setLevel(logging.ERROR)  # ill-formed feeds are expected here
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     files = corpus_files(CORPUS)
     crashes = 0
     with LoopbackHTTPServer() as server, tempfile.TemporaryDirectory() as tmp:
@@ -64,8 +66,10 @@ def main() -> int:
                     crashes += r.error_kind == "bug"
             ill_formed = sum(1 for r in report.feeds if r.parse_problem)
             verdicts = check_corpus(store, CORPUS, files, server.url("").rstrip("/"))
-    print(f"{len(files)} corpus files served, polled in {wall:.1f} s "
-          f"(peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+    print(
+        f"{len(files)} corpus files served, polled in {wall:.1f} s "
+        f"(peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
+    )
     ok = sum(1 for r in report.feeds if r.status == "ok")
     print(f"feeds stored OK: {ok}, failed: {len(report.feeds) - ok}, read despite problems: {ill_formed}")
     print(f"entries stored: {counts['article_sources']} (articles: {counts['articles']})")
@@ -74,9 +78,11 @@ def main() -> int:
         print(f"  {group}: " + ", ".join(f"{k} {n}" for k, n in sorted(c.items())))
     outcomes = collections.Counter(v.outcome for v in verdicts.values())
     applicable = len(verdicts) - outcomes["n/a"]
-    print(f"Expect: {len(verdicts)} files declare one; {applicable} are about title, link or encoding; "
-          f"agree {outcomes['agree']}, agree as plain text {outcomes['agree as plain text']}, "
-          f"disagree {outcomes['disagree']}")
+    print(
+        f"Expect: {len(verdicts)} files declare one; {applicable} are about title, link or encoding; "
+        f"agree {outcomes['agree']}, agree as plain text {outcomes['agree as plain text']}, "
+        f"disagree {outcomes['disagree']}"
+    )
     categories = collections.Counter(v.category for v in verdicts.values() if v.outcome == "disagree")
     for category, n in categories.most_common():
         print(f"  {n:3d}  {category}")

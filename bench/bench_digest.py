@@ -45,8 +45,6 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     return statistics.median(times), min(times), result
 
 
-
-
 def size(value: Any) -> str:
     if isinstance(value, list):
         return f"{len(value)} messages, {len(json.dumps(value, ensure_ascii=False)) / 1024:.0f} KiB"
@@ -97,17 +95,33 @@ def select_from_db(n: int, repeat: int) -> None:
         ids = []
         for i, s in enumerate(samples):
             outlets = (s.lead_outlet, *s.other_outlets[:2])
-            ids.append(add_story(store, s.title, outlets=outlets, score=s.score, now=GENERATED_AT,
-                                 age=timedelta(minutes=7 * i % 2000), snippet=s.snippet))
+            ids.append(
+                add_story(
+                    store,
+                    s.title,
+                    outlets=outlets,
+                    score=s.score,
+                    now=GENERATED_AT,
+                    age=timedelta(minutes=7 * i % 2000),
+                    snippet=s.snippet,
+                )
+            )
         # half of them were delivered before: the query must skip those
-        delivered = store.pending_stories("bench", now=GENERATED_AT, threshold=None,
-                                          max_age=timedelta(days=3), update_min_outlets=2)
-        store.record_sent("bench", [p for p in delivered if p.story.story_id in set(ids[n:])],
-                          digest_id="x", message_id="x", at=GENERATED_AT)
+        delivered = store.pending_stories(
+            "bench", now=GENERATED_AT, threshold=None, max_age=timedelta(days=3), update_min_outlets=2
+        )
+        store.record_sent(
+            "bench",
+            [p for p in delivered if p.story.story_id in set(ids[n:])],
+            digest_id="x",
+            message_id="x",
+            at=GENERATED_AT,
+        )
 
         def select() -> Any:
-            return store.pending_stories("bench", now=GENERATED_AT, threshold=None,
-                                         max_age=timedelta(days=3), update_min_outlets=2)
+            return store.pending_stories(
+                "bench", now=GENERATED_AT, threshold=None, max_age=timedelta(days=3), update_min_outlets=2
+            )
 
         median, best, got = timed(select, repeat)
         shape = f"{len(got)} pending of {2 * n} stories in SQLite"

@@ -33,15 +33,29 @@ from machine import children_rss_mb, describe  # noqa: E402
 
 
 def write_config(path: Path, farm: dict, feeds: int, morphology: bool) -> None:
-    lines = ['[storage]\npath = "e2e.db"\n', "[fetch]", "allow_private_networks = true",
-             "total_concurrency = 64", "per_host_concurrency = 4", 'per_host_delay = "0s"',
-             "article_concurrency = 16", "",
-             "[matching]", f'topics = "{ROOT / "config" / "topics.toml"}"',
-             f"morphology = {'true' if morphology else 'false'}", ""]
+    lines = [
+        '[storage]\npath = "e2e.db"\n',
+        "[fetch]",
+        "allow_private_networks = true",
+        "total_concurrency = 64",
+        "per_host_concurrency = 4",
+        'per_host_delay = "0s"',
+        "article_concurrency = 16",
+        "",
+        "[matching]",
+        f'topics = "{ROOT / "config" / "topics.toml"}"',
+        f"morphology = {'true' if morphology else 'false'}",
+        "",
+    ]
     for n in range(feeds):
         host = farm["hosts"][n % len(farm["hosts"])]
-        lines += ["[[feeds]]", f'name = "e2e-{n}"', f'url = "http://{host}:{farm["port"]}/feed/{n}.xml"',
-                  "fetch_articles = true", ""]
+        lines += [
+            "[[feeds]]",
+            f'name = "e2e-{n}"',
+            f'url = "http://{host}:{farm["port"]}/feed/{n}.xml"',
+            "fetch_articles = true",
+            "",
+        ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -62,17 +76,26 @@ def one_run(config_path: str) -> None:
         relevant = db.execute("SELECT count(*) FROM matches WHERE relevant = 1").fetchone()[0]
         stories = db.execute("SELECT count(*) FROM stories").fetchone()[0]
         counts = store.counts()
-    print(json.dumps({
-        "wall_s": poll_s, "poll_s": poll_s,
-        "setup_s": t0 - t_import, "articles": counts["articles"], "pages": pages,
-        "matched": counts["matches"],
-        "relevant": relevant, "stories": stories,
-        "failed_pages": sum(r.articles_failed for r in report.feeds),
-        "feed_errors": sum(r.status == "error" for r in report.feeds),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "children_rss_mb": max(children_rss_mb(),
-                               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
-    }))
+    print(
+        json.dumps(
+            {
+                "wall_s": poll_s,
+                "poll_s": poll_s,
+                "setup_s": t0 - t_import,
+                "articles": counts["articles"],
+                "pages": pages,
+                "matched": counts["matches"],
+                "relevant": relevant,
+                "stories": stories,
+                "failed_pages": sum(r.articles_failed for r in report.feeds),
+                "feed_errors": sum(r.status == "error" for r in report.feeds),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "children_rss_mb": max(
+                    children_rss_mb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                ),
+            }
+        )
+    )
 
 
 def main() -> int:
@@ -88,22 +111,31 @@ def main() -> int:
         one_run(args.run)
         return 0
     print("machine:", describe())
-    with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms) as farm, \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        running_farm(args.feeds, args.entries, args.hosts, args.latency_ms) as farm,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         config = Path(tmp) / "monitor.toml"
         write_config(config, farm, args.feeds, not args.no_morphology)
-        print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
-              f"{args.latency_ms:.0f} ms latency, every article page fetched and extracted, matching on "
-              f"({'without' if args.no_morphology else 'with'} the Korean analyser)")
-        out = subprocess.run([sys.executable, __file__, "--run", str(config)], check=True,
-                             capture_output=True, text=True)
+        print(
+            f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
+            f"{args.latency_ms:.0f} ms latency, every article page fetched and extracted, matching on "
+            f"({'without' if args.no_morphology else 'with'} the Korean analyser)"
+        )
+        out = subprocess.run(
+            [sys.executable, __file__, "--run", str(config)], check=True, capture_output=True, text=True
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"{r['articles']} articles in {r['wall_s']:.1f} s: {r['articles'] / r['wall_s']:.0f} articles/s "
-          f"(start-up and config {r['setup_s']:.1f} s not counted)")
-    print(f"  pages extracted {r['pages']}, page failures {r['failed_pages']}, "
-          f"feed errors {r['feed_errors']}, "
-          f"matched {r['matched']} (relevant {r['relevant']}), "
-          f"stories {r['stories']}")
+    print(
+        f"{r['articles']} articles in {r['wall_s']:.1f} s: {r['articles'] / r['wall_s']:.0f} articles/s "
+        f"(start-up and config {r['setup_s']:.1f} s not counted)"
+    )
+    print(
+        f"  pages extracted {r['pages']}, page failures {r['failed_pages']}, "
+        f"feed errors {r['feed_errors']}, "
+        f"matched {r['matched']} (relevant {r['relevant']}), "
+        f"stories {r['stories']}"
+    )
     print(f"  peak RSS {r['peak_rss_mb']:.0f} MB (+ {r['children_rss_mb']:.0f} MB largest parser worker)")
     print("load average at the end:", describe().rsplit("load average ", 1)[1])
     return 0

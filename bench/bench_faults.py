@@ -64,9 +64,12 @@ def main() -> int:
 
     logging.getLogger("monitor").setLevel(logging.CRITICAL)  # thousands of expected failures
     print("machine:", describe())
-    farm = subprocess.Popen([sys.executable, __file__, "--farm", "--copies", str(args.copies),
-                             "--healthy", str(args.healthy)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    farm = subprocess.Popen(
+        [sys.executable, __file__, "--farm", "--copies", str(args.copies), "--healthy", str(args.healthy)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert farm.stdin is not None and farm.stdout is not None
     crashes = 0
     try:
@@ -78,8 +81,10 @@ def main() -> int:
             text = fault_config(feeds).replace("per_host_concurrency = 8", "per_host_concurrency = 32")
             config_path.write_text(text, encoding="utf-8")
             config = load_config(config_path)
-            print(f"{len(feeds)} feeds: {len(FAULTS)} faults × {args.copies} + {args.healthy} healthy; "
-                  f"{args.cycles} forced cycles")
+            print(
+                f"{len(feeds)} feeds: {len(FAULTS)} faults × {args.copies} + {args.healthy} healthy; "
+                f"{args.cycles} forced cycles"
+            )
             kinds: collections.Counter[str] = collections.Counter()
             statuses: collections.Counter[str] = collections.Counter()
             wrong_kind = 0
@@ -87,6 +92,7 @@ def main() -> int:
             samples: list[tuple[float, int]] = []
             with Store.open(config.storage.path) as store:
                 for cycle in range(args.cycles):
+
                     async def one() -> object:
                         transport = FlappingDNS(ready["port"], lambda: dns_up["value"])
                         async with Fetcher(config.fetch, transport=transport) as fetcher:
@@ -112,8 +118,10 @@ def main() -> int:
                         got = "ok" if r.status == "ok" else r.error_kind
                         wrong_kind += got != expected
                     samples.append((rss_mb(), open_fds()))
-                    print(f"  cycle {cycle + 1}: {wall:5.1f} s, RSS {samples[-1][0]:.0f} MB, "
-                          f"fds {samples[-1][1]}, articles {store.counts()['articles']}")
+                    print(
+                        f"  cycle {cycle + 1}: {wall:5.1f} s, RSS {samples[-1][0]:.0f} MB, "
+                        f"fds {samples[-1][1]}, articles {store.counts()['articles']}"
+                    )
                     farm.stdin.write("flip\n")
                     farm.stdin.flush()
                     farm.stdout.readline()
@@ -126,8 +134,10 @@ def main() -> int:
     print(f"feeds whose outcome was not the fault's expected kind: {wrong_kind}")
     if len(samples) >= 2:
         (rss0, fd0), (rss1, fd1) = samples[0], samples[-1]
-        print(f"memory: RSS after cycle 1 {rss0:.0f} MB → after cycle {len(samples)} {rss1:.0f} MB "
-              f"({rss1 - rss0:+.1f} MB); open fds {fd0} → {fd1} ({fd1 - fd0:+d})")
+        print(
+            f"memory: RSS after cycle 1 {rss0:.0f} MB → after cycle {len(samples)} {rss1:.0f} MB "
+            f"({rss1 - rss0:+.1f} MB); open fds {fd0} → {fd1} ({fd1 - fd0:+d})"
+        )
     print(f"crashes: {crashes}")
     print("load average at the end:", describe().rsplit("load average ", 1)[1])
     return 1 if crashes or wrong_kind else 0

@@ -49,8 +49,9 @@ def main() -> int:
     print(f"machine: {describe()}")
     with tempfile.TemporaryDirectory() as tmp, LoopbackHTTPServer() as srv:
         root = Path(tmp)
-        urls = kt.serve_feeds(srv, feeds=args.feeds, entries=args.entries,
-                              page_delay_s=args.page_delay_ms / 1000)  # feeds finish one after another
+        urls = kt.serve_feeds(
+            srv, feeds=args.feeds, entries=args.entries, page_delay_s=args.page_delay_ms / 1000
+        )  # feeds finish one after another
         (root / "ref").mkdir()
         ref = kt.service_config(root / "ref", urls)
         t0 = time.monotonic()

@@ -32,10 +32,6 @@ HEADLINES = SHARED / "news" / "knews-rss-headlines" / "headlines-2022-07-30.tsv"
 sys.path.insert(0, str(ROOT))
 
 
-
-
-
-
 def news_bodies() -> list[tuple[str, str]]:
     """(title, body) of every knews feed item, entities decoded and tags dropped as an extractor would."""
     import feedparser

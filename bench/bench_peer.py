@@ -117,9 +117,14 @@ def child_ours(farm: dict, feeds: int, tmp: Path, parsing: str = "auto") -> dict
         report = run_poll(config, store)  # its parser workers have exited when it returns
         wall = time.perf_counter() - t0
         stored = store.counts()["article_sources"]
-    return {"wall_s": wall, "cpu_s": peak.cpu_s, "peak_mb": peak.peak_mb, "peak_pss_mb": peak.peak_pss_mb,
-            "entries": stored,
-            "errors": sum(r.status == "error" for r in report.feeds)}
+    return {
+        "wall_s": wall,
+        "cpu_s": peak.cpu_s,
+        "peak_mb": peak.peak_mb,
+        "peak_pss_mb": peak.peak_pss_mb,
+        "entries": stored,
+        "errors": sum(r.status == "error" for r in report.feeds),
+    }
 
 
 def child_reader(farm: dict, feeds: int, tmp: Path, workers: int) -> dict:
@@ -138,14 +143,23 @@ def child_reader(farm: dict, feeds: int, tmp: Path, workers: int) -> dict:
     counts = reader.get_entry_counts()
     errors = sum(1 for f in reader.get_feeds() if f.last_exception)
     reader.close()
-    return {"wall_s": wall, "cpu_s": peak.cpu_s, "peak_mb": peak.peak_mb, "peak_pss_mb": peak.peak_pss_mb,
-            "entries": counts.total,
-            "errors": errors}
+    return {
+        "wall_s": wall,
+        "cpu_s": peak.cpu_s,
+        "peak_mb": peak.peak_mb,
+        "peak_pss_mb": peak.peak_pss_mb,
+        "entries": counts.total,
+        "errors": errors,
+    }
 
 
 def run_child(what: str, farm: dict, feeds: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", what, "--farm", json.dumps(farm),
-                          "--feeds", str(feeds)], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", what, "--farm", json.dumps(farm), "--feeds", str(feeds)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -156,10 +170,13 @@ def main() -> int:
     p.add_argument("--hosts", type=int, default=200)
     p.add_argument("--latency-ms", type=float, default=50)
     p.add_argument("--workers", default="1,4,16,32", help="reader worker settings to try")
-    p.add_argument("--ours", default="auto",
-                   help="our settings to try, comma-separated: auto (the pipeline's own choice), "
-                        "threads (never parser processes), processes (always), stories-off (no story "
-                        "clustering: the rest of the poll; not a candidate for the ratio)")
+    p.add_argument(
+        "--ours",
+        default="auto",
+        help="our settings to try, comma-separated: auto (the pipeline's own choice), "
+        "threads (never parser processes), processes (always), stories-off (no story "
+        "clustering: the rest of the poll; not a candidate for the ratio)",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--farm", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -177,33 +194,43 @@ def main() -> int:
 
     print("machine:", describe())
     with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms) as farm:
-        print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
-              f"{args.latency_ms:.0f} ms latency; reader {reader.__version__}")
+        print(
+            f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
+            f"{args.latency_ms:.0f} ms latency; reader {reader.__version__}"
+        )
         results: dict[str, dict] = {}
         ours_runs = [f"ours:{o}" if o != "auto" else "ours" for o in args.ours.split(",")]
         for what in [*ours_runs, *(f"reader:{w}" for w in args.workers.split(","))]:
             r = results[what] = run_child(what, farm, args.feeds)
-            print(f"  {what:15s} {r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s CPU, "
-                  f"peak memory of the process tree: PSS "
-                  f"{r['peak_pss_mb']:6.1f} MB, RSS {r['peak_mb']:6.1f} MB; "
-                  f"entries stored {r['entries']}, feed errors {r['errors']}", flush=True)
+            print(
+                f"  {what:15s} {r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s CPU, "
+                f"peak memory of the process tree: PSS "
+                f"{r['peak_pss_mb']:6.1f} MB, RSS {r['peak_mb']:6.1f} MB; "
+                f"entries stored {r['entries']}, feed errors {r['errors']}",
+                flush=True,
+            )
     # stories-off does less work than the other two, so it is shown but never compared with reader.
     candidates = [(k, v) for k, v in results.items() if k.startswith("ours") and k != "ours:stories-off"]
     ours_name, ours = min(candidates, key=lambda kv: kv[1]["wall_s"])
-    best_name, best = min(((k, v) for k, v in results.items() if k.startswith("reader")),
-                          key=lambda kv: kv[1]["wall_s"])
+    best_name, best = min(
+        ((k, v) for k, v in results.items() if k.startswith("reader")), key=lambda kv: kv[1]["wall_s"]
+    )
     speed = best["wall_s"] / ours["wall_s"]
     memory = ours["peak_pss_mb"] / best["peak_pss_mb"]
     memory_rss = ours["peak_mb"] / best["peak_mb"]
-    print(f"reader's best: {best_name}; ours ({ours_name}) is {speed:.1f}× faster (target ≥ 5×) at "
-          f"{memory:.2f}× its peak memory by PSS, {memory_rss:.2f}× by summed RSS (target ≤ 1)")
+    print(
+        f"reader's best: {best_name}; ours ({ours_name}) is {speed:.1f}× faster (target ≥ 5×) at "
+        f"{memory:.2f}× its peak memory by PSS, {memory_rss:.2f}× by summed RSS (target ≤ 1)"
+    )
     if "ours:stories-off" in results and ours_name == "ours":
         rest = results["ours:stories-off"]
-        print(f"story clustering in ours: about {ours['wall_s'] - rest['wall_s']:.1f} s wall, "
-              f"{ours['cpu_s'] - rest['cpu_s']:.1f} CPU-s and "
-              f"{ours['peak_pss_mb'] - rest['peak_pss_mb']:.0f} MB "
-              f"PSS (the poll without it: {rest['wall_s']:.1f} s, {rest['cpu_s']:.1f} CPU-s, "
-              f"{rest['peak_pss_mb']:.0f} MB; {best['wall_s'] / rest['wall_s']:.1f}× reader's speed)")
+        print(
+            f"story clustering in ours: about {ours['wall_s'] - rest['wall_s']:.1f} s wall, "
+            f"{ours['cpu_s'] - rest['cpu_s']:.1f} CPU-s and "
+            f"{ours['peak_pss_mb'] - rest['peak_pss_mb']:.0f} MB "
+            f"PSS (the poll without it: {rest['wall_s']:.1f} s, {rest['cpu_s']:.1f} CPU-s, "
+            f"{rest['peak_pss_mb']:.0f} MB; {best['wall_s'] / rest['wall_s']:.1f}× reader's speed)"
+        )
     print("load average at the end:", describe().rsplit("load average ", 1)[1])
     return 0
 

@@ -29,12 +29,24 @@ from feed_farm import running_farm  # noqa: E402
 
 
 def write_config(path: Path, port: int, hosts: list[str], feeds: int) -> None:
-    lines = ['[storage]\npath = "bench.db"\n', "[fetch]", "allow_private_networks = true",
-             "total_concurrency = 64", "per_host_concurrency = 2", 'per_host_delay = "100ms"', ""]
+    lines = [
+        '[storage]\npath = "bench.db"\n',
+        "[fetch]",
+        "allow_private_networks = true",
+        "total_concurrency = 64",
+        "per_host_concurrency = 2",
+        'per_host_delay = "100ms"',
+        "",
+    ]
     for n in range(feeds):
         host = hosts[n % len(hosts)]
-        lines += ["[[feeds]]", f'name = "bench-{n}"', f'url = "http://{host}:{port}/feed/{n}.xml"',
-                  "fetch_articles = false", ""]
+        lines += [
+            "[[feeds]]",
+            f'name = "bench-{n}"',
+            f'url = "http://{host}:{port}/feed/{n}.xml"',
+            "fetch_articles = false",
+            "",
+        ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -55,9 +67,18 @@ def one_cycle(config: str) -> None:
         statuses[r.status] = statuses.get(r.status, 0) + 1
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"wall_s": wall, "peak_rss_mb": peak_self, "peak_child_rss_mb": peak_children,
-                      "statuses": statuses, "articles": counts["articles"],
-                      "new_articles": report.new_articles}))
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "peak_rss_mb": peak_self,
+                "peak_child_rss_mb": peak_children,
+                "statuses": statuses,
+                "articles": counts["articles"],
+                "new_articles": report.new_articles,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -73,19 +94,26 @@ def main() -> None:
         return
 
     print(f"machine: {platform.platform()}, {os.cpu_count()} cpus, Python {platform.python_version()}")
-    with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms) as ready, \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        running_farm(args.feeds, args.entries, args.hosts, args.latency_ms) as ready,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         config = Path(tmp) / "monitor.toml"
         write_config(config, ready["port"], ready["hosts"], args.feeds)
-        print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
-              f"{args.latency_ms:.0f} ms latency")
+        print(
+            f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
+            f"{args.latency_ms:.0f} ms latency"
+        )
         for label in ("first cycle (all new)", "second cycle (all 304)"):
-            out = subprocess.run([sys.executable, __file__, "--cycle", str(config)], check=True,
-                                 capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--cycle", str(config)], check=True, capture_output=True, text=True
+            )
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{label}: {r['wall_s']:.2f} s wall, peak RSS {r['peak_rss_mb']:.0f} MB "
-                  f"(+ {r['peak_child_rss_mb']:.0f} MB largest child), feeds {r['statuses']}, "
-                  f"new articles {r['new_articles']}, stored {r['articles']}")
+            print(
+                f"{label}: {r['wall_s']:.2f} s wall, peak RSS {r['peak_rss_mb']:.0f} MB "
+                f"(+ {r['peak_child_rss_mb']:.0f} MB largest child), feeds {r['statuses']}, "
+                f"new articles {r['new_articles']}, stored {r['articles']}"
+            )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-
-
 def build(db: Path, n: int) -> None:
     """Fill ``db`` with ``n`` generated articles and their verdicts, 1,000 per poll-sized transaction."""
     from gen_articles import generate

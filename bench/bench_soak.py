@@ -43,14 +43,26 @@ from feed_farm import running_farm  # noqa: E402
 from machine import children_rss_mb, describe, open_fds, rss_mb  # noqa: E402
 
 
-def write_config(path: Path, port: int, hosts: list[str], feeds: int, article_feeds: int,
-                 interval: str | None) -> None:
-    lines = ['[storage]\npath = "soak.db"\n', "[fetch]", "allow_private_networks = true",
-             "total_concurrency = 64", "per_host_concurrency = 2", 'per_host_delay = "100ms"', ""]
+def write_config(
+    path: Path, port: int, hosts: list[str], feeds: int, article_feeds: int, interval: str | None
+) -> None:
+    lines = [
+        '[storage]\npath = "soak.db"\n',
+        "[fetch]",
+        "allow_private_networks = true",
+        "total_concurrency = 64",
+        "per_host_concurrency = 2",
+        'per_host_delay = "100ms"',
+        "",
+    ]
     for n in range(feeds):
         host = hosts[n % len(hosts)]
-        lines += ["[[feeds]]", f'name = "soak-{n}"', f'url = "http://{host}:{port}/feed/{n}.xml"',
-                  f"fetch_articles = {'true' if n < article_feeds else 'false'}"]
+        lines += [
+            "[[feeds]]",
+            f'name = "soak-{n}"',
+            f'url = "http://{host}:{port}/feed/{n}.xml"',
+            f"fetch_articles = {'true' if n < article_feeds else 'false'}",
+        ]
         if interval:
             lines.append(f'interval = "{interval}"')
         lines.append("")
@@ -100,11 +112,16 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
                 # farm is our child too, and not counted).
                 forkserver = children_rss_mb() - rss_mb(farm["pid"])
                 samples.append((cycle, rss, fds))
-                print(f"cycle {cycle:4d}: {wall:5.1f} s, new articles {report.new_articles:4d}, errors "
-                      f"{len(errors)}, RSS {rss:6.1f} MB, fds {fds:3d}, forkserver RSS {forkserver:.0f} MB, "
-                      f"stored {store.counts()['articles']}", flush=True)
-    print(f"{totals['cycles']} cycles in {time.perf_counter() - t_start:.0f} s; "
-          f"new articles {totals['new']}, feed errors {totals['errors']}, crashes {totals['crashes']}")
+                print(
+                    f"cycle {cycle:4d}: {wall:5.1f} s, new articles {report.new_articles:4d}, errors "
+                    f"{len(errors)}, RSS {rss:6.1f} MB, fds {fds:3d}, forkserver RSS {forkserver:.0f} MB, "
+                    f"stored {store.counts()['articles']}",
+                    flush=True,
+                )
+    print(
+        f"{totals['cycles']} cycles in {time.perf_counter() - t_start:.0f} s; "
+        f"new articles {totals['new']}, feed errors {totals['errors']}, crashes {totals['crashes']}"
+    )
     return samples
 
 
@@ -129,19 +146,24 @@ def soak_service(args: argparse.Namespace, config_path: Path, farm: dict) -> lis
                 done = service_progress(db)
                 # Children (the forkserver and, during a large batch, its feature workers) come and go:
                 # their share is printed apart so a batch caught mid-way is not mistaken for growth.
-                print(f"cycle {cycle:4d}: RSS {rss:6.1f} MB (service {own:.1f} + children {children:.1f}), "
-                      f"fds {samples[-1][2]}; "
-                      f"poll runs {done['poll_runs']}, stored articles {done['articles']}, "
-                      f"feeds in error {done['feeds_failing']}", flush=True)
+                print(
+                    f"cycle {cycle:4d}: RSS {rss:6.1f} MB (service {own:.1f} + children {children:.1f}), "
+                    f"fds {samples[-1][2]}; "
+                    f"poll runs {done['poll_runs']}, stored articles {done['articles']}, "
+                    f"feeds in error {done['feeds_failing']}",
+                    flush=True,
+                )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         if log is not subprocess.DEVNULL:
             log.close()
     done = service_progress(db)
-    print(f"`monitor run` exited with {proc.returncode} after SIGTERM; its database: {done['poll_runs']} "
-          f"poll job runs, {done['articles']} articles, {done['feeds_failing']} feeds in error at the end, "
-          f"run stopped by {done['stop_reason']!r}")
+    print(
+        f"`monitor run` exited with {proc.returncode} after SIGTERM; its database: {done['poll_runs']} "
+        f"poll job runs, {done['articles']} articles, {done['feeds_failing']} feeds in error at the end, "
+        f"run stopped by {done['stop_reason']!r}"
+    )
     return samples
 
 
@@ -153,14 +175,20 @@ def service_progress(db: Path) -> dict:
         return {"poll_runs": 0, "articles": 0, "feeds_failing": 0, "stop_reason": None}
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     try:
-        runs = con.execute("SELECT coalesce(sum(runs), 0) FROM service_jobs WHERE kind = 'poll'").fetchone()[0]
+        runs = con.execute("SELECT coalesce(sum(runs), 0) FROM service_jobs WHERE kind = 'poll'").fetchone()[
+            0
+        ]
         articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
         failing = con.execute("SELECT count(*) FROM feeds WHERE consecutive_failures > 0").fetchone()[0]
         stop = con.execute("SELECT stop_reason FROM service_runs ORDER BY id DESC LIMIT 1").fetchone()
     finally:
         con.close()
-    return {"poll_runs": runs, "articles": articles, "feeds_failing": failing,
-            "stop_reason": stop[0] if stop else None}
+    return {
+        "poll_runs": runs,
+        "articles": articles,
+        "feeds_failing": failing,
+        "stop_reason": stop[0] if stop else None,
+    }
 
 
 def main() -> int:
@@ -172,17 +200,30 @@ def main() -> int:
     p.add_argument("--latency-ms", type=float, default=50)
     p.add_argument("--every", type=int, default=10, help="print a sample every N cycles")
     p.add_argument("--article-feeds", type=int, default=25, help="feeds that also fetch article pages")
-    p.add_argument("--max-minutes", type=float, default=0,
-                   help="stop (and still print the growth) after this long; 0: run all cycles")
-    p.add_argument("--hours-per-cycle", type=float, default=1.0,
-                   help="news time per cycle (the feeds' item dates move this much each cycle)")
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=0,
+        help="stop (and still print the growth) after this long; 0: run all cycles",
+    )
+    p.add_argument(
+        "--hours-per-cycle",
+        type=float,
+        default=1.0,
+        help="news time per cycle (the feeds' item dates move this much each cycle)",
+    )
     p.add_argument("--target", choices=["pipeline", "run"], default="pipeline")
     p.add_argument("--run-cmd", default="monitor --config {config} run")
     p.add_argument("--cycle-s", type=float, default=60, help="--target run: seconds per cycle")
     p.add_argument("--service-log", help="--target run: append the service's stderr log to this file")
-    p.add_argument("--news-ends", type=float, default=0.0, metavar="HOURS",
-                   help="the last cycle's items are dated this many hours before now (default 0: news time "
-                        "ends at the present; a large value keeps every date far from the wall clock)")
+    p.add_argument(
+        "--news-ends",
+        type=float,
+        default=0.0,
+        metavar="HOURS",
+        help="the last cycle's items are dated this many hours before now (default 0: news time "
+        "ends at the present; a large value keeps every date far from the wall clock)",
+    )
     args = p.parse_args()
     logging.getLogger("monitor").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the feed farm
@@ -195,16 +236,21 @@ def main() -> int:
     # last `entries` cycles served items dated past the present; the pipeline clamps those to the fetch
     # time, which moves seconds a cycle, so they never left the story window and RSS rose at the end.)
     anchor = datetime.now(UTC) - timedelta(
-        hours=args.hours_per_cycle * (args.cycles + args.entries + 2) + args.news_ends)
+        hours=args.hours_per_cycle * (args.cycles + args.entries + 2) + args.news_ends
+    )
     dated = ("--minutes-per-item", str(args.hours_per_cycle * 60), "--anchor", anchor.isoformat())
-    with running_farm(args.feeds, args.entries, args.hosts, args.latency_ms, *dated) as farm, \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        running_farm(args.feeds, args.entries, args.hosts, args.latency_ms, *dated) as farm,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         config = Path(tmp) / "monitor.toml"
         interval = f"{max(1, int(args.cycle_s // 2))}s" if args.target == "run" else None
         write_config(config, farm["port"], farm["hosts"], args.feeds, args.article_feeds, interval)
-        print(f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
-              f"{args.latency_ms:.0f} ms latency, one new item per feed per cycle, "
-              f"{args.article_feeds} feeds fetch article pages; target: {args.target}")
+        print(
+            f"{args.feeds} feeds × {args.entries} entries on {args.hosts} loopback hosts, "
+            f"{args.latency_ms:.0f} ms latency, one new item per feed per cycle, "
+            f"{args.article_feeds} feeds fetch article pages; target: {args.target}"
+        )
         run = soak_pipeline if args.target == "pipeline" else soak_service
         samples = run(args, config, farm)
     if len(samples) >= 2:
@@ -213,9 +259,11 @@ def main() -> int:
         # second sample when there is one past it.
         if len(samples) >= 3:
             c0, rss0, fd0 = samples[1]
-        print(f"growth from cycle {c0} to cycle {c1}: RSS {rss0:.1f} → {rss1:.1f} MB ({rss1 - rss0:+.1f} MB, "
-              f"{(rss1 - rss0) / max(1, c1 - c0) * 100:+.2f} MB per 100 cycles), fds {fd0} → {fd1} "
-              f"({fd1 - fd0:+d})")
+        print(
+            f"growth from cycle {c0} to cycle {c1}: RSS {rss0:.1f} → {rss1:.1f} MB ({rss1 - rss0:+.1f} MB, "
+            f"{(rss1 - rss0) / max(1, c1 - c0) * 100:+.2f} MB per 100 cycles), fds {fd0} → {fd1} "
+            f"({fd1 - fd0:+d})"
+        )
         # Until the story window is full the clusterer's memory grows by design; a leak is growth after
         # it. The first sample taken a cycle or more past that point is the baseline.
         from monitor.stories import DEFAULT_WINDOW_HOURS  # the soak's config keeps the default window
@@ -225,9 +273,11 @@ def main() -> int:
         if len(steady) >= 2:
             (c0, rss0, fd0), (c1, rss1, fd1) = steady[0], steady[-1]
             fds = [s[2] for s in steady]
-            print(f"with the story window full (cycle {c0} on): RSS {rss0:.1f} → {rss1:.1f} MB "
-                  f"({rss1 - rss0:+.1f} MB, {(rss1 - rss0) / max(1, c1 - c0) * 100:+.2f} MB per 100 cycles; "
-                  f"highest {max(s[1] for s in steady):.1f}), fds {min(fds)}–{max(fds)}")
+            print(
+                f"with the story window full (cycle {c0} on): RSS {rss0:.1f} → {rss1:.1f} MB "
+                f"({rss1 - rss0:+.1f} MB, {(rss1 - rss0) / max(1, c1 - c0) * 100:+.2f} MB per 100 cycles; "
+                f"highest {max(s[1] for s in steady):.1f}), fds {min(fds)}–{max(fds)}"
+            )
     print("load average at the end:", describe().rsplit("load average ", 1)[1])
     return 0
 

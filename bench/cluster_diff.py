@@ -46,7 +46,14 @@ from monitor.stories import StoryClusterer, add_all, cluster_items  # noqa: E402
 def _lines(items: list[ClusterItem], assignments: dict[int, Assignment], urls: dict[int, str]) -> list[str]:
     return [
         json.dumps(
-            [i.article_id, urls.get(i.article_id, i.url), a.story_key, a.reason, a.similarity, a.matched_article_id],
+            [
+                i.article_id,
+                urls.get(i.article_id, i.url),
+                a.story_key,
+                a.reason,
+                a.similarity,
+                a.matched_article_id,
+            ],
             ensure_ascii=False,
         )
         for i in sorted(items, key=lambda i: i.article_id)
@@ -62,7 +69,9 @@ def synthetic(n: int, workers: int) -> list[str]:
         for a in articles
     ]
     clusterer = StoryClusterer()
-    decided = dict(zip((i.article_id for i in items), add_all(clusterer, items, workers=workers), strict=True))
+    decided = dict(
+        zip((i.article_id for i in items), add_all(clusterer, items, workers=workers), strict=True)
+    )
     return _lines(items, decided, urls)
 
 
@@ -124,7 +133,9 @@ def main() -> int:
         diffs = [(e, g) for e, g in zip(expected, lines, strict=False) if e != g]
         if len(expected) != len(lines) or diffs:
             failed += 1
-            print(f"{name}: DIFFERENT ({len(diffs)} of {len(expected)} decisions, {len(lines)} now; {took:.1f} s)")
+            print(
+                f"{name}: DIFFERENT ({len(diffs)} of {len(expected)} decisions, {len(lines)} now; {took:.1f} s)"
+            )
             for e, g in diffs[:5]:
                 print(f"   was {e}\n   now {g}")
         else:

@@ -26,14 +26,24 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-TOPICS = ["반도체 공급망", "배터리 핵심광물", "수출통제", "청정에너지", "바이오 공급망", "날씨", "증시", "축구"]
+TOPICS = [
+    "반도체 공급망",
+    "배터리 핵심광물",
+    "수출통제",
+    "청정에너지",
+    "바이오 공급망",
+    "날씨",
+    "증시",
+    "축구",
+]
 
 
 ANCHOR = datetime(2026, 11, 23, tzinfo=UTC)
 
 
-def feed_xml(base: str, n: int, entries: int, first: int = 0, *, anchor: datetime = ANCHOR,
-             step_minutes: float = 1.0) -> bytes:
+def feed_xml(
+    base: str, n: int, entries: int, first: int = 0, *, anchor: datetime = ANCHOR, step_minutes: float = 1.0
+) -> bytes:
     """Feed ``n`` with items ``first + entries - 1`` (newest, on top) down to ``first``; item ``m`` of a
     moved-on feed is dated ``anchor + m × step_minutes`` (less ``n`` minutes, so feeds differ)."""
     items = []
@@ -45,14 +55,15 @@ def feed_xml(base: str, n: int, entries: int, first: int = 0, *, anchor: datetim
             when = format_datetime(anchor - timedelta(minutes=n + m * step_minutes))
         items.append(
             f"<item><title>{topic} 관련 기사 {n}-{m}: 정부와 업계가 대응책을 논의했다</title>"
-            f"<link>{base}/article/{n}/{m}.html</link><guid isPermaLink=\"false\">feed{n}-item{m}</guid>"
+            f'<link>{base}/article/{n}/{m}.html</link><guid isPermaLink="false">feed{n}-item{m}</guid>'
             f"<pubDate>{when}</pubDate><description>{topic}에 관한 {n}번 피드의 {m}번째 기사 요약이다. "
             "관계 부처는 후속 조치를 이어가기로 했으며 업계는 영향을 주시하고 있다.</description></item>"
         )
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
         f"<title>벤치마크 피드 {n}</title><link>{base}/</link><description>bench</description>"
-        + "".join(items) + "</channel></rss>"
+        + "".join(items)
+        + "</channel></rss>"
     ).encode()
 
 
@@ -62,9 +73,11 @@ def article_html(n: int, m: int) -> bytes:
         f"<p>{topic}와 관련해 정부와 업계는 {k}번째 대응 방안을 논의했다. 관계자는 협력을 강화하겠다고 밝혔다.</p>"
         for k in range(12)
     )
-    return (f"<html lang='ko'><head><meta charset='utf-8'><title>{topic} {n}-{m}</title></head><body>"
-            f"<nav>홈 경제 정치</nav><article><h1>{topic} 관련 기사 {n}-{m}</h1>{paras}</article>"
-            "<aside><h3>주요 뉴스</h3><ul><li>다른 기사</li></ul></aside></body></html>").encode()
+    return (
+        f"<html lang='ko'><head><meta charset='utf-8'><title>{topic} {n}-{m}</title></head><body>"
+        f"<nav>홈 경제 정치</nav><article><h1>{topic} 관련 기사 {n}-{m}</h1>{paras}</article>"
+        "<aside><h3>주요 뉴스</h3><ul><li>다른 기사</li></ul></aside></body></html>"
+    ).encode()
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -92,10 +105,17 @@ async def serve(args: argparse.Namespace) -> None:
                 if key not in cache:
                     base = f"http://{host}"
                     if path.startswith("/feed/"):
-                        body, ctype = feed_xml(base, int(path[6:].split(".")[0]), args.entries,
-                                               state["first"], anchor=anchor,
-                                               step_minutes=args.minutes_per_item), \
-                            "application/rss+xml; charset=utf-8"
+                        body, ctype = (
+                            feed_xml(
+                                base,
+                                int(path[6:].split(".")[0]),
+                                args.entries,
+                                state["first"],
+                                anchor=anchor,
+                                step_minutes=args.minutes_per_item,
+                            ),
+                            "application/rss+xml; charset=utf-8",
+                        )
                     elif path.startswith("/article/"):
                         _, _, n, m = path.split("/")
                         body, ctype = article_html(int(n), int(m.split(".")[0])), "text/html; charset=utf-8"
@@ -104,10 +124,15 @@ async def serve(args: argparse.Namespace) -> None:
                     cache[key] = (body, ctype, '"' + hashlib.md5(body).hexdigest() + '"')
                 body, ctype, etag = cache[key]
                 if headers.get("if-none-match") == etag:
-                    writer.write(f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n".encode())
+                    writer.write(
+                        f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n".encode()
+                    )
                 else:
-                    writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nETag: {etag}\r\n"
-                                 f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                    writer.write(
+                        f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nETag: {etag}\r\n"
+                        f"Content-Length: {len(body)}\r\n\r\n".encode()
+                        + body
+                    )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, IndexError, ValueError):
             pass
@@ -127,9 +152,22 @@ def running_farm(feeds: int, entries: int, hosts: int, latency_ms: float, *extra
     """The farm in its own process (so it doesn't share the poller's GIL), for a benchmark's duration:
     yields {"port", "hosts", "pid"} once it listens; ``extra`` are more of its command-line options."""
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__)), "--feeds", str(feeds), "--entries", str(entries),
-         "--hosts", str(hosts), "--latency-ms", str(latency_ms), *extra],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            str(Path(__file__)),
+            "--feeds",
+            str(feeds),
+            "--entries",
+            str(entries),
+            "--hosts",
+            str(hosts),
+            "--latency-ms",
+            str(latency_ms),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         yield {**json.loads(proc.stdout.readline()), "pid": proc.pid}  # type: ignore[union-attr]
     finally:
@@ -144,11 +182,18 @@ def main() -> None:
     p.add_argument("--hosts", type=int, default=200)
     p.add_argument("--latency-ms", type=float, default=50)
     p.add_argument("--new-per-cycle", type=int, default=1, help="items each feed gains on GET /_next")
-    p.add_argument("--minutes-per-item", type=float, default=1.0,
-                   help="news time between a feed's consecutive items (bench_soak moves an hour a cycle, so "
-                        "the 72 h story window fills and then evicts)")
-    p.add_argument("--anchor", help="ISO time items are dated from (default 2026-11-23T00:00Z); keep it "
-                        "far enough in the past that no item is dated in the future (they would be clamped)")
+    p.add_argument(
+        "--minutes-per-item",
+        type=float,
+        default=1.0,
+        help="news time between a feed's consecutive items (bench_soak moves an hour a cycle, so "
+        "the 72 h story window fills and then evicts)",
+    )
+    p.add_argument(
+        "--anchor",
+        help="ISO time items are dated from (default 2026-11-23T00:00Z); keep it "
+        "far enough in the past that no item is dated in the future (they would be clamped)",
+    )
     args = p.parse_args()
     try:
         asyncio.run(serve(args))

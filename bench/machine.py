@@ -22,8 +22,10 @@ def describe() -> str:
     import os
     import platform
 
-    return (f"{platform.platform()}, {os.cpu_count()} cpus ({cpu_name()}), "
-            f"Python {platform.python_version()}, load average {loadavg()}")
+    return (
+        f"{platform.platform()}, {os.cpu_count()} cpus ({cpu_name()}), "
+        f"Python {platform.python_version()}, load average {loadavg()}"
+    )
 
 
 def peak_rss_mb() -> float:

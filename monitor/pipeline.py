@@ -106,9 +106,14 @@ async def poll_cycle(
     fetcher = fetcher or Fetcher(config.fetch)
     if tracker is None:
         tracker = StoryTracker.from_settings(config.sections.get("stories") if config.sections else None)
-    poller = _FeedPoller(config, store, fetcher, parse_in_processes=PARSE_IN_PROCESSES_FROM is not None
-                         and len(specs) >= PARSE_IN_PROCESSES_FROM,
-                         matcher=load_configured_matcher(config), tracker=tracker)
+    poller = _FeedPoller(
+        config,
+        store,
+        fetcher,
+        parse_in_processes=PARSE_IN_PROCESSES_FROM is not None and len(specs) >= PARSE_IN_PROCESSES_FROM,
+        matcher=load_configured_matcher(config),
+        tracker=tracker,
+    )
     tasks = [asyncio.ensure_future(poller.poll(spec, states[spec.name], force=force)) for spec in specs]
     try:
         reports: list[FeedReport] = []
@@ -146,14 +151,23 @@ def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
         # `monitor config check` warns about it too, naming the key.
         if str(topics) not in _MISSING_TOPICS:
             _MISSING_TOPICS.add(str(topics))
-            log.warning("no topics file at %s (matching.topics): articles are stored unmatched "
-                        "until it exists", topics, extra=ctx(stage="match"))
+            log.warning(
+                "no topics file at %s (matching.topics): articles are stored unmatched until it exists",
+                topics,
+                extra=ctx(stage="match"),
+            )
         return None
     _MISSING_TOPICS.discard(str(topics))  # found again: should it go missing later, say so again
     # `monitor run` polls every few seconds: the matcher is rebuilt only when the topics file changed
     # (an analyst's edit still takes effect at the next poll, without a restart).
     stat = topics.stat()
-    key = (str(topics.resolve()), stat.st_mtime_ns, stat.st_size, settings["threshold"], settings["morphology"])
+    key = (
+        str(topics.resolve()),
+        stat.st_mtime_ns,
+        stat.st_size,
+        settings["threshold"],
+        settings["morphology"],
+    )
     cached = _MATCHERS.get(key)
     if cached is None:
         from monitor.match import load_matcher
@@ -177,8 +191,14 @@ def run_poll(config: MonitorConfig, store: Store, **kwargs: object) -> PollRepor
 
 class _FeedPoller:
     def __init__(
-        self, config: MonitorConfig, store: Store, fetcher: Fetcher, *, parse_in_processes: bool,
-        matcher: Matcher | None = None, tracker: StoryTracker | None = None,
+        self,
+        config: MonitorConfig,
+        store: Store,
+        fetcher: Fetcher,
+        *,
+        parse_in_processes: bool,
+        matcher: Matcher | None = None,
+        tracker: StoryTracker | None = None,
     ) -> None:
         self.config = config
         self.matcher = matcher
@@ -211,7 +231,8 @@ class _FeedPoller:
 
     async def db(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(
-            self._db_thread, functools.partial(fn, *args, **kwargs))
+            self._db_thread, functools.partial(fn, *args, **kwargs)
+        )
 
     async def _off_loop(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run CPU work (parsing, keying) in the parser processes when there are some, else a thread."""
@@ -239,8 +260,14 @@ class _FeedPoller:
             return await self._failed(spec, state, now, t0, exc)
         except MonitorError as exc:  # e.g. StoreError: recorded if the store still answers
             log.error("poll failed: %s", exc, extra=ctx(feed=spec.name, url=spec.url, stage="store"))
-            return FeedReport(spec.name, spec.url, "error", error_kind=exc.kind, error=str(exc),
-                              elapsed_s=time.monotonic() - t0)
+            return FeedReport(
+                spec.name,
+                spec.url,
+                "error",
+                error_kind=exc.kind,
+                error=str(exc),
+                elapsed_s=time.monotonic() - t0,
+            )
         except Exception as exc:  # a bug must not stop the other feeds; say where it happened
             log.exception("unexpected error", extra=ctx(feed=spec.name, url=spec.url, stage="poll"))
             return await self._failed(spec, state, now, t0, exc)
@@ -250,55 +277,118 @@ class _FeedPoller:
         result = await self.fetcher.fetch(spec.url, validators=validators)
         next_attempt = utcnow() + timedelta(seconds=spec.interval_s)
         if result.not_modified:
-            report = FeedReport(spec.name, spec.url, "not_modified", http_status=304,
-                                elapsed_s=time.monotonic() - t0)
-            await self.db(self.store.save_feed_success, state.id, report=report, started_at=started,
-                           result=result, parsed=None, articles=(), sources=(), next_attempt_at=next_attempt)
+            report = FeedReport(
+                spec.name, spec.url, "not_modified", http_status=304, elapsed_s=time.monotonic() - t0
+            )
+            await self.db(
+                self.store.save_feed_success,
+                state.id,
+                report=report,
+                started_at=started,
+                result=result,
+                parsed=None,
+                articles=(),
+                sources=(),
+                next_attempt_at=next_attempt,
+            )
             return report
         async with self.decide_slots:
             try:
-                parsed, hashes = await self._off_loop(parse_and_hash, result.content, headers=result.headers,
-                                                      url=result.final_url, encoding_override=spec.encoding)
+                parsed, hashes = await self._off_loop(
+                    parse_and_hash,
+                    result.content,
+                    headers=result.headers,
+                    url=result.final_url,
+                    encoding_override=spec.encoding,
+                )
             except ParseError as exc:  # the parser saw bytes only: say which document they were
                 raise ParseError(str(exc.args[0]), url=result.final_url) from exc
             if parsed.problem:
-                log.warning("feed is ill-formed but readable: %s", parsed.problem,
-                            extra=ctx(feed=spec.name, url=spec.url, stage="parse"))
+                log.warning(
+                    "feed is ill-formed but readable: %s",
+                    parsed.problem,
+                    extra=ctx(feed=spec.name, url=spec.url, stage="parse"),
+                )
             todo, fetch_for = await self._changed(spec, state, parsed.entries, hashes)
         # Outside the slot: fetching article pages waits on the network (and on their hosts' limits),
         # which must not hold up the parsing of other feeds.
         articles, sources, failed = await self._articles_for(spec, todo, fetch_for)
-        report = FeedReport(spec.name, spec.url, "ok", http_status=result.status,
-                            entries=len(parsed.entries), articles_failed=failed,
-                            parse_problem=parsed.problem)
+        report = FeedReport(
+            spec.name,
+            spec.url,
+            "ok",
+            http_status=result.status,
+            entries=len(parsed.entries),
+            articles_failed=failed,
+            parse_problem=parsed.problem,
+        )
         verdicts = {a.url: self._verdict(a) for a in articles} if self.matcher else None
         outcome = await self.db(
-            self.store.save_feed_success, state.id, report=report, started_at=started, result=result,
-            parsed=parsed, articles=articles, sources=sources, next_attempt_at=next_attempt,
+            self.store.save_feed_success,
+            state.id,
+            report=report,
+            started_at=started,
+            result=result,
+            parsed=parsed,
+            articles=articles,
+            sources=sources,
+            next_attempt_at=next_attempt,
             matches=verdicts,
         )
-        report = replace(report, new_articles=outcome.new_articles, updated_articles=outcome.updated_articles,
-                         new_sources=outcome.new_sources, elapsed_s=time.monotonic() - t0)
-        log.info("%d entries, %d new articles", report.entries, report.new_articles,
-                 extra=ctx(feed=spec.name, url=spec.url, stage="store"))
+        report = replace(
+            report,
+            new_articles=outcome.new_articles,
+            updated_articles=outcome.updated_articles,
+            new_sources=outcome.new_sources,
+            elapsed_s=time.monotonic() - t0,
+        )
+        log.info(
+            "%d entries, %d new articles",
+            report.entries,
+            report.new_articles,
+            extra=ctx(feed=spec.name, url=spec.url, stage="store"),
+        )
         return report
 
-    async def _failed(self, spec: FeedSpec, state: FeedState, started: datetime, t0: float,
-                      exc: Exception) -> FeedReport:
+    async def _failed(
+        self, spec: FeedSpec, state: FeedState, started: datetime, t0: float, exc: Exception
+    ) -> FeedReport:
         failures = state.consecutive_failures + 1
         delay = next_attempt_delay(exc, failures, self.config.fetch)
         next_attempt = utcnow() + timedelta(seconds=delay)
         kind = getattr(exc, "kind", "bug")
         message = str(exc) if isinstance(exc, MonitorError) else f"{type(exc).__name__}: {exc}"
-        report = FeedReport(spec.name, spec.url, "error", http_status=getattr(exc, "status", None),
-                            error_kind=kind, error=message, elapsed_s=time.monotonic() - t0,
-                            next_attempt=next_attempt)
+        report = FeedReport(
+            spec.name,
+            spec.url,
+            "error",
+            http_status=getattr(exc, "status", None),
+            error_kind=kind,
+            error=message,
+            elapsed_s=time.monotonic() - t0,
+            next_attempt=next_attempt,
+        )
         # in_poll_report: `monitor poll` shows this error in its report and leaves the line out.
-        log.warning("poll failed (%s, %d in a row, next try in %.0fs): %s", kind, failures, delay, message,
-                    extra=ctx(feed=spec.name, url=spec.url, stage="fetch" if isinstance(exc, FetchError)
-                              else "parse", in_poll_report=True))
-        await self.db(self.store.save_feed_failure, state.id, report=report, started_at=started,
-                       next_attempt_at=next_attempt)
+        log.warning(
+            "poll failed (%s, %d in a row, next try in %.0fs): %s",
+            kind,
+            failures,
+            delay,
+            message,
+            extra=ctx(
+                feed=spec.name,
+                url=spec.url,
+                stage="fetch" if isinstance(exc, FetchError) else "parse",
+                in_poll_report=True,
+            ),
+        )
+        await self.db(
+            self.store.save_feed_failure,
+            state.id,
+            report=report,
+            started_at=started,
+            next_attempt_at=next_attempt,
+        )
         return report
 
     # ---------------------------------------------------------------------------------------------
@@ -332,8 +422,17 @@ class _FeedPoller:
         self, spec: FeedSpec, todo: Sequence[KeyedEntry], fetch_for: Sequence[KeyedEntry]
     ) -> tuple[list[Article], list[SourceRef], int]:
         built = await asyncio.gather(*(self._build_article(spec, k) for k in fetch_for))
-        sources = [SourceRef(k.entry.entry_id, k.entry.id_source, k.url, k.entry.link, k.entry_hash,
-                             _credited_outlet(k.entry)) for k in todo]
+        sources = [
+            SourceRef(
+                k.entry.entry_id,
+                k.entry.id_source,
+                k.url,
+                k.entry.link,
+                k.entry_hash,
+                _credited_outlet(k.entry),
+            )
+            for k in todo
+        ]
         failed = sum(1 for a in built if a.extract_note and spec.fetch_articles)
         return list(built), sources, failed
 
@@ -359,23 +458,40 @@ class _FeedPoller:
                 async with self.page_slots:
                     page = await self._fetch_page(entry.link)
                 extracted, title, digest = await asyncio.to_thread(
-                    _extract_and_hash, page.content, url=page.final_url, headers=page.headers,
+                    _extract_and_hash,
+                    page.content,
+                    url=page.final_url,
+                    headers=page.headers,
                     feed_title=entry.title,
                 )
                 text, source, final_url = extracted.text, "page", page.final_url
                 page_published, author = extracted.published, extracted.author
             except (FetchError, ExtractError) as exc:
                 note = f"{exc.kind}: {exc}"
-                log.info("page text not used, keeping the feed summary: %s", exc,
-                         extra=ctx(feed=spec.name, url=entry.link, stage="extract"))
+                log.info(
+                    "page text not used, keeping the feed summary: %s",
+                    exc,
+                    extra=ctx(feed=spec.name, url=entry.link, stage="extract"),
+                )
         if digest is None:  # the article keeps the feed's summary
             digest = (keyed.summary_hash if credited is None else None) or content_hash(title, text)
         published = _plausible(entry.published or entry.updated or page_published, fetched_at)
         return Article(
-            url=keyed.url, link=entry.link or keyed.url, title=title, text=text, summary=entry.summary,
-            text_source=source, feed_name=spec.name, entry_id=entry.entry_id, fetched_at=fetched_at,
-            published=published, author=entry.author or author, extract_note=note, final_url=final_url,
-            content_hash=digest, outlet=credited.outlet if credited else None,
+            url=keyed.url,
+            link=entry.link or keyed.url,
+            title=title,
+            text=text,
+            summary=entry.summary,
+            text_source=source,
+            feed_name=spec.name,
+            entry_id=entry.entry_id,
+            fetched_at=fetched_at,
+            published=published,
+            author=entry.author or author,
+            extract_note=note,
+            final_url=final_url,
+            content_hash=digest,
+            outlet=credited.outlet if credited else None,
             language=spec.language or detect_language(f"{title}\n{text}"),
         )
 
@@ -389,8 +505,10 @@ class _FeedPoller:
             ids = None if urls is None else list(self.store.article_ids_by_url(urls).values())
             self.tracker.track(self.store, ids)
         except Exception:
-            log.exception("clustering into stories failed; the next poll will retry",
-                          extra=ctx(feed=feed, stage="stories"))
+            log.exception(
+                "clustering into stories failed; the next poll will retry",
+                extra=ctx(feed=feed, stage="stories"),
+            )
 
     def _verdict(self, article: Article) -> MatchRow:
         from monitor.match import verdict_row

@@ -79,17 +79,27 @@ class Stored:
 
 
 def stored_for(store: Any, feed_name: str) -> Stored:
-    feed = store.db.execute("SELECT id, last_status, title, site_url, encoding FROM feeds WHERE name = ?",
-                            (feed_name,)).fetchone()
-    error = store.db.execute("SELECT error_kind FROM fetch_log WHERE feed_id = ? ORDER BY id DESC LIMIT 1",
-                             (feed[0],)).fetchone()
+    feed = store.db.execute(
+        "SELECT id, last_status, title, site_url, encoding FROM feeds WHERE name = ?", (feed_name,)
+    ).fetchone()
+    error = store.db.execute(
+        "SELECT error_kind FROM fetch_log WHERE feed_id = ? ORDER BY id DESC LIMIT 1", (feed[0],)
+    ).fetchone()
     rows = store.db.execute(
         "SELECT a.title, s.link, (SELECT s2.feed_id FROM article_sources s2 WHERE s2.article_id = a.id "
         "ORDER BY s2.rowid LIMIT 1) != s.feed_id "
         "FROM article_sources s JOIN articles a ON a.id = s.article_id "
-        "WHERE s.feed_id = ? ORDER BY s.rowid", (feed[0],)).fetchall()
-    return Stored(feed[1], error[0] if error else None, feed[2], feed[3], feed[4],
-                  [(t, link, bool(shared)) for t, link, shared in rows])
+        "WHERE s.feed_id = ? ORDER BY s.rowid",
+        (feed[0],),
+    ).fetchall()
+    return Stored(
+        feed[1],
+        error[0] if error else None,
+        feed[2],
+        feed[3],
+        feed[4],
+        [(t, link, bool(shared)) for t, link, shared in rows],
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -129,9 +139,12 @@ class _Missing(Exception):
 
 
 _OPS = {
-    ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
-    ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b,
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: lambda a, b: a is b,
+    ast.IsNot: lambda a, b: a is not b,
 }
 
 
@@ -254,8 +267,10 @@ def _env(stored: Stored, touched: list[str], *, plain: bool) -> dict[str, Any]:
         return ABSENT if v is None else v
 
     feed = _Record({"title": value(stored.title), "link": value(stored.link)}, touched, "feed")
-    entries = [_Record({"title": value(t), "link": value(link)}, touched, f"entries[{i}]")
-               for i, (t, link, _) in enumerate(stored.entries)]
+    entries = [
+        _Record({"title": value(t), "link": value(link)}, touched, f"entries[{i}]")
+        for i, (t, link, _) in enumerate(stored.entries)
+    ]
     encoding = codec_name(stored.encoding) if stored.encoding else None
     return {"feed": feed, "entries": _Entries(entries), "encoding": encoding or ABSENT, "_touched": touched}
 
@@ -279,8 +294,10 @@ def _classify(part: str, stored: Stored, touched: list[str]) -> tuple[str, str]:
             return "encoding: not stored", part
         supersets = {("euc_kr", "cp949"), ("gb2312", "gb18030")}
         named = {codec_name(c) for c in re.findall(r"'([^']+)'", part)}
-        if any((a in named and codec_name(ours) == b) or (b in named and codec_name(ours) == a)
-               for a, b in supersets):
+        if any(
+            (a in named and codec_name(ours) == b) or (b in named and codec_name(ours) == a)
+            for a, b in supersets
+        ):
             return "encoding: the same charset family (superset label)", f"{part} (stored {ours})"
         return "encoding: another charset", f"{part} (stored {ours})"
     entry = re.match(r"entries\[(\d+)\]\.(title|link)", fields[0]) if fields else None

@@ -19,8 +19,12 @@ _HEADER = re.compile(r"^\s*Header:\s*([A-Za-z-]+):\s*(.+?)\s*$", re.M)
 def _comment_text(raw: bytes) -> str:
     """The start of a file as text, for reading its header comment (UTF-16/32 files included)."""
     head = raw[:4096]
-    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if head.startswith(bom):
             return head.decode(enc, errors="ignore")
     if head[:4] in (b"\x00\x00\x00<", b"<\x00\x00\x00"):
@@ -52,8 +56,15 @@ def serve_corpus(server: LoopbackHTTPServer, root: Path, files: list[Path]) -> d
 
 def corpus_config(path: Path, feeds: dict[str, str]) -> Path:
     """A config polling every corpus feed once, without article pages (their links lead off-machine)."""
-    lines = ['[storage]\npath = "corpus.db"\n', "[fetch]", "allow_private_networks = true",
-             "per_host_concurrency = 16", 'per_host_delay = "0s"', "total_concurrency = 32", ""]
+    lines = [
+        '[storage]\npath = "corpus.db"\n',
+        "[fetch]",
+        "allow_private_networks = true",
+        "per_host_concurrency = 16",
+        'per_host_delay = "0s"',
+        "total_concurrency = 32",
+        "",
+    ]
     for name, url in feeds.items():
         escaped = name.replace("\\", "\\\\").replace('"', '\\"')
         lines += ["[[feeds]]", f'name = "{escaped}"', f'url = "{url}"', "fetch_articles = false", ""]

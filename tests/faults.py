@@ -80,8 +80,10 @@ def feed_bytes(name: str, entries: int = 5, version: int = 0) -> bytes:
         f"<description>{name} 피드의 {m}번째 기사: 반도체 수출통제 대응을 논의했다.</description></item>"
         for m in range(entries)
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}</title>'
-            f"<link>http://articles.test/{name}/</link>{items}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}</title>'
+        f"<link>http://articles.test/{name}/</link>{items}</channel></rss>"
+    ).encode()
 
 
 _RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -97,8 +99,9 @@ def _fault_reply(kind: str, name: str) -> Reply | Callable[[Request], Reply]:
     if kind == "drip":
         return Reply(body=body, headers=_RSS, chunk=1, drip_s=0.05)
     if kind == "truncated":
-        return Reply(body=body[: len(body) // 2], headers={**_RSS, "Connection": "close"},
-                     content_length=len(body))
+        return Reply(
+            body=body[: len(body) // 2], headers={**_RSS, "Connection": "close"}, content_length=len(body)
+        )
     if kind == "oversized":
         return Reply(body=b"<rss>" + b" " * 3_000_000, headers=_RSS)
     if kind == "oversized_stream":
@@ -111,8 +114,10 @@ def _fault_reply(kind: str, name: str) -> Reply | Callable[[Request], Reply]:
         when = format_datetime(datetime.now(UTC) + timedelta(minutes=10), usegmt=True)
         return Reply(status=503, body=b"maintenance", headers={"Retry-After": when})
     if kind == "not_a_feed":
-        return Reply(body=b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
-                     headers={"Content-Type": "text/html"})
+        return Reply(
+            body=b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+            headers={"Content-Type": "text/html"},
+        )
     raise ValueError(f"no reply for fault {kind!r}")
 
 
@@ -189,8 +194,9 @@ class FlappingDNS(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.host == FLAP_HOST:
             if not self._resolves():
-                raise httpx.ConnectError(f"[Errno {socket.EAI_NONAME}] Name or service not known",
-                                         request=request)
+                raise httpx.ConnectError(
+                    f"[Errno {socket.EAI_NONAME}] Name or service not known", request=request
+                )
             request.url = request.url.copy_with(host="127.0.0.1", port=self._port)
         return await self._inner.handle_async_request(request)
 
@@ -240,8 +246,9 @@ class FaultFarm:
             self._flapping.append(port)  # starts down: the first cycle sees it refused
             return f"http://127.0.0.1:{port.port}/{name}.xml"
         if kind == "flap_dns":
-            self.server.route(f"/dns/{name}.xml", lambda req: Reply(body=feed_bytes(name, 5, self.version),
-                                                                    headers=_RSS))
+            self.server.route(
+                f"/dns/{name}.xml", lambda req: Reply(body=feed_bytes(name, 5, self.version), headers=_RSS)
+            )
             return f"http://{FLAP_HOST}:{self.server.port}/dns/{name}.xml"
         return self.server.route(f"/fault/{kind}/{name}.xml", _fault_reply(kind, name))
 

@@ -20,10 +20,15 @@ NOW = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
 
 _ids = count(1)
 
-TOPICS = {"supply_chain": "공급망", "chips": "반도체", "minerals": "핵심광물", "export_control": "수출통제",
-          # two of config/topics.toml, with their labels there
-          "frameworks": "협의체·대화 (산업장관회의, 경제안보대화, IPEF, 캠프 데이비드)",
-          "critical_minerals": "핵심광물·희토류"}
+TOPICS = {
+    "supply_chain": "공급망",
+    "chips": "반도체",
+    "minerals": "핵심광물",
+    "export_control": "수출통제",
+    # two of config/topics.toml, with their labels there
+    "frameworks": "협의체·대화 (산업장관회의, 경제안보대화, IPEF, 캠프 데이비드)",
+    "critical_minerals": "핵심광물·희토류",
+}
 
 
 def write_config(tmp_path: Path, extra: str = "") -> Path:
@@ -40,12 +45,18 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
 
 def evidence(topics: list[str], terms: list[tuple[str, str]]) -> str:
     """Match evidence as monitor.match.matcher.result_to_dict writes it (only the keys digests read)."""
-    return json.dumps({
-        "topics": [{"topic": t, "label": TOPICS.get(t, t), "raw": 1.0, "score": 0.5, "terms": []}
-                   for t in topics],
-        "hits": [{"term": term, "matched": matched, "kind": "topic", "group": topics[0] if topics else ""}
-                 for term, matched in terms],
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "topics": [
+                {"topic": t, "label": TOPICS.get(t, t), "raw": 1.0, "score": 0.5, "terms": []} for t in topics
+            ],
+            "hits": [
+                {"term": term, "matched": matched, "kind": "topic", "group": topics[0] if topics else ""}
+                for term, matched in terms
+            ],
+        },
+        ensure_ascii=False,
+    )
 
 
 def add_story(
@@ -71,24 +82,50 @@ def add_story(
             cur = store.db.conn.execute(
                 "INSERT INTO articles (url, link, title, text, summary, text_source, published_at, "
                 "first_seen_at, fetched_at, content_hash) VALUES (?, ?, ?, ?, ?, 'page', ?, ?, ?, ?)",
-                (url, url, title if k == 0 else f"{title} ({outlet})", snippet * 3, snippet,
-                 to_iso(seen), to_iso(seen), to_iso(seen), f"h{n}"),
+                (
+                    url,
+                    url,
+                    title if k == 0 else f"{title} ({outlet})",
+                    snippet * 3,
+                    snippet,
+                    to_iso(seen),
+                    to_iso(seen),
+                    to_iso(seen),
+                    f"h{n}",
+                ),
             )
             article_id = cur.lastrowid
             ids.append(article_id)
             store.db.conn.execute(
                 "INSERT INTO matches (article_id, relevant, decision, score, threshold, topics, reason, "
                 "evidence, config_digest, matched_at) VALUES (?, ?, ?, ?, 0.5, ?, 'test', ?, 'x', ?)",
-                (article_id, int(relevant), "relevant" if relevant else "irrelevant", score,
-                 json.dumps(list(topics)), evidence(list(topics), list(terms)), to_iso(seen)),
+                (
+                    article_id,
+                    int(relevant),
+                    "relevant" if relevant else "irrelevant",
+                    score,
+                    json.dumps(list(topics)),
+                    evidence(list(topics), list(terms)),
+                    to_iso(seen),
+                ),
             )
         story_id = ids[0]
         store.db.conn.execute(
             "INSERT INTO stories (id, lead_article_id, title, first_seen_at, last_updated_at, size, "
             "outlet_count, outlets, best_score, relevant, topics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (story_id, story_id, title, to_iso(seen), to_iso(seen), len(ids), len(set(outlets)),
-             json.dumps(list(dict.fromkeys(outlets)), ensure_ascii=False), score, int(relevant),
-             json.dumps(list(topics))),
+            (
+                story_id,
+                story_id,
+                title,
+                to_iso(seen),
+                to_iso(seen),
+                len(ids),
+                len(set(outlets)),
+                json.dumps(list(dict.fromkeys(outlets)), ensure_ascii=False),
+                score,
+                int(relevant),
+                json.dumps(list(topics)),
+            ),
         )
         for article_id in ids:
             store.db.conn.execute(
@@ -106,8 +143,13 @@ def grow_story(store: Store, story_id: int, *extra_outlets: str, at: datetime = 
         outlets = list(dict.fromkeys([*json.loads(row[0]), *extra_outlets]))
         store.db.conn.execute(
             "UPDATE stories SET outlets = ?, outlet_count = ?, size = ?, last_updated_at = ? WHERE id = ?",
-            (json.dumps(outlets, ensure_ascii=False), len(outlets), row[1] + len(extra_outlets), to_iso(at),
-             story_id),
+            (
+                json.dumps(outlets, ensure_ascii=False),
+                len(outlets),
+                row[1] + len(extra_outlets),
+                to_iso(at),
+                story_id,
+            ),
         )
 
 

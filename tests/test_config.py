@@ -104,7 +104,9 @@ def test_shipped_config_covers_the_mission_sources() -> None:
     ):
         assert must in urls
     # the renamed ministries' old feeds are gone
-    assert not {"https://www.korea.kr/rss/dept_motie.xml", "https://www.korea.kr/rss/dept_moef.xml"} & set(urls)
+    assert not {"https://www.korea.kr/rss/dept_motie.xml", "https://www.korea.kr/rss/dept_moef.xml"} & set(
+        urls
+    )
     queries = {
         parse_qs(urlsplit(u).query)["q"][0]: parse_qs(urlsplit(u).query) for u in urls if "news.google" in u
     }
@@ -147,40 +149,49 @@ def test_empty_file_gives_defaults_and_a_warning(tmp_path: Path) -> None:
 
 BAD = [
     pytest.param(
-        "[fetch]\nmax_redirects = \"five\"",
+        '[fetch]\nmax_redirects = "five"',
         "fetch.max_redirects: must be a whole number, not string 'five'",
         id="wrong-type",
     ),
     pytest.param(
-        "[fetch]\nallow_private_networks = \"no\"",
+        '[fetch]\nallow_private_networks = "no"',
         "fetch.allow_private_networks: must be true or false, not string 'no'",
         id="wrong-type-bool",
     ),
     pytest.param(
-        "[fetch]\nconnect_timeout = \"10 sec\"",
+        '[fetch]\nconnect_timeout = "10 sec"',
         "fetch.connect_timeout: not a duration: '10 sec'; use a number with a unit: "
         '"500ms", "30s", "15m", "1h30m", "2d"',
         id="bad-duration",
     ),
     pytest.param(
-        "[fetch]\nread_timeout = \"0s\"",
+        '[fetch]\nread_timeout = "0s"',
         "fetch.read_timeout: must be more than 0",
         id="zero-timeout",
     ),
     pytest.param(
-        "[fetch]\nmax_bytes = \"10XB\"",
+        '[fetch]\nmax_bytes = "10XB"',
         "fetch.max_bytes: not a size: '10XB'; use a number with a unit: "
         '"512KiB", "10MB", "1GiB" (KB/MB are powers of 1000)',
         id="bad-size",
     ),
-    pytest.param("[fetch]\ntotal_concurrency = -1", "fetch.total_concurrency: must be at least 1 (got -1)",
-                 id="negative-int"),
-    pytest.param("[fetch]\nmax_redirects = -2", "fetch.max_redirects: must not be negative (got -2)",
-                 id="negative-count"),
-    pytest.param("[fetch]\nper_host_delay = -1", "fetch.per_host_delay: must not be negative: -1",
-                 id="negative-duration"),
     pytest.param(
-        "[fetch]\nbackoff_base = \"1h\"\nbackoff_max = \"10m\"",
+        "[fetch]\ntotal_concurrency = -1",
+        "fetch.total_concurrency: must be at least 1 (got -1)",
+        id="negative-int",
+    ),
+    pytest.param(
+        "[fetch]\nmax_redirects = -2",
+        "fetch.max_redirects: must not be negative (got -2)",
+        id="negative-count",
+    ),
+    pytest.param(
+        "[fetch]\nper_host_delay = -1",
+        "fetch.per_host_delay: must not be negative: -1",
+        id="negative-duration",
+    ),
+    pytest.param(
+        '[fetch]\nbackoff_base = "1h"\nbackoff_max = "10m"',
         "fetch.backoff_base: must not exceed fetch.backoff_max (10m)",
         id="cross-field",
     ),
@@ -191,7 +202,7 @@ BAD = [
     ),
     pytest.param(
         '[[feeds]]\nname = "검색"\nurl = "https://news.google.com/rss/search?q=한미일 경제안보"',
-        "feeds[0] (\"검색\").url: contains whitespace; percent-encode it (a space is %20): "
+        'feeds[0] ("검색").url: contains whitespace; percent-encode it (a space is %20): '
         "'https://news.google.com/rss/search?q=한미일 경제안보'",
         id="url-with-space",
     ),
@@ -231,7 +242,7 @@ BAD = [
         id="interval-floor",
     ),
     pytest.param(
-        '[feed_defaults]\ninterval = 10',
+        "[feed_defaults]\ninterval = 10",
         "feed_defaults.interval: 10s is below the minimum of 1m "
         "(polite polling: at most once a minute per feed)",
         id="default-interval-floor",
@@ -241,20 +252,36 @@ BAD = [
         "feeds[0] (\"연합뉴스 경제\").tags[1]: must be a non-empty string, not ''",
         id="bad-tag",
     ),
-    pytest.param('[[feeds]]\nname = "이름만"', 'feeds[0] ("이름만").url: missing; every [[feeds]] entry needs it',
-                 id="missing-url"),
-    pytest.param('[[feeds]]\nurl = "https://a.example/rss"',
-                 "feeds[0].name: missing; every [[feeds]] entry needs it", id="missing-name"),
-    pytest.param('[feeds]\nname = "x"', "feeds: must be an array of tables: start each entry with [[feeds]]",
-                 id="feeds-as-table"),
-    pytest.param("fetch = 3", "fetch: must be a table: write [fetch] on a line of its own, then its keys",
-                 id="section-as-value"),
-    pytest.param("[fetch]\nmax_byte = 100", 'fetch.max_byte: unknown key (did you mean "max_bytes"?)',
-                 id="did-you-mean-key"),
-    pytest.param("[fetc]\nmax_bytes = 100", 'fetc: unknown section (did you mean "fetch"?)',
-                 id="did-you-mean-section"),
     pytest.param(
-        "[newsletter]\nsend_at = \"08:00\"",
+        '[[feeds]]\nname = "이름만"',
+        'feeds[0] ("이름만").url: missing; every [[feeds]] entry needs it',
+        id="missing-url",
+    ),
+    pytest.param(
+        '[[feeds]]\nurl = "https://a.example/rss"',
+        "feeds[0].name: missing; every [[feeds]] entry needs it",
+        id="missing-name",
+    ),
+    pytest.param(
+        '[feeds]\nname = "x"',
+        "feeds: must be an array of tables: start each entry with [[feeds]]",
+        id="feeds-as-table",
+    ),
+    pytest.param(
+        "fetch = 3",
+        "fetch: must be a table: write [fetch] on a line of its own, then its keys",
+        id="section-as-value",
+    ),
+    pytest.param(
+        "[fetch]\nmax_byte = 100",
+        'fetch.max_byte: unknown key (did you mean "max_bytes"?)',
+        id="did-you-mean-key",
+    ),
+    pytest.param(
+        "[fetc]\nmax_bytes = 100", 'fetc: unknown section (did you mean "fetch"?)', id="did-you-mean-section"
+    ),
+    pytest.param(
+        '[newsletter]\nsend_at = "08:00"',
         f"newsletter: unknown section (known: {KNOWN_SECTIONS})",
         id="unknown-section",
     ),
@@ -290,7 +317,9 @@ def test_each_problem_is_reported_with_its_key_path(tmp_path: Path, text: str, e
 
 
 def test_four_mistakes_give_four_problems_at_once(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         [fetch]
         max_byte = "10MB"
         connect_timeout = "soon"
@@ -303,7 +332,8 @@ def test_four_mistakes_give_four_problems_at_once(tmp_path: Path) -> None:
         [[feeds]]
         name = "한겨레 정치"
         url = "www.hani.co.kr/rss/politics/"
-    """)
+    """,
+    )
     expected = [
         'feeds[0] ("연합뉴스 경제").interval: 5s is below the minimum of 1m '
         "(polite polling: at most once a minute per feed; only a feed on a loopback or private address "
@@ -361,7 +391,10 @@ def test_utf8_with_bom_is_fine(tmp_path: Path) -> None:
 
 
 def test_fetch_keys_map_to_settings_with_units(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, """
+    cfg = load_config(
+        write(
+            tmp_path,
+            """
         [fetch]
         user_agent = "test/1"
         connect_timeout = "2s"
@@ -376,17 +409,31 @@ def test_fetch_keys_map_to_settings_with_units(tmp_path: Path) -> None:
         allow_private_networks = true
         backoff_base = 30
         backoff_max = "1h30m"
-    """))
+    """,
+        )
+    )
     assert cfg.fetch == FetchSettings(
-        user_agent="test/1", connect_timeout_s=2.0, read_timeout_s=1.5, total_timeout_s=60.0,
-        max_bytes=524_288, max_redirects=0, per_host_concurrency=1, per_host_delay_s=0.25,
-        total_concurrency=4, article_concurrency=2, allow_private_networks=True,
-        backoff_base_s=30.0, backoff_max_s=5400.0,
+        user_agent="test/1",
+        connect_timeout_s=2.0,
+        read_timeout_s=1.5,
+        total_timeout_s=60.0,
+        max_bytes=524_288,
+        max_redirects=0,
+        per_host_concurrency=1,
+        per_host_delay_s=0.25,
+        total_concurrency=4,
+        article_concurrency=2,
+        allow_private_networks=True,
+        backoff_base_s=30.0,
+        backoff_max_s=5400.0,
     )
 
 
 def test_feeds_inherit_feed_defaults_and_override_them(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, """
+    cfg = load_config(
+        write(
+            tmp_path,
+            """
         [feed_defaults]
         interval = "20m"
         fetch_articles = false
@@ -404,15 +451,23 @@ def test_feeds_inherit_feed_defaults_and_override_them(tmp_path: Path) -> None:
         fetch_articles = true
         encoding = "utf-8"
         tags = ["economy", "wire"]
-    """))
+    """,
+        )
+    )
     inherited, overridden = cfg.feeds
     assert (inherited.interval_s, inherited.enabled, inherited.fetch_articles, inherited.encoding) == (
-        1200, True, False, "cp949"
+        1200,
+        True,
+        False,
+        "cp949",
     )
     assert inherited.tags == ()
     assert overridden.name == "재정의"
     assert (overridden.interval_s, overridden.enabled, overridden.fetch_articles, overridden.encoding) == (
-        3600, False, True, "utf-8"
+        3600,
+        False,
+        True,
+        "utf-8",
     )
     assert overridden.tags == ("economy", "wire")
 
@@ -490,12 +545,16 @@ def test_missing_config_names_the_path_and_how_it_was_chosen(
 
 
 def test_secret_looking_keys_are_errors_anywhere(tmp_path: Path) -> None:
-    problems = problems_in(tmp_path, FEED + """
+    problems = problems_in(
+        tmp_path,
+        FEED
+        + """
         api_key = "abc"
 
         [delivery.slack]
         webhook_url = "https://hooks.slack.com/services/T000/B000/XXXX"
-    """)
+    """,
+    )
     hint = "secrets never live in the config file; put the value in an environment variable and name it with"
     assert problems == [
         f'delivery.slack.webhook_url: {hint} webhook_url_env = "VARIABLE_NAME"',
@@ -503,8 +562,20 @@ def test_secret_looking_keys_are_errors_anywhere(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("key", ["password", "smtp_password", "token", "bot_token", "client_secret",
-                                 "api_key", "apikey", "webhook_url", "slack_webhook_url"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "password",
+        "smtp_password",
+        "token",
+        "bot_token",
+        "client_secret",
+        "api_key",
+        "apikey",
+        "webhook_url",
+        "slack_webhook_url",
+    ],
+)
 def test_secret_names(key: str) -> None:
     assert config._looks_secret(key)
     assert not config._looks_secret(f"{key}_env")
@@ -518,16 +589,20 @@ def test_not_secret_names(key: str) -> None:
 def test_env_settings_of_a_registered_section(tmp_path: Path, own_registry: None) -> None:
     webhook = env_field("webhook_url", "Slack incoming-webhook URL", required=True)
     register_section("delivery.slack", [webhook], doc="Slack delivery.")
-    text = FEED + "\n[delivery.slack]\nwebhook_url_env = \"{}\"\n"
+    text = FEED + '\n[delivery.slack]\nwebhook_url_env = "{}"\n'
     bad = check_config(write(tmp_path, text.format("SLACK HOOK")), env={})
     assert [str(p) for p in bad] == [
         "delivery.slack.webhook_url_env: must name an environment variable (letters, digits and _, "
         "e.g. \"SMTP_PASSWORD\"), not 'SLACK HOOK'; the secret itself goes in that variable"
     ]
     unset = check_config(write(tmp_path, text.format("SLACK_WEBHOOK_URL")), env={})
-    assert [(str(p), p.severity) for p in unset] == [(
-        "delivery.slack.webhook_url_env: environment variable SLACK_WEBHOOK_URL is not set here; "
-        "it must be where the monitor runs", "warning")]
+    assert [(str(p), p.severity) for p in unset] == [
+        (
+            "delivery.slack.webhook_url_env: environment variable SLACK_WEBHOOK_URL is not set here; "
+            "it must be where the monitor runs",
+            "warning",
+        )
+    ]
     env = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X"}
     cfg = load_config(write(tmp_path, text.format("SLACK_WEBHOOK_URL")), env=env)
     name = cfg.section("delivery.slack")["webhook_url_env"]
@@ -568,7 +643,9 @@ def test_registered_section_is_validated_like_builtin_ones(tmp_path: Path, own_r
         rules=[Rule(("every", "window"), every_vs_window)],
     )
     assert load_config(write(tmp_path, FEED)).section("digest") == {
-        "every": 86400.0, "window": 86400.0, "max_items": 50
+        "every": 86400.0,
+        "window": 86400.0,
+        "max_items": 50,
     }
     text = FEED + '\n[digest]\nevery = "30m"\nmax_items = 0\nmax_item = 3\n'
     assert problems_in(tmp_path, text) == [  # the rule still runs though max_items is wrong
@@ -585,15 +662,43 @@ def test_registered_section_is_validated_like_builtin_ones(tmp_path: Path, own_r
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("15m", 900), ("30s", 30), ("1h30m", 5400), ("2d", 172800), ("500ms", 0.5), ("1m 30s", 90),
-     ("1.5h", 5400), ("0s", 0), (90, 90), (2.5, 2.5), ("1d2h3m4s5ms", 93784.005)],
+    [
+        ("15m", 900),
+        ("30s", 30),
+        ("1h30m", 5400),
+        ("2d", 172800),
+        ("500ms", 0.5),
+        ("1m 30s", 90),
+        ("1.5h", 5400),
+        ("0s", 0),
+        (90, 90),
+        (2.5, 2.5),
+        ("1d2h3m4s5ms", 93784.005),
+    ],
 )
 def test_parse_duration(text: str | int | float, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("bad", ["", "15", "15x", "m", "30m1h", "1m1m", "1h 30", "-5s", -1, True,
-                                 float("nan"), float("inf"), "15M", None])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "15",
+        "15x",
+        "m",
+        "30m1h",
+        "1m1m",
+        "1h 30",
+        "-5s",
+        -1,
+        True,
+        float("nan"),
+        float("inf"),
+        "15M",
+        None,
+    ],
+)
 def test_parse_duration_refuses(bad: object) -> None:
     with pytest.raises(ValueError, match=r"not a duration|must not be negative"):
         parse_duration(bad)  # type: ignore[arg-type]
@@ -606,8 +711,16 @@ def test_parse_duration_round_trips_h_m_s(hours: int, minutes: int, seconds: int
 
 @pytest.mark.parametrize(
     ("text", "nbytes"),
-    [("10MB", 10_000_000), ("512KiB", 524_288), ("1GiB", 2**30), ("1.5 kB", 1500), ("10mb", 10_000_000),
-     ("100B", 100), (1_000_000, 1_000_000), (0, 0)],
+    [
+        ("10MB", 10_000_000),
+        ("512KiB", 524_288),
+        ("1GiB", 2**30),
+        ("1.5 kB", 1500),
+        ("10mb", 10_000_000),
+        ("100B", 100),
+        (1_000_000, 1_000_000),
+        (0, 0),
+    ],
 )
 def test_parse_size(text: str | int, nbytes: int) -> None:
     assert parse_size(text) == nbytes
@@ -648,7 +761,7 @@ def test_check_shipped_config(
 def test_check_reports_problems_and_exits_1(
     cli: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write(tmp_path, "[fetch]\nmax_byte = 1\nread_timeout = \"x\"\n")
+    path = write(tmp_path, '[fetch]\nmax_byte = 1\nread_timeout = "x"\n')
     assert monitor.cli.main(["--config", str(path), "config", "check"]) == 1
     assert capsys.readouterr().out.splitlines() == [
         f"config: {path}",
@@ -660,16 +773,27 @@ def test_check_reports_problems_and_exits_1(
     ]
 
 
-def test_check_json(cli: None, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_json(
+    cli: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = write(tmp_path, FEED.replace("https://", "gopher://"), "bad.toml")
     monkeypatch.setenv("MONITOR_CONFIG", str(bad))
     assert monitor.cli.main(["config", "check", "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out == {
-        "path": str(bad), "ok": False, "feeds": 0, "enabled_feeds": 0, "database": None,
-        "problems": [{"key": "feeds[0].url", "item": "연합뉴스 경제", "severity": "error",
-                      "message": "not an http(s) URL: 'gopher://www.yna.co.kr/rss/economy.xml'"}],
+        "path": str(bad),
+        "ok": False,
+        "feeds": 0,
+        "enabled_feeds": 0,
+        "database": None,
+        "problems": [
+            {
+                "key": "feeds[0].url",
+                "item": "연합뉴스 경제",
+                "severity": "error",
+                "message": "not an http(s) URL: 'gopher://www.yna.co.kr/rss/economy.xml'",
+            }
+        ],
     }
     good = write(tmp_path, FEED, "good.toml")
     assert monitor.cli.main(["--config", str(good), "config", "check", "--json"]) == 0
@@ -683,7 +807,6 @@ def test_check_missing_file_exits_2(cli: None, tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert f"config file not found: {tmp_path / 'nope.toml'} (given with --config)" in err
     assert "hint:" in err
-
 
 
 def test_check_with_only_warnings_exits_0(
@@ -701,23 +824,26 @@ def test_check_with_only_warnings_exits_0(
     "host", ["127.0.0.1", "127.0.0.7:8080", "localhost", "10.1.2.3", "[::1]", "192.168.0.9"]
 )
 def test_a_feed_on_the_operators_own_network_may_poll_faster(tmp_path: Path, host: str) -> None:
-    text = f'''
+    text = f"""
         [[feeds]]
         name = "local relay"
         url = "http://{host}/feed.xml"
         interval = "10s"
-    '''
+    """
     path = tmp_path / "monitor.toml"
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     assert [p for p in check_config(path) if p.severity == "error"] == []
     assert load_config(path).feeds[0].interval_s == 10
 
 
-@pytest.mark.parametrize(("url", "interval", "expected"), [
-    # A public name is public even if it resolves to a private address: nothing is resolved here.
-    ("http://feeds.example.org/rss", "10s", "10s is below the minimum of 1m"),
-    ("http://127.0.0.1/rss", "2s", "2s is below the minimum of 5s"),
-])
+@pytest.mark.parametrize(
+    ("url", "interval", "expected"),
+    [
+        # A public name is public even if it resolves to a private address: nothing is resolved here.
+        ("http://feeds.example.org/rss", "10s", "10s is below the minimum of 1m"),
+        ("http://127.0.0.1/rss", "2s", "2s is below the minimum of 5s"),
+    ],
+)
 def test_the_floor_still_holds(tmp_path: Path, url: str, interval: str, expected: str) -> None:
     path = tmp_path / "monitor.toml"
     path.write_text(f'[[feeds]]\nname = "f"\nurl = "{url}"\ninterval = "{interval}"\n', encoding="utf-8")

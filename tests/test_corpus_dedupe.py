@@ -74,8 +74,11 @@ def test_the_stream_collapses_into_stories_across_outlets(clustered) -> None:
     assert sum(1 for m in multi if len({i.outlet for i in m}) > 1) > 150
 
 
-@pytest.mark.xfail(strict=True, reason="fitted scorer: the appointment's reports form 3 stories (was 1): "
-                   "the previews of the day before seed one, the seed check keeps the rest out")
+@pytest.mark.xfail(
+    strict=True,
+    reason="fitted scorer: the appointment's reports form 3 stories (was 1): "
+    "the previews of the day before seed one, the seed check keeps the rest out",
+)
 def test_one_development_reported_by_many_outlets_is_one_story(clustered) -> None:
     items, assignments = clustered
     appointment = [i for i in items.values() if "김순호" in i.title and "임명" in i.title]

@@ -612,23 +612,61 @@ MEETING_LEAD = (
 
 def test_a_headline_naming_its_meeting_by_subject_and_bare_ordinal_joins_the_meeting() -> None:
     # "두 번째 회의" after "한미일 산업장관," is the 2nd 산업장관회의, as the other report names it
-    assert len(_together(("한미일 산업장관 2차 회의 열려…반도체·핵심광물 공급망 협력 강화", MEETING_LEAD),
-                         ("[속보] 한·미·일 산업장관, 도쿄서 두 번째 회의", ""))) == 1
+    assert (
+        len(
+            _together(
+                ("한미일 산업장관 2차 회의 열려…반도체·핵심광물 공급망 협력 강화", MEETING_LEAD),
+                ("[속보] 한·미·일 산업장관, 도쿄서 두 번째 회의", ""),
+            )
+        )
+        == 1
+    )
     # ... and the 3rd meeting named the same way is another event
-    assert len(_together(("한미일 산업장관 2차 회의 열려…반도체·핵심광물 공급망 협력 강화", MEETING_LEAD),
-                         ("[속보] 한·미·일 산업장관, 서울서 세 번째 회의", ""))) == 2
+    assert (
+        len(
+            _together(
+                ("한미일 산업장관 2차 회의 열려…반도체·핵심광물 공급망 협력 강화", MEETING_LEAD),
+                ("[속보] 한·미·일 산업장관, 서울서 세 번째 회의", ""),
+            )
+        )
+        == 2
+    )
 
 
-@pytest.mark.xfail(strict=True, reason='fitted scorer (monitor/stories/scorer.py) decides otherwise; the hand rule this tested is gone: two summits with one identical lead sentence join on it')
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "fitted scorer (monitor/stories/scorer.py) decides otherwise; the hand rule this tested is gone: "
+        "two summits with one identical lead sentence join on it"
+    ),
+)
 def test_a_shorter_name_of_the_same_dialogue_joins_but_a_bare_summit_noun_does_not() -> None:
-    lead = ("산업통상자원부는 워싱턴에서 미국 상무부와 제3차 한미 공급망·산업대화(SCCD)를 열고 배터리와 핵심광물 "
-            "공급망 협력 방안을 논의했다고 밝혔다.")
-    assert len(_together(("한미 공급망·산업대화 3차 회의…배터리·핵심광물 협력 논의", lead),
-                         ("산업부-美상무부, 공급망 산업대화서 반도체 협력 점검",
-                          "산업부는 미 상무부와의 공급망 산업대화에서 반도체 투자 인센티브와 수출통제 현안을 점검했다."))) == 1
+    lead = (
+        "산업통상자원부는 워싱턴에서 미국 상무부와 제3차 한미 공급망·산업대화(SCCD)를 열고 배터리와 핵심광물 "
+        "공급망 협력 방안을 논의했다고 밝혔다."
+    )
+    assert (
+        len(
+            _together(
+                ("한미 공급망·산업대화 3차 회의…배터리·핵심광물 협력 논의", lead),
+                (
+                    "산업부-美상무부, 공급망 산업대화서 반도체 협력 점검",
+                    "산업부는 미 상무부와의 공급망 산업대화에서 반도체 투자 인센티브와 수출통제 현안을 점검했다.",
+                ),
+            )
+        )
+        == 1
+    )
     summit = "정상들은 공급망과 경제안보 협력을 논의했다. 회의는 이틀간 열렸다."
-    assert len(_together(("한미일 정상회의 캠프데이비드서 개최…공급망 협력", "한미일 " + summit),
-                         ("G7 정상회의 개막…공급망 협력 논의", "주요 7개국 " + summit))) == 2
+    assert (
+        len(
+            _together(
+                ("한미일 정상회의 캠프데이비드서 개최…공급망 협력", "한미일 " + summit),
+                ("G7 정상회의 개막…공급망 협력 논의", "주요 7개국 " + summit),
+            )
+        )
+        == 2
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -638,67 +676,168 @@ def test_a_shorter_name_of_the_same_dialogue_joins_but_a_bare_summit_noun_does_n
 
 def test_two_one_sentence_leads_worded_differently_join() -> None:
     # each lead is too short to fingerprint, but it names the same object, product and measure
-    assert len(_together(("美 상무부, 한국산 변압기에 반덤핑 관세 최종 판정",
-                          "미국 상무부가 한국산 고압 변압기에 반덤핑 관세를 최종 판정했다."),
-                         ("한국산 변압기 반덤핑 관세 확정…전력기기 업계 \"소송 검토\"",
-                          "미국이 한국산 변압기에 반덤핑 관세를 확정하자 전력기기 업계가 소송을 검토한다."))) == 1
+    assert (
+        len(
+            _together(
+                (
+                    "美 상무부, 한국산 변압기에 반덤핑 관세 최종 판정",
+                    "미국 상무부가 한국산 고압 변압기에 반덤핑 관세를 최종 판정했다.",
+                ),
+                (
+                    '한국산 변압기 반덤핑 관세 확정…전력기기 업계 "소송 검토"',
+                    "미국이 한국산 변압기에 반덤핑 관세를 확정하자 전력기기 업계가 소송을 검토한다.",
+                ),
+            )
+        )
+        == 1
+    )
 
 
 def test_a_headline_naming_the_participants_joins_their_numbered_meeting() -> None:
     lead = "산업부 장관은 미국 상무장관, 일본 경제산업상과 제3차 한미일 산업장관회의를 열었다고 밝혔다."
-    assert len(_together(("한미일 산업장관 3차 회의…배터리 공급망 점검", lead),
-                         ("韓美日 산업장관 \"배터리 광물 공동 비축\"",
-                          "한국, 미국, 일본 산업장관이 배터리 광물 공동 비축에 합의했다."))) == 1
+    assert (
+        len(
+            _together(
+                ("한미일 산업장관 3차 회의…배터리 공급망 점검", lead),
+                (
+                    '韓美日 산업장관 "배터리 광물 공동 비축"',
+                    "한국, 미국, 일본 산업장관이 배터리 광물 공동 비축에 합의했다.",
+                ),
+            )
+        )
+        == 1
+    )
 
 
-@pytest.mark.xfail(strict=True, reason="fitted scorer (monitor/stories/scorer.py) decides otherwise; the hand rule this tested is gone: a retrospective sharing the dialogue's words joins it")
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "fitted scorer (monitor/stories/scorer.py) decides otherwise; the hand rule this tested is gone: "
+        "a retrospective sharing the dialogue's words joins it"
+    ),
+)
 def test_a_topic_named_like_a_dialogue_is_not_its_participants() -> None:
     lead = "한미일 3국은 서울에서 제6차 경제안보대화를 열고 공급망 협력을 점검했다고 밝혔다."
-    assert len(_together(("한미일 경제안보대화 6차 회의 개최", lead),
-                         ("한미일 경제안보 협력 10년…성과와 과제",
-                          "한미일 경제안보 협력이 제도화된 지 10년이 됐다는 평가가 나온다."))) == 2
+    assert (
+        len(
+            _together(
+                ("한미일 경제안보대화 6차 회의 개최", lead),
+                (
+                    "한미일 경제안보 협력 10년…성과와 과제",
+                    "한미일 경제안보 협력이 제도화된 지 10년이 됐다는 평가가 나온다.",
+                ),
+            )
+        )
+        == 2
+    )
 
 
 def test_both_headlines_naming_one_rare_code_join() -> None:
-    assert len(_together(("박정호 \"칩4 참여, 실익 따져 결정해야\"", ""),
-                         ("'칩4' 실무회의 열려…한국 참여 수준 관심",
-                          "반도체 공급망 협의체 칩4 실무회의가 열렸다. 정부는 실익을 따져 참여 수준을 정한다."))) == 1
+    assert (
+        len(
+            _together(
+                ('박정호 "칩4 참여, 실익 따져 결정해야"', ""),
+                (
+                    "'칩4' 실무회의 열려…한국 참여 수준 관심",
+                    "반도체 공급망 협의체 칩4 실무회의가 열렸다. 정부는 실익을 따져 참여 수준을 정한다.",
+                ),
+            )
+        )
+        == 1
+    )
 
 
 def test_a_generic_acronym_is_no_anchor() -> None:
-    assert len(_together(("한미 원전 협력 MOU 체결…SMR 공동 개발", "한국과 미국이 소형원전 공동 개발 양해각서를 맺었다."),
-                         ("한미 양자기술 협력 MOU 체결…공동연구센터 설립",
-                          "한국과 미국이 양자기술 공동연구센터 설립 양해각서를 맺었다."))) == 2
+    assert (
+        len(
+            _together(
+                (
+                    "한미 원전 협력 MOU 체결…SMR 공동 개발",
+                    "한국과 미국이 소형원전 공동 개발 양해각서를 맺었다.",
+                ),
+                (
+                    "한미 양자기술 협력 MOU 체결…공동연구센터 설립",
+                    "한국과 미국이 양자기술 공동연구센터 설립 양해각서를 맺었다.",
+                ),
+            )
+        )
+        == 2
+    )
 
 
 def test_a_decision_and_its_reversal_stay_apart() -> None:
-    assert len(_together(("美, 한국 철강 수입 쿼터 확대 승인", "미국 정부가 한국산 철강 수입 쿼터 확대안을 승인했다."),
-                         ("美, 한국 철강 수입 쿼터 확대 철회", "미국 정부가 한국산 철강 수입 쿼터 확대안을 철회했다."))) == 2
+    assert (
+        len(
+            _together(
+                ("美, 한국 철강 수입 쿼터 확대 승인", "미국 정부가 한국산 철강 수입 쿼터 확대안을 승인했다."),
+                ("美, 한국 철강 수입 쿼터 확대 철회", "미국 정부가 한국산 철강 수입 쿼터 확대안을 철회했다."),
+            )
+        )
+        == 2
+    )
 
 
 def test_two_fills_of_one_headline_template_stay_apart() -> None:
-    assert len(_together(("한일 반도체 소재 협의체 출범", "한국과 일본 소재 기업과 정부가 협의체를 출범시켰다."),
-                         ("한일 배터리 소재 협의체 출범", "한국과 일본 소재 기업과 정부가 협의체를 출범시켰다."))) == 2
+    assert (
+        len(
+            _together(
+                ("한일 반도체 소재 협의체 출범", "한국과 일본 소재 기업과 정부가 협의체를 출범시켰다."),
+                ("한일 배터리 소재 협의체 출범", "한국과 일본 소재 기업과 정부가 협의체를 출범시켰다."),
+            )
+        )
+        == 2
+    )
 
 
 def test_robot_earnings_for_two_companies_stay_apart() -> None:
     body = "현지시각 발표된 분기 실적은 시장 전망치를 하회했다. 주당순이익(EPS)은 {0}달러, 매출은 {1}억 달러였다."
-    assert len(_together(("가나다 테크 분기 실적 발표... 어닝 쇼크", body.format("0.21", "12")),
-                         ("라마바 파마 분기 실적 발표... 어닝 쇼크", body.format("0.47", "35")))) == 2
+    assert (
+        len(
+            _together(
+                ("가나다 테크 분기 실적 발표... 어닝 쇼크", body.format("0.21", "12")),
+                ("라마바 파마 분기 실적 발표... 어닝 쇼크", body.format("0.47", "35")),
+            )
+        )
+        == 2
+    )
 
 
 def test_a_flash_headline_joins_the_full_report() -> None:
-    assert len(_together(("한미일 공급망 조기경보 시범 연계 착수…요소·흑연부터",
-                          "한미일 3국이 공급망 조기경보시스템 시범 연계에 착수했다. 요소와 흑연 등 10개 품목이 대상이다."),
-                         ("[단독] 한미일 조기경보 연계, 요소·흑연 등 10개 품목 우선", ""))) == 1
+    assert (
+        len(
+            _together(
+                (
+                    "한미일 공급망 조기경보 시범 연계 착수…요소·흑연부터",
+                    "한미일 3국이 공급망 조기경보시스템 시범 연계에 착수했다. 요소와 흑연 등 10개 품목이 대상이다.",
+                ),
+                ("[단독] 한미일 조기경보 연계, 요소·흑연 등 10개 품목 우선", ""),
+            )
+        )
+        == 1
+    )
 
 
-@pytest.mark.xfail(strict=True, reason='fitted scorer (monitor/stories/scorer.py) decides otherwise; the hand rule this tested is gone: a one-word schedule headline joins a report on one of its teams')
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "fitted scorer (monitor/stories/scorer.py) decides otherwise; the hand rule this tested is gone: "
+        "a one-word schedule headline joins a report on one of its teams"
+    ),
+)
 def test_a_one_word_headline_does_not_anchor_unrelated_reports() -> None:
     schedule = "잠실 두산-LG 광주 KIA-삼성 수원 KT-한화 창원 NC-키움 문학 SSG-롯데 경기가 열린다."
-    assert len(_together(("[오늘의 경기]프로야구", schedule),
-                         ("프로야구 삼성, 응원 도구 검사 논란 사과",
-                          "프로야구 삼성 구단이 홈경기 입장 때 응원 도구를 검사한 일로 팬들에게 사과했다."))) == 2
+    assert (
+        len(
+            _together(
+                ("[오늘의 경기]프로야구", schedule),
+                (
+                    "프로야구 삼성, 응원 도구 검사 논란 사과",
+                    "프로야구 삼성 구단이 홈경기 입장 때 응원 도구를 검사한 일로 팬들에게 사과했다.",
+                ),
+            )
+        )
+        == 2
+    )
 
 
 def test_short_items_with_a_number_glued_to_a_word_keep_it_as_one_term() -> None:
@@ -774,8 +913,13 @@ def test_add_all_finishes_in_process_when_its_feature_workers_break(
 
     monkeypatch.setattr(dedupe, "ProcessPoolExecutor", HalfBrokenPool)
     items = [
-        ClusterItem(n, f"반도체 수출통제 {n // 6}차 대응 회의", f"정부와 업계가 {n // 6}번째 대응을 논의했다. " * 3,
-                    f"https://o{n % 5}.kr/{n}", t(2024, 3, 12) + timedelta(minutes=n))  # fmt: skip
+        ClusterItem(
+            n,
+            f"반도체 수출통제 {n // 6}차 대응 회의",
+            f"정부와 업계가 {n // 6}번째 대응을 논의했다. " * 3,
+            f"https://o{n % 5}.kr/{n}",
+            t(2024, 3, 12) + timedelta(minutes=n),
+        )  # fmt: skip
         for n in range(2 * dedupe.FEATURE_CHUNK + 30)
     ]
     with caplog.at_level("WARNING", logger="monitor.stories.batch"):

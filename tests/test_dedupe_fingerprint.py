@@ -85,4 +85,3 @@ def test_a_single_shingle_fills_every_bin_from_its_own() -> None:
     sig = _signature(_shingle_hashes("한미일공급"))
     values = sig.tolist()
     assert len(set(values)) == NUM_BINS  # each empty bin offsets the one value by its own distance
-

@@ -14,8 +14,13 @@ def test_restore_all_in_workers_leaves_the_clusterer_as_restoring_one_by_one() -
     decisions are the same as after restoring one article at a time."""
     start = datetime(2024, 3, 12, tzinfo=UTC)
     items = [
-        ClusterItem(n, f"반도체 수출통제 {n // 6}차 대응 회의", f"정부와 업계가 {n // 6}번째 대응을 논의했다. " * 3,
-                    f"https://o{n % 5}.kr/{n}", start + timedelta(minutes=n))  # fmt: skip
+        ClusterItem(
+            n,
+            f"반도체 수출통제 {n // 6}차 대응 회의",
+            f"정부와 업계가 {n // 6}번째 대응을 논의했다. " * 3,
+            f"https://o{n % 5}.kr/{n}",
+            start + timedelta(minutes=n),
+        )  # fmt: skip
         for n in range(2 * dedupe.FEATURE_CHUNK + 40)
     ]
     history, upcoming = items[:-40], items[-40:]

@@ -155,17 +155,24 @@ def test_snippet_is_cut_to_about_two_lines() -> None:
 
 
 def test_snippet_starts_with_the_story_not_the_dateline() -> None:
-    leads = ["[세종=뉴스핌] 김기랑 기자 = 한미일 산업장관이 모였다.",
-             "(서울=연합뉴스) 홍길동 기자 = 한미일 산업장관이 모였다."]
-    d = build_digest([story(i, snippet=lead) for i, lead in enumerate(leads)], channel="f",
-                     generated_at=GENERATED_AT, cap=5)
+    leads = [
+        "[세종=뉴스핌] 김기랑 기자 = 한미일 산업장관이 모였다.",
+        "(서울=연합뉴스) 홍길동 기자 = 한미일 산업장관이 모였다.",
+    ]
+    d = build_digest(
+        [story(i, snippet=lead) for i, lead in enumerate(leads)],
+        channel="f",
+        generated_at=GENERATED_AT,
+        cap=5,
+    )
     assert [i.snippet for i in d.items] == ["한미일 산업장관이 모였다."] * 2
 
 
 def test_topics_name_the_three_strongest_and_count_the_rest() -> None:
     topics = ("협의체·대화", "공급망 회복력", "반도체·배터리", "핵심광물", "수출통제")
-    d = build_digest([story(1, topics=topics), story(2, topics=topics[:2])], channel="f",
-                     generated_at=GENERATED_AT, cap=5)
+    d = build_digest(
+        [story(1, topics=topics), story(2, topics=topics[:2])], channel="f", generated_at=GENERATED_AT, cap=5
+    )
     by_id = {i.story.story_id: i.topics for i in d.items}
     assert by_id[1] == "협의체·대화 · 공급망 회복력 · 반도체·배터리 외 2개"
     assert by_id[2] == "협의체·대화 · 공급망 회복력"

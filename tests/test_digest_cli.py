@@ -40,8 +40,12 @@ def test_dry_run_and_json(tmp_path, capsys):
 
 def test_failure_names_channel_and_reason_and_exits_1(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("MONITOR_TEST_NO_HOOK", raising=False)
-    config = str(setup(tmp_path, '[delivery.slack]\nwebhook_url_env = "MONITOR_TEST_NO_HOOK"\n'
-                             '[delivery.file]\ndir = "digests"\n'))
+    config = str(
+        setup(
+            tmp_path,
+            '[delivery.slack]\nwebhook_url_env = "MONITOR_TEST_NO_HOOK"\n[delivery.file]\ndir = "digests"\n',
+        )
+    )
     assert main(["--config", config, "digest", "--now", "--channel", "slack"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("slack: FAILED:") and "MONITOR_TEST_NO_HOOK" in out and "next try" in out

@@ -46,7 +46,10 @@ def test_file_channel_is_the_default_with_weekday_schedules(config):
 
 
 def test_channels_and_per_channel_overrides(tmp_path):
-    cfg = load_config(write_config(tmp_path, """
+    cfg = load_config(
+        write_config(
+            tmp_path,
+            """
 [digest]
 schedules = ["30 7 * * *"]
 cap = 5
@@ -61,7 +64,10 @@ schedules = ["0 9 * * mon-fri"]
 [delivery.slack]
 webhook_url_env = "MONITOR_TEST_HOOK"
 enabled = false
-"""), env={})
+""",
+        ),
+        env={},
+    )
     plans = channel_plans(cfg)
     assert list(plans) == ["file", "email"]  # slack disabled; file kept because its section is written
     assert plans["file"].cap == 3 and plans["email"].cap == 5
@@ -76,7 +82,9 @@ def test_email_alone_turns_the_default_file_channel_off(tmp_path):
 
 
 def test_config_errors_name_their_keys(tmp_path):
-    path = write_config(tmp_path, """
+    path = write_config(
+        tmp_path,
+        """
 [digest]
 schedules = ["0 8 * * mon-fri", "0 25 * * *"]
 quiet_hours = "22-07"
@@ -87,7 +95,8 @@ host = "smtp.example.org"
 security = "ssl"
 [delivery.slack]
 webhook_url = "https://hooks.slack.com/x"
-""")
+""",
+    )
     problems = {p.key: p.message for p in check_config(path, env={})}
     assert "0 25 * * *" in problems["digest.schedules[1]"]
     assert "HH:MM-HH:MM" in problems["digest.quiet_hours"]
@@ -324,14 +333,19 @@ def test_no_alert_threshold_means_no_alert_outcomes(config, store):
 
 def test_alerts_wait_for_quiet_hours_and_go_to_the_named_channel_only(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_TEST_HOOK", "http://127.0.0.1:9/hook")
-    cfg = load_config(write_config(tmp_path, """
+    cfg = load_config(
+        write_config(
+            tmp_path,
+            """
 [digest]
 alert_threshold = 0.9
 quiet_hours = "07:30-08:30"
 [delivery.file]
 [delivery.slack]
 webhook_url_env = "MONITOR_TEST_HOOK"
-"""))
+""",
+        )
+    )
     with Store.open(cfg.storage.path) as store:
         add_story(store, "속보", score=0.95, age=timedelta(minutes=5))
         assert [o.status for o in run_alerts(cfg, store, now=NOW)] == ["quiet", "quiet"]  # 08:00 KST
@@ -354,8 +368,12 @@ def test_ledger_view_and_status_per_channel(config, store):
 def test_sections_follow_the_topics_file_order(tmp_path):
     topics = Path(__file__).resolve().parent.parent / "config" / "topics.toml"
     path = write_config(tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "enabled = false", f'enabled = false\ntopics = "{topics.as_posix()}"'), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "enabled = false", f'enabled = false\ntopics = "{topics.as_posix()}"'
+        ),
+        encoding="utf-8",
+    )
     cfg = load_config(path)
     with Store.open(cfg.storage.path) as store:
         add_story(store, "희토류 비축 확대", topics=("critical_minerals",), score=0.95)

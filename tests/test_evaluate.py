@@ -82,9 +82,17 @@ def test_counts_and_ratios() -> None:
 def test_json_has_exactly_the_agreed_keys(matcher: Matcher) -> None:
     items, errors = parse_lines(LINES)
     data = eval_report_json(evaluate(items, matcher.match, errors))
-    cluster_keys = ["cluster_precision", "cluster_recall", "cluster_f1", "cluster_true_pairs",
-                    "cluster_predicted_pairs", "cluster_gold_pairs", "cluster_mixed_stories",
-                    "cluster_missed_pairs", "cluster_wrong_pairs"]
+    cluster_keys = [
+        "cluster_precision",
+        "cluster_recall",
+        "cluster_f1",
+        "cluster_true_pairs",
+        "cluster_predicted_pairs",
+        "cluster_gold_pairs",
+        "cluster_mixed_stories",
+        "cluster_missed_pairs",
+        "cluster_wrong_pairs",
+    ]
     # issue 13 added "tiers" (predicted relevant per tier) and each item's "tier"
     figures = ["precision", "recall", "f1", "tp", "fp", "fn", "tn", "tiers"]
     assert list(data) == [*figures, *cluster_keys, "items"]

@@ -144,16 +144,24 @@ def test_imports_stay_within_the_layers(module: str) -> None:
 def test_other_packages_are_reached_through_their_face(module: str) -> None:
     unit = _unit(module)
     packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
-    behind = sorted({m for m, _ in MODULES[module]
-                     if m.count(".") >= 2 and m.split(".")[1] in packages and _unit(m) != unit})
+    behind = sorted(
+        {
+            m
+            for m, _ in MODULES[module]
+            if m.count(".") >= 2 and m.split(".")[1] in packages and _unit(m) != unit
+        }
+    )
     assert not behind, f"{module} imports private modules of another package: {behind}"
 
 
 @pytest.mark.parametrize("library", sorted(OWNERS))
 def test_each_library_has_its_owners(library: str) -> None:
     owners = OWNERS[library]
-    users = {m for m, imports in MODULES.items() if any(i == library or i.startswith(library + ".")
-                                                         for i, _ in imports)}
+    users = {
+        m
+        for m, imports in MODULES.items()
+        if any(i == library or i.startswith(library + ".") for i, _ in imports)
+    }
     strays = sorted(u for u in users if not any(u == o or u.startswith(o + ".") for o in owners))
     assert not strays, f"{library} is owned by {sorted(owners)}; also imported by {strays}"
 
@@ -165,7 +173,9 @@ def test_the_graph_is_what_the_code_does() -> None:
         unit = _unit(module)
         used.setdefault(unit, set()).update(_unit(m) for m, _ in imports if m.startswith("monitor"))
     unused = {u: sorted(ALLOWED[u] - used.get(u, set())) for u in ALLOWED}
-    assert not any(unused.values()), f"allowed but unused (narrow the table): { {k: v for k, v in unused.items() if v} }"
+    assert not any(unused.values()), (
+        f"allowed but unused (narrow the table): { {k: v for k, v in unused.items() if v} }"
+    )
 
 
 def test_the_checker_reads_every_import_form() -> None:

@@ -296,7 +296,7 @@ def explain(argv: list[str]) -> int:
     parser.add_argument("--config")
     match_cmds.register(parser.add_subparsers(dest="command"))
     config = [*argv[:2]] if argv[:1] == ["--config"] else []
-    args = parser.parse_args([*config, "explain", "--topics", str(TOPICS), *argv[len(config):]])
+    args = parser.parse_args([*config, "explain", "--topics", str(TOPICS), *argv[len(config) :]])
     return int(args.func(args))
 
 

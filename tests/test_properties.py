@@ -27,31 +27,95 @@ from monitor.lang.text import normalize
 from monitor.stories.exact import content_hash, normalize_for_fingerprint
 
 #: PROPERTY_EXAMPLES=3000 for a deeper hunt (the fixes below came from such runs).
-PROPERTY = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "200")), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # --------------------------------------------------------------------------------------------------
 # URLs
 # --------------------------------------------------------------------------------------------------
 
 _HOSTS = st.one_of(
-    st.sampled_from([
-        "www.hani.co.kr", "m.yna.co.kr", "news.khan.co.kr", "www.google.com", "news.google.com",
-        "l.facebook.com", "search.naver.com", "link.naver.com", "duckduckgo.com", "m.example.co.kr",
-        "한국일보.kr", "xn--3e0b707e.kr", "127.0.0.1", "[::1]", "[2001:db8::1]", "2130706433", "EXAMPLE.COM.",
-        "a..b", "-x-.com", "xn--zz.com", "", "@", "u:p@host.kr", "host.kr:80", "host.kr:65536", "host.kr:x",
-        "[::1", "ho st.kr", "ｅｘａｍｐｌｅ．ｃｏｍ",
-    ]),
+    st.sampled_from(
+        [
+            "www.hani.co.kr",
+            "m.yna.co.kr",
+            "news.khan.co.kr",
+            "www.google.com",
+            "news.google.com",
+            "l.facebook.com",
+            "search.naver.com",
+            "link.naver.com",
+            "duckduckgo.com",
+            "m.example.co.kr",
+            "한국일보.kr",
+            "xn--3e0b707e.kr",
+            "127.0.0.1",
+            "[::1]",
+            "[2001:db8::1]",
+            "2130706433",
+            "EXAMPLE.COM.",
+            "a..b",
+            "-x-.com",
+            "xn--zz.com",
+            "",
+            "@",
+            "u:p@host.kr",
+            "host.kr:80",
+            "host.kr:65536",
+            "host.kr:x",
+            "[::1",
+            "ho st.kr",
+            "ｅｘａｍｐｌｅ．ｃｏｍ",
+        ]
+    ),
     st.from_regex(r"[a-z0-9가-힣\-]{1,12}(\.[a-z가-힣]{2,5}){1,2}", fullmatch=True),
 )
 _SEGMENTS = st.one_of(
-    st.sampled_from(["", ".", "..", "%2e%2e", "%EA%B0%80", "가", "%", "%zz", "a b", "amp", "index.html",
-                     "articleView.html", "news", "view", ";p=1", "%00", "\t", "~user"]),
+    st.sampled_from(
+        [
+            "",
+            ".",
+            "..",
+            "%2e%2e",
+            "%EA%B0%80",
+            "가",
+            "%",
+            "%zz",
+            "a b",
+            "amp",
+            "index.html",
+            "articleView.html",
+            "news",
+            "view",
+            ";p=1",
+            "%00",
+            "\t",
+            "~user",
+        ]
+    ),
     st.text(max_size=6),
 )
 _PARAM = st.one_of(
-    st.sampled_from(["utm_source=x", "idxno=12", "url=", "q=", "u=", "uddg=", "=", "&", "a=%EA%B0%80",
-                     "outputType=amp", "x=a+b", "fbclid=1", "k"]),
+    st.sampled_from(
+        [
+            "utm_source=x",
+            "idxno=12",
+            "url=",
+            "q=",
+            "u=",
+            "uddg=",
+            "=",
+            "&",
+            "a=%EA%B0%80",
+            "outputType=amp",
+            "x=a+b",
+            "fbclid=1",
+            "k",
+        ]
+    ),
     st.tuples(st.text(max_size=5), st.text(max_size=8)).map(lambda kv: f"{kv[0]}={kv[1]}"),
 )
 
@@ -112,12 +176,62 @@ def test_canonical_url_never_raises_and_is_idempotent(url: str) -> None:
 
 # Characters that normalisation treats specially: widths, compatibility forms, invisibles, separators,
 # combining jamo, HTML entities, the middle dots of 한·미·일, and actor names.
-_TRICKY = st.sampled_from([
-    "\u200b", "\u200d", "\ufeff", "\u00ad", "\u00a0", "\u3000", "\u2028", "\r\n", "\r", "\t", "\x00",
-    "\x0b", "ᄒ", "ᅡ", "ᆫ", "한", "·", "ㆍ", "･", "・", "‧", "•", "-", "/", ",", "韓", "美", "日", "한미일",
-    "한·미", "미·일", "U.S.", "Korea-Japan", "&amp;", "&amp;amp;", "&#44592;", "&#x", "&lt;b&gt;", "…", "...",
-    "ｆｕｌｌ", "㈜", "㎏", "Ⅻ", "ﬁ", "Å", "Å", "İ", "ß", "ς", "\U0001f1f0\U0001f1f7", "\ud7a3",
-])
+_TRICKY = st.sampled_from(
+    [
+        "\u200b",
+        "\u200d",
+        "\ufeff",
+        "\u00ad",
+        "\u00a0",
+        "\u3000",
+        "\u2028",
+        "\r\n",
+        "\r",
+        "\t",
+        "\x00",
+        "\x0b",
+        "ᄒ",
+        "ᅡ",
+        "ᆫ",
+        "한",
+        "·",
+        "ㆍ",
+        "･",
+        "・",
+        "‧",
+        "•",
+        "-",
+        "/",
+        ",",
+        "韓",
+        "美",
+        "日",
+        "한미일",
+        "한·미",
+        "미·일",
+        "U.S.",
+        "Korea-Japan",
+        "&amp;",
+        "&amp;amp;",
+        "&#44592;",
+        "&#x",
+        "&lt;b&gt;",
+        "…",
+        "...",
+        "ｆｕｌｌ",
+        "㈜",
+        "㎏",
+        "Ⅻ",
+        "ﬁ",
+        "Å",
+        "Å",
+        "İ",
+        "ß",
+        "ς",
+        "\U0001f1f0\U0001f1f7",
+        "\ud7a3",
+    ]
+)
 _WILD_TEXT = st.one_of(
     st.text(max_size=200),
     st.lists(st.one_of(_TRICKY, st.text(max_size=3)), max_size=40).map("".join),
@@ -135,7 +249,9 @@ def test_normalize_is_idempotent_on_wild_text(text: str) -> None:
 
 @PROPERTY
 @given(_WILD_TEXT, _WILD_TEXT)
-@example("", "美ᆨ0000")  # regressions for what this test found, fixed in monitor.fingerprint.prepare/_REFIRE_RE
+@example(
+    "", "美ᆨ0000"
+)  # regressions for what this test found, fixed in monitor.fingerprint.prepare/_REFIRE_RE
 @example("&#44592\u200bᆨ", "")
 @example("&#44100/ᆞ&#44100", "")
 def test_fingerprint_normalisation_is_idempotent_and_hash_stable(title: str, text: str) -> None:
@@ -202,8 +318,9 @@ _JSON = (
 @st.composite
 def _near_miss_feeds(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
     template = draw(st.sampled_from([_RSS, _ATOM, _JSON]))
-    declared = draw(st.sampled_from(
-        ["utf-8", "euc-kr", "cp949", "utf-16", "iso-8859-1", "bogus-8", "utf-32"]))
+    declared = draw(
+        st.sampled_from(["utf-8", "euc-kr", "cp949", "utf-16", "iso-8859-1", "bogus-8", "utf-32"])
+    )
     actual = draw(st.sampled_from(["utf-8", "cp949", "utf-16", "utf-16-le", "utf-32-be", "latin-1"]))
     data = bytearray(template.format(enc=declared).encode(actual, errors="replace"))
     for _ in range(draw(st.integers(0, 4))):
@@ -223,11 +340,20 @@ def _near_miss_feeds(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
             data[at:at] = data[at : at + draw(st.integers(1, 64))]
     if draw(st.booleans()):
         data[0:0] = draw(st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"]))
-    content_type = draw(st.sampled_from([
-        "text/xml", "application/rss+xml; charset=utf-8", "text/xml; charset=euc-kr",
-        "application/json", "text/html; charset=\"bogus\"", "application/xml; charset=utf-16",
-        "application/atom+xml; charset=", "",
-    ]))
+    content_type = draw(
+        st.sampled_from(
+            [
+                "text/xml",
+                "application/rss+xml; charset=utf-8",
+                "text/xml; charset=euc-kr",
+                "application/json",
+                'text/html; charset="bogus"',
+                "application/xml; charset=utf-16",
+                "application/atom+xml; charset=",
+                "",
+            ]
+        )
+    )
     return bytes(data), ({"Content-Type": content_type} if content_type else {})
 
 
@@ -238,8 +364,9 @@ def test_near_miss_feed_bytes_raise_nothing_but_parse_error(
 ) -> None:
     content, headers = feed
     with contextlib.suppress(ParseError):
-        parsed = parse_feed(content, headers=headers, url="http://news.example.kr/feed",
-                            encoding_override=override)
+        parsed = parse_feed(
+            content, headers=headers, url="http://news.example.kr/feed", encoding_override=override
+        )
         # What comes out is plain, decoded text: no NULs, no undecodable surrogates.
         for entry in parsed.entries:
             for value in (entry.title, entry.summary, entry.link or ""):
@@ -256,8 +383,10 @@ def test_random_bytes_raise_only_parse_error(content: bytes) -> None:
 
 def test_regression_control_characters_in_links_are_cleaned() -> None:
     # Found by the near-miss property: a NUL inside <link> reached FeedEntry.link (and the store).
-    feed = (b"<rss version='2.0'><channel><title>t</title><link> \x01http://x.kr/</link><item><title>a</title>"
-            b"<link>http://x.kr/a\x00b\n  ?c=1</link></item></channel></rss>")
+    feed = (
+        b"<rss version='2.0'><channel><title>t</title><link> \x01http://x.kr/</link><item><title>a</title>"
+        b"<link>http://x.kr/a\x00b\n  ?c=1</link></item></channel></rss>"
+    )
     parsed = parse_feed(feed, headers={"Content-Type": "application/rss+xml; charset=utf-8"})
     assert parsed.link == "http://x.kr/"
     assert parsed.entries[0].link == "http://x.kr/a%00b  ?c=1"

@@ -333,8 +333,11 @@ def test_cli_rematch_refreshes_the_stories_of_changed_verdicts(monitor_config, c
         story = s.story_of(1)
         before = s.story_row(story)
         assert before["relevant"] == 1
-        s.db.execute("UPDATE matches SET config_digest = 'old', relevant = 0, score = 0 "
-                     "WHERE article_id IN (SELECT article_id FROM article_story WHERE story_id = ?)", [story])
+        s.db.execute(
+            "UPDATE matches SET config_digest = 'old', relevant = 0, score = 0 "
+            "WHERE article_id IN (SELECT article_id FROM article_story WHERE story_id = ?)",
+            [story],
+        )
         s.refresh_stories([story])
         assert s.story_row(story)["relevant"] == 0
     code, _, _ = run(capsys, "--config", str(monitor_config), "rematch")

@@ -461,8 +461,14 @@ def test_a_job_outlasting_its_interval_is_logged_at_most_hourly_and_every_skip_c
         from apscheduler.triggers.interval import IntervalTrigger
 
         service.scheduler = service._new_scheduler(asyncio.get_running_loop())
-        service.scheduler.add_job(job, IntervalTrigger(seconds=0.1), id="poll:느린피드",
-                                  coalesce=True, max_instances=1, misfire_grace_time=1)
+        service.scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=0.1),
+            id="poll:느린피드",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=1,
+        )
         service.scheduler.start()
         while len(started) < 5:  # the fourth (long) run has ended
             await asyncio.sleep(0.01)

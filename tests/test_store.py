@@ -22,8 +22,19 @@ def store(tmp_path):
 
 
 def article(url: str, title: str = "제목", text: str = "본문", h: str = "h1", feed: str = "A") -> Article:
-    return Article(url=url, link=url, title=title, text=text, summary="", text_source="page", feed_name=feed,
-                   entry_id=url, fetched_at=NOW, published=NOW - timedelta(hours=1), content_hash=h)
+    return Article(
+        url=url,
+        link=url,
+        title=title,
+        text=text,
+        summary="",
+        text_source="page",
+        feed_name=feed,
+        entry_id=url,
+        fetched_at=NOW,
+        published=NOW - timedelta(hours=1),
+        content_hash=h,
+    )
 
 
 def save(store: Store, feed: str, articles: list[Article], sources: list[SourceRef]):
@@ -31,8 +42,16 @@ def save(store: Store, feed: str, articles: list[Article], sources: list[SourceR
     report = FeedReport(feed, state.url, "ok", http_status=200, entries=len(sources))
     result = FetchResult(state.url, state.url, 200, {}, b"<rss/>", etag='"e1"')
     parsed = ParsedFeed("Feed", None, "rss20", "utf-8", ())
-    return store.save_feed_success(state.id, report=report, started_at=NOW, result=result, parsed=parsed,
-                                   articles=articles, sources=sources, next_attempt_at=NOW)
+    return store.save_feed_success(
+        state.id,
+        report=report,
+        started_at=NOW,
+        result=result,
+        parsed=parsed,
+        articles=articles,
+        sources=sources,
+        next_attempt_at=NOW,
+    )
 
 
 def src(url: str, entry: str = "g1", h: str = "e") -> SourceRef:
@@ -43,7 +62,9 @@ def test_new_database_is_at_latest_version_with_wal(tmp_path):
     with Store.open(tmp_path / "x" / "m.db") as s:
         assert s.schema_version() == MIGRATIONS[-1].version
         assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert {"feeds", "articles", "article_sources", "fetch_log", "articles_fts"} <= set(s.db.table_names())
+        assert {"feeds", "articles", "article_sources", "fetch_log", "articles_fts"} <= set(
+            s.db.table_names()
+        )
         assert {"v_feed_health", "v_recent_articles"} <= set(s.db.view_names())
 
 
@@ -107,8 +128,12 @@ def test_same_article_from_two_feeds_is_one_row_with_two_sources(store):
 
 def test_changed_content_updates_the_row_and_keeps_a_revision(store):
     save(store, "A", [article("https://n.example/1", text="첫 판", h="h1")], [src("https://n.example/1")])
-    outcome = save(store, "A", [article("https://n.example/1", text="고친 판", h="h2")],
-                   [src("https://n.example/1", h="e2")])
+    outcome = save(
+        store,
+        "A",
+        [article("https://n.example/1", text="고친 판", h="h2")],
+        [src("https://n.example/1", h="e2")],
+    )
     assert outcome.updated_articles == 1
     row = store.article("https://n.example/1")
     assert row["text"] == "고친 판" and row["updated_at"]
@@ -145,8 +170,12 @@ def test_failure_touches_only_feed_health(store):
     before = store.counts()
     state = store.feed_states()["A"]
     report = FeedReport("A", state.url, "error", http_status=500, error_kind="http_status", error="HTTP 500")
-    store.save_feed_failure(state.id, report=report, started_at=NOW, next_attempt_at=NOW + timedelta(minutes=2))
-    store.save_feed_failure(state.id, report=report, started_at=NOW, next_attempt_at=NOW + timedelta(minutes=4))
+    store.save_feed_failure(
+        state.id, report=report, started_at=NOW, next_attempt_at=NOW + timedelta(minutes=2)
+    )
+    store.save_feed_failure(
+        state.id, report=report, started_at=NOW, next_attempt_at=NOW + timedelta(minutes=4)
+    )
     after = store.counts()
     assert after["articles"] == before["articles"] and after["article_sources"] == before["article_sources"]
     st = store.feed_states()["A"]
@@ -163,10 +192,18 @@ def test_failed_transaction_rolls_back_everything(store):
 
 
 def test_fts_finds_korean_substrings_and_short_words(store):
-    save(store, "A", [article("https://n.example/1", title="한미일 공급망 협력", text="반도체와 배터리 공급망을 강화")],
-         [src("https://n.example/1")])
-    save(store, "A", [article("https://n.example/2", title="날씨", text="맑음", h="h2")],
-         [src("https://n.example/2", "g2")])
+    save(
+        store,
+        "A",
+        [article("https://n.example/1", title="한미일 공급망 협력", text="반도체와 배터리 공급망을 강화")],
+        [src("https://n.example/1")],
+    )
+    save(
+        store,
+        "A",
+        [article("https://n.example/2", title="날씨", text="맑음", h="h2")],
+        [src("https://n.example/2", "g2")],
+    )
     assert [h["id"] for h in store.search("공급망")] == [1]
     assert [h["id"] for h in store.search("반도체")] == [1]
     assert [h["id"] for h in store.search("한미일 배터리")] == [1]
@@ -199,17 +236,29 @@ def fts_ok(store: Store) -> None:
 
 def test_full_text_index_catches_up_after_rows_written_without_it(store):
     # A crash between storing articles and the end-of-poll indexing leaves rows unindexed...
-    save(store, "A", [article("https://n.example/1", title="핵심광물 협력", text="첫 판")],
-         [src("https://n.example/1")])
+    save(
+        store,
+        "A",
+        [article("https://n.example/1", title="핵심광물 협력", text="첫 판")],
+        [src("https://n.example/1")],
+    )
     # ...and an unindexed row edited before indexing must not corrupt the index.
-    save(store, "A", [article("https://n.example/1", title="핵심광물 협력", text="둘째 판 희토류", h="h2")],
-         [src("https://n.example/1", h="e2")])
+    save(
+        store,
+        "A",
+        [article("https://n.example/1", title="핵심광물 협력", text="둘째 판 희토류", h="h2")],
+        [src("https://n.example/1", h="e2")],
+    )
     assert [h["id"] for h in store.search("희토류")] == [1]  # search indexes what is pending first
     assert store.index_pending() == 0
     fts_ok(store)  # (it compares the index with every row, so only once nothing is pending)
     # an indexed row edited later is re-indexed: old words gone, new words found
-    save(store, "A", [article("https://n.example/1", title="핵심광물 협력", text="셋째 판 배터리", h="h3")],
-         [src("https://n.example/1", h="e3")])
+    save(
+        store,
+        "A",
+        [article("https://n.example/1", title="핵심광물 협력", text="셋째 판 배터리", h="h3")],
+        [src("https://n.example/1", h="e3")],
+    )
     fts_ok(store)
     assert store.search("희토류") == [] and [h["id"] for h in store.search("배터리")] == [1]
 
@@ -220,15 +269,23 @@ def test_v1_database_with_data_migrates_and_stays_searchable(tmp_path):
         s.migrate(target=1)
         s.sync_feeds([FeedSpec("A", "http://a.example/rss")])
         # The row as a v1 monitor wrote it (today's writer fills columns later migrations added).
-        s.db.execute("INSERT INTO articles (url, link, title, text, text_source, first_seen_at, fetched_at, "
-                     "content_hash, feed_id) VALUES ('https://n.example/1', 'https://n.example/1', "
-                     "'수출통제 공조', '구 버전에서 저장', 'page', '2026-01-01T00:00:00+00:00', "
-                     "'2026-01-01T00:00:00+00:00', 'h1', 1)")
+        s.db.execute(
+            "INSERT INTO articles (url, link, title, text, text_source, first_seen_at, fetched_at, "
+            "content_hash, feed_id) VALUES ('https://n.example/1', 'https://n.example/1', "
+            "'수출통제 공조', '구 버전에서 저장', 'page', '2026-01-01T00:00:00+00:00', "
+            "'2026-01-01T00:00:00+00:00', 'h1', 1)"
+        )
         s.db.conn.commit()
     with Store.open(path) as s:
-        assert s.schema_version() == MIGRATIONS[-1].version and s.index_pending() == 0  # v1 rows were indexed by its trigger
-        save(s, "A", [article("https://n.example/2", title="공급망 대화", text="새 버전", h="h2")],
-             [src("https://n.example/2", "g2")])
+        assert (
+            s.schema_version() == MIGRATIONS[-1].version and s.index_pending() == 0
+        )  # v1 rows were indexed by its trigger
+        save(
+            s,
+            "A",
+            [article("https://n.example/2", title="공급망 대화", text="새 버전", h="h2")],
+            [src("https://n.example/2", "g2")],
+        )
         assert [h["id"] for h in s.search("수출통제")] == [1]
         assert [h["id"] for h in s.search("공급망")] == [2]
         fts_ok(s)

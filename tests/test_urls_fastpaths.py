@@ -85,6 +85,8 @@ def test_amp_paths_are_stripped_and_others_only_lose_trailing_slashes(path: str,
 
 
 def test_canonical_form_unchanged_for_plain_and_doubled_links() -> None:
-    assert canonical_url("https://m.yna.co.kr/view/AKR1/?utm_source=x#top") == "https://www.yna.co.kr/view/AKR1"
+    assert (
+        canonical_url("https://m.yna.co.kr/view/AKR1/?utm_source=x#top") == "https://www.yna.co.kr/view/AKR1"
+    )
     doubled = "http://daily.hankooki.comhttp://daily.hankooki.com/news/articleView.html?idxno=5&x=1"
     assert canonical_url(doubled) == "http://daily.hankooki.com/news/articleView.html?idxno=5"

@@ -40,8 +40,11 @@ COMMAND_MODULES = (
 #: option is given after it, and never resets one given before it. (-v on both sides: the count after
 #: the command wins, `-vv poll -v` is -v; the subcommand's parser counts afresh, as argparse does.)
 COMMON_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], Any], ...] = (
-    (("--config",), {"metavar": "PATH",
-                     "help": "config file (default: $MONITOR_CONFIG, else config/monitor.toml)"}, None),
+    (
+        ("--config",),
+        {"metavar": "PATH", "help": "config file (default: $MONITOR_CONFIG, else config/monitor.toml)"},
+        None,
+    ),
     (("-v", "--verbose"), {"action": "count", "help": "more log output (-vv: debug)"}, 0),
     (("-q", "--quiet"), {"action": "store_true", "help": "only warnings and errors"}, False),
     (("--log-format",), {"choices": ("text", "json"), "help": "log line format on stderr"}, "text"),
@@ -58,8 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"monitor {__version__}")
     for flags, options, default in COMMON_OPTIONS:
         parser.add_argument(*flags, **options, default=default)
-    parser.add_argument("--json", dest=JSON_BEFORE, action="store_true",
-                        help="JSON output, for the commands that have it (same as COMMAND --json)")
+    parser.add_argument(
+        "--json",
+        dest=JSON_BEFORE,
+        action="store_true",
+        help="JSON output, for the commands that have it (same as COMMAND --json)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -99,8 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, JSON_BEFORE, False):
         if not hasattr(args, "json"):
-            parser.error(f"--json: `monitor {args.command}` has no JSON output" if args.command
-                         else "--json needs a command, e.g. `monitor --json status`")
+            parser.error(
+                f"--json: `monitor {args.command}` has no JSON output"
+                if args.command
+                else "--json needs a command, e.g. `monitor --json status`"
+            )
         args.json = True
     from monitor.logs import setup_logging
 

@@ -18,7 +18,7 @@ from monitor.match import load_topics
 from monitor.plural import counted
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     group = sub.add_parser("config", help="check the configuration file")
     commands = group.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
     check = commands.add_parser(
@@ -62,8 +62,10 @@ def _report_text(report: ConfigReport) -> str:
     else:
         feeds = report.config.feeds
         ok = f"config OK ({warnings})" if report.warnings else "config OK"
-        lines.append(f"{ok}: {counted(len(feeds), 'feed')} ({sum(f.enabled for f in feeds)} enabled), "
-                     f"database {_shown_path(report.config.storage.path)}")
+        lines.append(
+            f"{ok}: {counted(len(feeds), 'feed')} ({sum(f.enabled for f in feeds)} enabled), "
+            f"database {_shown_path(report.config.storage.path)}"
+        )
     return "\n".join(lines)
 
 

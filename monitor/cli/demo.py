@@ -26,7 +26,7 @@ from monitor.paths import seeds_dir, topics_file
 DEFAULT_DIR = "monitor-demo"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the whole monitor offline against a sample news site on loopback")
     p.add_argument(
         "--dir",

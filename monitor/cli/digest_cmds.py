@@ -21,7 +21,7 @@ from monitor.models import DigestOutcome
 from monitor.plural import counted
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "digest",
         help="send, try or preview a digest; without options, show the channels and their schedules",
@@ -29,14 +29,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     what = p.add_mutually_exclusive_group()
     what.add_argument("--now", action="store_true", help="send one digest per channel now")
-    what.add_argument("--alerts", action="store_true",
-                      help="send instant alerts now (digest.alert_threshold)")
+    what.add_argument(
+        "--alerts", action="store_true", help="send instant alerts now (digest.alert_threshold)"
+    )
     what.add_argument("--preview", metavar="DIR", help="write every format to DIR; send and record nothing")
-    p.add_argument("--include-sent", action="store_true",
-                   help="with --preview: also the stories already sent (look at a digest that went out again)")
+    p.add_argument(
+        "--include-sent",
+        action="store_true",
+        help="with --preview: also the stories already sent (look at a digest that went out again)",
+    )
     p.add_argument("--channel", metavar="NAME", help="only this channel: file, email or slack")
-    p.add_argument("--dry-run", action="store_true",
-                   help="with --now/--alerts: select and build, send nothing")
+    p.add_argument(
+        "--dry-run", action="store_true", help="with --now/--alerts: select and build, send nothing"
+    )
     p.add_argument("--json", action="store_true", help="outcomes as JSON")
     p.set_defaults(func=cmd_digest)
 
@@ -56,8 +61,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             return 2
         if args.now or args.alerts:
             if args.alerts:
-                outcomes = run_alerts(config, store, dry_run=args.dry_run, channel=args.channel,
-                                      manual=True)
+                outcomes = run_alerts(config, store, dry_run=args.dry_run, channel=args.channel, manual=True)
             else:
                 outcomes = run_digest(config, store, args.channel, dry_run=args.dry_run, manual=True)
             if args.json:
@@ -97,13 +101,19 @@ def describe(o: DigestOutcome) -> str:
     elif o.status == "skipped":
         line = f"{o.channel}: skipped, backing off after a failure{retry}"
     else:
-        partly = (f"; {counted(o.stories, 'story')} {'was' if o.stories == 1 else 'were'} accepted before it "
-                  f"failed{ids}") if o.stories else ""
+        partly = (
+            (
+                f"; {counted(o.stories, 'story')} {'was' if o.stories == 1 else 'were'} accepted before it "
+                f"failed{ids}"
+            )
+            if o.stories
+            else ""
+        )
         line = f"{o.channel}: FAILED: {o.error}{partly}{retry}"
     return line
 
 
-def _show(config, store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _show(config, store, args: argparse.Namespace) -> int:
     from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
     plans = channel_plans(config)
@@ -113,17 +123,28 @@ def _show(config, store, args: argparse.Namespace) -> int:  # type: ignore[no-un
     for name, plan in plans.items():
         if args.channel and name != args.channel:
             continue
-        nexts = [CronTrigger.from_crontab(c, timezone=KST).get_next_fire_time(None, now.astimezone(KST))
-                 for c in plan.schedules]
+        nexts = [
+            CronTrigger.from_crontab(c, timezone=KST).get_next_fire_time(None, now.astimezone(KST))
+            for c in plan.schedules
+        ]
         upcoming = min((n for n in nexts if n is not None), default=None)
         state = last.get(name, {})
         quiet = None
         if plan.quiet_hours:
             (h1, m1), (h2, m2) = (divmod(m, 60) for m in plan.quiet_hours)
             quiet = f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
-        rows.append({"channel": name, "schedules": list(plan.schedules), "next_run": upcoming,
-                     "threshold": plan.threshold, "cap": plan.cap, "alert_threshold": plan.alert_threshold,
-                     "quiet_hours": quiet, **state})
+        rows.append(
+            {
+                "channel": name,
+                "schedules": list(plan.schedules),
+                "next_run": upcoming,
+                "threshold": plan.threshold,
+                "cap": plan.cap,
+                "alert_threshold": plan.alert_threshold,
+                "quiet_hours": quiet,
+                **state,
+            }
+        )
     if args.json:
         print_json(rows)
         return 0
@@ -137,13 +158,17 @@ def _show(config, store, args: argparse.Namespace) -> int:  # type: ignore[no-un
             rules.append(f"quiet {r['quiet_hours']} KST")
         print(f"  {'; '.join(rules)}")
         if r.get("last_attempt_at"):
-            print(f"  last run {format_kst(r['last_attempt_at'])}: {r['last_status']}, "
-                  f"{counted(r['last_story_count'], 'story')}; "
-                  f"last sent {format_kst(r.get('last_success_at'))}; "
-                  f"{counted(r['delivered_total'], 'story')} delivered in all")
+            print(
+                f"  last run {format_kst(r['last_attempt_at'])}: {r['last_status']}, "
+                f"{counted(r['last_story_count'], 'story')}; "
+                f"last sent {format_kst(r.get('last_success_at'))}; "
+                f"{counted(r['delivered_total'], 'story')} delivered in all"
+            )
         if r.get("next_attempt_at"):
-            print(f"  failing ({r['consecutive_failures']}×): {r['last_error']}; "
-                  f"next try {format_kst(r['next_attempt_at'])}")
+            print(
+                f"  failing ({r['consecutive_failures']}×): {r['last_error']}; "
+                f"next try {format_kst(r['next_attempt_at'])}"
+            )
     return 0
 
 

@@ -12,7 +12,7 @@ from monitor.errors import ConfigError
 from monitor.plural import counted
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("feeds", help="check the configured feeds, add one, import or export OPML")
     feeds = p.add_subparsers(dest="feeds_command", metavar="ACTION")
 
@@ -100,8 +100,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     added = add_feed(config, args.url, name=args.name, language=args.language)
-    print(f"added feed {added.name!r}: {added.url} ({counted(added.items, 'item')}, {added.how}) "
-          f"to {config.path}")
+    print(
+        f"added feed {added.name!r}: {added.url} ({counted(added.items, 'item')}, {added.how}) "
+        f"to {config.path}"
+    )
     return 0
 
 

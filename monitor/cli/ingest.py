@@ -21,18 +21,24 @@ from monitor.service import ProcessLock, feed_rhythm
 from monitor.store import Store
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("poll", help="poll every enabled feed once and store new articles")
-    p.add_argument("--once", action="store_true",
-                   help="one cycle over all enabled feeds (the default; `monitor run` keeps polling)")
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="one cycle over all enabled feeds (the default; `monitor run` keeps polling)",
+    )
     p.add_argument("--feed", action="append", metavar="NAME", help="poll only this feed (repeatable)")
-    p.add_argument("--force", action="store_true",
-                   help="also poll feeds waiting out a backoff or Retry-After")
+    p.add_argument(
+        "--force", action="store_true", help="also poll feeds waiting out a backoff or Retry-After"
+    )
     p.add_argument("--json", action="store_true", help="print the per-feed results as JSON")
     p.set_defaults(func=cmd_poll)
 
-    s = sub.add_parser("status", help="feed health (last success/error, failures, next poll, silent feeds) "
-                                      "and the service's jobs")
+    s = sub.add_parser(
+        "status",
+        help="feed health (last success/error, failures, next poll, silent feeds) and the service's jobs",
+    )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
 
@@ -55,8 +61,11 @@ def cmd_poll(args: argparse.Namespace) -> int:
         if unknown:
             from monitor.errors import ConfigError
 
-            raise ConfigError([f"--feed {n!r}: no feed of that name in the config" for n in unknown],
-                              str(config.path), hint=_feed_names_hint(config))
+            raise ConfigError(
+                [f"--feed {n!r}: no feed of that name in the config" for n in unknown],
+                str(config.path),
+                hint=_feed_names_hint(config),
+            )
         enabled = [f for f in config.feeds if f.enabled and (not args.feed or f.name in args.feed)]
         progress = _Progress(len(enabled)) if sys.stderr.isatty() and not args.json else None
         # The report below shows each failed feed's error; its log line would say it a second time.
@@ -210,14 +219,16 @@ def status_view(config: MonitorConfig, store: Store, *, now: datetime) -> dict[s
             # The scheduler's next run, unless a backoff defers the feed past it.
             backoff = r["next_attempt_at"] if r["consecutive_failures"] else None
             next_poll = max(job["next_run_at"], backoff) if backoff else job["next_run_at"]
-        feeds.append({
-            **r,
-            "next_poll_at": next_poll if r["enabled"] else None,
-            "last_entry_at": to_iso(rhythm.last_entry),
-            "usual_gap_s": int(rhythm.usual_gap.total_seconds()) if rhythm.usual_gap else None,
-            "silent": rhythm.silent and bool(r["enabled"]),
-            "silent_for_s": int(rhythm.silent_for.total_seconds()) if rhythm.silent_for else None,
-        })
+        feeds.append(
+            {
+                **r,
+                "next_poll_at": next_poll if r["enabled"] else None,
+                "last_entry_at": to_iso(rhythm.last_entry),
+                "usual_gap_s": int(rhythm.usual_gap.total_seconds()) if rhythm.usual_gap else None,
+                "silent": rhythm.silent and bool(r["enabled"]),
+                "silent_for_s": int(rhythm.silent_for.total_seconds()) if rhythm.silent_for else None,
+            }
+        )
     last_digests = store.last_digests() if hasattr(store, "last_digests") else None
     return {
         "database": config.storage.path,
@@ -244,30 +255,54 @@ def _status_text(view: dict[str, Any]) -> str:
         elif r["silent"]:
             state = f"SILENT {_ago(r['silent_for_s'])}"
         next_at = from_iso(r["next_poll_at"])
-        next_text = "-" if not r["enabled"] else (
-            "due now" if next_at is None or next_at <= now else format_kst(next_at, seconds=True))
+        next_text = (
+            "-"
+            if not r["enabled"]
+            else ("due now" if next_at is None or next_at <= now else format_kst(next_at, seconds=True))
+        )
         error = f"{r['last_error_kind']}: {r['last_error']}" if r["last_error"] else ""
         if r["last_error_at"] and not r["consecutive_failures"]:
             error = f"(recovered) {error}" if error else ""
-        out.append([r["name"], state, format_kst(r["last_success_at"]), next_text, str(r["entries_24h"]),
-                    str(r["consecutive_failures"]), error])
+        out.append(
+            [
+                r["name"],
+                state,
+                format_kst(r["last_success_at"]),
+                next_text,
+                str(r["entries_24h"]),
+                str(r["consecutive_failures"]),
+                error,
+            ]
+        )
     text = table(out, ["feed", "state", "last success", "next poll", "24h", "fails", "last error"])
     rows = view["feeds"]
     failing = sum(1 for r in rows if r["consecutive_failures"] and r["enabled"])
     silent = sum(1 for r in rows if r["silent"])
-    text += (f"\n\n{counted(len(rows), 'feed')}, {failing} failing, {silent} silent; "
-             f"database {view['database']}")
+    text += (
+        f"\n\n{counted(len(rows), 'feed')}, {failing} failing, {silent} silent; database {view['database']}"
+    )
     svc = view["service"]
     line = f"\nservice: {svc['state']}"
     if svc.get("pid"):
-        line += (f" (pid {svc['pid']} on {svc['host']}, started {format_kst(svc['started_at'])}, "
-                 f"last heartbeat {format_kst(svc['heartbeat_at'], seconds=True)}")
+        line += (
+            f" (pid {svc['pid']} on {svc['host']}, started {format_kst(svc['started_at'])}, "
+            f"last heartbeat {format_kst(svc['heartbeat_at'], seconds=True)}"
+        )
         line += f", stopped by {svc['stop_reason']})" if svc.get("stop_reason") else ")"
     text += "\n" + line
     other = [j for j in view["jobs"] if j["kind"] != "poll"]
     if other:
-        jobs = [[j["id"], j["schedule"], format_kst(j["next_run_at"]), format_kst(j["last_finished_at"]),
-                 j["last_outcome"] or "-", j["last_detail"] or ""] for j in other]
+        jobs = [
+            [
+                j["id"],
+                j["schedule"],
+                format_kst(j["next_run_at"]),
+                format_kst(j["last_finished_at"]),
+                j["last_outcome"] or "-",
+                j["last_detail"] or "",
+            ]
+            for j in other
+        ]
         text += "\n\n" + table(jobs, ["job", "schedule", "next run", "last run", "outcome", "detail"])
     if view["last_digests"]:
         rows = []
@@ -279,13 +314,19 @@ def _status_text(view: dict[str, Any]) -> str:
                 problem = f"×{info['consecutive_failures']}: {info['last_error'] or ''}"
                 if info["next_attempt_at"]:
                     problem += f" (retry after {format_kst(info['next_attempt_at'])})"
-            rows.append([
-                channel, format_kst(when) if when else "-",
-                f"{info['last_status'] or '-'} ({counted(info['last_story_count'], 'story')})",
-                format_kst(sent) if sent else "never", str(info["delivered_total"]), problem,
-            ])
-        text += "\n\n" + table(rows, ["digest channel", "last run", "outcome", "last sent", "stories sent",
-                                       "failing"])
+            rows.append(
+                [
+                    channel,
+                    format_kst(when) if when else "-",
+                    f"{info['last_status'] or '-'} ({counted(info['last_story_count'], 'story')})",
+                    format_kst(sent) if sent else "never",
+                    str(info["delivered_total"]),
+                    problem,
+                ]
+            )
+        text += "\n\n" + table(
+            rows, ["digest channel", "last run", "outcome", "last sent", "stories sent", "failing"]
+        )
     return text
 
 

@@ -43,7 +43,7 @@ from monitor.models import MatchResult, TermHit
 from monitor.why import why
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     topics = sub.add_parser("topics", help="check the topics file against the seeds, or suggest new terms")
     topics_sub = topics.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
 
@@ -93,9 +93,11 @@ def _topics_option(p: argparse.ArgumentParser) -> None:
 
 
 def _threshold_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threshold", type=_unit_float,
-                   help="relevance threshold (default: [matching].threshold of the config, else the "
-                        "topics file's)")
+    p.add_argument(
+        "--threshold",
+        type=_unit_float,
+        help="relevance threshold (default: [matching].threshold of the config, else the topics file's)",
+    )
 
 
 def _unit_float(value: str) -> float:

@@ -13,7 +13,7 @@ from monitor.config import parse_duration
 from monitor.service import HEALTH_MAX_AGE_S, default_health_file, judge_health, read_health
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser(
         "run",
         help="keep polling on each feed's interval, send digests, prune old text (stop with SIGTERM/Ctrl-C)",

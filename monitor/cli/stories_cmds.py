@@ -19,16 +19,23 @@ from monitor.plural import counted
 from monitor.stories import StoryTracker, recluster
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("stories", help="recent stories: one development, however many outlets carried it")
-    p.add_argument("--since", metavar="AGE", default=None,
-                   help='only stories updated in this period, e.g. "24h", "3d", "90m" (default: all)')
+    p.add_argument(
+        "--since",
+        metavar="AGE",
+        default=None,
+        help='only stories updated in this period, e.g. "24h", "3d", "90m" (default: all)',
+    )
     p.add_argument("--relevant", action="store_true", help="only stories with a member matched relevant")
     p.add_argument("--min-size", type=int, default=1, metavar="N", help="only stories of N or more articles")
     p.add_argument("-n", "--limit", type=int, default=30, help="how many (newest updated first; 0: all)")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--recluster", action="store_true",
-                   help="cluster every stored article again from scratch (deterministic), then list")
+    p.add_argument(
+        "--recluster",
+        action="store_true",
+        help="cluster every stored article again from scratch (deterministic), then list",
+    )
     p.set_defaults(func=cmd_stories)
 
     s = sub.add_parser("story", help="one story's members: outlet, time, how and why each joined")
@@ -56,32 +63,51 @@ def cmd_stories(args: argparse.Namespace) -> int:
         if args.recluster:
             settings = config.sections.get("stories") if config.sections else None
             result = recluster(store, StoryTracker.from_settings(settings) or StoryTracker())
-            note = (f"re-clustered {counted(result.articles, 'article')} "
-                    f"into {counted(result.stories, 'story')} "
-                    f"({counted(result.changed, 'decision')} changed)")
-        rows = store.recent_stories(since=since, relevant=args.relevant, min_size=args.min_size,
-                                    limit=args.limit or None)
+            note = (
+                f"re-clustered {counted(result.articles, 'article')} "
+                f"into {counted(result.stories, 'story')} "
+                f"({counted(result.changed, 'decision')} changed)"
+            )
+        rows = store.recent_stories(
+            since=since, relevant=args.relevant, min_size=args.min_size, limit=args.limit or None
+        )
         counts = store.story_counts()
     if args.json:
-        print_json({"stories": [_story_json(r) for r in rows], **counts,
-                    **({"recluster": note} if note else {})})
+        print_json(
+            {"stories": [_story_json(r) for r in rows], **counts, **({"recluster": note} if note else {})}
+        )
         return 0
     if note:
         print(note)
     if not rows:
-        print("no stories" + (" in that period" if since else "") + " (stories form as `monitor poll` stores "
-              "articles)")
+        print(
+            "no stories" + (" in that period" if since else "") + " (stories form as `monitor poll` stores "
+            "articles)"
+        )
         return 0
     label = _labeller(config)
-    print(table(
-        [[str(r["id"]), format_kst(r["last_updated_at"]), str(r["size"]), str(r["outlet_count"]),
-          f"{r['best_score']:.2f}" + (" ✓" if r["relevant"] else ""), ", ".join(map(label, r["topics"][:3])),
-          r["title"]] for r in rows],
-        ["story", "updated (KST)", "articles", "outlets", "score", "topics", "lead title"],
-    ))
-    print(f"\n{len(rows)} shown; {counted(counts['total_stories'], 'story')} from "
-          f"{counted(counts['clustered_articles'], 'article')} "
-          f"(largest {counts['largest_story']}). Members: monitor story ID")
+    print(
+        table(
+            [
+                [
+                    str(r["id"]),
+                    format_kst(r["last_updated_at"]),
+                    str(r["size"]),
+                    str(r["outlet_count"]),
+                    f"{r['best_score']:.2f}" + (" ✓" if r["relevant"] else ""),
+                    ", ".join(map(label, r["topics"][:3])),
+                    r["title"],
+                ]
+                for r in rows
+            ],
+            ["story", "updated (KST)", "articles", "outlets", "score", "topics", "lead title"],
+        )
+    )
+    print(
+        f"\n{len(rows)} shown; {counted(counts['total_stories'], 'story')} from "
+        f"{counted(counts['clustered_articles'], 'article')} "
+        f"(largest {counts['largest_story']}). Members: monitor story ID"
+    )
     return 0
 
 
@@ -89,7 +115,11 @@ def _labeller(config: Any) -> Any:
     """Topic id → its Korean label without the examples (공급망 회복력), for the text a person reads; the
     JSON keeps the ids, which scripts compare."""
     labels = topic_labels(config)
-    return lambda topic: short_label(labels.get(topic, topic))
+
+    def label(topic: str) -> str:
+        return short_label(labels.get(topic, topic))
+
+    return label
 
 
 def cmd_story(args: argparse.Namespace) -> int:
@@ -108,23 +138,43 @@ def cmd_story(args: argparse.Namespace) -> int:
         print_json({**_story_json(story), "members": [_member_json(m) for m in members]})
         return 0
     print(f"story {story['id']}: {story['title']}")
-    print(f"  {counted(story['size'], 'article')} from {counted(story['outlet_count'], 'outlet')} "
-          f"({', '.join(story['outlets'])})")
-    print(f"  first {format_kst(story['first_seen_at'])}, last updated {format_kst(story['last_updated_at'])}"
-          f", last development {format_kst(story['last_development_at'])}"
-          f"; best score {story['best_score']:.2f}" + (" (relevant)" if story["relevant"] else "")
-          + (f"; topics {', '.join(map(_labeller(config), story['topics']))}" if story["topics"] else ""))
+    print(
+        f"  {counted(story['size'], 'article')} from {counted(story['outlet_count'], 'outlet')} "
+        f"({', '.join(story['outlets'])})"
+    )
+    print(
+        f"  first {format_kst(story['first_seen_at'])}, last updated {format_kst(story['last_updated_at'])}"
+        f", last development {format_kst(story['last_development_at'])}"
+        f"; best score {story['best_score']:.2f}"
+        + (" (relevant)" if story["relevant"] else "")
+        + (f"; topics {', '.join(map(_labeller(config), story['topics']))}" if story["topics"] else "")
+    )
     print()
-    print(table(
-        [[str(m["article_id"]) + (" *" if m["article_id"] == story["lead_article_id"] else ""),
-          m["outlet"], format_kst(m["time"]), m["reason"], f"{m['similarity']:.2f}",
-          _via(m), _why(m), m["title"], m["url"]] for m in members],
-        ["article", "outlet", "time (KST)", "joined as", "sim", "via", "why", "title", "url"],
-    ))
-    print("\n* lead article. joined as: new = first report; exact = same URL or text; near_duplicate = a copy"
-          " (sim = body similarity); same_event = another write-up (sim = event score); updated = content"
-          " changed since. via = the member it was matched against (its outlet); why = the features that"
-          " carried the join, strongest first")
+    print(
+        table(
+            [
+                [
+                    str(m["article_id"]) + (" *" if m["article_id"] == story["lead_article_id"] else ""),
+                    m["outlet"],
+                    format_kst(m["time"]),
+                    m["reason"],
+                    f"{m['similarity']:.2f}",
+                    _via(m),
+                    _why(m),
+                    m["title"],
+                    m["url"],
+                ]
+                for m in members
+            ],
+            ["article", "outlet", "time (KST)", "joined as", "sim", "via", "why", "title", "url"],
+        )
+    )
+    print(
+        "\n* lead article. joined as: new = first report; exact = same URL or text; near_duplicate = a copy"
+        " (sim = body similarity); same_event = another write-up (sim = event score); updated = content"
+        " changed since. via = the member it was matched against (its outlet); why = the features that"
+        " carried the join, strongest first"
+    )
     return 0
 
 
@@ -146,11 +196,18 @@ def _why(m: dict[str, Any]) -> str:
 
 
 def _story_json(r: dict[str, Any]) -> dict[str, Any]:
-    return {**r, "first_seen_kst": format_kst(r["first_seen_at"]),
-            "last_updated_kst": format_kst(r["last_updated_at"]),
-            "last_development_kst": format_kst(r.get("last_development_at")), "relevant": bool(r["relevant"])}
+    return {
+        **r,
+        "first_seen_kst": format_kst(r["first_seen_at"]),
+        "last_updated_kst": format_kst(r["last_updated_at"]),
+        "last_development_kst": format_kst(r.get("last_development_at")),
+        "relevant": bool(r["relevant"]),
+    }
 
 
 def _member_json(m: dict[str, Any]) -> dict[str, Any]:
-    return {**m, "time_kst": format_kst(m["time"]),
-            "relevant": None if m["relevant"] is None else bool(m["relevant"])}
+    return {
+        **m,
+        "time_kst": format_kst(m["time"]),
+        "relevant": None if m["relevant"] is None else bool(m["relevant"]),
+    }

@@ -38,7 +38,7 @@ from monitor.plural import counted
 from monitor.store import LABELS
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     label = sub.add_parser(
         "label", help="store your judgment of a stored article (relevant/irrelevant) for `eval --labels`"
     )

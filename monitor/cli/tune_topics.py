@@ -22,7 +22,7 @@ from monitor.match import EvalItem, parse_lines
 SHOWN = 20
 
 
-def register(topics_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(topics_sub: argparse._SubParsersAction) -> None:
     tune = topics_sub.add_parser(
         "tune", help="propose measured edits to the topics file from labelled items (--write NEW.toml)"
     )

@@ -165,7 +165,7 @@ def _duration_text(text: str) -> float:
     parts = list(_DURATION_PART.finditer(text))
     ranks = [_DURATION_ORDER.index(m.group(2)) for m in parts]
     if ranks != sorted(set(ranks)):
-        raise ValueError(f"not a duration: {text!r}; give units largest first, each once (e.g. \"1h30m\")")
+        raise ValueError(f'not a duration: {text!r}; give units largest first, each once (e.g. "1h30m")')
     return sum(float(m.group(1)) * _DURATION_UNITS[m.group(2)] for m in parts)
 
 
@@ -333,8 +333,11 @@ def integer(minimum: int = 0) -> Convert:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _type_error("a whole number", value)
         if value < minimum:
-            raise ValueError(f"must not be negative (got {value})" if minimum == 0 else
-                             f"must be at least {minimum} (got {value})")
+            raise ValueError(
+                f"must not be negative (got {value})"
+                if minimum == 0
+                else f"must be at least {minimum} (got {value})"
+            )
         return value
 
     return convert
@@ -415,8 +418,9 @@ def encoding(value: Any, context: Context) -> str:
     try:
         "a".encode(value)  # LookupError for unknown names and for non-text codecs ("rot13") alike
     except LookupError:
-        raise ValueError(f'unknown encoding {value!r} (Korean sites mostly use "utf-8", "cp949" '
-                         f'or "euc-kr")') from None
+        raise ValueError(
+            f'unknown encoding {value!r} (Korean sites mostly use "utf-8", "cp949" or "euc-kr")'
+        ) from None
     return value
 
 
@@ -449,8 +453,10 @@ def file_path(value: Any, context: Context) -> str:
 
 def env_var_name(value: Any, context: Context) -> str:
     if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
-        raise ValueError('must name an environment variable (letters, digits and _, e.g. "SMTP_PASSWORD"), '
-                         f"not {value!r}; the secret itself goes in that variable")
+        raise ValueError(
+            'must name an environment variable (letters, digits and _, e.g. "SMTP_PASSWORD"), '
+            f"not {value!r}; the secret itself goes in that variable"
+        )
     return value
 
 
@@ -462,8 +468,9 @@ def _env_var_is_set(value: str, context: Context) -> str | None:
 
 def env_field(name: str, doc: str, *, required: bool = False) -> Field:
     """A ``<name>_env`` setting: names the environment variable that holds the secret ``name``."""
-    return Field(f"{name}_env", env_var_name, doc, default=REQUIRED if required else None,
-                 advise=_env_var_is_set)
+    return Field(
+        f"{name}_env", env_var_name, doc, default=REQUIRED if required else None, advise=_env_var_is_set
+    )
 
 
 def secret_from_env(env_name: str, env: Mapping[str, str] = os.environ, *, key: str | None = None) -> str:
@@ -538,8 +545,13 @@ def inspect_config(path: Path | str, env: Mapping[str, str] = os.environ) -> Con
         matching = config.sections.get("matching") if config.sections else None
         if matching and matching["enabled"] and not Path(matching["topics"]).is_file():
             # Not an error: the monitor runs and stores articles unmatched; but it is most likely a typo.
-            problems.append(Problem("matching.topics", f"no file at {matching['topics']}; articles will be "
-                                    "stored unmatched until it exists", "warning"))
+            problems.append(
+                Problem(
+                    "matching.topics",
+                    f"no file at {matching['topics']}; articles will be stored unmatched until it exists",
+                    "warning",
+                )
+            )
     return ConfigReport(path, tuple(sorted(problems, key=lambda p: _natural(p.key))), config)
 
 
@@ -578,8 +590,10 @@ def _secret_problems(node: Any, where: str = "", item: str | None = None) -> Ite
     if isinstance(node, dict):
         for key, value in node.items():
             if _looks_secret(key):
-                message = ("secrets never live in the config file; put the value in an environment variable "
-                           f'and name it with {key}_env = "VARIABLE_NAME"')
+                message = (
+                    "secrets never live in the config file; put the value in an environment variable "
+                    f'and name it with {key}_env = "VARIABLE_NAME"'
+                )
                 yield Problem(_join(where, key), message, item=item)
             else:
                 yield from _secret_problems(value, _join(where, key), item)
@@ -594,13 +608,14 @@ def _child_sections(schema_path: str) -> dict[str, str]:
     children = {}
     for name in _SECTIONS:
         if name.startswith(prefix):
-            component = name[len(prefix):].split(".", 1)[0]
+            component = name[len(prefix) :].split(".", 1)[0]
             children[component] = prefix + component
     return children
 
 
-def _structure_problems(node: Mapping[str, Any], schema_path: str, where: str,
-                        item: str | None = None) -> Iterator[Problem]:
+def _structure_problems(
+    node: Mapping[str, Any], schema_path: str, where: str, item: str | None = None
+) -> Iterator[Problem]:
     """Unknown keys and sections, and sections of the wrong shape; values are checked by their fields."""
     section = _SECTIONS.get(schema_path)
     fields = {f.name for f in section.fields} if section else set()
@@ -642,8 +657,10 @@ def _unknown_message(key: str, value: Any, known: Iterable[str]) -> str:
         return f'unknown {kind} (did you mean "{close[0]}"?)'
     homes = [s.header for s in _SECTIONS.values() if any(f.name == key for f in s.fields)]
     if homes:
-        return (f"unknown {kind} here; it is a setting of {homes[0]} (a key belongs to the nearest "
-                f"[header] above it)")
+        return (
+            f"unknown {kind} here; it is a setting of {homes[0]} (a key belongs to the nearest "
+            f"[header] above it)"
+        )
     if kind == "section":
         return f"unknown section (known: {', '.join(sorted(known))})"
     return "unknown key"
@@ -674,16 +691,29 @@ def _convert_sections(raw: Mapping[str, Any], context: Context, problems: list[P
     return values
 
 
-def _convert_table(section: Section, table: Mapping[str, Any], where: str, context: Context,
-                   problems: list[Problem], item: str | None = None) -> dict[str, Any] | None:
+def _convert_table(
+    section: Section,
+    table: Mapping[str, Any],
+    where: str,
+    context: Context,
+    problems: list[Problem],
+    item: str | None = None,
+) -> dict[str, Any] | None:
     values: dict[str, Any] = {}
     found: list[Problem] = []
     for f in section.fields:
         key = _join(where, f.name)
         given = table.get(f.name, f.default)
         if given is REQUIRED:
-            found.append(Problem(key, f"missing; every {section.header} entry needs it" if section.many
-                                 else "missing; it has no default", item=item))
+            found.append(
+                Problem(
+                    key,
+                    f"missing; every {section.header} entry needs it"
+                    if section.many
+                    else "missing; it has no default",
+                    item=item,
+                )
+            )
             continue
         if given is None:
             values[f.name] = None
@@ -727,8 +757,10 @@ def _feed_list_problems(feeds: Any) -> Iterator[Problem]:
         url = entry.get("url") if isinstance(entry, dict) else None
         if name is not None:
             if name in seen_names:
-                message = (f"duplicate of feeds[{seen_names[name]}]; feed names must be unique "
-                           "(the database keys a feed's history by name)")
+                message = (
+                    f"duplicate of feeds[{seen_names[name]}]; feed names must be unique "
+                    "(the database keys a feed's history by name)"
+                )
                 yield Problem(f"feeds[{index}].name", message, item=name)
             seen_names.setdefault(name, index)
         if isinstance(url, str):
@@ -747,10 +779,12 @@ def _local_interval(values: Mapping[str, Any]) -> str | None:
     interval, url = values["interval"], values["url"]
     if interval is None or interval >= MIN_INTERVAL_S or _is_local(url):
         return None
-    return (f"{_fmt_seconds(interval)} is below the minimum of {_fmt_seconds(MIN_INTERVAL_S)} "
-            "(polite polling: "
-            "at most once a minute per feed; only a feed on a loopback or private address may poll faster, "
-            f"down to {_fmt_seconds(LOCAL_MIN_INTERVAL_S)})")
+    return (
+        f"{_fmt_seconds(interval)} is below the minimum of {_fmt_seconds(MIN_INTERVAL_S)} "
+        "(polite polling: "
+        "at most once a minute per feed; only a feed on a loopback or private address may poll faster, "
+        f"down to {_fmt_seconds(LOCAL_MIN_INTERVAL_S)})"
+    )
 
 
 def _is_local(url: str) -> bool:
@@ -838,8 +872,14 @@ def _fetch_at_most(name: str, limit: str) -> Rule:
 
 register_section(
     "storage",
-    [Field("path", file_path, "SQLite database file, relative to the config file's folder",
-           default="data/monitor.db")],
+    [
+        Field(
+            "path",
+            file_path,
+            "SQLite database file, relative to the config file's folder",
+            default="data/monitor.db",
+        )
+    ],
     doc="Where the monitor keeps what it has seen.",
 )
 
@@ -847,27 +887,61 @@ register_section(
     "fetch",
     [
         Field("user_agent", text, "how the monitor names itself to sites", _FETCH.user_agent),
-        Field("connect_timeout", duration(allow_zero=False), "limit for opening a connection",
-              _FETCH.connect_timeout_s, attr="connect_timeout_s"),
-        Field("read_timeout", duration(allow_zero=False), "limit for a pause while reading",
-              _FETCH.read_timeout_s, attr="read_timeout_s"),
-        Field("total_timeout", duration(allow_zero=False), "limit for one whole request",
-              _FETCH.total_timeout_s, attr="total_timeout_s"),
+        Field(
+            "connect_timeout",
+            duration(allow_zero=False),
+            "limit for opening a connection",
+            _FETCH.connect_timeout_s,
+            attr="connect_timeout_s",
+        ),
+        Field(
+            "read_timeout",
+            duration(allow_zero=False),
+            "limit for a pause while reading",
+            _FETCH.read_timeout_s,
+            attr="read_timeout_s",
+        ),
+        Field(
+            "total_timeout",
+            duration(allow_zero=False),
+            "limit for one whole request",
+            _FETCH.total_timeout_s,
+            attr="total_timeout_s",
+        ),
         Field("max_bytes", size(), "largest body accepted, after decompression", _FETCH.max_bytes),
         Field("max_redirects", integer(0), "redirects followed per request", _FETCH.max_redirects),
-        Field("per_host_concurrency", integer(1), "requests in flight to one host",
-              _FETCH.per_host_concurrency),
-        Field("per_host_delay", duration(), "pause between two requests to one host",
-              _FETCH.per_host_delay_s, attr="per_host_delay_s"),
+        Field(
+            "per_host_concurrency", integer(1), "requests in flight to one host", _FETCH.per_host_concurrency
+        ),
+        Field(
+            "per_host_delay",
+            duration(),
+            "pause between two requests to one host",
+            _FETCH.per_host_delay_s,
+            attr="per_host_delay_s",
+        ),
         Field("total_concurrency", integer(1), "requests in flight overall", _FETCH.total_concurrency),
-        Field("article_concurrency", integer(1), "article pages fetched at once",
-              _FETCH.article_concurrency),
-        Field("allow_private_networks", boolean, "follow links into private/loopback addresses",
-              _FETCH.allow_private_networks),
-        Field("backoff_base", duration(allow_zero=False), "first wait after a feed fails",
-              _FETCH.backoff_base_s, attr="backoff_base_s"),
-        Field("backoff_max", duration(allow_zero=False), "longest wait after repeated failures",
-              _FETCH.backoff_max_s, attr="backoff_max_s"),
+        Field("article_concurrency", integer(1), "article pages fetched at once", _FETCH.article_concurrency),
+        Field(
+            "allow_private_networks",
+            boolean,
+            "follow links into private/loopback addresses",
+            _FETCH.allow_private_networks,
+        ),
+        Field(
+            "backoff_base",
+            duration(allow_zero=False),
+            "first wait after a feed fails",
+            _FETCH.backoff_base_s,
+            attr="backoff_base_s",
+        ),
+        Field(
+            "backoff_max",
+            duration(allow_zero=False),
+            "longest wait after repeated failures",
+            _FETCH.backoff_max_s,
+            attr="backoff_max_s",
+        ),
     ],
     doc="How the monitor talks HTTP: timeouts, size caps and politeness.",
     rules=[
@@ -882,12 +956,14 @@ register_section(
     [
         Field("interval", _INTERVAL, "time between two polls of a feed", _FEED.interval_s),
         Field("enabled", boolean, "whether feeds are polled", _FEED.enabled),
-        Field("fetch_articles", boolean, "fetch each entry's page for the article text",
-              _FEED.fetch_articles),
+        Field(
+            "fetch_articles", boolean, "fetch each entry's page for the article text", _FEED.fetch_articles
+        ),
         Field("encoding", encoding, "charset override for feeds that declare theirs wrongly", None),
     ],
     doc="Values every [[feeds]] entry takes unless it sets its own.",
 )
+
 
 def fraction(value: Any, context: Context) -> float:
     """A number in (0, 1], such as a relevance threshold."""
@@ -904,10 +980,15 @@ register_section(
         Field("enabled", boolean, "match every new article against the topics during polls", True),
         # A missing file is not an error here (a config can be for polling only); the poll logs it.
         Field("topics", file_path, "the topics file, relative to this file's folder", "topics.toml"),
-        Field("threshold", fraction,
-              "relevance threshold; overrides [scoring].threshold in the topics file", None),
-        Field("morphology", boolean, "use the Korean analyser where particles decide a match (~330 MB)",
-              True),
+        Field(
+            "threshold",
+            fraction,
+            "relevance threshold; overrides [scoring].threshold in the topics file",
+            None,
+        ),
+        Field(
+            "morphology", boolean, "use the Korean analyser where particles decide a match (~330 MB)", True
+        ),
     ],
     doc="Which articles are relevant, and why (see config/topics.toml).",
 )
@@ -917,14 +998,23 @@ register_section(
     [
         Field("name", text, "unique name, shown in status and digests"),
         Field("url", http_url, "the RSS/Atom URL"),
-        Field("interval", _FEED_INTERVAL, "overrides feed_defaults.interval (below 1m only for a feed "
-              "on a loopback or private address)", None),
+        Field(
+            "interval",
+            _FEED_INTERVAL,
+            "overrides feed_defaults.interval (below 1m only for a feed on a loopback or private address)",
+            None,
+        ),
         Field("enabled", boolean, "overrides feed_defaults.enabled", None),
         Field("fetch_articles", boolean, "overrides feed_defaults.fetch_articles", None),
         Field("encoding", encoding, "overrides feed_defaults.encoding", None),
         Field("tags", string_list, "labels for filtering and digests", ()),
-        Field("language", language, 'the language its articles are written in, "ko" or "en"; '
-              "detected from each article's letters when absent", None),
+        Field(
+            "language",
+            language,
+            'the language its articles are written in, "ko" or "en"; '
+            "detected from each article's letters when absent",
+            None,
+        ),
     ],
     doc="One entry per feed.",
     rules=[Rule(("interval", "url"), _local_interval)],
@@ -948,8 +1038,11 @@ def cron_list(value: Any, context: Context) -> tuple[str, ...]:
         raise ValueError('must list at least one cron expression, e.g. ["0 8 * * mon-fri"]')
     for index, expr in enumerate(exprs):
         if len(expr.split()) != 5:
-            raise _ItemError(index, f"{expr!r} is not a cron expression: give five fields, "
-                                    '"minute hour day month weekday", e.g. "0 8 * * mon-fri"')
+            raise _ItemError(
+                index,
+                f"{expr!r} is not a cron expression: give five fields, "
+                '"minute hour day month weekday", e.g. "0 8 * * mon-fri"',
+            )
         try:
             CronTrigger.from_crontab(expr, timezone="Asia/Seoul")
         except ValueError as exc:
@@ -958,7 +1051,7 @@ def cron_list(value: Any, context: Context) -> tuple[str, ...]:
 
 
 def quiet_hours(value: Any, context: Context) -> tuple[int, int]:
-    """"22:00-07:00" (KST) → minutes of the day (start, end); the span may cross midnight."""
+    """ "22:00-07:00" (KST) → minutes of the day (start, end); the span may cross midnight."""
     if not isinstance(value, str):
         raise _type_error('a span like "22:00-07:00"', value)
     match = _QUIET.fullmatch(value)
@@ -973,8 +1066,9 @@ def quiet_hours(value: Any, context: Context) -> tuple[int, int]:
 
 def _security(value: Any, context: Context) -> str:
     if value not in ("starttls", "tls", "none"):
-        raise ValueError(f'must be "starttls" (port 587), "tls" (port 465) or "none" (a local relay), '
-                         f"not {value!r}")
+        raise ValueError(
+            f'must be "starttls" (port 587), "tls" (port 465) or "none" (a local relay), not {value!r}'
+        )
     return str(value)
 
 
@@ -1042,37 +1136,67 @@ def _alert_above_threshold(values: Mapping[str, Any]) -> str | None:
 register_section(
     "digest",
     [
-        Field("schedules", cron_list, "when digests go out: cron expressions in Asia/Seoul",
-              list(DEFAULT_SCHEDULES)),
+        Field(
+            "schedules",
+            cron_list,
+            "when digests go out: cron expressions in Asia/Seoul",
+            list(DEFAULT_SCHEDULES),
+        ),
         Field("threshold", fraction, "least story score for a digest; unset: every relevant story", None),
-        Field("cap", _cap, "stories shown per digest; the rest are counted in an \"and N more\" line", 20),
-        Field("send_empty", boolean, "send a \"nothing new\" digest instead of skipping it", False),
+        Field("cap", _cap, 'stories shown per digest; the rest are counted in an "and N more" line', 20),
+        Field("send_empty", boolean, 'send a "nothing new" digest instead of skipping it', False),
         Field("quiet_hours", quiet_hours, 'no digests or alerts in this KST span, e.g. "22:00-07:00"', None),
-        Field("alert_threshold", fraction, "score at which a story is sent at once as an alert; unset: off",
-              None),
-        Field("alert_window", duration(allow_zero=False), "alerts only for stories first seen this recently",
-              "6h"),
+        Field(
+            "alert_threshold",
+            fraction,
+            "score at which a story is sent at once as an alert; unset: off",
+            None,
+        ),
+        Field(
+            "alert_window",
+            duration(allow_zero=False),
+            "alerts only for stories first seen this recently",
+            "6h",
+        ),
         Field("max_age", duration(allow_zero=False), "stories that changed longer ago are not sent", "3d"),
-        Field("update_min_outlets", integer(1), "more outlets since a story was sent that make it an update",
-              2),
-        Field("claim_ttl", duration(60.0, reason="a digest run must have time to send"),
-              "how long a run may hold a channel before another may take it over", "30m"),
+        Field(
+            "update_min_outlets", integer(1), "more outlets since a story was sent that make it an update", 2
+        ),
+        Field(
+            "claim_ttl",
+            duration(60.0, reason="a digest run must have time to send"),
+            "how long a run may hold a channel before another may take it over",
+            "30m",
+        ),
         Field("retry_base", duration(allow_zero=False), "first wait after a channel failed", "5m"),
         Field("retry_max", duration(allow_zero=False), "longest wait after repeated failures", "6h"),
     ],
     doc="What a digest holds and when it goes out (every [delivery.*] channel may override these).",
     rules=[
         Rule(("alert_threshold", "threshold"), _alert_above_threshold),
-        Rule(("retry_base", "retry_max"), lambda v: None if v["retry_base"] <= v["retry_max"] else
-             f"must not exceed digest.retry_max ({_fmt_seconds(v['retry_max'])})"),
+        Rule(
+            ("retry_base", "retry_max"),
+            lambda v: (
+                None
+                if v["retry_base"] <= v["retry_max"]
+                else f"must not exceed digest.retry_max ({_fmt_seconds(v['retry_max'])})"
+            ),
+        ),
     ],
 )
 
 register_section(
     "delivery.file",
-    [Field("dir", file_path, "where digest files go, relative to this file's folder (default: digests/ "
-           "next to the database, so on the same volume: config/data/digests for the shipped config)", None),
-     *_overrides()],
+    [
+        Field(
+            "dir",
+            file_path,
+            "where digest files go, relative to this file's folder (default: digests/ "
+            "next to the database, so on the same volume: config/data/digests for the shipped config)",
+            None,
+        ),
+        *_overrides(),
+    ],
     doc="Markdown and HTML digest files; the channel used when no other is configured.",
 )
 
@@ -1082,7 +1206,7 @@ register_section(
         Field("host", text, "SMTP server", None),
         Field("port", _port, "SMTP port (587 for starttls, 465 for tls)", 587),
         Field("security", _security, '"starttls" | "tls" | "none" (a local relay only)', "starttls"),
-        Field("from", _address, "sender address, e.g. \"한미일 모니터 <monitor@example.org>\"", None),
+        Field("from", _address, 'sender address, e.g. "한미일 모니터 <monitor@example.org>"', None),
         Field("to", _addresses, "recipient addresses", None),
         env_field("username", "environment variable holding the SMTP user name"),
         env_field("password", "environment variable holding the SMTP password"),
@@ -1117,7 +1241,7 @@ def file_digest_dir(config: MonitorConfig) -> Path:
 def section_values(config: MonitorConfig, name: str) -> Mapping[str, Any]:
     """``config.section(name)``, or the section's defaults for a config built by hand (tests, scripts)."""
     if name in config.sections:
-        return config.sections[name]  # type: ignore[no-any-return]
+        return config.sections[name]
     problems: list[Problem] = []
     values = _convert_table(_SECTIONS[name], {}, name, Context(config.base_dir, os.environ), problems)
     if values is None:  # a default that fails its own converter is a bug here, not the user's
@@ -1138,8 +1262,10 @@ def close_after_hours(value: Any, context: Context) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"must be more than 0 hours, not {value}")
     if value > MAX_CLOSE_AFTER_HOURS:
-        raise ValueError(f"must be at most {MAX_CLOSE_AFTER_HOURS} hours (a year), not {value:g}: a story "
-                         "open that long chains a recurring column into one")
+        raise ValueError(
+            f"must be at most {MAX_CLOSE_AFTER_HOURS} hours (a year), not {value:g}: a story "
+            "open that long chains a recurring column into one"
+        )
     return float(value)
 
 
@@ -1147,18 +1273,34 @@ register_section(
     "stories",
     [
         Field("enabled", boolean, "cluster every new article into a story during polls", True),
-        Field("window", duration(allow_zero=False),
-              "how far apart in time two reports of one story can be (e.g. \"72h\")", 72 * 3600.0),
-        Field("near_duplicate", fraction,
-              "estimated body similarity (Jaccard of shingles) that makes a copy of the same article", 0.6),
-        Field("same_event", fraction,
-              "combined headline/key-term score that makes another write-up of the same event", 0.5),
+        Field(
+            "window",
+            duration(allow_zero=False),
+            'how far apart in time two reports of one story can be (e.g. "72h")',
+            72 * 3600.0,
+        ),
+        Field(
+            "near_duplicate",
+            fraction,
+            "estimated body similarity (Jaccard of shingles) that makes a copy of the same article",
+            0.6,
+        ),
+        Field(
+            "same_event",
+            fraction,
+            "combined headline/key-term score that makes another write-up of the same event",
+            0.5,
+        ),
         # Issue 14: a recurring item (a daily column, a morning briefing, a weekly price table) must not
         # chain into one story for months. The clusterer reads it as settings["close_after_hours"] in
         # StoryTracker.from_settings; the store keeps each story's last_development_at it counts from.
-        Field("close_after_hours", close_after_hours,
-              "hours after its last development (the latest new outlet's first report) that a story "
-              "stops accepting members", 72.0),
+        Field(
+            "close_after_hours",
+            close_after_hours,
+            "hours after its last development (the latest new outlet's first report) that a story "
+            "stops accepting members",
+            72.0,
+        ),
     ],
     doc="Stories: one development however many outlets carried it (issue 4).",
 )
@@ -1177,22 +1319,53 @@ def clock_time(value: Any, context: Context) -> str:
 register_section(
     "service",
     [
-        Field("jitter", duration(), "random delay (0 to this) added to every poll, so feeds on one host "
-              "don't fire together; capped at a quarter of the feed's interval", "30s"),
-        Field("poll_lanes", integer(1), "poll cycles that may run at once; a feed stalling until its "
-              "timeout holds back only the feeds due in its own cycle", 4),
-        Field("stop_timeout", duration(allow_zero=False),
-              "on SIGTERM/SIGINT, how long the poll in progress may take to finish before it is cancelled "
-              "(each feed's transaction still completes or rolls back whole)", "20s"),
-        Field("health_file", file_path, "heartbeat JSON rewritten every minute (default: next to the "
-              "database, <name>.health.json)", None),
+        Field(
+            "jitter",
+            duration(),
+            "random delay (0 to this) added to every poll, so feeds on one host "
+            "don't fire together; capped at a quarter of the feed's interval",
+            "30s",
+        ),
+        Field(
+            "poll_lanes",
+            integer(1),
+            "poll cycles that may run at once; a feed stalling until its "
+            "timeout holds back only the feeds due in its own cycle",
+            4,
+        ),
+        Field(
+            "stop_timeout",
+            duration(allow_zero=False),
+            "on SIGTERM/SIGINT, how long the poll in progress may take to finish before it is cancelled "
+            "(each feed's transaction still completes or rolls back whole)",
+            "20s",
+        ),
+        Field(
+            "health_file",
+            file_path,
+            "heartbeat JSON rewritten every minute (default: next to the database, <name>.health.json)",
+            None,
+        ),
         Field("health_port", integer(0), "serve /healthz and /metrics on this TCP port; 0: off", 0),
-        Field("health_host", text, "address the health endpoint listens on (0.0.0.0 in a container)",
-              "127.0.0.1"),
-        Field("digest_grace", duration(), "a digest missed by up to this long (sleep, restart) runs once "
-              "when the service is back; older ones are skipped", "6h"),
-        Field("silent_factor", integer(1), "flag a feed silent after this many times its usual longest "
-              "gap between articles", 4),
+        Field(
+            "health_host",
+            text,
+            "address the health endpoint listens on (0.0.0.0 in a container)",
+            "127.0.0.1",
+        ),
+        Field(
+            "digest_grace",
+            duration(),
+            "a digest missed by up to this long (sleep, restart) runs once "
+            "when the service is back; older ones are skipped",
+            "6h",
+        ),
+        Field(
+            "silent_factor",
+            integer(1),
+            "flag a feed silent after this many times its usual longest gap between articles",
+            4,
+        ),
     ],
     doc="The long-running service (`monitor run`): scheduling, stopping, health.",
 )
@@ -1200,12 +1373,16 @@ register_section(
 register_section(
     "retention",
     [
-        Field("article_text", duration(), "keep article text this long after it was first seen, then "
-              "empty it (title, link, matches and stories stay); 0: keep forever", "180d"),
+        Field(
+            "article_text",
+            duration(),
+            "keep article text this long after it was first seen, then "
+            "empty it (title, link, matches and stories stay); 0: keep forever",
+            "180d",
+        ),
         Field("fetch_log", duration(), "keep the per-poll log this long; 0: keep forever", "90d"),
         Field("run_at", clock_time, "time of day (KST) of the daily retention job", "04:30"),
-        Field("vacuum", boolean, "VACUUM after a run that removed something, to give the space back",
-              True),
+        Field("vacuum", boolean, "VACUUM after a run that removed something, to give the space back", True),
     ],
     doc="What the daily retention job of `monitor run` removes; stories and the delivery ledger are kept.",
 )

@@ -44,7 +44,15 @@ class Channel(Protocol):
         ...
 
 
-_DISPATCH = ("channel_plans", "digest_schedules", "in_quiet_hours", "preview", "run_alerts", "run_digest", "topic_labels")
+_DISPATCH = (
+    "channel_plans",
+    "digest_schedules",
+    "in_quiet_hours",
+    "preview",
+    "run_alerts",
+    "run_digest",
+    "topic_labels",
+)
 
 __all__ = [
     "Channel",

@@ -115,8 +115,14 @@ def _email_settings(v: Mapping[str, Any]) -> EmailSettings:
 
     user, password = secret("username_env"), secret("password_env")
     return EmailSettings(
-        host=v["host"], sender=v["from"], recipients=tuple(v["to"]), port=v["port"], security=v["security"],
-        username=user, password=password, timeout_s=v["timeout"],
+        host=v["host"],
+        sender=v["from"],
+        recipients=tuple(v["to"]),
+        port=v["port"],
+        security=v["security"],
+        username=user,
+        password=password,
+        timeout_s=v["timeout"],
     )
 
 
@@ -132,8 +138,9 @@ def topic_order(config: MonitorConfig) -> tuple[str, ...] | None:
     try:
         return tuple(t.label for t in load_topics(path).topics)
     except MonitorError as e:
-        log.debug("digest sections by strength: topics file %s unusable: %s", path, e,
-                  extra=ctx(stage="digest"))
+        log.debug(
+            "digest sections by strength: topics file %s unusable: %s", path, e, extra=ctx(stage="digest")
+        )
         return None
 
 
@@ -189,8 +196,13 @@ def run_digest(
 
 
 def run_alerts(
-    config: MonitorConfig, store: Store, *, now: datetime | None = None, dry_run: bool = False,
-    channel: str | None = None, manual: bool = False,
+    config: MonitorConfig,
+    store: Store,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    channel: str | None = None,
+    manual: bool = False,
 ) -> list[DigestOutcome]:
     """Instant alerts: stories scoring at least the channel's ``alert_threshold``, first seen within
     ``digest.alert_window`` and never sent to that channel in any form. Each goes out at most once; the
@@ -229,8 +241,9 @@ def _run(
         except MonitorError as e:  # e.g. a secret's variable unset: this channel fails, the others go on
             outcome = DigestOutcome(plan.name, "failed", error=str(e), kind=run.kind, dry_run=dry_run)
             if not dry_run:
-                retry = store.record_failure(plan.name, error=str(e), at=when, base=run.retry_base,
-                                             cap=run.retry_max)
+                retry = store.record_failure(
+                    plan.name, error=str(e), at=when, base=run.retry_base, cap=run.retry_max
+                )
                 outcome = replace(outcome, next_retry=retry)
         _log(outcome)
         outcomes.append(outcome)
@@ -253,8 +266,17 @@ def _unknown_channel(channel: str, plans: Mapping[str, ChannelPlan]) -> ConfigEr
 class _ChannelRun:
     """One channel's digest or alert run (steps in the module docstring)."""
 
-    def __init__(self, plan: ChannelPlan, digest: Mapping[str, Any], store: Store, now: datetime, *,
-                 dry_run: bool, manual: bool, alerts: bool) -> None:
+    def __init__(
+        self,
+        plan: ChannelPlan,
+        digest: Mapping[str, Any],
+        store: Store,
+        now: datetime,
+        *,
+        dry_run: bool,
+        manual: bool,
+        alerts: bool,
+    ) -> None:
         self.plan = plan
         self.settings = digest
         self.store = store
@@ -282,8 +304,11 @@ class _ChannelRun:
                 return self.outcome("quiet", next_retry=quiet_until)
             backoff = self.store.channel_backoff(name)
             if backoff is not None and backoff > self.now:
-                return self.outcome("skipped", next_retry=backoff,
-                                    error=f"backing off after a failure until {format_kst(backoff)}")
+                return self.outcome(
+                    "skipped",
+                    next_retry=backoff,
+                    error=f"backing off after a failure until {format_kst(backoff)}",
+                )
         if self.dry_run:
             return self.send(dry=True)
         ttl = timedelta(seconds=self.settings["claim_ttl"])
@@ -299,28 +324,41 @@ class _ChannelRun:
         s = self.settings
         if self.alerts:
             pending = self.store.pending_stories(
-                self.plan.name, now=self.now, threshold=self.plan.threshold,
-                max_age=timedelta(seconds=s["alert_window"]), update_min_outlets=s["update_min_outlets"],
+                self.plan.name,
+                now=self.now,
+                threshold=self.plan.threshold,
+                max_age=timedelta(seconds=s["alert_window"]),
+                update_min_outlets=s["update_min_outlets"],
                 alerts_only_above=self.plan.alert_threshold,
             )
             window = self.now - timedelta(seconds=s["alert_window"])
             return [p for p in pending if p.story.first_seen >= window]
         return self.store.pending_stories(
-            self.plan.name, now=self.now, threshold=self.plan.threshold,
-            max_age=timedelta(seconds=s["max_age"]), update_min_outlets=s["update_min_outlets"],
+            self.plan.name,
+            now=self.now,
+            threshold=self.plan.threshold,
+            max_age=timedelta(seconds=s["max_age"]),
+            update_min_outlets=s["update_min_outlets"],
             include_sent=self.include_sent,
         )
 
     def build(self, pending: list[PendingStory]) -> Digest:
         since = self.store.last_success(self.plan.name)
         cap = max(len(pending), 1) if self.alerts else self.plan.cap
-        digest = build_digest([p.story for p in pending], channel=self.plan.name, generated_at=self.now,
-                              cap=cap, since=since, topic_order=self.topic_order,
-                              topic_labels=self.topic_labels)
+        digest = build_digest(
+            [p.story for p in pending],
+            channel=self.plan.name,
+            generated_at=self.now,
+            cap=cap,
+            since=since,
+            topic_order=self.topic_order,
+            topic_labels=self.topic_labels,
+        )
         if self.alerts:
             when = format_kst(self.now, weekday=True)
-            digest = replace(digest, heading=ALERT_HEADING,
-                             subject=f"[{BRAND}] 주요 소식 알림 {len(pending)}건 — {when}")
+            digest = replace(
+                digest, heading=ALERT_HEADING, subject=f"[{BRAND}] 주요 소식 알림 {len(pending)}건 — {when}"
+            )
         return digest
 
     def send(self, *, dry: bool) -> DigestOutcome:
@@ -335,46 +373,82 @@ class _ChannelRun:
         shown = [by_id[i] for i in digest.story_ids]
         updates = sum(p.kind == "update" for p in shown)
         if dry:
-            return self.outcome("sent", stories=len(shown), updates=updates,
-                                pending=len(pending) - len(shown))
+            return self.outcome(
+                "sent", stories=len(shown), updates=updates, pending=len(pending) - len(shown)
+            )
         try:
             receipt = self.plan.make().send(digest)
         except DeliveryError as e:
             return self.failed(e, digest, by_id, len(pending))
         sent = [by_id[i] for i in receipt.story_ids if i in by_id]
-        self.store.record_sent(name, sent, digest_id=digest.digest_id, message_id=receipt.message_id,
-                               at=self.now)
+        self.store.record_sent(
+            name, sent, digest_id=digest.digest_id, message_id=receipt.message_id, at=self.now
+        )
         # The server took the mail for the other recipients: it counts as sent (retrying would repeat it
         # to them); the refused addresses are reported so a person can fix them.
         refused = f"refused recipients: {', '.join(receipt.refused)}" if receipt.refused else None
-        return self.outcome("sent", stories=len(sent), message_ids=(receipt.message_id,), updates=updates,
-                            pending=len(pending) - len(sent), paths=receipt.paths, error=refused)
+        return self.outcome(
+            "sent",
+            stories=len(sent),
+            message_ids=(receipt.message_id,),
+            updates=updates,
+            pending=len(pending) - len(sent),
+            paths=receipt.paths,
+            error=refused,
+        )
 
-    def failed(self, e: DeliveryError, digest: Digest, by_id: Mapping[int, PendingStory],
-               selected: int) -> DigestOutcome:
+    def failed(
+        self, e: DeliveryError, digest: Digest, by_id: Mapping[int, PendingStory], selected: int
+    ) -> DigestOutcome:
         """Record what the channel accepted before failing (a Slack digest's first messages), back off."""
         name = self.plan.name
         accepted = [by_id[i] for i in e.accepted_story_ids if i in by_id]
         message_id = f"{digest.digest_id}.partial@{name}"
         if accepted:
-            self.store.record_sent(name, accepted, digest_id=digest.digest_id, message_id=message_id,
-                                   at=self.now, success=False)
+            self.store.record_sent(
+                name, accepted, digest_id=digest.digest_id, message_id=message_id, at=self.now, success=False
+            )
         error = f"{e}" + (f" (hint: {e.hint})" if e.hint else "")
-        retry = self.store.record_failure(name, error=error, at=self.now, base=self.retry_base,
-                                          cap=self.retry_max, retry_after=e.retry_after)
-        return self.outcome("failed", stories=len(accepted), error=error, next_retry=retry,
-                            message_ids=(message_id,) if accepted else (), pending=selected - len(accepted))
+        retry = self.store.record_failure(
+            name,
+            error=error,
+            at=self.now,
+            base=self.retry_base,
+            cap=self.retry_max,
+            retry_after=e.retry_after,
+        )
+        return self.outcome(
+            "failed",
+            stories=len(accepted),
+            error=error,
+            next_retry=retry,
+            message_ids=(message_id,) if accepted else (),
+            pending=selected - len(accepted),
+        )
 
 
 def _log(o: DigestOutcome) -> None:
     level = logging.WARNING if o.status == "failed" else logging.INFO
-    log.log(level, "%s %s: %s, %d stories%s", o.kind, o.channel, o.status, o.stories,
-            f" ({o.error})" if o.error else "", extra=ctx(stage="digest"))
+    log.log(
+        level,
+        "%s %s: %s, %d stories%s",
+        o.kind,
+        o.channel,
+        o.status,
+        o.stories,
+        f" ({o.error})" if o.error else "",
+        extra=ctx(stage="digest"),
+    )
 
 
 def preview(
-    config: MonitorConfig, store: Store, directory: str | Path, channel: str | None = None, *,
-    now: datetime | None = None, include_sent: bool = False,
+    config: MonitorConfig,
+    store: Store,
+    directory: str | Path,
+    channel: str | None = None,
+    *,
+    now: datetime | None = None,
+    include_sent: bool = False,
 ) -> dict[str, tuple[Path, ...]]:
     """Each channel's pending digest in every format (text, Markdown, HTML, Slack JSON) in ``directory``.
 

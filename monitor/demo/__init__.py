@@ -17,6 +17,9 @@ __all__ = [
     "run_demo",
 ]
 
-__getattr__ = lazy_names(__name__, {
-    "run_demo": "runner",
-})
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "run_demo": "runner",
+    },
+)

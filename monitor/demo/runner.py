@@ -127,8 +127,10 @@ def run_demo(
     with DemoServer() as server:
         server.site.update(build_site(server.base_url, seeds))
         pages = sum(1 for p in server.site if p.startswith("/news/"))
-        say(f"demo news site on {server.base_url} ({counted(len(FEEDS), 'feed')}, "
-            f"{counted(pages, 'article page')})")
+        say(
+            f"demo news site on {server.base_url} ({counted(len(FEEDS), 'feed')}, "
+            f"{counted(pages, 'article page')})"
+        )
         config = load_config(write_demo_config(workdir, server.base_url, topics))
         with Store.open(config.storage.path) as store:
             first = run_poll(config, store)
@@ -145,32 +147,53 @@ def run_demo(
                 "FROM articles a LEFT JOIN matches m ON m.article_id = a.id ORDER BY a.id"
             ).fetchall()
         _say_results(config, say, counts, articles, stories, members, digest_notes, digest_path)
-        result = {"config": config.path, "database": config.storage.path, "first": first, "second": second,
-                  "counts": counts, "stories": stories, "story_members": members, "digest": digest_path,
-                  "site": server.base_url}
+        result = {
+            "config": config.path,
+            "database": config.storage.path,
+            "first": first,
+            "second": second,
+            "counts": counts,
+            "stories": stories,
+            "story_members": members,
+            "digest": digest_path,
+            "site": server.base_url,
+        }
         if while_serving is not None:
             while_serving(result)
     return result
 
 
-def _say_results(config: MonitorConfig, say: Callable[[str], None], counts: dict[str, int],
-                 articles: list[Any], stories: list[Any], members: dict[int, list[Any]],
-                 digest_notes: list[str], digest_path: Path | None) -> None:
+def _say_results(
+    config: MonitorConfig,
+    say: Callable[[str], None],
+    counts: dict[str, int],
+    articles: list[Any],
+    stories: list[Any],
+    members: dict[int, list[Any]],
+    digest_notes: list[str],
+    digest_path: Path | None,
+) -> None:
     relevant = [a for a in articles if a[4]]
-    say(f"\n{counted(counts['articles'], 'article')} stored in {config.storage.path}; "
-        f"{len(relevant)} {'matches' if len(relevant) == 1 else 'match'} the topics:")
+    say(
+        f"\n{counted(counts['articles'], 'article')} stored in {config.storage.path}; "
+        f"{len(relevant)} {'matches' if len(relevant) == 1 else 'match'} the topics:"
+    )
     for article_id, title, source, chars, is_relevant, score, topics_json in articles:
         if is_relevant:
             named = ", ".join(json.loads(topics_json)[:3])
-            say(f"  ✓ [{article_id}] {title}  (score {score:.2f}; {named}; "
-                f"{counted(chars, 'char')} from the {source})")
+            say(
+                f"  ✓ [{article_id}] {title}  (score {score:.2f}; {named}; "
+                f"{counted(chars, 'char')} from the {source})"
+            )
     say("not relevant (stored, not flagged):")
     for article_id, title, _, _, is_relevant, _, _ in articles:
         if not is_relevant:
             say(f"    [{article_id}] {title}")
     say(f"why an article matched: monitor --config {config.path} explain ID")
-    say(f"\nstories: {counted(counts['articles'], 'article')} → {counted(len(stories), 'story')} "
-        "(copies and other outlets' reports of one event are one story)")
+    say(
+        f"\nstories: {counted(counts['articles'], 'article')} → {counted(len(stories), 'story')} "
+        "(copies and other outlets' reports of one event are one story)"
+    )
     for story_id, rows in sorted(members.items()):
         outlets = len({r["outlet"] for r in rows})
         say(f"  story {story_id}: {counted(len(rows), 'article')} from {counted(outlets, 'outlet')}")

@@ -5,7 +5,6 @@ renderers only lay the model out and escape it for their format, so the formats 
 never disagree on a fact.
 """
 
-
 from __future__ import annotations
 
 import functools
@@ -178,8 +177,10 @@ def _story_mrkdwn(item: DigestItem, link: str | None) -> str:
         lines = [f"*[{UPDATES_TITLE}]* {lines[0]}", slack_escape(item.note)]
     others = f" ({slack_escape(item.other_outlets)})" if item.other_outlets else ""
     if item.other_outlet_links:
-        named = ", ".join(f"<{link}|{slack_escape(name).replace('|', '¦')}>" if link else slack_escape(name)
-                          for name, link in item.other_outlet_links)
+        named = ", ".join(
+            f"<{link}|{slack_escape(name).replace('|', '¦')}>" if link else slack_escape(name)
+            for name, link in item.other_outlet_links
+        )
         more = " 등" if item.other_outlets.endswith(" 등") else ""
         others = f" ({named}{more})"
     lines.append(f"{slack_escape(item.outlets)}{others} · {slack_escape(item.when)}")

@@ -37,16 +37,19 @@ __all__ = [
     "parse_retry_after",
 ]
 
-__getattr__ = lazy_names(__name__, {
-    "credit": "aggregator",
-    "extract_article": "extract",
-    "Fetcher": "fetch",
-    "PAGE_ACCEPT": "fetch",
-    "next_attempt_delay": "fetch",
-    "parse_retry_after": "fetch",
-    "parse_feed": "parse",
-    "WIRE_OUTLETS": "urls",
-    "article_outlet": "urls",
-    "canonical_url": "urls",
-    "outlet_for": "urls",
-})
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "credit": "aggregator",
+        "extract_article": "extract",
+        "Fetcher": "fetch",
+        "PAGE_ACCEPT": "fetch",
+        "next_attempt_delay": "fetch",
+        "parse_retry_after": "fetch",
+        "parse_feed": "parse",
+        "WIRE_OUTLETS": "urls",
+        "article_outlet": "urls",
+        "canonical_url": "urls",
+        "outlet_for": "urls",
+    },
+)

@@ -229,11 +229,17 @@ class Fetcher:
         return httpx.AsyncClient(
             transport=self._transport,
             verify=self._ssl,
-            limits=httpx.Limits(max_connections=s.per_host_concurrency,
-                                max_keepalive_connections=s.per_host_concurrency,
-                                keepalive_expiry=_KEEPALIVE_S),
-            timeout=httpx.Timeout(connect=s.connect_timeout_s, read=s.read_timeout_s,
-                                  write=s.read_timeout_s, pool=s.connect_timeout_s),
+            limits=httpx.Limits(
+                max_connections=s.per_host_concurrency,
+                max_keepalive_connections=s.per_host_concurrency,
+                keepalive_expiry=_KEEPALIVE_S,
+            ),
+            timeout=httpx.Timeout(
+                connect=s.connect_timeout_s,
+                read=s.read_timeout_s,
+                write=s.read_timeout_s,
+                pool=s.connect_timeout_s,
+            ),
             headers={"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             # Followed by hand: each hop must pass the guard, and loops should be named.
             follow_redirects=False,

@@ -613,7 +613,11 @@ _MEDIA_INERT = frozenset({"content", "thumbnail"})
 #: encoding="utf-8": the text is already decoded by our charset decision and handed over as UTF-8, whatever
 #: its XML declaration still says (feedparser is given it the same way).
 _FAST_PARSER = etree.XMLParser(
-    encoding="utf-8", resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True,
+    encoding="utf-8",
+    resolve_entities=False,
+    no_network=True,
+    remove_comments=True,
+    remove_pis=True,
     huge_tree=False,
 )
 
@@ -622,7 +626,7 @@ class _Unusual(Exception):
     """Something the fast path does not reproduce exactly: feedparser reads the document instead."""
 
 
-class _FastResult(dict):  # type: ignore[type-arg]  # the few parts of a FeedParserDict parse_feed reads
+class _FastResult(dict):  # the few parts of a FeedParserDict parse_feed reads
     def __init__(self, feed: dict[str, Any], entries: list[dict[str, Any]], version: str) -> None:
         super().__init__(version=version)
         self.feed = feed
@@ -763,8 +767,13 @@ def _inert_namespaced(element: Any) -> None:
         raise _Unusual  # an RSS element we don't know: feedparser may map it onto a field we read
     namespace, local = tag[1:].split("}", 1)
     namespace = namespace.lower()
-    if namespace == _NS_ATOM and local == "link" and element.get("href") and element.get("rel", "alternate") \
-            not in ("alternate",) and not len(element):
+    if (
+        namespace == _NS_ATOM
+        and local == "link"
+        and element.get("href")
+        and element.get("rel", "alternate") not in ("alternate",)
+        and not len(element)
+    ):
         return  # rel="self", "hub", "next"...: only an alternate link becomes the feed's or entry's link
     if len(element):
         raise _Unusual  # its children could be elements feedparser reads (media:group's media:title)
@@ -804,7 +813,7 @@ def _fp_text(element: Any, base: str | None = None) -> str:
         # Without U+0080..U+00FF the UTF-8 repair is a no-op (ASCII) or fails (anything above U+00FF),
         # and the cp1252 table maps nothing: skip both (one failed encode per Korean string otherwise).
         return output
-    try:
+    try:  # noqa: SIM105 - not contextlib.suppress: no context manager per string in the hot path
         output = output.encode("iso-8859-1").decode("utf-8")  # its repair of doubly-encoded UTF-8
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass

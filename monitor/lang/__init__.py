@@ -53,21 +53,24 @@ __all__ = [
     "strip_dateline",
 ]
 
-__getattr__ = lazy_names(__name__, {
-    "detect_language": "detect",
-    "noun_phrases": "korean",
-    "ACTOR_NAMES": "text",
-    "CLEAN_MARKERS": "text",
-    "DATELINE": "text",
-    "canonicalize_actors": "text",
-    "clean": "text",
-    "collapse_whitespace": "text",
-    "fold_case": "text",
-    "is_hangul": "text",
-    "is_latin_word_char": "text",
-    "light_clean": "text",
-    "may_form_pairs": "text",
-    "normalize": "text",
-    "snippet": "text",
-    "strip_dateline": "text",
-})
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "detect_language": "detect",
+        "noun_phrases": "korean",
+        "ACTOR_NAMES": "text",
+        "CLEAN_MARKERS": "text",
+        "DATELINE": "text",
+        "canonicalize_actors": "text",
+        "clean": "text",
+        "collapse_whitespace": "text",
+        "fold_case": "text",
+        "is_hangul": "text",
+        "is_latin_word_char": "text",
+        "light_clean": "text",
+        "may_form_pairs": "text",
+        "normalize": "text",
+        "snippet": "text",
+        "strip_dateline": "text",
+    },
+)

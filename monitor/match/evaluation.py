@@ -210,7 +210,7 @@ def _tier(value: Any, label: str) -> Tier | None:
         raise ValueError(f'"tier" must be "core" or "context", got {value!r}{hint}')
     if label != "relevant":
         raise ValueError(f'"tier" {value!r} goes only with "label": "relevant" (this item is {label!r})')
-    return normal  # type: ignore[no-any-return]
+    return normal
 
 
 def _optional_str(obj: Mapping[str, Any], key: str) -> str | None:
@@ -270,15 +270,27 @@ def cluster_quality(items: Iterable[EvalItem]) -> dict[str, Any]:
     by_event: dict[str, list[int]] = {}
     by_story: dict[int, list[int]] = {}
     for n in range(1, len(items) + 1):
-        if gold[n] is not None:
-            by_event.setdefault(gold[n], []).append(n)
+        event = gold[n]
+        if event is not None:
+            by_event.setdefault(event, []).append(n)
         by_story.setdefault(predicted[n], []).append(n)
-    missed = [[items[a - 1].id, items[b - 1].id] for group in by_event.values()
-              for a, b in combinations(group, 2) if predicted[a] != predicted[b]]
-    wrong = [[items[a - 1].id, items[b - 1].id] for group in by_story.values()
-             for a, b in combinations(group, 2) if gold[a] is None or gold[a] != gold[b]]
-    return {**pairwise_cluster_metrics(predicted, gold), "cluster_missed_pairs": missed,
-            "cluster_wrong_pairs": wrong}
+    missed = [
+        [items[a - 1].id, items[b - 1].id]
+        for group in by_event.values()
+        for a, b in combinations(group, 2)
+        if predicted[a] != predicted[b]
+    ]
+    wrong = [
+        [items[a - 1].id, items[b - 1].id]
+        for group in by_story.values()
+        for a, b in combinations(group, 2)
+        if gold[a] is None or gold[a] != gold[b]
+    ]
+    return {
+        **pairwise_cluster_metrics(predicted, gold),
+        "cluster_missed_pairs": missed,
+        "cluster_wrong_pairs": wrong,
+    }
 
 
 def _published(value: str | None) -> datetime | None:
@@ -360,12 +372,15 @@ def eval_report_text(report: EvalReport, *, show_errors: bool = True) -> str:
         ]
         if show_errors:
             titles = {p.item.id: p.item.title or p.item.text or "" for p in report.predictions}
-            for heading, pairs in (("same event, apart", c.get("cluster_missed_pairs", [])),
-                                   ("joined, not the same event", c.get("cluster_wrong_pairs", []))):
+            for heading, pairs in (
+                ("same event, apart", c.get("cluster_missed_pairs", [])),
+                ("joined, not the same event", c.get("cluster_wrong_pairs", [])),
+            ):
                 if pairs:
                     lines += ["", f"{heading} ({len(pairs)} pair{'' if len(pairs) == 1 else 's'}):"]
-                    lines += [f"  {a} + {b}  {_short(titles.get(a))}  |  {_short(titles.get(b))}"
-                              for a, b in pairs]
+                    lines += [
+                        f"  {a} + {b}  {_short(titles.get(a))}  |  {_short(titles.get(b))}" for a, b in pairs
+                    ]
     if show_errors:
         for title, label, predicted in (
             ("false positives", "irrelevant", "relevant"),

@@ -357,7 +357,8 @@ class Matcher:
         characters is none either) given its first sentence as one, scanned again."""
         title, text, raw, found, truncated = self._prepare(title, text)
         if not title.strip() and text.strip():
-            title, text = headline_or_first_sentence(title, text)
+            headline, rest = headline_or_first_sentence(title, text)
+            title, text = headline or "", rest or ""
             raw = f"{title}\n\n{text}".encode()
             found, _ = self._scan(raw)
         return title, text, raw, found, truncated

@@ -38,7 +38,7 @@ BATCH_SIZE = 500
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
 
 
-def _article_text(row: dict) -> str:  # type: ignore[type-arg]
+def _article_text(row: dict) -> str:
     """What a poll matched: the page text, or the feed summary when the page gave none."""
     return row.get("text") or row.get("summary") or ""
 
@@ -126,7 +126,7 @@ def backtest(
     )  # fmt: skip
 
 
-def _change(row: dict, a: MatchResult, b: MatchResult) -> Change:  # type: ignore[type-arg]
+def _change(row: dict, a: MatchResult, b: MatchResult) -> Change:
     old_terms, new_terms = _terms(a.hits), _terms(b.hits)
     old_excl = _terms(a.exclusions)
     return Change(

@@ -291,7 +291,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
             m = _TERM_PATH.match(edit.path)
             if m is None:
                 raise ValueError(f"not a term's key path: {edit.path}")
-            terms: Array = doc[m[1]][m[2]]["terms"]  # type: ignore[index,assignment]
+            terms: Array = doc[m[1]][m[2]]["terms"]
             index = int(m[3])
             current = terms[index]
             if isinstance(current, InlineTable | Table | dict):
@@ -305,13 +305,13 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         if m is None:
             raise ValueError(f"not a group's terms: {edit.path}")
         section = doc.setdefault(m[1], tomlkit.table(is_super_table=True))
-        if m[2] not in section:  # type: ignore[operator]
+        if m[2] not in section:
             group = tomlkit.table()
             group.add(tomlkit.comment("proposed by `monitor topics tune` from labelled false alerts"))
             group["reason"] = TUNED_REASON
             group["terms"] = tomlkit.array()
-            section[m[2]] = group  # type: ignore[index]
-        terms = section[m[2]]["terms"]  # type: ignore[index]
+            section[m[2]] = group
+        terms = section[m[2]]["terms"]
         new = _new_term(edit)
         if isinstance(new, dict):
             table = tomlkit.inline_table()

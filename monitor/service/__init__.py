@@ -36,12 +36,15 @@ __all__ = [
     "read_health",
 ]
 
-__getattr__ = lazy_names(__name__, {
-    "HEALTH_MAX_AGE_S": "health",
-    "default_health_file": "health",
-    "feed_rhythm": "health",
-    "judge_health": "health",
-    "read_health": "health",
-    "ProcessLock": "lock",
-    "Service": "scheduler",
-})
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "HEALTH_MAX_AGE_S": "health",
+        "default_health_file": "health",
+        "feed_rhythm": "health",
+        "judge_health": "health",
+        "read_health": "health",
+        "ProcessLock": "lock",
+        "Service": "scheduler",
+    },
+)

@@ -382,10 +382,13 @@ class Service:
         if now - self._skip_said_at.get(job_id, -math.inf) < SKIP_LOG_EVERY_S:
             return
         self._skip_said_at[job_id] = now
-        log.info("%s run skipped: the previous run is still going (%d skipped since this was last said; "
-                 "said at most hourly, every skip is counted in monitor_job_runs_skipped_total)",
-                 "poll" if feed else job_id, self._skips_unsaid.pop(job_id),
-                 extra=ctx(feed=feed, stage="service"))
+        log.info(
+            "%s run skipped: the previous run is still going (%d skipped since this was last said; "
+            "said at most hourly, every skip is counted in monitor_job_runs_skipped_total)",
+            "poll" if feed else job_id,
+            self._skips_unsaid.pop(job_id),
+            extra=ctx(feed=feed, stage="service"),
+        )
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self._stop.is_set():
@@ -528,8 +531,9 @@ class Service:
         t0 = time.monotonic()
         report: PollReport | None = None
         try:
-            report = await poll_cycle(self.config, store, fetcher=self.fetcher, only=names,
-                                      tracker=self.tracker)
+            report = await poll_cycle(
+                self.config, store, fetcher=self.fetcher, only=names, tracker=self.tracker
+            )
         except asyncio.CancelledError:
             for fut in batch.values():
                 fut.cancel()

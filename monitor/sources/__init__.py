@@ -26,10 +26,13 @@ __all__ = [
     "write_opml",
 ]
 
-__getattr__ = lazy_names(__name__, {
-    "run_checks": "check",
-    "state_path_for": "check",
-    "add_feed": "feedlist",
-    "import_opml": "feedlist",
-    "write_opml": "opml",
-})
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "run_checks": "check",
+        "state_path_for": "check",
+        "add_feed": "feedlist",
+        "import_opml": "feedlist",
+        "write_opml": "opml",
+    },
+)

@@ -24,5 +24,16 @@ class Store(LabelStore, StoryStore, DeliveryStore, ServiceStore):
     """The database, every area of it."""
 
 
-__all__ = ["LABELS", "FeedState", "JobRow", "KnownSource", "MatchRow", "PendingStory", "PruneOutcome", "SaveOutcome",
-           "ServiceStore", "SourceRef", "Store"]
+__all__ = [
+    "LABELS",
+    "FeedState",
+    "JobRow",
+    "KnownSource",
+    "MatchRow",
+    "PendingStory",
+    "PruneOutcome",
+    "SaveOutcome",
+    "ServiceStore",
+    "SourceRef",
+    "Store",
+]

@@ -144,7 +144,8 @@ class CoreStore:
 
     def schema_version(self) -> int:
         found = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
         if found is None:
             return 0
         row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
@@ -298,15 +299,27 @@ class CoreStore:
             self._insert_articles(inserts)
             ids = self.article_ids_by_url([*(s.article_url for s in sources), *(matches or {})])
             if matches:
-                self._write_matches([_match_params(ids[url], verdict, now)
-                                     for url, verdict in matches.items()])
+                self._write_matches(
+                    [_match_params(ids[url], verdict, now) for url, verdict in matches.items()]
+                )
             source_rows = []
             for source in sources:
                 article_id = ids.get(source.article_url)
                 if article_id is None:  # the pipeline only passes sources for stored articles
                     raise StoreError(f"no article stored for {source.article_url}")
-                source_rows.append((feed_id, source.entry_id, source.id_source, article_id, source.link,
-                                    source.entry_hash, now, now, source.outlet))
+                source_rows.append(
+                    (
+                        feed_id,
+                        source.entry_id,
+                        source.id_source,
+                        article_id,
+                        source.link,
+                        source.entry_hash,
+                        now,
+                        now,
+                        source.outlet,
+                    )
+                )
             # Each row inserts or updates at most one row, so the total change count is the number of
             # sources that are new or changed.
             new_sources = self.conn.executemany(_UPSERT_SOURCE, source_rows).rowcount if source_rows else 0
@@ -317,8 +330,13 @@ class CoreStore:
                 "title = coalesce(?, title), site_url = coalesce(?, site_url), "
                 "encoding = coalesce(?, encoding) WHERE id = ?",
                 (
-                    to_iso(started_at), now, report.status, result.status, to_iso(next_attempt_at),
-                    result.etag, result.last_modified,
+                    to_iso(started_at),
+                    now,
+                    report.status,
+                    result.status,
+                    to_iso(next_attempt_at),
+                    result.etag,
+                    result.last_modified,
                     parsed.problem if parsed else None,
                     parsed.title if parsed else None,
                     parsed.link if parsed else None,
@@ -326,8 +344,7 @@ class CoreStore:
                     feed_id,
                 ),
             )
-            self._log_fetch(feed_id, report, started_at, len(result.content),
-                            new_articles=new)
+            self._log_fetch(feed_id, report, started_at, len(result.content), new_articles=new)
         return SaveOutcome(new, updated, max(new_sources, 0))
 
     def save_feed_failure(
@@ -341,8 +358,16 @@ class CoreStore:
                 "last_error = ?, last_error_kind = ?, last_error_at = ?, "
                 "consecutive_failures = consecutive_failures + 1, next_attempt_at = ?, "
                 "parse_problem = coalesce(?, parse_problem) WHERE id = ?",
-                (to_iso(started_at), report.http_status, report.error, report.error_kind, now,
-                 to_iso(next_attempt_at), report.parse_problem, feed_id),
+                (
+                    to_iso(started_at),
+                    report.http_status,
+                    report.error,
+                    report.error_kind,
+                    now,
+                    to_iso(next_attempt_at),
+                    report.parse_problem,
+                    feed_id,
+                ),
             )
             self._log_fetch(feed_id, report, started_at, None, new_articles=0)
 
@@ -350,10 +375,12 @@ class CoreStore:
         """url → (id, title, text, content_hash) of the articles already stored under these URLs."""
         found: dict[str, tuple[int, str, str, str]] = {}
         for chunk in chunks(list(dict.fromkeys(urls)), 500):
-            sql = ("SELECT url, id, title, text, content_hash FROM articles "
-                   f"WHERE url IN ({','.join('?' * len(chunk))})")
+            sql = (
+                "SELECT url, id, title, text, content_hash FROM articles "
+                f"WHERE url IN ({','.join('?' * len(chunk))})"
+            )
             for url, *row in self.conn.execute(sql, chunk):
-                found[url] = tuple(row)  # type: ignore[assignment]
+                found[url] = tuple(row)
         return found
 
     def _insert_articles(self, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -391,9 +418,20 @@ class CoreStore:
             "INSERT INTO fetch_log (feed_id, url, started_at, elapsed_ms, outcome, http_status, bytes, "
             "entries, new_articles, articles_failed, error_kind, error) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (feed_id, report.url, to_iso(started_at), int(report.elapsed_s * 1000), report.status,
-             report.http_status, size, report.entries, new_articles, report.articles_failed,
-             report.error_kind, report.error),
+            (
+                feed_id,
+                report.url,
+                to_iso(started_at),
+                int(report.elapsed_s * 1000),
+                report.status,
+                report.http_status,
+                size,
+                report.entries,
+                new_articles,
+                report.articles_failed,
+                report.error_kind,
+                report.error,
+            ),
         )
 
     # ---------------------------------------------------------------------------------------------
@@ -429,7 +467,8 @@ class CoreStore:
                 return 0
             self.conn.execute(
                 "INSERT INTO articles_fts(rowid, title, text) SELECT id, title, text FROM articles "
-                "WHERE id > ? AND id <= ?", (upto, newest),
+                "WHERE id > ? AND id <= ?",
+                (upto, newest),
             )
             self.conn.execute("UPDATE fts_state SET indexed_upto = ?", (newest,))
         return int(newest - upto)
@@ -471,8 +510,9 @@ class CoreStore:
         if isinstance(id_or_url, int) or str(id_or_url).isdigit():
             row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (int(id_or_url),))
         else:
-            row = self.conn.execute("SELECT * FROM articles WHERE url = ? OR link = ?",
-                                    (id_or_url, id_or_url))
+            row = self.conn.execute(
+                "SELECT * FROM articles WHERE url = ? OR link = ?", (id_or_url, id_or_url)
+            )
         cols = [d[0] for d in row.description]
         found = row.fetchone()
         return dict(zip(cols, found, strict=True)) if found else None
@@ -487,8 +527,21 @@ class CoreStore:
 _DAY = timedelta(days=1)
 
 #: The article columns a poll writes, in the order of :func:`_article_values`.
-_ARTICLE_COLUMNS = ("link", "final_url", "title", "text", "summary", "text_source", "extract_note", "author",
-                    "published_at", "fetched_at", "content_hash", "outlet", "language")
+_ARTICLE_COLUMNS = (
+    "link",
+    "final_url",
+    "title",
+    "text",
+    "summary",
+    "text_source",
+    "extract_note",
+    "author",
+    "published_at",
+    "fetched_at",
+    "content_hash",
+    "outlet",
+    "language",
+)
 _INSERT_ARTICLE = (
     f"INSERT INTO articles (url, {', '.join(_ARTICLE_COLUMNS)}, first_seen_at, feed_id) "
     f"VALUES ({', '.join('?' * (len(_ARTICLE_COLUMNS) + 3))})"
@@ -512,15 +565,37 @@ _UPSERT_SOURCE = (
 
 def _article_values(article: Article) -> tuple[Any, ...]:
     """An article's values for :data:`_ARTICLE_COLUMNS`, in that order."""
-    return (article.link, article.final_url, article.title, article.text, article.summary,
-            article.text_source, article.extract_note, article.author, to_iso(article.published),
-            to_iso(article.fetched_at), article.content_hash, article.outlet, article.language)
+    return (
+        article.link,
+        article.final_url,
+        article.title,
+        article.text,
+        article.summary,
+        article.text_source,
+        article.extract_note,
+        article.author,
+        to_iso(article.published),
+        to_iso(article.fetched_at),
+        article.content_hash,
+        article.outlet,
+        article.language,
+    )
 
 
 def _match_params(article_id: int, m: MatchRow, now: str | None) -> tuple[Any, ...]:
-    return (article_id, int(m.relevant), m.decision, m.score, m.threshold,
-            json.dumps(list(m.topics), ensure_ascii=False), m.reason, m.evidence_json, m.config_digest, now,
-            _stored_tier(m))
+    return (
+        article_id,
+        int(m.relevant),
+        m.decision,
+        m.score,
+        m.threshold,
+        json.dumps(list(m.topics), ensure_ascii=False),
+        m.reason,
+        m.evidence_json,
+        m.config_digest,
+        now,
+        _stored_tier(m),
+    )
 
 
 def _stored_tier(m: MatchRow) -> str | None:

@@ -108,9 +108,13 @@ class DeliveryStore(CoreStore):
                 chosen.append((row, "new"))
         evidence, tiers = self._evidence([r[0] for r, _ in chosen])
         links = self._outlet_links([r[0] for r, _ in chosen])
-        return [replace_links(self._pending(row, kind, evidence.get(row[0]), tiers.get(row[0], "core")),
-                              links.get(row[0], ()))
-                for row, kind in chosen]
+        return [
+            replace_links(
+                self._pending(row, kind, evidence.get(row[0]), tiers.get(row[0], "core")),
+                links.get(row[0], ()),
+            )
+            for row, kind in chosen
+        ]
 
     def _outlet_links(self, story_ids: Sequence[int]) -> dict[int, tuple[tuple[str, str], ...]]:
         """Per story, each outlet's own report (its earliest member's link), so a digest links every
@@ -162,8 +166,25 @@ class DeliveryStore(CoreStore):
     def _pending(
         self, row: Any, kind: DeliveryKind, evidence: dict[str, Any] | None, tier: str
     ) -> PendingStory:
-        (story_id, _lead_id, story_title, first_seen, size, outlet_count, outlets_json, best_score,
-         topics_json, article_id, title, link, published, summary, text, sent_outlets, _sent_size) = row
+        (
+            story_id,
+            _lead_id,
+            story_title,
+            first_seen,
+            size,
+            outlet_count,
+            outlets_json,
+            best_score,
+            topics_json,
+            article_id,
+            title,
+            link,
+            published,
+            summary,
+            text,
+            sent_outlets,
+            _sent_size,
+        ) = row
         outlets = [str(o) for o in _json_list(outlets_json)]
         labels = _topic_labels(evidence)
         topics = tuple(labels.get(str(t), str(t)) for t in _json_list(topics_json))
@@ -211,8 +232,17 @@ class DeliveryStore(CoreStore):
         ``success=False`` records only the ledger rows: what a channel accepted before it failed.
         """
         rows = [
-            (channel, p.story.story_id, p.kind, p.size, p.outlet_count, p.story.score, digest_id,
-             message_id, to_iso(at))
+            (
+                channel,
+                p.story.story_id,
+                p.kind,
+                p.size,
+                p.outlet_count,
+                p.story.score,
+                digest_id,
+                message_id,
+                to_iso(at),
+            )
             for p in sent
         ]
         with self.transaction():
@@ -254,9 +284,14 @@ class DeliveryStore(CoreStore):
         never sooner than the server's Retry-After. Returns the time before which it is not retried."""
         with self.transaction():
             self._upsert_state(channel, at)
-            failures = int(self.db.execute(
-                "SELECT consecutive_failures FROM channel_state WHERE channel = ?", (channel,)
-            ).fetchone()[0]) + 1
+            failures = (
+                int(
+                    self.db.execute(
+                        "SELECT consecutive_failures FROM channel_state WHERE channel = ?", (channel,)
+                    ).fetchone()[0]
+                )
+                + 1
+            )
             wait = min(base * 2 ** min(failures - 1, 30), cap)
             if retry_after is not None:
                 wait = max(wait, timedelta(seconds=retry_after))
@@ -412,4 +447,3 @@ def _matched_terms(evidence: dict[str, Any] | None) -> tuple[str, ...]:
         term, matched = str(hit["term"]), str(hit.get("matched") or "")
         out.setdefault(term, term if not matched or matched == term else f"{term}({matched})")
     return tuple(out.values())
-

@@ -162,7 +162,7 @@ SELECT
     a.url
 FROM articles a
 ORDER BY coalesce(a.published_at, a.first_seen_at) DESC;
-"""
+"""  # noqa: E501
 
 # Indexing each article as it is inserted flushed a small FTS segment per feed transaction and was 60% of
 # a poll's database time; indexing the new rows in one statement per cycle costs a seventh of that.

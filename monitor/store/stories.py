@@ -113,7 +113,9 @@ class StoryStore(CoreStore):
         ).fetchone()[0]
         if newest is None:
             return []
-        since = to_iso(from_iso(newest) - timedelta(hours=hours))  # type: ignore[operator]
+        newest_at = from_iso(newest)
+        assert newest_at is not None  # newest is a stored ISO timestamp, never empty
+        since = to_iso(newest_at - timedelta(hours=hours))
         rows = self.db.execute(
             f"SELECT {_ITEM_COLUMNS}, {_DECISION_COLUMNS} "
             "FROM articles a JOIN article_story s ON s.article_id = a.id "
@@ -158,7 +160,8 @@ class StoryStore(CoreStore):
             for article_id, story_id, relevant, score, topics in self.db.execute(
                 "SELECT s.article_id, s.story_id, m.relevant, m.score, m.topics FROM article_story s "
                 f"LEFT JOIN matches m ON m.article_id = s.article_id WHERE s.article_id IN "
-                f"({','.join('?' * len(chunk))})", chunk,
+                f"({','.join('?' * len(chunk))})",
+                chunk,
             ):
                 if (relevant, score, topics) != wanted[article_id]:
                     changed.add(story_id)
@@ -195,8 +198,10 @@ class StoryStore(CoreStore):
                 else:  # moved out of a story: a fold cannot take a member back
                     full.update((a.story_key, before))
             full |= self._not_aggregated((set(joined) | set(edited)) - full)
-            full |= self._fold_in({k: v for k, v in joined.items() if k not in full},
-                                  {k: v for k, v in edited.items() if k not in full})
+            full |= self._fold_in(
+                {k: v for k, v in joined.items() if k not in full},
+                {k: v for k, v in edited.items() if k not in full},
+            )
             self._refresh(full)
         return len(set(joined) | set(edited) | full)
 
@@ -233,8 +238,10 @@ class StoryStore(CoreStore):
             self.db.conn.executemany(
                 "UPDATE article_story SET similarity = ?, matched_article_id = ?, evidence = ? "
                 "WHERE article_id = ?",
-                [(a.similarity, a.matched_article_id, _evidence_json(a.evidence), a.article_id)
-                 for a in explained],
+                [
+                    (a.similarity, a.matched_article_id, _evidence_json(a.evidence), a.article_id)
+                    for a in explained
+                ],
             )
             self._refresh(None)  # everything: a rebuild also repairs aggregates derived under old rules
         return len(changed) + len(gone)
@@ -253,17 +260,31 @@ class StoryStore(CoreStore):
         old: dict[int, int] = {}
         ids = [a.article_id for a in assignments]
         for chunk in chunks(ids, 500):
-            old.update(self.db.execute(
-                f"SELECT article_id, story_id FROM article_story WHERE article_id IN "
-                f"({','.join('?' * len(chunk))})", chunk).fetchall())
+            old.update(
+                self.db.execute(
+                    f"SELECT article_id, story_id FROM article_story WHERE article_id IN "
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
         conn.executemany(
             "INSERT INTO article_story (article_id, story_id, reason, similarity, matched_article_id, "
             "decided_at, evidence) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
             "story_id = excluded.story_id, reason = excluded.reason, similarity = excluded.similarity, "
             "matched_article_id = excluded.matched_article_id, decided_at = excluded.decided_at, "
             "evidence = excluded.evidence",
-            [(a.article_id, a.story_key, a.reason, a.similarity, a.matched_article_id, stamp,
-              _evidence_json(a.evidence)) for a in assignments],
+            [
+                (
+                    a.article_id,
+                    a.story_key,
+                    a.reason,
+                    a.similarity,
+                    a.matched_article_id,
+                    stamp,
+                    _evidence_json(a.evidence),
+                )
+                for a in assignments
+            ],
         )
         return old
 
@@ -286,7 +307,8 @@ class StoryStore(CoreStore):
         for chunk in chunks(sorted(set(story_ids)), 500):
             for story_id, at in self.db.execute(
                 f"SELECT id, coalesce(last_development_at, first_seen_at) FROM stories "
-                f"WHERE size > 0 AND id IN ({','.join('?' * len(chunk))})", chunk,
+                f"WHERE size > 0 AND id IN ({','.join('?' * len(chunk))})",
+                chunk,
             ).fetchall():
                 when = from_iso(at)
                 if when is not None:
@@ -297,9 +319,14 @@ class StoryStore(CoreStore):
         """Those of ``story_ids`` with members but no side tables (carried over, or written by hand)."""
         found: set[int] = set()
         for chunk in chunks(sorted(story_ids), 500):
-            found.update(r[0] for r in self.db.execute(
-                f"SELECT id FROM stories WHERE last_development_at IS NULL AND size > 0 "
-                f"AND id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+            found.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT id FROM stories WHERE last_development_at IS NULL AND size > 0 "
+                    f"AND id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
         return found
 
     def _fold_in(self, joined: dict[int, list[int]], edited: dict[int, list[int]]) -> set[int]:
@@ -328,9 +355,7 @@ class StoryStore(CoreStore):
                 if state is None:
                     continue
                 member = _member(row)
-                if member.article_id in again and (
-                    not member.outlet or state.holds(member.article_id)
-                ):
+                if member.article_id in again and (not member.outlet or state.holds(member.article_id)):
                     full.add(row[0])
                 state.add(member, new=member.article_id not in again)
         self._write_aggregates([s for i, s in states.items() if i not in full], replace_sides=False)
@@ -346,7 +371,8 @@ class StoryStore(CoreStore):
                 "SELECT s.id, s.lead_article_id, s.title, s.first_seen_at, s.last_updated_at, s.size, "
                 f"s.best_score, s.relevant, a.url, f.name, {_TIME}, a.outlet FROM stories s "
                 "LEFT JOIN articles a ON a.id = s.lead_article_id LEFT JOIN feeds f ON f.id = a.feed_id "
-                f"WHERE s.id IN ({marks})", chunk,
+                f"WHERE s.id IN ({marks})",
+                chunk,
             ):
                 state = StoryAggregate(r[0])
                 if r[5]:  # size 0: the placeholder of a new story, the empty aggregate
@@ -359,12 +385,14 @@ class StoryStore(CoreStore):
                 states[r[0]] = state
             for story_id, outlet, first_at, article_id in conn.execute(
                 f"SELECT story_id, outlet, first_at, first_article_id FROM story_outlets "
-                f"WHERE story_id IN ({marks})", chunk,
+                f"WHERE story_id IN ({marks})",
+                chunk,
             ):
                 states[story_id].outlets[outlet] = (first_at, article_id)
             for story_id, topic, score, article_id, position in conn.execute(
                 f"SELECT story_id, topic, score, article_id, position FROM story_topics "
-                f"WHERE story_id IN ({marks})", chunk,
+                f"WHERE story_id IN ({marks})",
+                chunk,
             ):
                 states[story_id].topics[topic] = (-score, article_id, position)
         return states
@@ -380,15 +408,25 @@ class StoryStore(CoreStore):
             conn.execute("DELETE FROM story_outlets")
             conn.execute("DELETE FROM story_topics")
             written += self._write_aggregates(
-                self._aggregates(self.db.execute(f"{_MEMBER_SQL} ORDER BY s.story_id")), replace_sides=False)
-            empty = [r[0] for r in self.db.execute(
-                "SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM article_story)").fetchall()]
+                self._aggregates(self.db.execute(f"{_MEMBER_SQL} ORDER BY s.story_id")), replace_sides=False
+            )
+            empty = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM article_story)"
+                ).fetchall()
+            ]
         else:
             found: set[int] = set()
             for chunk in chunks(sorted(story_ids), 500):
                 marks = ",".join("?" * len(chunk))
-                states = list(self._aggregates(self.db.execute(
-                    f"{_MEMBER_SQL} WHERE s.story_id IN ({marks}) ORDER BY s.story_id", chunk)))
+                states = list(
+                    self._aggregates(
+                        self.db.execute(
+                            f"{_MEMBER_SQL} WHERE s.story_id IN ({marks}) ORDER BY s.story_id", chunk
+                        )
+                    )
+                )
                 found.update(s.story_id for s in states)
                 written += self._write_aggregates(states, replace_sides=True)
             empty = [i for i in story_ids if i not in found]
@@ -433,16 +471,22 @@ class StoryStore(CoreStore):
                 "VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (story_id, outlet) DO UPDATE SET first_at = excluded.first_at, "
                 "first_article_id = excluded.first_article_id",
-                [(s.story_id, o, *s.outlets[o]) for s in batch
-                 for o in (s.outlets if replace_sides else s.changed_outlets)],
+                [
+                    (s.story_id, o, *s.outlets[o])
+                    for s in batch
+                    for o in (s.outlets if replace_sides else s.changed_outlets)
+                ],
             )
             conn.executemany(
                 "INSERT INTO story_topics (story_id, topic, score, article_id, position) "
                 "VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (story_id, topic) DO UPDATE SET score = excluded.score, "
                 "article_id = excluded.article_id, position = excluded.position",
-                [(s.story_id, t, -s.topics[t][0], s.topics[t][1], s.topics[t][2]) for s in batch
-                 for t in (s.topics if replace_sides else s.changed_topics)],
+                [
+                    (s.story_id, t, -s.topics[t][0], s.topics[t][1], s.topics[t][2])
+                    for s in batch
+                    for t in (s.topics if replace_sides else s.changed_topics)
+                ],
             )
             written += len(batch)
         return written
@@ -466,8 +510,10 @@ class StoryStore(CoreStore):
             params.append(to_iso(since))  # type: ignore[arg-type]
         if relevant:
             where.append("relevant = 1")
-        sql = (f"SELECT * FROM stories WHERE {' AND '.join(where)} "
-               "ORDER BY last_updated_at DESC, first_seen_at DESC, id DESC")
+        sql = (
+            f"SELECT * FROM stories WHERE {' AND '.join(where)} "
+            "ORDER BY last_updated_at DESC, first_seen_at DESC, id DESC"
+        )
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -489,27 +535,33 @@ class StoryStore(CoreStore):
         None for the first report and for updates), ``evidence`` the features that carried the join as
         ``[{"feature": name, "value": v}, ...]``, best first (empty where the clusterer gave none).
         """
-        rows = _dicts(self.db.execute(
-            "SELECT a.id AS article_id, a.title, a.url, f.name AS feed, a.outlet AS credited_outlet, "
-            "a.published_at, a.first_seen_at, "
-            f"{_TIME} AS time, a.updated_at, s.reason, s.similarity, s.matched_article_id, s.decided_at, "
-            "s.evidence, m.score, m.relevant "
-            "FROM article_story s JOIN articles a ON a.id = s.article_id "
-            "LEFT JOIN feeds f ON f.id = a.feed_id LEFT JOIN matches m ON m.article_id = a.id "
-            f"WHERE s.story_id = ? ORDER BY time, a.id",
-            (story_id,),
-        ))
+        rows = _dicts(
+            self.db.execute(
+                "SELECT a.id AS article_id, a.title, a.url, f.name AS feed, a.outlet AS credited_outlet, "
+                "a.published_at, a.first_seen_at, "
+                f"{_TIME} AS time, a.updated_at, s.reason, s.similarity, s.matched_article_id, s.decided_at, "
+                "s.evidence, m.score, m.relevant "
+                "FROM article_story s JOIN articles a ON a.id = s.article_id "
+                "LEFT JOIN feeds f ON f.id = a.feed_id LEFT JOIN matches m ON m.article_id = a.id "
+                f"WHERE s.story_id = ? ORDER BY time, a.id",
+                (story_id,),
+            )
+        )
         for row in rows:
             row["outlet"] = stored_outlet(row["url"], row["feed"], row.pop("credited_outlet"))[0]
             row["evidence"] = [{"feature": n, "value": v} for n, v in evidence_from_json(row["evidence"])]
         by_id = {row["article_id"]: row for row in rows}
         for row in rows:
             via = by_id.get(row["matched_article_id"])
-            row["joined_via"] = None if row["matched_article_id"] is None else {
-                "article_id": row["matched_article_id"],
-                "outlet": via["outlet"] if via else None,  # None: no longer in this story
-                "title": via["title"] if via else None,
-            }
+            row["joined_via"] = (
+                None
+                if row["matched_article_id"] is None
+                else {
+                    "article_id": row["matched_article_id"],
+                    "outlet": via["outlet"] if via else None,  # None: no longer in this story
+                    "title": via["title"] if via else None,
+                }
+            )
         return rows
 
     def story_counts(self) -> dict[str, int]:
@@ -517,8 +569,11 @@ class StoryStore(CoreStore):
             "SELECT (SELECT count(*) FROM stories), (SELECT count(*) FROM article_story), "
             "(SELECT coalesce(max(size), 0) FROM stories)"
         ).fetchone()
-        return {"total_stories": int(stories), "clustered_articles": int(clustered),
-                "largest_story": int(largest)}
+        return {
+            "total_stories": int(stories),
+            "clustered_articles": int(clustered),
+            "largest_story": int(largest),
+        }
 
 
 def _item(r: Sequence[Any]) -> ClusterItem:
@@ -536,7 +591,8 @@ def _item(r: Sequence[Any]) -> ClusterItem:
 
 def stored_outlet(url: str, feed: str | None, credited: str | None) -> tuple[str, bool]:
     """An article's outlet and whether it is a wire: the publisher a news-search item credited
-    (``articles.outlet``, see monitor.ingest.aggregator), else what its URL names (monitor.ingest.urls.article_outlet)."""
+    (``articles.outlet``, see monitor.ingest.aggregator), else what its URL names
+    (monitor.ingest.urls.article_outlet)."""
     if credited:
         known = outlet_for(f"https://{credited}/")
         return credited, bool(known and known.wire) or credited.strip().lower() in WIRE_OUTLETS
@@ -579,8 +635,17 @@ class _Member:
 def _member(row: Sequence[Any]) -> _Member:
     _, article_id, title, url, feed, t, updated_at, decided_at, score, relevant, topics, credited = row
     outlet, wire = stored_outlet(url, feed, credited)
-    return _Member(article_id, title, outlet, wire, t or "", max(decided_at, updated_at or ""), score,
-                   bool(relevant), tuple(json.loads(topics or "[]")) if score is not None else ())
+    return _Member(
+        article_id,
+        title,
+        outlet,
+        wire,
+        t or "",
+        max(decided_at, updated_at or ""),
+        score,
+        bool(relevant),
+        tuple(json.loads(topics or "[]")) if score is not None else (),
+    )
 
 
 @dataclass(slots=True)
@@ -617,7 +682,8 @@ class StoryAggregate:
         """Whether this member decides the lead or an outlet's first report (and with it first seen and
         last development): what a later time or another title of it could change in a way a fold cannot."""
         return bool(self.lead and self.lead[2] == article_id) or any(
-            first == article_id for _, first in self.outlets.values())
+            first == article_id for _, first in self.outlets.values()
+        )
 
     def add(self, m: _Member, *, new: bool = True) -> None:
         """Fold in a member; ``new=False`` for one already counted that changed in place (size kept)."""
@@ -685,4 +751,3 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     row["outlets"] = json.loads(row["outlets"])
     row["topics"] = json.loads(row["topics"])
     return row
-

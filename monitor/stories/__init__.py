@@ -49,11 +49,14 @@ __all__ = [
     "restore_all",
 ]
 
-__getattr__ = lazy_names(__name__, {
-    "StoryClusterer": "clusterer",
-    "add_all": "batch",
-    "cluster_items": "batch",
-    "content_hash": "exact",
-    "restore_all": "batch",
-    "pairwise_cluster_metrics": "metrics",
-})
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "StoryClusterer": "clusterer",
+        "add_all": "batch",
+        "cluster_items": "batch",
+        "content_hash": "exact",
+        "restore_all": "batch",
+        "pairwise_cluster_metrics": "metrics",
+    },
+)

@@ -9,7 +9,7 @@ import gc
 import itertools
 import logging
 import multiprocessing
-from collections import deque  # type: ignore[attr-defined]
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool

@@ -250,7 +250,11 @@ class StoryClusterer:
         """The item's features; ``precomputed`` (from :func:`item_features`, maybe in another process)
         is used unless its body turns out to be a site template this clusterer has learnt."""
         f = precomputed or item_features(item, self.max_shingle_chars, self.key_terms, self._is_template)
-        if precomputed is not None and f.body_key is not None and self._is_template(f.body_key, f.headline_grams):
+        if (
+            precomputed is not None
+            and f.body_key is not None
+            and self._is_template(f.body_key, f.headline_grams)
+        ):
             f = item_features(item, self.max_shingle_chars, self.key_terms, lambda *_: True)
         return f
 
@@ -460,15 +464,6 @@ class StoryClusterer:
         ranked = heapq.nlargest(4 * self.CANDIDATES, sorted(votes), key=votes.__getitem__)  # ties: lower id
         return ranked, unshared
 
-
-
-
-
-
-
-
-
-
     def _compatible(self, item: ClusterItem, f: _Features, other: _Entry) -> bool:
         if not self._within_window(item, other):
             return False
@@ -484,7 +479,15 @@ class StoryClusterer:
     def _index(self, item: ClusterItem, f: _Features, assignment: Assignment) -> None:
         outlet, wire = f.outlet
         entry = _Entry(
-            item.article_id, self._time_of(item), _when(item), item.url, outlet, wire, item.score, f, assignment
+            item.article_id,
+            self._time_of(item),
+            _when(item),
+            item.url,
+            outlet,
+            wire,
+            item.score,
+            f,
+            assignment,
         )
         self._entries[item.article_id] = entry
         if item.url:
@@ -510,7 +513,9 @@ class StoryClusterer:
         story = self._stories.get(key)
         lead = (not entry.wire, entry.time if entry.time is not None else math.inf, entry.article_id)
         if story is None:
-            story = _Story(key, {}, entry.f.cues, {}, entry.when, entry.when, entry.score, lead, 0, entry.time)
+            story = _Story(
+                key, {}, entry.f.cues, {}, entry.when, entry.when, entry.score, lead, 0, entry.time
+            )
             self._stories[key] = story
         elif entry.outlet not in story.outlets and entry.time is not None:
             previous = story.last_development
@@ -544,7 +549,9 @@ class StoryClusterer:
         # the id is the one indexed under its key, and only a removal can empty it.
         article_id = entry.article_id
         bands, postings = self._bands, self._postings
-        for position, (ids, key) in enumerate(zip(entry.lists, itertools.chain(f.band_keys, f.terms))):
+        for position, (ids, key) in enumerate(
+            zip(entry.lists, itertools.chain(f.band_keys, f.terms), strict=False)
+        ):
             if not ids:
                 continue
             if ids[0] == article_id:
@@ -554,7 +561,11 @@ class StoryClusterer:
             else:
                 continue
             if not ids:
-                del (bands if position < len(f.band_keys) else postings)[key]
+                # key is a band key (int) for the first len(band_keys) lists, a term (str) after them
+                if position < len(f.band_keys):
+                    del bands[key]  # type: ignore[arg-type]
+                else:
+                    del postings[key]  # type: ignore[arg-type]
         entry.lists = []
         df = self._df
         for term in f.terms:
@@ -639,7 +650,9 @@ class _Weights(dict[str, float]):
         """Weighted cosine of two term sets (0..1)."""
         shared = a & b
         return (
-            math.fsum(map(self.__getitem__, shared)) / math.sqrt(self.total(a) * self.total(b)) if shared else 0.0
+            math.fsum(map(self.__getitem__, shared)) / math.sqrt(self.total(a) * self.total(b))
+            if shared
+            else 0.0
         )
 
     def own_subjects(self, a: _Features, b: _Features) -> bool:
@@ -648,7 +661,8 @@ class _Weights(dict[str, float]):
         Rarity counts the *other* articles in the window, so a term only these two share is as rare as
         can be. The background does not count here: template fills show as a burst in the window, while
         by the background's measure a flash's own speaker or verb (산업부, 환영) is often rarer than the
-        code it shares with its report (CHIPS), and every flash would look like another fill. Two fills of one template ("EOG 리소시스, 장중 3% 이상 급등" / "아메렌, 장중 3% 이상 급등";
+        code it shares with its report (CHIPS), and every flash would look like another fill. Two fills of
+        one template ("EOG 리소시스, 장중 3% 이상 급등" / "아메렌, 장중 3% 이상 급등";
         "한미반도체, SK하이닉스에 … 공급" / "한미반도체, 마이크론에 … 공급") share only common words and each
         keeps its own rare subject; two write-ups of one event share a rare word (a name, a place).
         """
@@ -701,36 +715,6 @@ def _remove(index: dict[Any, list[int]], key: Any, article_id: int) -> None:
             del index[key]
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def _headlines_agree(a: _Features, b: _Features) -> bool:
     """A copy may be re-headlined but keeps its subject; one body under two unrelated headlines is a
     page template (a login or cookie wall the extractor returned), not a copy."""
@@ -738,10 +722,6 @@ def _headlines_agree(a: _Features, b: _Features) -> bool:
 
 
 HEADLINE_AGREEMENT = 0.1
-
-
-
-
 
 
 def _other_day(a: EventDay | None, b: EventDay | None) -> bool:
@@ -752,15 +732,3 @@ def _other_day(a: EventDay | None, b: EventDay | None) -> bool:
     if a.ordinal is not None and b.ordinal is not None:
         return a.ordinal != b.ordinal and not _abroad_and_next(a, b)
     return a.day != b.day
-
-
-
-
-
-
-
-
-
-
-
-

@@ -33,7 +33,7 @@ def _template_fills(a: _Features, b: _Features) -> bool:
     before the slot, one after). Another write-up of one event rewords more than one slot, or names the
     other's subject somewhere."""
     sa, sb = a.title_seq, b.title_seq
-    i = next((k for k, (x, y) in enumerate(zip(sa, sb)) if x != y), None)
+    i = next((k for k, (x, y) in enumerate(zip(sa, sb, strict=False)) if x != y), None)
     if i is None:
         return False
     after = 1 if i >= 2 else 2

@@ -65,7 +65,7 @@ def _trie(words: dict[str, str]) -> str:
         node = root
         for char in word:
             node = node.setdefault(char, {})
-        node[""] = {"after": after}  # type: ignore[dict-item]
+        node[""] = {"after": after}
 
     def regex(node: dict[str, dict]) -> str:
         branches = [re.escape(char) + regex(child) for char, child in sorted(node.items()) if char]

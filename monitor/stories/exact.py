@@ -139,7 +139,8 @@ _TITLE_INLINE = _compile_rules(_TITLE_RULES)
 _REFIRE_RE = re.compile(
     # ㆍ and ᆞ are letters to the fold but dots to _ACTOR_DOTS_RE: folding "걄/ᆞ걄" to "걄 ᆞ걄" makes a
     # dotted name the next pass would join (found by hypothesis), so text with them takes the slow path.
-    r"기자|특파원|통신원|논설위원|opyright|저작권|무단|eserved|http|www|사진|제공|[ㆍ\u119e]", re.IGNORECASE
+    r"기자|특파원|통신원|논설위원|opyright|저작권|무단|eserved|http|www|사진|제공|[ㆍ\u119e]",
+    re.IGNORECASE,
 )
 
 

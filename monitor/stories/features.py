@@ -68,7 +68,10 @@ _PREDICATE_ENDINGS = tuple(
 )
 _STOPWORDS = frozenset(
     word
-    for line in resources.files("monitor.stories").joinpath("data/stopwords.txt").read_text("utf-8").splitlines()
+    for line in resources.files("monitor.stories")
+    .joinpath("data/stopwords.txt")
+    .read_text("utf-8")
+    .splitlines()
     if not line.startswith("#")
     for word in line.split()
 )
@@ -170,7 +173,7 @@ def _terms_from(tokens: list[str]) -> list[str]:
 #: articles cluster no slower (bench_cluster.py: 81.9 s against 102.5 s back to back).
 _TERMS: dict[str, str | None] = {}
 _TERMS_MAX = 1 << 15
-_UNKNOWN = object()
+_UNKNOWN = "\x00unknown"  # not a term any token can be: a cache miss
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,7 +597,12 @@ def _parse(clean_title: str, clean_lines: list[str], title_terms: list[str] | No
     if title_terms is None:
         title_terms = _terms_of(clean_title)
     return _Parsed(
-        clean_title, lead, title_terms, _TOKEN_RE.findall(lead), _headline_meetings(clean_title), _meetings(lead)
+        clean_title,
+        lead,
+        title_terms,
+        _TOKEN_RE.findall(lead),
+        _headline_meetings(clean_title),
+        _meetings(lead),
     )
 
 
@@ -695,7 +703,9 @@ class _Features:
     headline_grams: frozenset[str]  # of the item's own headline (title_grams may be its first sentence's)
     outlet: tuple[str, bool]  # the outlet and whether it is a wire (parsing the URL is not free)
     figures: frozenset[str]  # the headline's numbers (2%, 15명): a template's fills differ in them
-    has_lead: bool  # body text (a full body or a one-sentence lead) gave terms and cues, not only the headline
+    has_lead: (
+        bool  # body text (a full body or a one-sentence lead) gave terms and cues, not only the headline
+    )
     title_seq: tuple[str, ...]  # the headline's terms in order: a template's fills differ in one slot
     days: frozenset[int]  # every day of the month the headline and lead name (13일, 14일): see _days_named
     meeting_alias: str | None  # a meeting's acronym given after its name: 소재부품대화(MCD) → "mcd"
@@ -934,16 +944,17 @@ def _pickle_by_constructor(cls: type) -> None:
     """Pickle a frozen slots dataclass as its constructor's arguments. The default (a state tuple set
     field by field through ``dataclasses.fields``) costs the deciding process ~30% more to unpickle the
     features that worker processes send (:func:`add_all`): at 100k articles, seconds of its time."""
-    fields = operator.attrgetter(*cls.__match_args__)
+    fields = operator.attrgetter(*vars(cls)["__match_args__"])  # the constructor's positional fields
 
     def reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
         return cls, fields(self)
 
-    cls.__reduce__ = reduce  # type: ignore[method-assign]
+    cls.__reduce__ = reduce  # type: ignore[method-assign,assignment]
 
 
 for _cls in (_Features, Cues, Meeting, EventDay):
     _pickle_by_constructor(_cls)
+
 
 def _when(item: ClusterItem) -> datetime | None:
     value = item.published or item.first_seen
@@ -975,5 +986,6 @@ def _abroad_and_next(a: EventDay, b: EventDay) -> bool:
     """Is one a day abroad and the other the next day (in Korea)?"""
     if a.ordinal is None or b.ordinal is None:
         return False
-    earlier, later = (a, b) if a.ordinal < b.ordinal else (b, a)
-    return earlier.abroad and later.ordinal - earlier.ordinal == 1
+    if a.ordinal < b.ordinal:
+        return a.abroad and b.ordinal - a.ordinal == 1
+    return b.abroad and a.ordinal - b.ordinal == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter  # type: ignore[attr-defined]
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 

@@ -131,12 +131,19 @@ class StoryTracker:
                     else:
                         clusterer.restore(row.item, previous)
                     assignments.append(
-                        replace(previous, reason="updated", similarity=1.0, matched_article_id=None))
+                        replace(previous, reason="updated", similarity=1.0, matched_article_id=None)
+                    )
                     updated += 1
             touched = store.record_assignments(assignments)
         result = TrackResult(len(assignments), new, joined, updated, touched)
-        log.info("stories: %d articles clustered (%d new stories, %d joined, %d updated)",
-                 result.clustered, new, joined, updated, extra=ctx(stage="stories"))
+        log.info(
+            "stories: %d articles clustered (%d new stories, %d joined, %d updated)",
+            result.clustered,
+            new,
+            joined,
+            updated,
+            extra=ctx(stage="stories"),
+        )
         return result
 
     def _clusterer_for(self, store: Store) -> StoryClusterer:
@@ -148,12 +155,19 @@ class StoryTracker:
             clusterer = StoryClusterer(**self.options)
             restored = store.assigned_in_window(self.options["window_hours"])
             # A whole window (a first poll's 30,000 articles) computes its features in the workers too.
-            restore_all(clusterer, [(row.item, row.assignment) for row in restored if row.assignment],
-                        workers=self.workers)
+            restore_all(
+                clusterer,
+                [(row.item, row.assignment) for row in restored if row.assignment],
+                workers=self.workers,
+            )
             self._clusterer, self._restored_from = clusterer, store.path
             if restored:
-                log.info("stories: restored %d decisions from the last %.0f h", len(restored),
-                         self.options["window_hours"], extra=ctx(stage="stories"))
+                log.info(
+                    "stories: restored %d decisions from the last %.0f h",
+                    len(restored),
+                    self.options["window_hours"],
+                    extra=ctx(stage="stories"),
+                )
         return self._clusterer
 
 

@@ -34,8 +34,14 @@ EXPLAINED = {
 
 def test_expect_interpreter_never_evaluates_code() -> None:
     stored = Stored("ok", None, "제목", "http://x.kr/", "utf-8", [("기사", "http://x.kr/1", False)])
-    for expr in ("__import__('os').system('false')", "feed.__class__", "open('/etc/passwd')",
-                 "[c for c in ()]", "(lambda: 1)()", "_touched"):
+    for expr in (
+        "__import__('os').system('false')",
+        "feed.__class__",
+        "open('/etc/passwd')",
+        "[c for c in ()]",
+        "(lambda: 1)()",
+        "_touched",
+    ):
         assert check(expr, stored, "http://127.0.0.1:1").outcome == "n/a"
     assert check("not bozo and feed['title'] == '제목'", stored, "").outcome == "agree"
     assert check("feed.title == '<b>제목</b>'", stored, "").outcome == "agree as plain text"

@@ -25,15 +25,19 @@ def _poll_twice(tmp_path, root, files):
             again = store.counts()
             titles: dict[str, set[str]] = {}
             for name, title in store.db.execute(
-                    "SELECT f.name, a.title FROM articles a JOIN feeds f ON f.id = a.feed_id"):
+                "SELECT f.name, a.title FROM articles a JOIN feeds f ON f.id = a.feed_id"
+            ):
                 titles.setdefault(name, set()).add(title)
     return first, second, counts, again, titles
 
 
 def test_encoding_and_illformed_corpus_polls_without_a_crash(tmp_path):
     root = corpus_path("feeds")
-    files = [p for p in corpus_files(root)
-             if "/encoding/" in p.as_posix() or "/illformed/" in p.as_posix() or "chardet-tests" in p.as_posix()]
+    files = [
+        p
+        for p in corpus_files(root)
+        if "/encoding/" in p.as_posix() or "/illformed/" in p.as_posix() or "chardet-tests" in p.as_posix()
+    ]
     first, second, counts, again, titles = _poll_twice(tmp_path, root, files)
     assert not [r for r in first.feeds if r.error_kind == "bug"]
     assert sum(r.status == "ok" for r in first.feeds) >= len(files) - 2

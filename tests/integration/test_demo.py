@@ -8,7 +8,16 @@ from monitor.cli import main
 from monitor.demo.runner import run_demo
 from monitor.paths import seeds_dir, topics_file
 
-JUNK = ("주요 뉴스", "가장작게", "좋아요0", "비트코인", "무단전재", "현재가(원)", "rang@newspim.com", "[사진=")
+JUNK = (
+    "주요 뉴스",
+    "가장작게",
+    "좋아요0",
+    "비트코인",
+    "무단전재",
+    "현재가(원)",
+    "rang@newspim.com",
+    "[사진=",
+)
 
 
 def test_demo_stores_every_seed_with_clean_text_and_second_poll_adds_nothing(tmp_path):
@@ -29,8 +38,11 @@ def test_demo_stores_every_seed_with_clean_text_and_second_poll_adds_nothing(tmp
     assert any(t.startswith("‘한·미, 반도체 등 산업안보협력") for t, _, _ in rows)
     assert len([t for t, _, _ in seeds]) >= 5
     # every article was matched; exactly the five seeds are relevant, the everyday news is not
-    verdicts = dict(conn.execute(
-        "SELECT a.title, m.relevant FROM articles a JOIN matches m ON m.article_id = a.id").fetchall())
+    verdicts = dict(
+        conn.execute(
+            "SELECT a.title, m.relevant FROM articles a JOIN matches m ON m.article_id = a.id"
+        ).fetchall()
+    )
     assert len(verdicts) == 13
     relevant = [t for t, rel in verdicts.items() if rel]
     assert len(relevant) == 5  # the five seeds

@@ -36,7 +36,9 @@ def config_for(tmp_path: Path, delivery: str) -> Any:
 
 
 def email_config(tmp_path: Path, port: int, extra: str = "") -> Any:
-    return config_for(tmp_path, f"""
+    return config_for(
+        tmp_path,
+        f"""
 [delivery.email]
 host = "127.0.0.1"
 port = {port}
@@ -44,7 +46,8 @@ security = "none"
 from = "한미일 모니터 <monitor@example.org>"
 to = ["analyst@example.org", "desk@example.com"]
 timeout = "5s"
-{extra}""")
+{extra}""",
+    )
 
 
 def slack_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sink: LoopbackHTTPServer) -> Any:
@@ -55,8 +58,9 @@ def slack_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sink: Loopback
 
 def seed(store: Store) -> list[int]:
     return [
-        add_story(store, "한미일 산업장관 첫 회의…공급망 협력", outlets=("뉴스핌", "연합뉴스", "뉴시스"),
-                  score=0.9),
+        add_story(
+            store, "한미일 산업장관 첫 회의…공급망 협력", outlets=("뉴스핌", "연합뉴스", "뉴시스"), score=0.9
+        ),
         add_story(store, "반도체 수출통제 공조 논의", topics=("chips",), score=0.7),
         add_story(store, HOSTILE_TITLE, score=0.6),
     ]
@@ -145,8 +149,12 @@ def test_smtp_faults_give_clear_errors_and_mark_nothing_sent(
             [out] = run_digest(cfg, store, now=NOW)
             ledger = store.deliveries()
             state = store.last_digests()["email"]
-    expected = {"refused": "connection refused", "recipients": "RCPT TO refused every recipient",
-                "drop": "during send", "auth": "login failed"}[fault]
+    expected = {
+        "refused": "connection refused",
+        "recipients": "RCPT TO refused every recipient",
+        "drop": "during send",
+        "auth": "login failed",
+    }[fault]
     assert out.status == "failed" and expected in (out.error or ""), out.error
     assert f"SMTP 127.0.0.1:{port}" in (out.error or "") and "wrong" not in (out.error or "")
     assert ledger == [] and inbox.received == [] and out.stories == 0

@@ -56,17 +56,25 @@ def test_every_fault_is_an_error_on_its_own_feed_and_the_rest_is_stored(tmp_path
             # The message says which URL failed (the loop names both hops, the rest the feed URL).
             assert feeds[name].rsplit("/", 1)[0] in r.error, (name, r.error)
 
-        rows = {row["name"]: row for row in store.db.query(
-            "SELECT f.name, f.last_status, f.consecutive_failures, f.next_attempt_at, f.last_attempt_at, "
-            "l.error_kind, l.error FROM feeds f JOIN fetch_log l ON l.feed_id = f.id")}
+        rows = {
+            row["name"]: row
+            for row in store.db.query(
+                "SELECT f.name, f.last_status, f.consecutive_failures, f.next_attempt_at, f.last_attempt_at, "
+                "l.error_kind, l.error FROM feeds f JOIN fetch_log l ON l.feed_id = f.id"
+            )
+        }
         for name, row in rows.items():
             kind = fault_kind(name)
             assert row["last_status"] == ("ok" if kind is None else "error")
             assert row["error_kind"] == (None if kind is None else FAULTS[kind]), name
             assert row["consecutive_failures"] == (0 if kind is None else 1)
         # Articles come from the healthy feeds and nothing else.
-        sources = {name for (name,) in store.db.execute(
-            "SELECT DISTINCT f.name FROM article_sources s JOIN feeds f ON f.id = s.feed_id")}
+        sources = {
+            name
+            for (name,) in store.db.execute(
+                "SELECT DISTINCT f.name FROM article_sources s JOIN feeds f ON f.id = s.feed_id"
+            )
+        }
         assert sources == {"healthy-0", "healthy-1", "healthy-2"}
         assert store.counts()["articles"] == 15
 
@@ -86,8 +94,11 @@ def test_every_fault_is_an_error_on_its_own_feed_and_the_rest_is_stored(tmp_path
 
 
 def test_flapping_feeds_recover_and_fail_again(tmp_path, farm) -> None:
-    feeds = {"healthy-0": farm.healthy("healthy-0"), "flap_port-0": farm.fault("flap_port", "flap_port-0"),
-             "flap_dns-0": farm.fault("flap_dns", "flap_dns-0")}
+    feeds = {
+        "healthy-0": farm.healthy("healthy-0"),
+        "flap_port-0": farm.fault("flap_port", "flap_port-0"),
+        "flap_dns-0": farm.fault("flap_dns", "flap_dns-0"),
+    }
     (tmp_path / "monitor.toml").write_text(fault_config(feeds), encoding="utf-8")
     config = load_config(tmp_path / "monitor.toml")
     seen: list[dict[str, tuple[str, str | None]]] = []
@@ -96,11 +107,14 @@ def test_flapping_feeds_recover_and_fail_again(tmp_path, farm) -> None:
             report = _cycle(config, store, farm, force=True)
             seen.append({r.feed: (r.status, r.error_kind) for r in report.feeds})
             farm.flip()
-        failures = {row["name"]: row["consecutive_failures"] for row in store.db.query(
-            "SELECT name, consecutive_failures FROM feeds")}
+        failures = {
+            row["name"]: row["consecutive_failures"]
+            for row in store.db.query("SELECT name, consecutive_failures FROM feeds")
+        }
         flap_articles = store.db.execute(
             "SELECT count(*) FROM article_sources s JOIN feeds f ON f.id = s.feed_id "
-            "WHERE f.name LIKE 'flap%'").fetchone()[0]
+            "WHERE f.name LIKE 'flap%'"
+        ).fetchone()[0]
     for n, cycle in enumerate(seen):
         assert cycle["healthy-0"] == ("ok", None)
         expected = ("error", "connect") if n % 2 == 0 else ("ok", None)

@@ -17,9 +17,13 @@ pytestmark = pytest.mark.slow
 
 
 def _poll(tmp_path, server: LoopbackHTTPServer, n: int, tag: str) -> tuple[dict[str, str], int]:
-    feeds = {f"{tag}-{i}": server.route(f"/{tag}/{i}.xml", Reply(
-        body=feed_bytes(f"{tag}-{i}", entries=3), headers={"Content-Type": "application/rss+xml"}))
-        for i in range(n)}
+    feeds = {
+        f"{tag}-{i}": server.route(
+            f"/{tag}/{i}.xml",
+            Reply(body=feed_bytes(f"{tag}-{i}", entries=3), headers={"Content-Type": "application/rss+xml"}),
+        )
+        for i in range(n)
+    }
     path = tmp_path / f"{tag}.toml"
     # The fault limits are tight (1.5 s per request); 64 feeds at once on a shared machine need more.
     text = fault_config(feeds, db=f"{tag}.db").replace('"500ms"', '"10s"').replace('"1500ms"', '"30s"')
@@ -27,8 +31,12 @@ def _poll(tmp_path, server: LoopbackHTTPServer, n: int, tag: str) -> tuple[dict[
     config = load_config(path)
     with Store.open(config.storage.path) as store:
         report = pipeline.run_poll(config, store)
-        titles = {row[0]: row[1] for row in store.db.execute(
-            "SELECT s.entry_id, a.title FROM article_sources s JOIN articles a ON a.id = s.article_id")}
+        titles = {
+            row[0]: row[1]
+            for row in store.db.execute(
+                "SELECT s.entry_id, a.title FROM article_sources s JOIN articles a ON a.id = s.article_id"
+            )
+        }
     assert {r.status for r in report.feeds} == {"ok"}
     return titles, sum(r.new_articles for r in report.feeds)
 

@@ -27,13 +27,15 @@ def rss(items: list[dict], *, encoding: str = "utf-8", title: str = "테스트 �
         if it.get("link"):
             parts.append(f"<link>{it['link']}</link>")
         if it.get("guid"):
-            parts.append(f"<guid isPermaLink=\"false\">{it['guid']}</guid>")
+            parts.append(f'<guid isPermaLink="false">{it["guid"]}</guid>')
         if it.get("date"):
             parts.append(f"<pubDate>{format_datetime(it['date'])}</pubDate>")
         parts.append(f"<description>{it.get('summary', '요약입니다.')}</description>")
         body.append("<item>" + "".join(parts) + "</item>")
-    doc = (f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>{title}</title>'
-           f"<link>http://example.org/</link>{''.join(body)}</channel></rss>")
+    doc = (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>{title}</title>'
+        f"<link>http://example.org/</link>{''.join(body)}</channel></rss>"
+    )
     return doc.encode(encoding if encoding != "euc-kr" else "cp949")
 
 
@@ -45,7 +47,7 @@ def page(title: str, paragraphs: list[str]) -> bytes:
         f"<article><h1>{title}</h1>{ps}</article>"
         "<aside><h3>주요 뉴스</h3><ul><li><a href='/x'>다른 기사 제목 하나</a></li></ul></aside>"
         "<footer>무단전재 및 재배포 금지</footer></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 BODY = [
@@ -56,12 +58,19 @@ BODY = [
 
 
 def write_config(tmp_path: Path, feeds: dict[str, str], *, private: bool = True, extra: str = "") -> Path:
-    lines = ['[storage]\npath = "data/monitor.db"\n',
-             "[fetch]",
-             f"allow_private_networks = {'true' if private else 'false'}",
-             'per_host_delay = "0s"', "per_host_concurrency = 4",
-             'connect_timeout = "2s"', 'read_timeout = "2s"', 'total_timeout = "5s"',
-             'backoff_base = "60s"', extra, ""]
+    lines = [
+        '[storage]\npath = "data/monitor.db"\n',
+        "[fetch]",
+        f"allow_private_networks = {'true' if private else 'false'}",
+        'per_host_delay = "0s"',
+        "per_host_concurrency = 4",
+        'connect_timeout = "2s"',
+        'read_timeout = "2s"',
+        'total_timeout = "5s"',
+        'backoff_base = "60s"',
+        extra,
+        "",
+    ]
     for name, url in feeds.items():
         lines += ["[[feeds]]", f'name = "{name}"', f'url = "{url}"', ""]
     path = tmp_path / "monitor.toml"
@@ -96,10 +105,14 @@ def db(path: Path) -> Store:
 
 def test_poll_stores_page_text_and_second_poll_adds_nothing(tmp_path, server):
     now = datetime.now(UTC)
-    server.route("/a1", Reply(body=page("한미일 공급망 협력 강화", BODY), headers={"Content-Type": "text/html"}))
+    server.route(
+        "/a1", Reply(body=page("한미일 공급망 협력 강화", BODY), headers={"Content-Type": "text/html"})
+    )
     server.route("/a2", Reply(body=page("두 번째 기사", BODY[::-1]), headers={"Content-Type": "text/html"}))
-    items = [{"title": "한미일 공급망 협력 강화", "link": server.url("/a1"), "guid": "g1", "date": now},
-             {"title": "두 번째 기사", "link": server.url("/a2"), "guid": "g2", "date": now}]
+    items = [
+        {"title": "한미일 공급망 협력 강화", "link": server.url("/a1"), "guid": "g1", "date": now},
+        {"title": "두 번째 기사", "link": server.url("/a2"), "guid": "g2", "date": now},
+    ]
     server.route("/feed", etag_feed(rss(items)))
     cfg = write_config(tmp_path, {"피드": server.url("/feed")})
 
@@ -133,10 +146,20 @@ def test_unchanged_feed_without_validators_adds_nothing(tmp_path, server):
 
 def test_same_article_in_two_feeds_is_one_row(tmp_path, server):
     server.route("/a1", Reply(body=page("기사", BODY), headers={"Content-Type": "text/html"}))
-    server.route("/f1", Reply(body=rss([{"title": "기사", "link": server.url("/a1"), "guid": "x"}]),
-                              headers={"Content-Type": RSS}))
-    server.route("/f2", Reply(body=rss([{"title": "기사", "link": server.url("/a1?utm_source=rss"),
-                                         "guid": "y"}]), headers={"Content-Type": RSS}))
+    server.route(
+        "/f1",
+        Reply(
+            body=rss([{"title": "기사", "link": server.url("/a1"), "guid": "x"}]),
+            headers={"Content-Type": RSS},
+        ),
+    )
+    server.route(
+        "/f2",
+        Reply(
+            body=rss([{"title": "기사", "link": server.url("/a1?utm_source=rss"), "guid": "y"}]),
+            headers={"Content-Type": RSS},
+        ),
+    )
     cfg = write_config(tmp_path, {"첫째": server.url("/f1"), "둘째": server.url("/f2")})
     _, counts = poll(cfg)
     assert counts["articles"] == 1 and counts["article_sources"] == 2
@@ -147,12 +170,26 @@ def test_one_broken_feed_does_not_stop_the_others_and_loses_nothing(tmp_path, se
     good = rss([{"title": "기사", "link": server.url("/a1"), "guid": "g"}])
     state = {"broken": False}
     server.route("/good", Reply(body=good, headers={"Content-Type": RSS}))
-    server.route("/flaky", lambda req: Reply(status=500, body=b"oops") if state["broken"]
-                 else Reply(body=good, headers={"Content-Type": RSS}))
-    server.route("/html", Reply(body=b"<html><body>not a feed</body></html>",
-                                headers={"Content-Type": "text/html"}))
-    cfg = write_config(tmp_path, {"good": server.url("/good"), "flaky": server.url("/flaky"),
-                                  "html": server.url("/html"), "refused": f"http://127.0.0.1:{closed_port()}/feed"})
+    server.route(
+        "/flaky",
+        lambda req: (
+            Reply(status=500, body=b"oops")
+            if state["broken"]
+            else Reply(body=good, headers={"Content-Type": RSS})
+        ),
+    )
+    server.route(
+        "/html", Reply(body=b"<html><body>not a feed</body></html>", headers={"Content-Type": "text/html"})
+    )
+    cfg = write_config(
+        tmp_path,
+        {
+            "good": server.url("/good"),
+            "flaky": server.url("/flaky"),
+            "html": server.url("/html"),
+            "refused": f"http://127.0.0.1:{closed_port()}/feed",
+        },
+    )
     report, counts = poll(cfg)
     by = {r.feed: r for r in report.feeds}
     assert by["good"].status == "ok" and by["flaky"].status == "ok"
@@ -192,8 +229,13 @@ def test_failing_feed_is_deferred_until_its_backoff_then_forced(tmp_path, server
 def test_mislabelled_cp949_feed_stores_correct_hangul(tmp_path, server):
     # 똠 and 햏 exist in CP949 but not in EUC-KR: a strict EUC-KR decode of this feed fails.
     items = [{"title": "똠양꿍 가게와 햏자의 공급망 이야기", "link": server.url("/a1"), "guid": "g1"}]
-    server.route("/feed", Reply(body=rss(items, encoding="euc-kr"),
-                                headers={"Content-Type": "application/rss+xml; charset=euc-kr"}))
+    server.route(
+        "/feed",
+        Reply(
+            body=rss(items, encoding="euc-kr"),
+            headers={"Content-Type": "application/rss+xml; charset=euc-kr"},
+        ),
+    )
     server.route("/a1", Reply(body=page("똠양꿍", BODY), headers={"Content-Type": "text/html"}))
     cfg = write_config(tmp_path, {"cp949": server.url("/feed")})
     report, _ = poll(cfg)
@@ -204,9 +246,15 @@ def test_mislabelled_cp949_feed_stores_correct_hangul(tmp_path, server):
 
 
 def test_private_article_links_are_refused_but_summary_kept(tmp_path, server):
-    items = [{"title": "내부망 링크", "link": server.url("/a1"), "guid": "g1", "summary": "요약 본문"},
-             {"title": "메타데이터 서버", "link": "http://169.254.169.254/latest/meta-data/", "guid": "g2",
-              "summary": "두 번째 요약"}]
+    items = [
+        {"title": "내부망 링크", "link": server.url("/a1"), "guid": "g1", "summary": "요약 본문"},
+        {
+            "title": "메타데이터 서버",
+            "link": "http://169.254.169.254/latest/meta-data/",
+            "guid": "g2",
+            "summary": "두 번째 요약",
+        },
+    ]
     server.route("/a1", Reply(body=page("내부", BODY), headers={"Content-Type": "text/html"}))
     server.route("/feed", Reply(body=rss(items), headers={"Content-Type": RSS}))
     cfg = write_config(tmp_path, {"feed": server.url("/feed")}, private=False)
@@ -215,18 +263,22 @@ def test_private_article_links_are_refused_but_summary_kept(tmp_path, server):
     assert report.feeds[0].articles_failed == 2
     assert server.hits("/a1") == 0
     with db(cfg) as store:
-        rows = store.db.execute("SELECT title, text, text_source, extract_note FROM articles ORDER BY id").fetchall()
+        rows = store.db.execute(
+            "SELECT title, text, text_source, extract_note FROM articles ORDER BY id"
+        ).fetchall()
     assert rows[0][1:3] == ("요약 본문", "summary") and rows[0][3].startswith("blocked")
     assert "169.254.169.254" in rows[1][3]
 
 
 def test_entries_without_links_dates_and_with_duplicates_or_future_dates(tmp_path, server):
     future = datetime.now(UTC) + timedelta(days=30)
-    items = [{"title": "링크 없는 항목", "guid": "nolink", "summary": "링크가 없다"},
-             {"title": "날짜 없는 항목", "link": server.url("/a2"), "guid": "nodate"},
-             {"title": "미래 날짜", "link": server.url("/a3"), "guid": "future", "date": future},
-             {"title": "중복 GUID 첫째", "link": server.url("/a4"), "guid": "dup"},
-             {"title": "중복 GUID 둘째", "link": server.url("/a5"), "guid": "dup"}]
+    items = [
+        {"title": "링크 없는 항목", "guid": "nolink", "summary": "링크가 없다"},
+        {"title": "날짜 없는 항목", "link": server.url("/a2"), "guid": "nodate"},
+        {"title": "미래 날짜", "link": server.url("/a3"), "guid": "future", "date": future},
+        {"title": "중복 GUID 첫째", "link": server.url("/a4"), "guid": "dup"},
+        {"title": "중복 GUID 둘째", "link": server.url("/a5"), "guid": "dup"},
+    ]
     for p in ("/a2", "/a3", "/a4", "/a5"):
         server.route(p, Reply(body=page("기사", BODY), headers={"Content-Type": "text/html"}))
     server.route("/feed", Reply(body=rss(items), headers={"Content-Type": RSS}))
@@ -235,7 +287,10 @@ def test_entries_without_links_dates_and_with_duplicates_or_future_dates(tmp_pat
     assert report.feeds[0].status == "ok"
     with db(cfg) as store:
         rows = {r[0]: r for r in store.db.execute("SELECT title, url, published_at, text FROM articles")}
-    assert rows["링크 없는 항목"][1].startswith("urn:monitor:feed:") and rows["링크 없는 항목"][3] == "링크가 없다"
+    assert (
+        rows["링크 없는 항목"][1].startswith("urn:monitor:feed:")
+        and rows["링크 없는 항목"][3] == "링크가 없다"
+    )
     assert rows["날짜 없는 항목"][2] is None
     assert datetime.fromisoformat(rows["미래 날짜"][2]) < datetime.now(UTC) + timedelta(hours=2)
     assert "중복 GUID 둘째" not in rows  # the first entry with a GUID wins
@@ -245,9 +300,16 @@ def test_entries_without_links_dates_and_with_duplicates_or_future_dates(tmp_pat
 
 def test_edited_entry_updates_the_article(tmp_path, server):
     state = {"title": "첫 제목"}
-    server.route("/a1", lambda req: Reply(body=page(state["title"], BODY), headers={"Content-Type": "text/html"}))
-    server.route("/feed", lambda req: Reply(body=rss([{"title": state["title"], "link": server.url("/a1"),
-                                                        "guid": "g"}]), headers={"Content-Type": RSS}))
+    server.route(
+        "/a1", lambda req: Reply(body=page(state["title"], BODY), headers={"Content-Type": "text/html"})
+    )
+    server.route(
+        "/feed",
+        lambda req: Reply(
+            body=rss([{"title": state["title"], "link": server.url("/a1"), "guid": "g"}]),
+            headers={"Content-Type": RSS},
+        ),
+    )
     cfg = write_config(tmp_path, {"feed": server.url("/feed")})
     poll(cfg)
     state["title"] = "[종합] 고친 제목"
@@ -257,9 +319,16 @@ def test_edited_entry_updates_the_article(tmp_path, server):
 
 
 def test_cli_poll_status_search(tmp_path, server, capsys):
-    server.route("/a1", Reply(body=page("한미일 공급망 협력 강화", BODY), headers={"Content-Type": "text/html"}))
-    server.route("/feed", Reply(body=rss([{"title": "한미일 공급망 협력 강화", "link": server.url("/a1"),
-                                           "guid": "g"}]), headers={"Content-Type": RSS}))
+    server.route(
+        "/a1", Reply(body=page("한미일 공급망 협력 강화", BODY), headers={"Content-Type": "text/html"})
+    )
+    server.route(
+        "/feed",
+        Reply(
+            body=rss([{"title": "한미일 공급망 협력 강화", "link": server.url("/a1"), "guid": "g"}]),
+            headers={"Content-Type": RSS},
+        ),
+    )
     cfg = write_config(tmp_path, {"좋은 피드": server.url("/feed"), "나쁜 피드": server.url("/missing")})
 
     assert main(["--config", str(cfg), "poll", "--once", "--json"]) == 0  # ran, though one feed failed
@@ -288,20 +357,36 @@ def test_cli_config_error_exits_2_and_names_the_key(tmp_path, capsys):
 
 def test_poll_matches_new_articles_and_stores_the_evidence(tmp_path, server):
     topics = Path(__file__).resolve().parents[2] / "config" / "topics.toml"
-    server.route("/a1", Reply(body=page("한미일 산업장관회의, 반도체 공급망 협력 강화", BODY),
-                              headers={"Content-Type": "text/html"}))
-    server.route("/a2", Reply(body=page("한미약품 주가 급등", ["한미약품 주가가 신약 기대감에 올랐다. " * 4]),
-                              headers={"Content-Type": "text/html"}))
-    items = [{"title": "한미일 산업장관회의, 반도체 공급망 협력 강화", "link": server.url("/a1"), "guid": "1"},
-             {"title": "한미약품 주가 급등", "link": server.url("/a2"), "guid": "2"}]
+    server.route(
+        "/a1",
+        Reply(
+            body=page("한미일 산업장관회의, 반도체 공급망 협력 강화", BODY),
+            headers={"Content-Type": "text/html"},
+        ),
+    )
+    server.route(
+        "/a2",
+        Reply(
+            body=page("한미약품 주가 급등", ["한미약품 주가가 신약 기대감에 올랐다. " * 4]),
+            headers={"Content-Type": "text/html"},
+        ),
+    )
+    items = [
+        {"title": "한미일 산업장관회의, 반도체 공급망 협력 강화", "link": server.url("/a1"), "guid": "1"},
+        {"title": "한미약품 주가 급등", "link": server.url("/a2"), "guid": "2"},
+    ]
     server.route("/feed", Reply(body=rss(items), headers={"Content-Type": RSS}))
-    cfg = write_config(tmp_path, {"feed": server.url("/feed")},
-                       extra=f'\n[matching]\ntopics = "{topics.as_posix()}"')
+    cfg = write_config(
+        tmp_path, {"feed": server.url("/feed")}, extra=f'\n[matching]\ntopics = "{topics.as_posix()}"'
+    )
     _, counts = poll(cfg)
     assert counts["matches"] == 2
     with db(cfg) as store:
-        rows = dict(store.db.execute(
-            "SELECT a.title, m.relevant FROM matches m JOIN articles a ON a.id = m.article_id").fetchall())
+        rows = dict(
+            store.db.execute(
+                "SELECT a.title, m.relevant FROM matches m JOIN articles a ON a.id = m.article_id"
+            ).fetchall()
+        )
         relevant = store.db.execute("SELECT title, topics, reason FROM v_relevant_articles").fetchall()
         evidence = json.loads(store.stored_match(1)["evidence"])
     assert rows == {"한미일 산업장관회의, 반도체 공급망 협력 강화": 1, "한미약품 주가 급등": 0}
@@ -316,43 +401,56 @@ def test_an_edited_topics_file_takes_effect_at_the_next_poll(tmp_path, server):
     topics.write_text(base, encoding="utf-8")
     first = {"title": "가나다라 해협 협정 서명", "link": server.url("/a1"), "guid": "1"}
     server.route("/feed", Reply(body=rss([first]), headers={"Content-Type": RSS}))
-    cfg = write_config(tmp_path, {"feed": server.url("/feed")},
-                       extra=f'\n[matching]\ntopics = "{topics.as_posix()}"\n[stories]\nenabled = false')
+    cfg = write_config(
+        tmp_path,
+        {"feed": server.url("/feed")},
+        extra=f'\n[matching]\ntopics = "{topics.as_posix()}"\n[stories]\nenabled = false',
+    )
     poll(cfg)
     kept = load_configured_matcher(load_config(cfg))
     assert kept is load_configured_matcher(load_config(cfg))  # not rebuilt while the file is unchanged
     # The analyst adds a topic for the new strait agreement; the service is not restarted.
-    topics.write_text(base + '\n[topics.strait]\nlabel = "해협 협정"\n'
-                      'terms = [{ term = "가나다라 해협", weight = 2.0, standalone = true }]\n', encoding="utf-8")
+    topics.write_text(
+        base + '\n[topics.strait]\nlabel = "해협 협정"\n'
+        'terms = [{ term = "가나다라 해협", weight = 2.0, standalone = true }]\n',
+        encoding="utf-8",
+    )
     second = {"title": "가나다라 해협 협정 발효", "link": server.url("/a2"), "guid": "2"}
     server.route("/feed", Reply(body=rss([second, first]), headers={"Content-Type": RSS}))
     poll(cfg)
     assert load_configured_matcher(load_config(cfg)) is not kept
     with db(cfg) as store:
-        rows = dict(store.db.execute(
-            "SELECT a.title, m.relevant FROM matches m JOIN articles a ON a.id = m.article_id").fetchall())
+        rows = dict(
+            store.db.execute(
+                "SELECT a.title, m.relevant FROM matches m JOIN articles a ON a.id = m.article_id"
+            ).fetchall()
+        )
     # The first was matched under the old topics and stays as it was; the second under the edited file.
     assert rows == {"가나다라 해협 협정 서명": 0, "가나다라 해협 협정 발효": 1}
 
 
-def test_a_missing_topics_file_is_reported_once_and_matching_resumes_when_it_appears(
-    tmp_path, server
-):
+def test_a_missing_topics_file_is_reported_once_and_matching_resumes_when_it_appears(tmp_path, server):
     """A service polls every few seconds: the warning comes once per process, not at every poll."""
     topics = tmp_path / "later-topics.toml"
     item = {"title": "가나다라 해협 협정 서명", "link": server.url("/a1"), "guid": "1"}
     server.route("/feed", Reply(body=rss([item]), headers={"Content-Type": RSS}))
-    cfg = write_config(tmp_path, {"feed": server.url("/feed")},
-                       extra=f'\n[matching]\ntopics = "{topics.as_posix()}"\n[stories]\nenabled = false')
+    cfg = write_config(
+        tmp_path,
+        {"feed": server.url("/feed")},
+        extra=f'\n[matching]\ntopics = "{topics.as_posix()}"\n[stories]\nenabled = false',
+    )
     with kept_logs("monitor.pipeline", level=logging.WARNING) as records:
         for _ in range(3):
             assert load_configured_matcher(load_config(cfg)) is None
         warned = [r.getMessage() for r in records if "no topics file" in r.getMessage()]
-        assert warned == [f"no topics file at {topics} (matching.topics): articles are stored unmatched "
-                          "until it exists"]
+        assert warned == [
+            f"no topics file at {topics} (matching.topics): articles are stored unmatched until it exists"
+        ]
         poll(cfg)  # stored, unmatched: nothing lost while the file is missing
-        topics.write_text((Path(__file__).resolve().parents[2] / "config" / "topics.toml")
-                          .read_text(encoding="utf-8"), encoding="utf-8")
+        topics.write_text(
+            (Path(__file__).resolve().parents[2] / "config" / "topics.toml").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
         assert load_configured_matcher(load_config(cfg)) is not None
         topics.unlink()  # gone again: said again
         assert load_configured_matcher(load_config(cfg)) is None

@@ -101,10 +101,13 @@ def cycle_finished(config: Path) -> bool:
     the feeds' own transactions (a SIGTERM between the two leaves them to the next start)."""
     try:
         with sqlite3.connect(f"file:{db_path(config)}?mode=ro", uri=True, timeout=5) as conn:
-            return bool(conn.execute(
-                "SELECT (SELECT indexed_upto FROM fts_state) >= (SELECT coalesce(max(id), 0) FROM articles) "
-                "AND NOT EXISTS (SELECT 1 FROM articles a WHERE NOT EXISTS "
-                "(SELECT 1 FROM article_story s WHERE s.article_id = a.id))").fetchone()[0])
+            return bool(
+                conn.execute(
+                    "SELECT (SELECT indexed_upto FROM fts_state) >= (SELECT coalesce(max(id), 0) FROM articles) "
+                    "AND NOT EXISTS (SELECT 1 FROM articles a WHERE NOT EXISTS "
+                    "(SELECT 1 FROM article_story s WHERE s.article_id = a.id))"
+                ).fetchone()[0]
+            )
     except sqlite3.Error:
         return False
 

@@ -87,9 +87,12 @@ def run_until_mailed(config: Path, inbox: Inbox, *, kills: int, rng: random.Rand
 
 def undelivered(config: Path) -> int:
     with sqlite3.connect(db_path(config)) as conn:
-        return int(conn.execute(
-            "SELECT count(*) FROM stories s WHERE s.relevant = 1 AND NOT EXISTS "
-            "(SELECT 1 FROM deliveries d WHERE d.story_id = s.id AND d.channel = 'email')").fetchone()[0])
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM stories s WHERE s.relevant = 1 AND NOT EXISTS "
+                "(SELECT 1 FROM deliveries d WHERE d.story_id = s.id AND d.channel = 'email')"
+            ).fetchone()[0]
+        )
 
 
 def stories_in(config: Path) -> int:

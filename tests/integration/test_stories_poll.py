@@ -21,16 +21,20 @@ from tests.servers import LoopbackHTTPServer, Reply
 
 def _snapshot(path: str) -> tuple[list, list]:
     with Store.open(path) as store:
-        return (store.db.execute("SELECT * FROM stories ORDER BY id").fetchall(),
-                store.db.execute("SELECT * FROM article_story ORDER BY article_id").fetchall())
+        return (
+            store.db.execute("SELECT * FROM stories ORDER BY id").fetchall(),
+            store.db.execute("SELECT * FROM article_story ORDER BY article_id").fetchall(),
+        )
 
 
 def test_demo_seeds_000_and_002_are_one_story_and_003_one_article(tmp_path):
     messages: list[str] = []
     result = run_demo(tmp_path / "demo", seeds_dir(), topics_file(), say=messages.append)
     with Store.open(result["database"]) as store:
-        by_url = {row[0].rsplit("/", 1)[-1]: row[1] for row in
-                  store.db.execute("SELECT url, id FROM articles").fetchall()}
+        by_url = {
+            row[0].rsplit("/", 1)[-1]: row[1]
+            for row in store.db.execute("SELECT url, id FROM articles").fetchall()
+        }
         seed0, seed2, seed3 = by_url["seed-000.html"], by_url["seed-002.html"], by_url["seed-003.html"]
         assert store.story_of(seed0) == store.story_of(seed2)
         story = store.story_row(store.story_of(seed0))
@@ -50,23 +54,71 @@ def test_polling_twice_and_churning_guids_change_no_story(tmp_path):
     now = datetime.now(UTC).replace(microsecond=0)
     counter = itertools.count()
     with LoopbackHTTPServer() as server:
-        server.route("/a1", Reply(body=page("한미일 산업장관 첫 회의 공급망 협력", BODY),
-                                  headers={"Content-Type": "text/html"}))
-        server.route("/a2", Reply(body=page("[종합] 한미일 산업장관 첫 회의 공급망 협력", BODY + ["기자 수첩 문단."]),
-                                  headers={"Content-Type": "text/html"}))
-        server.route("/a3", Reply(body=page("주말 전국 비 온 뒤 기온 뚝", ["기상청은 주말 전국에 비가 내린 뒤 기온이 "
-                                                                   "크게 떨어지겠다고 예보했다. 강원 산지에는 첫눈."]),
-                                  headers={"Content-Type": "text/html"}))
+        server.route(
+            "/a1",
+            Reply(
+                body=page("한미일 산업장관 첫 회의 공급망 협력", BODY), headers={"Content-Type": "text/html"}
+            ),
+        )
+        server.route(
+            "/a2",
+            Reply(
+                body=page("[종합] 한미일 산업장관 첫 회의 공급망 협력", BODY + ["기자 수첩 문단."]),
+                headers={"Content-Type": "text/html"},
+            ),
+        )
+        server.route(
+            "/a3",
+            Reply(
+                body=page(
+                    "주말 전국 비 온 뒤 기온 뚝",
+                    [
+                        "기상청은 주말 전국에 비가 내린 뒤 기온이 "
+                        "크게 떨어지겠다고 예보했다. 강원 산지에는 첫눈."
+                    ],
+                ),
+                headers={"Content-Type": "text/html"},
+            ),
+        )
         # A feed whose every GUID is new on each request (a broken CMS); its links stay the same.
-        server.route("/churn", lambda req: Reply(body=rss([
-            {"title": "한미일 산업장관 첫 회의 공급망 협력", "link": server.url("/a1"), "guid": f"x{next(counter)}",
-             "date": now},
-            {"title": "주말 전국 비 온 뒤 기온 뚝", "link": server.url("/a3"), "guid": f"x{next(counter)}",
-             "date": now}]), headers={"Content-Type": RSS}))
-        server.route("/wire", Reply(body=rss([{"title": "[종합] 한미일 산업장관 첫 회의 공급망 협력",
-                                               "link": server.url("/a2") + "?utm_source=rss", "guid": "w1",
-                                               "date": now - timedelta(hours=1)}]),
-                                    headers={"Content-Type": RSS}))
+        server.route(
+            "/churn",
+            lambda req: Reply(
+                body=rss(
+                    [
+                        {
+                            "title": "한미일 산업장관 첫 회의 공급망 협력",
+                            "link": server.url("/a1"),
+                            "guid": f"x{next(counter)}",
+                            "date": now,
+                        },
+                        {
+                            "title": "주말 전국 비 온 뒤 기온 뚝",
+                            "link": server.url("/a3"),
+                            "guid": f"x{next(counter)}",
+                            "date": now,
+                        },
+                    ]
+                ),
+                headers={"Content-Type": RSS},
+            ),
+        )
+        server.route(
+            "/wire",
+            Reply(
+                body=rss(
+                    [
+                        {
+                            "title": "[종합] 한미일 산업장관 첫 회의 공급망 협력",
+                            "link": server.url("/a2") + "?utm_source=rss",
+                            "guid": "w1",
+                            "date": now - timedelta(hours=1),
+                        }
+                    ]
+                ),
+                headers={"Content-Type": RSS},
+            ),
+        )
         cfg = write_config(tmp_path, {"churn": server.url("/churn"), "wire": server.url("/wire")})
         config = load_config(cfg)
         tracker = StoryTracker()  # one tracker across polls, as `monitor run` keeps it
@@ -79,7 +131,9 @@ def test_polling_twice_and_churning_guids_change_no_story(tmp_path):
             assert second.new_articles == 0
             assert sum(r.new_sources for r in second.feeds) == 2  # the churned GUIDs, recorded as sources
         assert _snapshot(config.storage.path) == first
-        with Store.open(config.storage.path) as store:  # a one-shot poll: a fresh tracker restored from the db
+        with Store.open(
+            config.storage.path
+        ) as store:  # a one-shot poll: a fresh tracker restored from the db
             run_poll(config, store)
         assert _snapshot(config.storage.path) == first
 
@@ -142,30 +196,67 @@ def test_an_english_and_a_korean_feed_report_one_meeting_as_one_story(tmp_path):
     # Issue 14: across languages, through a real poll. Own text: a Korean outlet and an English one.
     now = datetime.now(UTC).replace(microsecond=0)
     ko_title = "한미일 통상장관, 호놀룰루서 반도체 공급망 조기경보 공유 합의"
-    ko_body = ["산업통상자원부는 한미일 3국 통상장관이 호놀룰루에서 만나 반도체 공급망 조기경보 정보를 공유하기로 "
-               "합의했다고 밝혔다.", "3국은 핵심광물 공동 비축 방안도 논의했다."]
+    ko_body = [
+        "산업통상자원부는 한미일 3국 통상장관이 호놀룰루에서 만나 반도체 공급망 조기경보 정보를 공유하기로 "
+        "합의했다고 밝혔다.",
+        "3국은 핵심광물 공동 비축 방안도 논의했다.",
+    ]
     en_title = "S. Korea, US, Japan trade ministers agree in Honolulu to share chip supply chain warnings"
-    en_body = ["Trade ministers of South Korea, the United States and Japan met in Honolulu and agreed to share "
-               "early warnings on semiconductor supply chains, the Ministry of Trade, Industry and Energy said.",
-               "They also discussed joint stockpiles of critical minerals."]
+    en_body = [
+        "Trade ministers of South Korea, the United States and Japan met in Honolulu and agreed to share "
+        "early warnings on semiconductor supply chains, the Ministry of Trade, Industry and Energy said.",
+        "They also discussed joint stockpiles of critical minerals.",
+    ]
     other_title = "주말 전국 비 온 뒤 기온 뚝"
     with LoopbackHTTPServer() as server:
         server.route("/ko", Reply(body=page(ko_title, ko_body), headers={"Content-Type": "text/html"}))
         server.route("/en", Reply(body=page(en_title, en_body), headers={"Content-Type": "text/html"}))
-        server.route("/rain", Reply(body=page(other_title, ["기상청은 주말 전국에 비가 내린 뒤 기온이 크게 "
-                                                            "떨어지겠다고 예보했다."]),
-                                    headers={"Content-Type": "text/html"}))
-        server.route("/feed-ko", Reply(body=rss([
-            {"title": ko_title, "link": server.url("/ko"), "guid": "k1", "date": now},
-            {"title": other_title, "link": server.url("/rain"), "guid": "k2", "date": now}]),
-            headers={"Content-Type": RSS}))
-        server.route("/feed-en", Reply(body=rss([
-            {"title": en_title, "link": server.url("/en"), "guid": "e1", "date": now - timedelta(hours=2)}],
-            title="English desk"), headers={"Content-Type": RSS}))
-        config = load_config(write_config(tmp_path, {"ko": server.url("/feed-ko"), "en": server.url("/feed-en")}))
+        server.route(
+            "/rain",
+            Reply(
+                body=page(
+                    other_title, ["기상청은 주말 전국에 비가 내린 뒤 기온이 크게 떨어지겠다고 예보했다."]
+                ),
+                headers={"Content-Type": "text/html"},
+            ),
+        )
+        server.route(
+            "/feed-ko",
+            Reply(
+                body=rss(
+                    [
+                        {"title": ko_title, "link": server.url("/ko"), "guid": "k1", "date": now},
+                        {"title": other_title, "link": server.url("/rain"), "guid": "k2", "date": now},
+                    ]
+                ),
+                headers={"Content-Type": RSS},
+            ),
+        )
+        server.route(
+            "/feed-en",
+            Reply(
+                body=rss(
+                    [
+                        {
+                            "title": en_title,
+                            "link": server.url("/en"),
+                            "guid": "e1",
+                            "date": now - timedelta(hours=2),
+                        }
+                    ],
+                    title="English desk",
+                ),
+                headers={"Content-Type": RSS},
+            ),
+        )
+        config = load_config(
+            write_config(tmp_path, {"ko": server.url("/feed-ko"), "en": server.url("/feed-en")})
+        )
         with Store.open(config.storage.path) as store:
             run_poll(config, store, tracker=StoryTracker())
-            ids = {row[0].rsplit("/", 1)[-1]: row[1]
-                   for row in store.db.execute("SELECT url, id FROM articles").fetchall()}
+            ids = {
+                row[0].rsplit("/", 1)[-1]: row[1]
+                for row in store.db.execute("SELECT url, id FROM articles").fetchall()
+            }
             assert store.story_of(ids["ko"]) == store.story_of(ids["en"])
             assert store.story_of(ids["rain"]) != store.story_of(ids["ko"])
