@@ -77,3 +77,20 @@ def test_alerts_command(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("file: sent an alert of 1 story [digest-")
     assert main(["--config", config, "digest", "--alerts"]) == 0
     assert capsys.readouterr().out.strip() == "file: nothing new, no alert sent"
+
+
+def test_preview_include_sent_shows_a_digest_that_went_out_again(tmp_path, capsys):
+    """After a digest went out, a preview has nothing new; --include-sent (issue 16: the demo's next step)
+    shows the sent stories again, and still records nothing."""
+    config = str(setup(tmp_path))
+    assert main(["--config", config, "digest", "--now"]) == 0
+    assert main(["--config", config, "digest", "--preview", str(tmp_path / "plain")]) == 0
+    [plain] = (tmp_path / "plain").glob("*.txt")
+    assert "새 소식 없음" in plain.read_text(encoding="utf-8")
+    assert main(["--config", config, "digest", "--preview", str(tmp_path / "again"), "--include-sent"]) == 0
+    [again] = (tmp_path / "again").glob("*.txt")
+    assert "한미일 공급망 협력" in again.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--config", config, "digest", "--now"]) == 0  # the preview recorded nothing
+    assert capsys.readouterr().out.strip() == "file: nothing new, no digest sent"
+    assert main(["--config", config, "digest", "--now", "--include-sent"]) == 2  # only with --preview
