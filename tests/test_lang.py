@@ -229,3 +229,11 @@ def test_only_lang_applies_nfkc() -> None:
             if re.search(r"unicodedata\.normalize\(\s*\"NFKC\"", line):
                 calls.append(f"{path.relative_to(PACKAGE)}:{number}")
     assert calls == [], calls
+
+
+def test_hanja_abbreviations_are_one_table() -> None:
+    from monitor.lang import HANJA_ABBREVIATIONS
+
+    assert HANJA_ABBREVIATIONS["韓"] == "한" and HANJA_ABBREVIATIONS["對"] == "대"
+    assert content_hash("對中 제재 강화 방침 발표", "") == content_hash("대중 제재 강화 방침 발표", "")
+    assert normalize("對中 제재") == "대중 제재"

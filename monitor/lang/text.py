@@ -19,11 +19,15 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from importlib import resources
 
 __all__ = [
     "ACTOR_NAMES",
     "CLEAN_MARKERS",
     "DASHES",
+    "ENGLISH_PLURAL_ENDINGS",
+    "HANJA_ABBREVIATIONS",
+    "LATIN_WORD_BYTES",
     "MIDDLE_DOTS",
     "canonicalize_actors",
     "clean",
@@ -467,6 +471,23 @@ def is_hangul(ch: str) -> bool:
 def is_latin_word_char(ch: str) -> bool:
     """Characters that continue an English word or acronym: ASCII letters and digits."""
     return ch.isascii() and ch.isalnum()
+
+
+#: The same as byte values, for the matcher, which scans UTF-8 bytes.
+LATIN_WORD_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+#: Endings after which an English term still ends a word: the plural (chips, controls, minerals,
+#: batches). The possessive ('s, ’s) needs nothing, since an apostrophe already ends the word.
+ENGLISH_PLURAL_ENDINGS = ("s", "es")
+
+
+def _read_hanja() -> dict[str, str]:
+    rows = resources.files("monitor.lang").joinpath("data/hanja.tsv").read_text("utf-8").splitlines()
+    pairs = [line.split("\t")[:2] for line in rows if line.strip() and not line.startswith("#")]
+    return {hanja: hangul for hanja, hangul in pairs}
+
+
+#: One-character hanja abbreviations of headlines and the syllable each stands for (``data/hanja.tsv``).
+HANJA_ABBREVIATIONS: dict[str, str] = _read_hanja()
 
 
 def snippet(text: str, start: int, end: int, width: int = 30) -> str:

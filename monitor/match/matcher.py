@@ -104,6 +104,8 @@ from monitor.lang import (
     ACTOR_NAMES,
     BOUNDARY_SUFFIXES,
     CLEAN_MARKERS,
+    ENGLISH_PLURAL_ENDINGS,
+    LATIN_WORD_BYTES,
     canonicalize_actors,
     clean,
     collapse_whitespace,
@@ -319,12 +321,12 @@ class Matcher:
                 if p.marker:
                     marks.append(start)
                     continue
-                if p.latin_left and start > 0 and folded[start - 1] in _LATIN_WORD_BYTES:
+                if p.latin_left and start > 0 and folded[start - 1] in LATIN_WORD_BYTES:
                     continue
                 if (
                     p.latin_right
                     and end < n
-                    and folded[end] in _LATIN_WORD_BYTES
+                    and folded[end] in LATIN_WORD_BYTES
                     and not (p.inflects and _english_inflection(folded, end, n))
                 ):
                     continue
@@ -752,18 +754,15 @@ def _build_automaton(
     return automaton, [tuple(by_key[k]) for k in keys]
 
 
-#: ASCII letters and digits as byte values: what continues an English word (is_latin_word_char).
-_LATIN_WORD_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-#: Endings after which an English term still ends a word: the plural (chips, controls, minerals,
-#: batches). The possessive ('s, ’s) needs nothing, since an apostrophe already ends the word.
-_ENGLISH_ENDINGS = (b"s", b"es")
+#: The plural endings after which an English term still ends a word (monitor.lang), as bytes.
+_ENGLISH_ENDINGS = tuple(e.encode() for e in ENGLISH_PLURAL_ENDINGS)
 
 
 def _english_inflection(folded: bytes, end: int, n: int) -> bool:
     """Whether an English term that ends at ``end`` is followed by a plural ending and then a word end."""
     for ending in _ENGLISH_ENDINGS:
         stop = end + len(ending)
-        if folded.startswith(ending, end) and (stop >= n or folded[stop] not in _LATIN_WORD_BYTES):
+        if folded.startswith(ending, end) and (stop >= n or folded[stop] not in LATIN_WORD_BYTES):
             return True
     return False
 

@@ -19,27 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from monitor.lang import MIDDLE_DOTS, NAME_PARTICLE_CLASS, nfkc, unify_punctuation
+from monitor.lang import HANJA_ABBREVIATIONS, MIDDLE_DOTS, NAME_PARTICLE_CLASS, nfkc, unify_punctuation
 
-#: Hanja that Korean headlines use as one-character abbreviations (韓美日 정상회의, 對中 제재).
-_HANJA = str.maketrans(
-    {
-        "韓": "한",
-        "美": "미",
-        "日": "일",
-        "中": "중",
-        "北": "북",
-        "露": "러",
-        "英": "영",
-        "獨": "독",
-        "佛": "불",
-        "對": "대",
-        "與": "여",
-        "野": "야",
-        "靑": "청",
-        "檢": "검",
-    }
-)
+#: Hanja that Korean headlines use as one-character abbreviations (韓美日 정상회의, 對中 제재): monitor.lang's.
+_HANJA = str.maketrans(HANJA_ABBREVIATIONS)
 _HANJA_RE = re.compile(f"[{''.join(map(chr, _HANJA))}]")
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 #: 한·미·일, 한-미: single syllables joined by a dot or hyphen are one actor name (한미일). The dots and dashes
