@@ -19,12 +19,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from monitor.lang import HANJA_ABBREVIATIONS, MIDDLE_DOTS, NAME_PARTICLE_CLASS, nfkc, unify_punctuation
+from monitor.lang import (
+    HANJA_ABBREVIATIONS,
+    MIDDLE_DOTS,
+    NAME_PARTICLE_CLASS,
+    nfkc,
+    remove_invisible,
+    unify_punctuation,
+)
 
 #: Hanja that Korean headlines use as one-character abbreviations (韓美日 정상회의, 對中 제재): monitor.lang's.
 _HANJA = str.maketrans(HANJA_ABBREVIATIONS)
 _HANJA_RE = re.compile(f"[{''.join(map(chr, _HANJA))}]")
-_ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 #: 한·미·일, 한-미: single syllables joined by a dot or hyphen are one actor name (한미일). The dots and dashes
 #: are the one set of monitor.lang, unified to "·" and "-" by :func:`prepare` before this runs.
 _ACTOR_DOTS_RE = re.compile(
@@ -78,11 +84,11 @@ _MAX_PASSES = 4
 def prepare(text: str) -> str:
     text = html.unescape(html.unescape(text)) if "&" in text else text  # feeds double-escape (&amp;#8595;)
     # NFKC would turn "ⓒ" into a plain "c"; keep it recognisable as a copyright sign.
-    # Zero-width characters go before NFKC, not after: removed later, they leave a syllable and a
-    # conjoining jamo side by side uncomposed, and the next pass would compose them (found by hypothesis).
-    # Dots and dashes unified first, as the matcher's normaliser does (monitor.lang.text.clean), and for the
-    # same reason: NFKC would make the dot ㆍ a letter.
-    text = nfkc(unify_punctuation(_ZERO_WIDTH_RE.sub("", text.replace("ⓒ", "©"))))
+    # Invisible characters (zero-width, bidi, controls: monitor.lang's one set) go before NFKC, not after:
+    # removed later, they leave a syllable and a conjoining jamo side by side uncomposed, and the next pass
+    # would compose them (found by hypothesis). Dots and dashes are unified before it too, as the matcher's
+    # normaliser does (monitor.lang.text.clean), and for a like reason: NFKC would make the dot ㆍ a letter.
+    text = nfkc(unify_punctuation(remove_invisible(text.replace("ⓒ", "©"))))
     if _HANJA_RE.search(text):
         # A hanja swapped for a syllable can compose with a following conjoining jamo (美ᆨ → 믹); without
         # recomposing here the next pass would see a shorter line and drop it (found by hypothesis).
