@@ -1,9 +1,8 @@
-"""The service's scheduling decisions, silent-feed detection, the lock, retention and the job table."""
+"""The service: silent-feed detection, health, metrics, the lock, retention and the job table."""
 
 from __future__ import annotations
 
 import asyncio
-import random
 import re
 import types
 from datetime import UTC, datetime, timedelta
@@ -15,94 +14,11 @@ from monitor.errors import DatabaseBusy
 from monitor.models import Article, FeedSpec, StorageSettings
 from monitor.service.health import feed_rhythm, judge_health, metrics_text
 from monitor.service.lock import ProcessLock
-from monitor.service.scheduler import (
-    Service,
-    missed_digests,
-    plan_digest_jobs,
-    plan_poll_jobs,
-    plan_retention_job,
-    previous_fire_time,
-)
-from monitor.store import FeedState, JobRow, Store
+from monitor.service.scheduler import Service
+from monitor.store import JobRow, Store
 from tests.conftest import kept_logs
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 12:00 KST
-
-
-def state(name: str, next_at: datetime | None) -> FeedState:
-    return FeedState(1, name, "http://x/", None, None, 0, next_at, None)
-
-
-def test_poll_jobs_start_when_due_spread_by_jitter_and_skip_disabled():
-    feeds = (
-        FeedSpec("a", "http://a/", interval_s=900),
-        FeedSpec("b", "http://b/", interval_s=60),
-        FeedSpec("off", "http://c/", enabled=False),
-        FeedSpec("later", "http://d/", interval_s=900),
-    )
-    states = {
-        "a": state("a", None),
-        "b": state("b", NOW - timedelta(hours=1)),
-        "later": state("later", NOW + timedelta(minutes=10)),
-    }
-    jobs = {j.target: j for j in plan_poll_jobs(feeds, states, now=NOW, jitter_s=30, rng=random.Random(1))}
-    assert set(jobs) == {"a", "b", "later"}
-    assert NOW <= jobs["a"].first_run <= NOW + timedelta(seconds=30)
-    # jitter is capped at a quarter of the interval: a 1-minute feed stays a 1-minute feed
-    assert NOW <= jobs["b"].first_run <= NOW + timedelta(seconds=15)
-    assert jobs["b"].trigger.jitter == 15 and jobs["b"].schedule == "every 1m +≤15s"
-    # a feed polled shortly before a restart is not polled again before its time
-    assert jobs["later"].first_run >= NOW + timedelta(minutes=10)
-    assert jobs["a"].misfire_grace_s == 900 and jobs["a"].id == "poll:a"
-
-
-def test_jitter_spreads_feeds_that_are_all_due():
-    feeds = tuple(FeedSpec(f"f{i}", f"http://h/{i}", interval_s=900) for i in range(50))
-    jobs = plan_poll_jobs(feeds, {}, now=NOW, jitter_s=30, rng=random.Random(2))
-    starts = sorted(j.first_run for j in jobs)
-    assert starts[-1] - starts[0] > timedelta(seconds=20)
-    assert len(set(starts)) == 50
-
-
-def test_digest_jobs_fire_at_any_of_their_crons_in_kst():
-    (job,) = plan_digest_jobs({"email": ("0 8 * * *", "0 18 * * *"), "idle": ()}, grace_s=3600)
-    assert job.id == "digest:email" and job.schedule == "cron 0 8 * * * | 0 18 * * * KST"
-    first = job.trigger.get_next_fire_time(None, NOW)  # 12:00 KST → 18:00 KST = 09:00 UTC
-    assert first.astimezone(UTC) == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    assert previous_fire_time(job.trigger, now=NOW, since=NOW - timedelta(hours=6)).astimezone(
-        UTC
-    ) == datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # 08:00 KST
-
-
-def test_retention_runs_daily_at_its_kst_time():
-    job = plan_retention_job({"run_at": "04:30"})
-    nxt = job.trigger.get_next_fire_time(None, NOW)
-    assert nxt.astimezone(UTC) == datetime(2026, 11, 23, 19, 30, tzinfo=UTC)
-
-
-def test_a_digest_missed_while_down_runs_once_and_only_then():
-    jobs = plan_digest_jobs(
-        {"email": ("0 8 * * *",), "slack": ("0 11 * * *",), "new": ("0 9 * * *",)}, grace_s=6 * 3600
-    )
-    iso = lambda d: d.isoformat()  # noqa: E731
-    table = {
-        # known since yesterday, last sent yesterday 08:00 KST: today's 08:00 KST (23:00 UTC) was missed
-        "digest:email": {
-            "created_at": iso(NOW - timedelta(days=2)),
-            "last_finished_at": iso(NOW - timedelta(days=1, hours=4)),
-        },
-        # sent today at 11:00 KST: nothing missed
-        "digest:slack": {
-            "created_at": iso(NOW - timedelta(days=2)),
-            "last_finished_at": iso(NOW - timedelta(minutes=50)),
-        },
-    }
-    assert missed_digests(jobs, table, now=NOW, grace_s=6 * 3600) == ["digest:email"]
-    # beyond the grace it is skipped: a digest 30 hours late is noise
-    assert missed_digests(jobs, table, now=NOW + timedelta(days=1), grace_s=3600) == []
-
-
-# --------------------------------------------------------------------------------------------------
 
 
 def test_feed_rhythm_flags_a_feed_silent_far_beyond_its_usual_gap():
