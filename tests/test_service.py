@@ -12,7 +12,7 @@ import pytest
 import monitor.service.scheduler as service_module
 from monitor.errors import DatabaseBusy
 from monitor.models import Article, FeedSpec, StorageSettings
-from monitor.service.health import feed_rhythm, judge_health, metrics_text
+from monitor.service.health import feed_rhythm, judge_health
 from monitor.service.lock import ProcessLock
 from monitor.service.scheduler import Service
 from monitor.store import JobRow, Store
@@ -42,17 +42,29 @@ def test_health_verdict():
     assert "no health file" in judge_health(None, now=NOW).reason
 
 
-def test_metrics_text_is_prometheus_exposition():
-    text = metrics_text(
-        [
-            ("m_total", "counter", "things", {"result": 'o"k'}, 3),
-            ("m_total", "counter", "things", {"result": "no"}, 1.5),
-            ("t", "gauge", "a time", {}, 1795440000.0),
-        ]
+def test_metrics_follow_their_tables_in_prometheus_text():
+    """The service's numbers → exposition by the COUNTERS/GAUGES tables, as prometheus_client writes it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from monitor.service.metrics import MetricsSnapshot, exposition, service_registry
+
+    counters = {("poll", "ok"): 3, ("poll", 'o"k'): 1, ("job", "digest", "failed"): 2, ("articles_new",): 7}
+    text = exposition(
+        service_registry(lambda: MetricsSnapshot(counters, {"up": 1, "started_at": 1795440000}))
     )
-    assert text.count("# TYPE m_total counter") == 1
-    assert 'm_total{result="o\\"k"} 3' in text and 'm_total{result="no"} 1.5' in text
-    assert "t 1795440000\n" in text
+    assert text.count("# TYPE monitor_feed_polls_total counter") == 1
+    assert 'monitor_feed_polls_total{result="o\\"k"} 1.0' in text  # label values escaped
+    assert "monitor_started_timestamp_seconds 1.79544e+09" in text
+    got = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert got["monitor_feed_polls_total", (("result", "ok"),)] == 3
+    assert got["monitor_job_runs_total", (("job", "digest"), ("outcome", "failed"))] == 2
+    assert got["monitor_articles_new_total", ()] == 7 and got["monitor_poll_cycles_total", ()] == 0
+    assert got["monitor_feeds", ()] == 0  # before the first heartbeat
+    assert "process_resident_memory_bytes" in {name for name, _ in got}
 
 
 # --------------------------------------------------------------------------------------------------

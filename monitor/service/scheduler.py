@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import math
 import os
@@ -56,7 +55,8 @@ from monitor.ingest import Fetcher
 from monitor.logs import ctx
 from monitor.models import FeedReport, PollReport
 from monitor.pipeline import poll_cycle
-from monitor.service.health import default_health_file, metrics_text, write_health
+from monitor.service.endpoint import HealthEndpoint
+from monitor.service.health import default_health_file, write_health
 from monitor.service.jobs import (
     missed_digests,
     plan_digest_jobs,
@@ -66,6 +66,7 @@ from monitor.service.jobs import (
     span,
 )
 from monitor.service.lock import ProcessLock
+from monitor.service.metrics import MetricsSnapshot, exposition, service_registry
 from monitor.store import JobRow, Store
 from monitor.stories import StoryTracker
 
@@ -149,6 +150,8 @@ class Service:
         self.health_url: str | None = None
         self.counters: Counter[tuple[str, ...]] = Counter()
         self.gauges: dict[str, float] = {}
+        #: This service's own metrics registry (never prometheus_client's global one).
+        self.registry = service_registry(self._metrics_snapshot)
         self.last_poll: dict[str, Any] | None = None
         self._pending: dict[str, asyncio.Future[FeedReport | None]] = {}
         self._batches: set[asyncio.Task[None]] = set()
@@ -209,12 +212,13 @@ class Service:
         for signum in self._early_signals:
             self._on_signal(signal.Signals(signum))
         self.run_id = await self._ops(self.ops.service_started, pid=os.getpid(), host=socket.gethostname())
-        health_server = None
+        endpoint = None
         try:
             self.scheduler = self._new_scheduler(loop)
+            # Before scheduling: a port that can't be had stops the start before any job runs.
+            endpoint = self._start_health_endpoint()
             await self._schedule()
             self._lane = asyncio.create_task(self._poll_lane(), name="poll-lane")
-            health_server = await self._start_health_server()
             await self._heartbeat()
             log.info(
                 "monitor run %s: pid %d, %d jobs, database %s, health file %s%s",
@@ -229,8 +233,8 @@ class Service:
             await self._stop.wait()
             await self._shutdown()
         finally:
-            if health_server is not None:
-                health_server.close()
+            if endpoint is not None:
+                endpoint.stop()
             self._side_threads.shutdown(wait=True)  # a digest mid-send finishes and records its ledger
             await self._ops(self.ops.service_stopped, self.run_id, self.stop_reason or "error")
             self._write_health("stopped")
@@ -592,121 +596,31 @@ class Service:
             log.warning("cannot write health file %s: %s", self.health_file, exc, extra=ctx(stage="service"))
 
     def metrics(self) -> str:
-        rows: list[tuple[str, str, str, dict[str, str], float]] = [
-            ("monitor_up", "gauge", "1 while monitor run is running", {}, 1),
-            (
-                "monitor_started_timestamp_seconds",
-                "gauge",
-                "when this process started",
-                {},
-                self.started_at.timestamp(),
-            ),
-        ]
-        for key, value in sorted(self.counters.items()):
-            if key[0] == "poll":
-                rows.append(
-                    ("monitor_feed_polls_total", "counter", "feed polls by result", {"result": key[1]}, value)
-                )
-            elif key[0] == "job":
-                rows.append(
-                    (
-                        "monitor_job_runs_total",
-                        "counter",
-                        "digest, alert and retention runs",
-                        {"job": key[1], "outcome": key[2]},
-                        value,
-                    )
-                )
-            elif key[0] == "job_skipped":
-                rows.append(
-                    (
-                        "monitor_job_runs_skipped_total",
-                        "counter",
-                        "runs skipped because the job's previous run was still going",
-                        {"job": key[1]},
-                        value,
-                    )
-                )
-        rows += [
-            (
-                "monitor_articles_new_total",
-                "counter",
-                "articles stored by this process",
-                {},
-                self.counters["articles_new",],
-            ),
-            ("monitor_poll_cycles_total", "counter", "poll cycles run", {}, self.counters["poll_cycles",]),
-            (
-                "monitor_poll_cycle_seconds_total",
-                "counter",
-                "time spent in poll cycles",
-                {},
-                self.gauges.get("poll_cycle_seconds_sum", 0.0),
-            ),
-            (
-                "monitor_feeds",
-                "gauge",
-                "enabled feeds (at the last heartbeat)",
-                {},
-                self.gauges.get("feeds", 0),
-            ),
-            (
-                "monitor_feeds_failing",
-                "gauge",
-                "enabled feeds whose last poll failed (at the last heartbeat)",
-                {},
-                self.gauges.get("feeds_failing", 0),
-            ),
-            (
-                "monitor_articles",
-                "gauge",
-                "articles in the database (at the last heartbeat)",
-                {},
-                self.gauges.get("articles", 0),
-            ),
-        ]
-        return metrics_text(rows)
+        """What /metrics serves, as text (tests, and a look from a debugger)."""
+        return exposition(self.registry)
 
-    async def _start_health_server(self) -> asyncio.AbstractServer | None:
+    def _metrics_snapshot(self) -> MetricsSnapshot:
+        """The numbers behind /metrics (read from the endpoint's thread: copies, taken at once)."""
+        counters: dict[tuple[str, ...], float] = dict(self.counters)
+        gauges = dict(self.gauges)
+        counters["poll_cycle_seconds",] = gauges.pop("poll_cycle_seconds_sum", 0.0)
+        gauges.update(up=1, started_at=self.started_at.timestamp())
+        return MetricsSnapshot(counters, gauges)
+
+    def _health_answer(self) -> tuple[bool, dict[str, Any]]:
+        """What /healthz answers: running until a stop signal, then "stopping" (HTTP 503)."""
+        running = not self._stop.is_set()
+        return running, self.health_payload("running" if running else "stopping")
+
+    def _start_health_endpoint(self) -> HealthEndpoint | None:
         port = int(self.settings["health_port"] or 0)
         if not port and not self._health_port_given:
             return None  # 0 in the config is "off"; --health-port 0 asks for any free port (tests)
-        server = await asyncio.start_server(self._serve_health, self.settings["health_host"], port)
-        host, bound = server.sockets[0].getsockname()[:2]
-        self.health_url = f"http://{host}:{bound}/healthz"
-        return server
-
-    async def _serve_health(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            line = await asyncio.wait_for(reader.readline(), 5)
-            while (await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
-                pass
-            parts = line.decode("latin-1").split()
-            path = parts[1] if len(parts) > 1 else "/"
-            if path.startswith("/metrics"):
-                status, ctype, body = 200, "text/plain; version=0.0.4", self.metrics().encode()
-            elif path.startswith(("/healthz", "/health")) or path == "/":
-                running = not self._stop.is_set()
-                status = 200 if running else 503
-                ctype, body = (
-                    "application/json",
-                    json.dumps(
-                        self.health_payload("running" if running else "stopping"), ensure_ascii=False
-                    ).encode(),
-                )
-            else:
-                status, ctype, body = 404, "text/plain", b"try /healthz or /metrics\n"
-            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
-            writer.write(
-                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
-                "Connection: close\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
-        except (TimeoutError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+        endpoint = HealthEndpoint(
+            self.registry, self._health_answer, host=self.settings["health_host"], port=port
+        )
+        self.health_url = endpoint.start()
+        return endpoint
 
     # ---------------------------------------------------------------------------------------------
     # Where store calls run
