@@ -1188,7 +1188,13 @@ register_section(
 register_section(
     "delivery.file",
     [
-        Field("dir", file_path, "where digest files go, relative to this file's folder", "digests"),
+        Field(
+            "dir",
+            file_path,
+            "where digest files go, relative to this file's folder (default: digests/ "
+            "next to the database, so on the same volume: config/data/digests for the shipped config)",
+            None,
+        ),
         *_overrides(),
     ],
     doc="Markdown and HTML digest files; the channel used when no other is configured.",
@@ -1220,6 +1226,16 @@ register_section(
     ],
     doc="Digests to a Slack channel through an incoming webhook (Block Kit).",
 )
+
+
+def file_digest_dir(config: MonitorConfig) -> Path:
+    """Where the file channel writes: ``[delivery.file] dir``, else ``digests/`` beside the database.
+
+    Beside the database rather than beside the config: in the container only the database's folder is a
+    volume the service may write (config/ itself belongs to root), and the data and its digests belong
+    together wherever ``storage.path`` puts them."""
+    configured = section_values(config, "delivery.file")["dir"]
+    return Path(configured) if configured else Path(config.storage.path).parent / "digests"
 
 
 def section_values(config: MonitorConfig, name: str) -> Mapping[str, Any]:

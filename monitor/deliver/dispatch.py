@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.clock import KST, format_kst, to_utc, utcnow
-from monitor.config import MonitorConfig, secret_from_env, section_values
+from monitor.config import MonitorConfig, file_digest_dir, secret_from_env, section_values
 from monitor.deliver import Channel, EmailChannel, FileChannel, SlackChannel, write_preview
 from monitor.digest import BRAND, build_digest
 from monitor.errors import ConfigError, DeliveryError, MonitorError
@@ -84,7 +84,7 @@ def channel_plans(config: MonitorConfig) -> dict[str, ChannelPlan]:
     delivery = config.raw.get("delivery")
     file_written = isinstance(delivery, dict) and "file" in delivery
     if files["enabled"] or (files["enabled"] is None and (file_written or not wanted)):
-        wanted = {"file": (files, lambda: FileChannel(files["dir"], name="file")), **wanted}
+        wanted = {"file": (files, lambda: FileChannel(file_digest_dir(config), name="file")), **wanted}
 
     def pick(own: Mapping[str, Any], key: str) -> Any:
         return digest[key] if own[key] is None else own[key]
@@ -287,6 +287,7 @@ class _ChannelRun:
         self.kind: Any = "alert" if alerts else "digest"
         self.topic_order: tuple[str, ...] | None = None
         self.topic_labels: dict[str, str] = {}
+        self.include_sent = False  # a preview that shows the stories already sent as well
         self.retry_base = timedelta(seconds=digest["retry_base"])
         self.retry_max = timedelta(seconds=digest["retry_max"])
 
@@ -338,6 +339,7 @@ class _ChannelRun:
             threshold=self.plan.threshold,
             max_age=timedelta(seconds=s["max_age"]),
             update_min_outlets=s["update_min_outlets"],
+            include_sent=self.include_sent,
         )
 
     def build(self, pending: list[PendingStory]) -> Digest:
@@ -446,10 +448,12 @@ def preview(
     channel: str | None = None,
     *,
     now: datetime | None = None,
+    include_sent: bool = False,
 ) -> dict[str, tuple[Path, ...]]:
     """Each channel's pending digest in every format (text, Markdown, HTML, Slack JSON) in ``directory``.
 
     Nothing is sent, recorded or claimed; quiet hours and backoff are ignored (it is for looking).
+    ``include_sent``: the stories already sent too, so a digest that went out can be looked at again.
     """
     plans = channel_plans(config)
     if channel is not None and channel not in plans:
@@ -461,6 +465,7 @@ def preview(
         run = _ChannelRun(plan, digest, store, when, dry_run=True, manual=True, alerts=False)
         run.topic_order = topic_order(config)
         run.topic_labels = topic_labels(config)
+        run.include_sent = include_sent
         written[plan.name] = write_preview(run.build(run.select()), directory)
     return written
 
