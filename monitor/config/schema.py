@@ -1031,7 +1031,7 @@ _QUIET = re.compile(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5
 
 def cron_list(value: Any, context: Context) -> tuple[str, ...]:
     """Five-field cron expressions, each checked by APScheduler (which the scheduler runs them with)."""
-    from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]  # loaded on use
+    from apscheduler.triggers.cron import CronTrigger  # loaded on use
 
     exprs = string_list(value, context)
     if not exprs:
