@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import monitor.service.scheduler as service_module
+from monitor.config import RetentionSettings
 from monitor.errors import DatabaseBusy
 from monitor.models import Article, FeedSpec, StorageSettings
 from monitor.service.health import feed_rhythm, judge_health, metrics_text
@@ -75,7 +76,7 @@ def test_digest_jobs_fire_at_any_of_their_crons_in_kst():
 
 
 def test_retention_runs_daily_at_its_kst_time():
-    job = plan_retention_job({"run_at": "04:30"})
+    job = plan_retention_job(RetentionSettings(run_at="04:30"))
     nxt = job.trigger.get_next_fire_time(None, NOW)
     assert nxt.astimezone(UTC) == datetime(2026, 11, 23, 19, 30, tzinfo=UTC)
 

@@ -40,7 +40,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,7 +55,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 
 from monitor import __version__
 from monitor.clock import KST, format_kst, from_iso, to_iso, utcnow
-from monitor.config import MonitorConfig
+from monitor.config import MonitorConfig, RetentionSettings
 from monitor.deliver import dispatch
 from monitor.ingest import Fetcher
 from monitor.logs import ctx
@@ -89,30 +89,6 @@ HEARTBEAT_S = 60
 SKIP_LOG_EVERY_S = 3600.0
 #: How long the poll lane waits after a feed comes due for others to join its cycle.
 GATHER_S = 0.5
-#: Defaults for a config built without the registered sections (tests, the demo).
-SERVICE_DEFAULTS: dict[str, Any] = {
-    "poll_lanes": 4,
-    "jitter": 30.0,
-    "stop_timeout": 20.0,
-    "health_file": None,
-    "health_port": 0,
-    "health_host": "127.0.0.1",
-    "digest_grace": 6 * 3600.0,
-    "silent_factor": 4,
-}
-RETENTION_DEFAULTS: dict[str, Any] = {
-    "article_text": 180 * 86400.0,
-    "fetch_log": 90 * 86400.0,
-    "run_at": "04:30",
-    "vacuum": True,
-}
-
-
-def settings_of(config: MonitorConfig, name: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    values = dict(defaults)
-    if config.sections and name in config.sections:
-        values.update(config.sections[name])
-    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,11 +169,11 @@ def plan_digest_jobs(schedules: Mapping[str, tuple[str, ...]], *, grace_s: float
     return jobs
 
 
-def plan_retention_job(retention: Mapping[str, Any]) -> PlannedJob:
-    hour, minute = (int(x) for x in retention["run_at"].split(":"))
+def plan_retention_job(retention: RetentionSettings) -> PlannedJob:
+    hour, minute = (int(x) for x in retention.run_at.split(":"))
     trigger = CronTrigger(hour=hour, minute=minute, timezone=KST)
     return PlannedJob(
-        "retention", "retention", None, trigger, f"daily {retention['run_at']} KST", misfire_grace_s=12 * 3600
+        "retention", "retention", None, trigger, f"daily {retention.run_at} KST", misfire_grace_s=12 * 3600
     )
 
 
@@ -259,16 +235,14 @@ class Service:
         #: Signals that arrived before the loop's handlers were installed (appended to by the CLI).
         self._early_signals = early_signals if early_signals is not None else []
         self.db_path = config.storage.path
-        self.settings = settings_of(config, "service", SERVICE_DEFAULTS)
-        self.retention = settings_of(config, "retention", RETENTION_DEFAULTS)
+        self.settings = config.service
+        self.retention = config.retention
         self._health_port_given = health_port is not None
         if health_port is not None:
-            self.settings["health_port"] = health_port
+            self.settings = replace(self.settings, health_port=health_port)
         if health_host is not None:
-            self.settings["health_host"] = health_host
-        self.health_file = Path(
-            health_file or self.settings["health_file"] or default_health_file(self.db_path)
-        )
+            self.settings = replace(self.settings, health_host=health_host)
+        self.health_file = Path(health_file or self.settings.health_file or default_health_file(self.db_path))
         self.stop_reason: str | None = None
         self.started_at = utcnow()
         self.health_url: str | None = None
@@ -301,9 +275,7 @@ class Service:
         # One connection per poll lane (the first also migrates); a lane's connection is used by one
         # poll cycle at a time. The job table has its own (one thread); digests open their own.
         self.stores = [Store.open(self.db_path)]
-        self.stores += [
-            Store.open(self.db_path, migrate=False) for _ in range(self.settings["poll_lanes"] - 1)
-        ]
+        self.stores += [Store.open(self.db_path, migrate=False) for _ in range(self.settings.poll_lanes - 1)]
         self.store = self.stores[0]
         self._free: asyncio.Queue[Store] = asyncio.Queue()
         for store in self.stores:
@@ -315,7 +287,7 @@ class Service:
         self.fetcher = Fetcher(self.config.fetch)
         # One story clusterer for the process's life, shared by the lanes (it serialises its own work):
         # restoring its window from the database once, not at every poll of every feed.
-        self.tracker = StoryTracker.from_settings(self.config.sections.get("stories"))
+        self.tracker = StoryTracker.from_settings(self.config.stories)
 
     async def _close(self) -> None:
         await self.fetcher.aclose()
@@ -399,7 +371,7 @@ class Service:
         log.warning(
             "%s: stopping after the work in progress (at most %s; send it again to stop now)",
             sig.name,
-            _span(self.settings["stop_timeout"]),
+            _span(self.settings.stop_timeout_s),
             extra=ctx(stage="service"),
         )
         self._stop.set()
@@ -417,7 +389,7 @@ class Service:
             force: asyncio.Future[Any] = asyncio.ensure_future(self._force.wait())
             await asyncio.wait(
                 {everything, force},
-                timeout=self.settings["stop_timeout"],
+                timeout=self.settings.stop_timeout_s,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             force.cancel()
@@ -443,9 +415,9 @@ class Service:
         await self._in_lane(self.store.sync_feeds, self.config.feeds)
         states = await self._in_lane(self.store.feed_states)
         now = utcnow()
-        jobs = plan_poll_jobs(self.config.feeds, states, now=now, jitter_s=self.settings["jitter"])
+        jobs = plan_poll_jobs(self.config.feeds, states, now=now, jitter_s=self.settings.jitter_s)
         schedules = dispatch.digest_schedules(self.config)
-        jobs += plan_digest_jobs(schedules, grace_s=self.settings["digest_grace"])
+        jobs += plan_digest_jobs(schedules, grace_s=self.settings.digest_grace_s)
         jobs.append(plan_retention_job(self.retention))
         known = {r["id"]: r for r in await self._ops(self.ops.service_jobs)}
         runners: dict[str, Callable[..., Any]] = {
@@ -469,7 +441,7 @@ class Service:
                 **kwargs,
             )
         self.scheduler.start()
-        for job_id in missed_digests(jobs, known, now=now, grace_s=self.settings["digest_grace"]):
+        for job_id in missed_digests(jobs, known, now=now, grace_s=self.settings.digest_grace_s):
             log.warning(
                 "%s: its time passed while the service was down; running it once now",
                 job_id,
@@ -647,7 +619,7 @@ class Service:
 
     def _run_retention(self) -> str:
         now = utcnow()
-        text_s, log_s = self.retention["article_text"], self.retention["fetch_log"]
+        text_s, log_s = self.retention.article_text_s, self.retention.fetch_log_s
         pruned = self.store.prune(
             text_before=now - timedelta(seconds=text_s) if text_s else None,
             fetch_log_before=now - timedelta(seconds=log_s) if log_s else None,
@@ -656,7 +628,7 @@ class Service:
             f"emptied {pruned.article_texts} article text(s), {pruned.revisions} revision(s); "
             f"deleted {pruned.fetch_log_rows} fetch-log row(s)"
         )
-        if self.retention["vacuum"] and (pruned.article_texts or pruned.fetch_log_rows):
+        if self.retention.vacuum and (pruned.article_texts or pruned.fetch_log_rows):
             self.store.vacuum()
             detail += "; vacuumed"
         log.info("retention: %s", detail, extra=ctx(stage="retention"))
@@ -793,10 +765,10 @@ class Service:
         return metrics_text(rows)
 
     async def _start_health_server(self) -> asyncio.AbstractServer | None:
-        port = int(self.settings["health_port"] or 0)
+        port = int(self.settings.health_port or 0)
         if not port and not self._health_port_given:
             return None  # 0 in the config is "off"; --health-port 0 asks for any free port (tests)
-        server = await asyncio.start_server(self._serve_health, self.settings["health_host"], port)
+        server = await asyncio.start_server(self._serve_health, self.settings.health_host, port)
         host, bound = server.sockets[0].getsockname()[:2]
         self.health_url = f"http://{host}:{bound}/healthz"
         return server
