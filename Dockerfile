@@ -11,10 +11,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY monitor ./monitor
-RUN pip install . && useradd --system --home /app monitor
+# seeds/ and config/ before the install: monitor/demo/data links to them, and the wheel copies what the
+# links point at (the demo's package data).
 COPY seeds ./seeds
 COPY config ./config
+COPY monitor ./monitor
+RUN pip install . && useradd --system --home /app monitor
+# The volume: the database, the heartbeat and the file digests (digests/ beside the database).
 RUN mkdir -p /app/config/data && chown -R monitor /app/config/data
 
 USER monitor

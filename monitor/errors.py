@@ -37,7 +37,7 @@ class MonitorError(Exception):
 class ConfigError(MonitorError):
     kind = "config"
 
-    def __init__(self, problems: Iterable[str], path: str | None = None) -> None:
+    def __init__(self, problems: Iterable[str], path: str | None = None, *, hint: str | None = None) -> None:
         self.problems = list(problems)
         self.path = path
         where = f"{path}: " if path else ""
@@ -46,7 +46,8 @@ class ConfigError(MonitorError):
         else:
             msg = f"{where}{len(self.problems)} problems:\n" + "\n".join(f"  {p}" for p in self.problems)
         super().__init__(msg)
-        self.hint = "fix the keys named above; `monitor config check` lists every problem"
+        # The usual case is a config or topics file with wrong keys; a caller that knows better says so.
+        self.hint = hint or "fix the keys named above; `monitor config check` lists every problem"
 
 
 class FetchError(MonitorError):

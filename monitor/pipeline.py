@@ -368,6 +368,7 @@ class _FeedPoller:
             elapsed_s=time.monotonic() - t0,
             next_attempt=next_attempt,
         )
+        # in_poll_report: `monitor poll` shows this error in its report and leaves the line out.
         log.warning(
             "poll failed (%s, %d in a row, next try in %.0fs): %s",
             kind,
@@ -375,7 +376,10 @@ class _FeedPoller:
             delay,
             message,
             extra=ctx(
-                feed=spec.name, url=spec.url, stage="fetch" if isinstance(exc, FetchError) else "parse"
+                feed=spec.name,
+                url=spec.url,
+                stage="fetch" if isinstance(exc, FetchError) else "parse",
+                in_poll_report=True,
             ),
         )
         await self.db(

@@ -126,7 +126,7 @@ def test_an_empty_file_gives_every_section_its_class_defaults_with_paths_resolve
         }
         assert cfg.section(name) == dataclasses.replace(section.settings(), **paths), name
     assert cfg.storage == StorageSettings(str(tmp_path / "data" / "monitor.db"))
-    assert cfg.delivery.file == FileDeliverySettings(dir=str(tmp_path / "digests"))
+    assert cfg.delivery.file == FileDeliverySettings(dir=None)
     assert cfg.matching == MatchingSettings(topics=str(tmp_path / "topics.toml"))
 
 

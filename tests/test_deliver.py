@@ -58,10 +58,10 @@ def test_file_channel_replaces_atomically_and_leaves_no_temp_files(tmp_path: Pat
 def test_file_channel_permission_error_needs_a_person(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(**kw: object) -> tuple[int, str]:
+    def refuse(path: Path) -> int:
         raise PermissionError(13, "Permission denied", str(tmp_path))
 
-    monkeypatch.setattr("monitor.deliver.file.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("monitor.deliver.file._create", refuse)
     with pytest.raises(DeliveryError) as info:
         FileChannel(tmp_path).send(digest())
     assert info.value.retryable is False and f"{tmp_path}: Permission denied" in str(info.value)

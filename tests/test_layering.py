@@ -19,13 +19,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 
 #: Modules every layer may use: the values between stages, the exception tree, time, the one-line reason,
 #: file locations, logging, and the lazy-face helper. They import nothing above themselves.
-BASE = {"monitor", "models", "errors", "clock", "why", "paths", "logs", "faces"}
+BASE = {"monitor", "models", "errors", "clock", "why", "paths", "logs", "faces", "plural"}
 BASE_ALLOWED: dict[str, set[str]] = {
     "monitor": set(),
     "models": set(),
     "errors": set(),
     "clock": set(),
     "faces": set(),
+    "plural": set(),  # counts in English ("1 feed", "2 entries") for the CLI and the demo
     "why": {"models"},
     "paths": {"errors"},
     "logs": {"clock"},

@@ -315,7 +315,7 @@ def test_cli_rematch_prints_true_numbers(monitor_config, capsys):
     with Store.open(monitor_config.parent / "m.db") as s:
         s.db.execute("UPDATE matches SET config_digest = 'old', relevant = 0 WHERE article_id = 1")
     code, out, err = run(capsys, "--config", c, "rematch")
-    assert code == 0 and "re-scored 1 articles" in out and "decision changed for 1: 1 now relevant" in out
+    assert code == 0 and "re-scored 1 article" in out and "decision changed for 1: 1 now relevant" in out
     assert "rematch: 1/1 articles" in err
     code, out, _ = run(capsys, "--config", c, "rematch")
     assert code == 0 and "nothing to re-match" in out

@@ -15,6 +15,7 @@ from monitor.cli.common import print_json
 from monitor.config import ConfigReport, Problem, inspect_config, resolve_config_path
 from monitor.errors import ConfigError
 from monitor.match import load_topics
+from monitor.plural import counted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,14 +56,14 @@ def _with_topics(report: ConfigReport) -> ConfigReport:
 def _report_text(report: ConfigReport) -> str:
     lines = [f"config: {report.path}"]
     lines += [f"{p.severity}: {p}" for p in report.problems]
-    warnings = _count(len(report.warnings), "warning")
+    warnings = counted(len(report.warnings), "warning")
     if report.config is None or report.errors:  # errors outside the config itself (its topics file)
-        lines.append(f"{_count(len(report.errors), 'error')}, {warnings}")
+        lines.append(f"{counted(len(report.errors), 'error')}, {warnings}")
     else:
         feeds = report.config.feeds
         ok = f"config OK ({warnings})" if report.warnings else "config OK"
         lines.append(
-            f"{ok}: {_count(len(feeds), 'feed')} ({sum(f.enabled for f in feeds)} enabled), "
+            f"{ok}: {counted(len(feeds), 'feed')} ({sum(f.enabled for f in feeds)} enabled), "
             f"database {_shown_path(report.config.storage.path)}"
         )
     return "\n".join(lines)
@@ -81,10 +82,6 @@ def _report_json(report: ConfigReport) -> dict[str, Any]:
         "enabled_feeds": sum(f.enabled for f in config.feeds) if config else 0,
         "database": config.storage.path if config else None,
     }
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _shown_path(path: str) -> str:

@@ -18,6 +18,7 @@ from monitor.cli.common import config_from, open_store, print_json
 from monitor.clock import KST, format_kst, utcnow
 from monitor.deliver import channel_plans, preview, run_alerts, run_digest
 from monitor.models import DigestOutcome
+from monitor.plural import counted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--alerts", action="store_true", help="send instant alerts now (digest.alert_threshold)"
     )
     what.add_argument("--preview", metavar="DIR", help="write every format to DIR; send and record nothing")
+    p.add_argument(
+        "--include-sent",
+        action="store_true",
+        help="with --preview: also the stories already sent (look at a digest that went out again)",
+    )
     p.add_argument("--channel", metavar="NAME", help="only this channel: file, email or slack")
     p.add_argument(
         "--dry-run", action="store_true", help="with --now/--alerts: select and build, send nothing"
@@ -44,12 +50,15 @@ def cmd_digest(args: argparse.Namespace) -> int:
     config = config_from(args)
     with open_store(config) as store:
         if args.preview:
-            written = preview(config, store, args.preview, args.channel)
+            written = preview(config, store, args.preview, args.channel, include_sent=args.include_sent)
             for channel, paths in written.items():
                 print(f"{channel}: preview written, nothing sent or recorded")
                 for path in paths:
                     print(f"  {path}")
             return 0
+        if args.include_sent:
+            print("monitor: --include-sent goes with --preview DIR")
+            return 2
         if args.now or args.alerts:
             if args.alerts:
                 outcomes = run_alerts(config, store, dry_run=args.dry_run, channel=args.channel, manual=True)
@@ -74,13 +83,13 @@ def describe(o: DigestOutcome) -> str:
     what = "an alert" if o.kind == "alert" else "a digest"
     bare = what.split()[1]
     ids = f" [{', '.join(o.message_ids)}]" if o.message_ids else ""
-    updates = f" ({o.updates} updates)" if o.updates else ""
+    updates = f" ({counted(o.updates, 'update')})" if o.updates else ""
     left = f"; {o.pending} more pending" if o.pending else ""
     retry = f"; next try {format_kst(o.next_retry)}" if o.next_retry else ""
     if o.dry_run and o.status == "sent":
-        line = f"{o.channel}: would send {what} of {o.stories} stories{updates}{left} (dry run)"
+        line = f"{o.channel}: would send {what} of {counted(o.stories, 'story')}{updates}{left} (dry run)"
     elif o.status == "sent":
-        line = f"{o.channel}: sent {what} of {o.stories} stories{updates}{ids}{left}"
+        line = f"{o.channel}: sent {what} of {counted(o.stories, 'story')}{updates}{ids}{left}"
         line += f"\n  warning: {o.error}" if o.error else ""
         line += "".join(f"\n  {p}" for p in o.paths)
     elif o.status == "empty":
@@ -92,7 +101,14 @@ def describe(o: DigestOutcome) -> str:
     elif o.status == "skipped":
         line = f"{o.channel}: skipped, backing off after a failure{retry}"
     else:
-        partly = f"; {o.stories} stories were accepted before it failed{ids}" if o.stories else ""
+        partly = (
+            (
+                f"; {counted(o.stories, 'story')} {'was' if o.stories == 1 else 'were'} accepted before it "
+                f"failed{ids}"
+            )
+            if o.stories
+            else ""
+        )
         line = f"{o.channel}: FAILED: {o.error}{partly}{retry}"
     return line
 
@@ -144,8 +160,9 @@ def _show(config, store, args: argparse.Namespace) -> int:
         if r.get("last_attempt_at"):
             print(
                 f"  last run {format_kst(r['last_attempt_at'])}: {r['last_status']}, "
-                f"{r['last_story_count']} stories; last sent {format_kst(r.get('last_success_at'))}; "
-                f"{r['delivered_total']} stories delivered in all"
+                f"{counted(r['last_story_count'], 'story')}; "
+                f"last sent {format_kst(r.get('last_success_at'))}; "
+                f"{counted(r['delivered_total'], 'story')} delivered in all"
             )
         if r.get("next_attempt_at"):
             print(

@@ -9,6 +9,7 @@ from pathlib import Path
 from monitor.cli.common import config_from, print_json, table
 from monitor.clock import format_kst, utcnow
 from monitor.errors import ConfigError
+from monitor.plural import counted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -90,7 +91,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 if c.fix:
                     print(f"  fix: {c.fix}")
         bad = sum(1 for c in checks if not c.usable)
-        print(f"\n{len(checks) - bad} of {len(checks)} feeds usable (checked {format_kst(now)})")
+        print(f"\n{len(checks) - bad} of {counted(len(checks), 'feed')} usable (checked {format_kst(now)})")
     return 0 if all(c.usable for c in checks) else 1
 
 
@@ -99,7 +100,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     added = add_feed(config, args.url, name=args.name, language=args.language)
-    print(f"added feed {added.name!r}: {added.url} ({added.items} items, {added.how}) to {config.path}")
+    print(
+        f"added feed {added.name!r}: {added.url} ({counted(added.items, 'item')}, {added.how}) "
+        f"to {config.path}"
+    )
     return 0
 
 
@@ -111,7 +115,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for line in outcome.skipped:
         print(f"skipped: {line}", file=sys.stderr)
     print(
-        f"imported {len(outcome.added)} feeds into {config.path}"
+        f"imported {counted(len(outcome.added), 'feed')} into {config.path}"
         + (f" ({len(outcome.skipped)} skipped)" if outcome.skipped else "")
     )
     for name in outcome.added:
@@ -126,7 +130,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     text = write_opml(config.feeds, title=f"monitor feeds ({config.path.name})")
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {len(config.feeds)} feeds to {args.output}")
+        print(f"wrote {counted(len(config.feeds), 'feed')} to {args.output}")
     else:
         sys.stdout.write(text)
     return 0

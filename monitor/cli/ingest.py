@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +16,7 @@ from monitor.clock import format_kst, from_iso, to_iso, utcnow
 from monitor.config import MonitorConfig
 from monitor.models import FeedReport, PollReport
 from monitor.pipeline import run_poll
+from monitor.plural import counted
 from monitor.service import ProcessLock, feed_rhythm
 from monitor.store import Store
 
@@ -58,11 +62,16 @@ def cmd_poll(args: argparse.Namespace) -> int:
             from monitor.errors import ConfigError
 
             raise ConfigError(
-                [f"--feed {n!r}: no feed of that name in the config" for n in unknown], str(config.path)
+                [f"--feed {n!r}: no feed of that name in the config" for n in unknown],
+                str(config.path),
+                hint=_feed_names_hint(config),
             )
         enabled = [f for f in config.feeds if f.enabled and (not args.feed or f.name in args.feed)]
         progress = _Progress(len(enabled)) if sys.stderr.isatty() and not args.json else None
-        report = run_poll(config, store, only=args.feed, force=args.force, progress=progress)
+        # The report below shows each failed feed's error; its log line would say it a second time.
+        once = _ShownInReport() if not args.json and not args.verbose else None
+        with _log_filter(once):
+            report = run_poll(config, store, only=args.feed, force=args.force, progress=progress)
         if progress:
             progress.done()
     if args.json:
@@ -70,6 +79,36 @@ def cmd_poll(args: argparse.Namespace) -> int:
     else:
         print(_report_text(report, config.storage.path))
     return 0
+
+
+def _feed_names_hint(config: MonitorConfig) -> str:
+    names = [f.name for f in config.feeds]
+    if not names:
+        return f"{config.path} has no [[feeds]]; add one with `monitor feeds add URL`"
+    shown = ", ".join(repr(n) for n in names[:10])
+    if len(names) > 10:
+        shown += f" and {len(names) - 10} more (`monitor feeds export` lists them)"
+    return f"--feed takes a feed's name as written in the config: {shown}"
+
+
+class _ShownInReport(logging.Filter):
+    """Drops the log lines that repeat a failed feed's error (``poll failed ...``): the poll's report
+    prints that error in its row."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "in_poll_report", False)
+
+
+@contextmanager
+def _log_filter(flt: logging.Filter | None) -> Iterator[None]:
+    handlers = logging.getLogger("monitor").handlers if flt else []
+    for h in handlers:
+        h.addFilter(flt)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        for h in handlers:
+            h.removeFilter(flt)  # type: ignore[arg-type]
 
 
 class _Progress:
@@ -82,7 +121,7 @@ class _Progress:
     def __call__(self, r: FeedReport) -> None:
         self.count += 1
         mark = {"ok": "✓", "not_modified": "·", "deferred": "…", "error": "✗"}[r.status]
-        detail = r.error_kind if r.status == "error" else f"{r.new_articles} new"
+        detail = r.error_kind if r.status == "error" else f"{r.new_articles} new"  # "new" takes no plural
         sys.stderr.write(f"\r\x1b[K[{self.count}/{self.total}] {mark} {r.feed}: {detail}")
         sys.stderr.flush()
 
@@ -102,11 +141,14 @@ def _report_text(report: PollReport, db_path: str) -> str:
         elif r.status == "deferred":
             detail = f"waiting until {format_kst(r.next_attempt)}"
         else:
-            parts = [f"{r.entries} entries", f"{r.new_articles} new"]
+            parts = [counted(r.entries, "entry"), f"{r.new_articles} new"]
             if r.updated_articles:
                 parts.append(f"{r.updated_articles} updated")
-            if r.new_sources:
-                parts.append(f"{r.new_sources} new links")
+            # new_sources counts every feed entry recorded or changed, the new articles' own included;
+            # what is news beyond them is an entry pointing at an article stored before.
+            linked = r.new_sources - r.new_articles
+            if linked > 0:
+                parts.append(f"{counted(linked, 'entry')} for stored articles")
             if r.articles_failed:
                 parts.append(f"{r.articles_failed} kept summary")
             if r.parse_problem:
@@ -118,9 +160,9 @@ def _report_text(report: PollReport, db_path: str) -> str:
         counts[r.status] = counts.get(r.status, 0) + 1
     took = (report.finished - report.started).total_seconds()
     summary = (
-        f"polled {len(report.feeds)} feeds in {took:.1f}s: "
+        f"polled {counted(len(report.feeds), 'feed')} in {took:.1f}s: "
         + ", ".join(f"{n} {_STATUS_WORDS[s]}" for s, n in counts.items())
-        + f"; {report.new_articles} new articles stored in {db_path}"
+        + f"; {counted(report.new_articles, 'new article')} stored in {db_path}"
     )
     return table(rows, ["feed", "result", "time", "detail"]) + "\n\n" + summary
 
@@ -236,7 +278,9 @@ def _status_text(view: dict[str, Any]) -> str:
     rows = view["feeds"]
     failing = sum(1 for r in rows if r["consecutive_failures"] and r["enabled"])
     silent = sum(1 for r in rows if r["silent"])
-    text += f"\n\n{len(rows)} feeds, {failing} failing, {silent} silent; database {view['database']}"
+    text += (
+        f"\n\n{counted(len(rows), 'feed')}, {failing} failing, {silent} silent; database {view['database']}"
+    )
     svc = view["service"]
     line = f"\nservice: {svc['state']}"
     if svc.get("pid"):
@@ -274,7 +318,7 @@ def _status_text(view: dict[str, Any]) -> str:
                 [
                     channel,
                     format_kst(when) if when else "-",
-                    f"{info['last_status'] or '-'} ({info['last_story_count']} stories)",
+                    f"{info['last_status'] or '-'} ({counted(info['last_story_count'], 'story')})",
                     format_kst(sent) if sent else "never",
                     str(info["delivered_total"]),
                     problem,

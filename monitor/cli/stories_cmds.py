@@ -15,6 +15,7 @@ from monitor.clock import format_kst, utcnow
 from monitor.deliver import topic_labels
 from monitor.errors import MonitorError
 from monitor.match import short_label
+from monitor.plural import counted
 from monitor.stories import StoryTracker, recluster
 
 
@@ -62,8 +63,9 @@ def cmd_stories(args: argparse.Namespace) -> int:
         if args.recluster:
             result = recluster(store, StoryTracker.from_settings(config.stories) or StoryTracker())
             note = (
-                f"re-clustered {result.articles} articles into {result.stories} stories "
-                f"({result.changed} decisions changed)"
+                f"re-clustered {counted(result.articles, 'article')} "
+                f"into {counted(result.stories, 'story')} "
+                f"({counted(result.changed, 'decision')} changed)"
             )
         rows = store.recent_stories(
             since=since, relevant=args.relevant, min_size=args.min_size, limit=args.limit or None
@@ -101,7 +103,8 @@ def cmd_stories(args: argparse.Namespace) -> int:
         )
     )
     print(
-        f"\n{len(rows)} shown; {counts['total_stories']} stories from {counts['clustered_articles']} articles "
+        f"\n{len(rows)} shown; {counted(counts['total_stories'], 'story')} from "
+        f"{counted(counts['clustered_articles'], 'article')} "
         f"(largest {counts['largest_story']}). Members: monitor story ID"
     )
     return 0
@@ -134,7 +137,10 @@ def cmd_story(args: argparse.Namespace) -> int:
         print_json({**_story_json(story), "members": [_member_json(m) for m in members]})
         return 0
     print(f"story {story['id']}: {story['title']}")
-    print(f"  {story['size']} articles from {story['outlet_count']} outlets ({', '.join(story['outlets'])})")
+    print(
+        f"  {counted(story['size'], 'article')} from {counted(story['outlet_count'], 'outlet')} "
+        f"({', '.join(story['outlets'])})"
+    )
     print(
         f"  first {format_kst(story['first_seen_at'])}, last updated {format_kst(story['last_updated_at'])}"
         f", last development {format_kst(story['last_development_at'])}"

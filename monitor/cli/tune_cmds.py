@@ -34,6 +34,7 @@ from monitor.match import (
     load_matcher,
     rematch,
 )
+from monitor.plural import counted
 from monitor.store import LABELS
 
 
@@ -318,7 +319,8 @@ def rematch_text(report: RematchReport, matcher: Matcher) -> str:
     if not report.scanned:
         return f"{head}\nnothing to re-match: every stored verdict is from this config (--all re-scores all)"
     return (
-        f"{head}\nre-scored {report.scanned} articles {which} in {report.batches} batch(es)\n"
+        f"{head}\nre-scored {counted(report.scanned, 'article')} {which} "
+        f"in {counted(report.batches, 'batch')}\n"
         f"decision changed for {report.changed_decision}: {report.newly_relevant} now relevant, "
         f"{report.no_longer_relevant} no longer relevant"
         f" ({report.first_verdicts} had no verdict before; score changed for {report.score_changed})"

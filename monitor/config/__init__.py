@@ -47,6 +47,7 @@ from monitor.config.sections import (
     RetentionSettings,
     ServiceSettings,
     SlackDeliverySettings,
+    file_digest_dir,
 )
 from monitor.models import FetchSettings, StorageSettings, StorySettings
 
@@ -76,6 +77,7 @@ __all__ = [
     "StorySettings",
     "check_config",
     "env_field",
+    "file_digest_dir",
     "inspect_config",
     "load_config",
     "parse_duration",

@@ -415,7 +415,8 @@ class ChannelOverrides:
 class FileDeliverySettings(ChannelOverrides):
     """[delivery.file]: Markdown and HTML digest files."""
 
-    dir: str = "digests"
+    #: None: digests/ beside the database (:func:`file_digest_dir`).
+    dir: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -538,7 +539,12 @@ register_section(
 register_section(
     "delivery.file",
     [
-        Field("dir", file_path, "where digest files go, relative to this file's folder"),
+        Field(
+            "dir",
+            file_path,
+            "where digest files go, relative to this file's folder (default: digests/ "
+            "next to the database, so on the same volume: config/data/digests for the shipped config)",
+        ),
         *_overrides(),
     ],
     doc="Markdown and HTML digest files; the channel used when no other is configured.",
@@ -752,8 +758,8 @@ class MonitorConfig:
     """A validated config: every section as its frozen settings value.
 
     A config built by hand (tests, scripts) gets each section's defaults as the dataclasses write them;
-    their relative paths (``matching.topics``, ``delivery.file.dir``) are then relative to the current
-    directory, not to ``base_dir`` as :func:`~monitor.config.load_config` resolves them.
+    a relative path among them (``matching.topics``) is then relative to the current directory, not to
+    ``base_dir`` as :func:`~monitor.config.load_config` resolves it.
     """
 
     path: Path  # the config file (absolute)
@@ -779,6 +785,16 @@ class MonitorConfig:
     def section(self, name: str) -> Any:
         """The validated value of the registered section ``name`` (``config.section("delivery.file")``)."""
         return self.sections[name]
+
+
+def file_digest_dir(config: MonitorConfig) -> Path:
+    """Where the file channel writes: ``[delivery.file] dir``, else ``digests/`` beside the database.
+
+    Beside the database rather than beside the config: in the container only the database's folder is a
+    volume the service may write (config/ itself belongs to root), and the data and its digests belong
+    together wherever ``storage.path`` puts them."""
+    configured = config.delivery.file.dir
+    return Path(configured) if configured else Path(config.storage.path).parent / "digests"
 
 
 def build_config(path: Path, raw: Mapping[str, Any], values: Mapping[str, Any]) -> MonitorConfig:

@@ -36,6 +36,7 @@ from monitor.config import (
     EmailDeliverySettings,
     MonitorConfig,
     SlackDeliverySettings,
+    file_digest_dir,
     secret_from_env,
 )
 from monitor.deliver import Channel, EmailChannel, FileChannel, SlackChannel, write_preview
@@ -89,7 +90,7 @@ def channel_plans(config: MonitorConfig) -> dict[str, ChannelPlan]:
     delivery = config.raw.get("delivery")
     file_written = isinstance(delivery, dict) and "file" in delivery
     if files.enabled or (files.enabled is None and (file_written or not wanted)):
-        wanted = {"file": (files, lambda: FileChannel(files.dir, name="file")), **wanted}
+        wanted = {"file": (files, lambda: FileChannel(file_digest_dir(config), name="file")), **wanted}
 
     def pick(own: ChannelOverrides, key: str) -> Any:
         mine = getattr(own, key)  # the override keys are [digest]'s own names
@@ -296,6 +297,7 @@ class _ChannelRun:
         self.kind: Any = "alert" if alerts else "digest"
         self.topic_order: tuple[str, ...] | None = None
         self.topic_labels: dict[str, str] = {}
+        self.include_sent = False  # a preview that shows the stories already sent as well
         self.retry_base = timedelta(seconds=digest.retry_base_s)
         self.retry_max = timedelta(seconds=digest.retry_max_s)
 
@@ -347,6 +349,7 @@ class _ChannelRun:
             threshold=self.plan.threshold,
             max_age=timedelta(seconds=s.max_age_s),
             update_min_outlets=s.update_min_outlets,
+            include_sent=self.include_sent,
         )
 
     def build(self, pending: list[PendingStory]) -> Digest:
@@ -455,10 +458,12 @@ def preview(
     channel: str | None = None,
     *,
     now: datetime | None = None,
+    include_sent: bool = False,
 ) -> dict[str, tuple[Path, ...]]:
     """Each channel's pending digest in every format (text, Markdown, HTML, Slack JSON) in ``directory``.
 
     Nothing is sent, recorded or claimed; quiet hours and backoff are ignored (it is for looking).
+    ``include_sent``: the stories already sent too, so a digest that went out can be looked at again.
     """
     plans = channel_plans(config)
     if channel is not None and channel not in plans:
@@ -470,6 +475,7 @@ def preview(
         run = _ChannelRun(plan, digest, store, when, dry_run=True, manual=True, alerts=False)
         run.topic_order = topic_order(config)
         run.topic_labels = topic_labels(config)
+        run.include_sent = include_sent
         written[plan.name] = write_preview(run.build(run.select()), directory)
     return written
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -90,8 +90,14 @@ def _write_all(directory: Path, contents: dict[str, str], *, channel: str) -> tu
 
 
 def _write_atomic(path: Path, text: str) -> Path:
-    """Temp file in the same directory, fsync, rename over ``path``: all of the file or none of it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Temp file in the same directory, fsync, rename over ``path``: all of the file or none of it.
+
+    The temporary file is opened with mode 0666 less the umask (0644 under the usual 022), like any file
+    a program writes: a digest is meant to be read, by a web server or a colleague, and holds nothing a
+    person could not see in the feeds. (mkstemp's 0600 made every digest private to the service user.)
+    Anyone who wants them private sets the service's umask to 077."""
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = _create(tmp)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
@@ -102,6 +108,11 @@ def _write_atomic(path: Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _create(path: Path) -> int:
+    """A new file (never an existing one) with the umask's mode, open for writing."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
 
 
 def _sync_directory(directory: Path) -> None:

@@ -21,6 +21,7 @@ from monitor.deliver import run_digest
 from monitor.demo.site import FEEDS, build_site
 from monitor.models import PollReport
 from monitor.pipeline import run_poll
+from monitor.plural import counted
 from monitor.store import Store
 
 
@@ -106,17 +107,29 @@ dir = "digests"
     return path
 
 
-def run_demo(workdir: Path, seeds: Path, topics: Path, say: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run the offline showcase; return what happened (the CLI prints it, tests check it)."""
+def run_demo(
+    workdir: Path,
+    seeds: Path,
+    topics: Path,
+    say: Callable[[str], None] = print,
+    *,
+    while_serving: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Run the offline showcase; return what happened (the CLI prints it, tests check it).
+
+    ``while_serving`` is called with that result while the sample site is still up (and the database
+    closed), for `monitor demo --serve`: the site stops when it returns.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     for stale in workdir.glob("demo.db*"):  # a fresh database every time
         stale.unlink()
     shutil.rmtree(workdir / "digests", ignore_errors=True)
     with DemoServer() as server:
         server.site.update(build_site(server.base_url, seeds))
+        pages = sum(1 for p in server.site if p.startswith("/news/"))
         say(
-            f"demo news site on {server.base_url} ({len(FEEDS)} feeds, "
-            f"{sum(1 for p in server.site if p.startswith('/news/'))} article pages)"
+            f"demo news site on {server.base_url} ({counted(len(FEEDS), 'feed')}, "
+            f"{counted(pages, 'article page')})"
         )
         config = load_config(write_demo_config(workdir, server.base_url, topics))
         with Store.open(config.storage.path) as store:
@@ -133,24 +146,57 @@ def run_demo(workdir: Path, seeds: Path, topics: Path, say: Callable[[str], None
                 "SELECT a.id, a.title, a.text_source, length(a.text), m.relevant, m.score, m.topics "
                 "FROM articles a LEFT JOIN matches m ON m.article_id = a.id ORDER BY a.id"
             ).fetchall()
+        _say_results(config, say, counts, articles, stories, members, digest_notes, digest_path)
+        result = {
+            "config": config.path,
+            "database": config.storage.path,
+            "first": first,
+            "second": second,
+            "counts": counts,
+            "stories": stories,
+            "story_members": members,
+            "digest": digest_path,
+            "site": server.base_url,
+        }
+        if while_serving is not None:
+            while_serving(result)
+    return result
+
+
+def _say_results(
+    config: MonitorConfig,
+    say: Callable[[str], None],
+    counts: dict[str, int],
+    articles: list[Any],
+    stories: list[Any],
+    members: dict[int, list[Any]],
+    digest_notes: list[str],
+    digest_path: Path | None,
+) -> None:
     relevant = [a for a in articles if a[4]]
-    say(f"\n{counts['articles']} articles stored in {config.storage.path}; {len(relevant)} match the topics:")
+    say(
+        f"\n{counted(counts['articles'], 'article')} stored in {config.storage.path}; "
+        f"{len(relevant)} {'matches' if len(relevant) == 1 else 'match'} the topics:"
+    )
     for article_id, title, source, chars, is_relevant, score, topics_json in articles:
         if is_relevant:
             named = ", ".join(json.loads(topics_json)[:3])
-            say(f"  ✓ [{article_id}] {title}  (score {score:.2f}; {named}; {chars} chars from the {source})")
+            say(
+                f"  ✓ [{article_id}] {title}  (score {score:.2f}; {named}; "
+                f"{counted(chars, 'char')} from the {source})"
+            )
     say("not relevant (stored, not flagged):")
     for article_id, title, _, _, is_relevant, _, _ in articles:
         if not is_relevant:
             say(f"    [{article_id}] {title}")
     say(f"why an article matched: monitor --config {config.path} explain ID")
     say(
-        f"\nstories: {counts['articles']} articles → {len(stories)} stories "
+        f"\nstories: {counted(counts['articles'], 'article')} → {counted(len(stories), 'story')} "
         "(copies and other outlets' reports of one event are one story)"
     )
     for story_id, rows in sorted(members.items()):
         outlets = len({r["outlet"] for r in rows})
-        say(f"  story {story_id}: {len(rows)} articles from {outlets} outlet{'s' if outlets != 1 else ''}")
+        say(f"  story {story_id}: {counted(len(rows), 'article')} from {counted(outlets, 'outlet')}")
         for r in rows:
             how = "first report" if r["reason"] == "new" else f"{r['reason']} {r['similarity']:.2f}"
             say(f"    [{r['article_id']}] {r['title']}  ({how})")
@@ -159,16 +205,6 @@ def run_demo(workdir: Path, seeds: Path, topics: Path, say: Callable[[str], None
         say(note)
     if digest_path is not None:
         say(f"\ndigest of the seed stories: {digest_path}")
-    return {
-        "config": config.path,
-        "database": config.storage.path,
-        "first": first,
-        "second": second,
-        "counts": counts,
-        "stories": stories,
-        "story_members": members,
-        "digest": digest_path,
-    }
 
 
 def write_demo_digest(config: MonitorConfig, store: Store, say: Callable[[str], None] = print) -> Path | None:
@@ -192,5 +228,6 @@ def _describe(label: str, report: PollReport) -> str:
         elif r.status == "not_modified":
             parts.append(f"  {r.feed}: unchanged (HTTP 304)")
         else:
-            parts.append(f"  {r.feed}: {r.entries} entries, {r.new_articles} new articles")
-    return f"{label}: {report.new_articles} new articles\n" + "\n".join(parts)
+            new = counted(r.new_articles, "new article")
+            parts.append(f"  {r.feed}: {counted(r.entries, 'entry')}, {new}")
+    return f"{label}: {counted(report.new_articles, 'new article')}\n" + "\n".join(parts)

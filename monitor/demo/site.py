@@ -21,9 +21,10 @@ class DemoStory:
     slug: str
     section: str  # which feed carries it: "economy" | "policy" | "industry"
     title: str
-    body: str  # paragraphs separated by blank lines
+    body: str  # paragraphs separated by blank lines, or HTML when ``markup``
     hours_ago: float
     seed: str | None = None  # seed file name when the body comes from seeds/
+    markup: bool = False  # the body is HTML (a blog post's source), served as the page's markup
 
 
 # Headlines for the seeds whose text has none of its own (written for the demo).
@@ -132,11 +133,23 @@ def load_stories(seeds_dir: Path, now: datetime) -> list[DemoStory]:
                 body,
                 hours_ago=30 - i * 5,
                 seed=path.name,
+                markup=is_markup(body),
             )
         )
     for i, (section, title, body) in enumerate(_OTHER_NEWS):
         stories.append(DemoStory(f"news-{i + 1:02d}", section, title, body, hours_ago=20 - i * 2))
     return stories
+
+
+#: An HTML element at the start of a line: the body of a seed saved from a blog's source (seed 002 is a
+#: Jekyll post whose body is ``<p><img …></p>``, ``<h2 data-ke-size=…>``, ``<table>``), not plain text.
+_MARKUP_LINE = re.compile(r"^\s*<(p|h[1-6]|ul|ol|li|table|div|figure|blockquote)\b[^>]*>", re.I | re.M)
+
+
+def is_markup(body: str) -> bool:
+    """Whether a seed body is HTML: it must be served as markup, not escaped into the page as text (which
+    the extractor then, rightly, stored as text: ``<p><img src=…`` in the database and in search)."""
+    return len(_MARKUP_LINE.findall(body)) >= 2
 
 
 def _split_seed(key: str, text: str) -> tuple[str, str]:
@@ -181,14 +194,25 @@ def _published(story: DemoStory, now: datetime) -> datetime:
 
 
 def _summary(story: DemoStory) -> str:
-    first = next((p for p in story.body.split("\n") if len(p.strip()) > 30), story.body)
+    body = _plain(story.body) if story.markup else story.body
+    first = next((p for p in body.split("\n") if len(p.strip()) > 30), body)
     return first.strip()[:200]
+
+
+def _plain(markup: str) -> str:
+    """The text of an HTML body, for the feed's summary: tags dropped, entities read. Enough for the seeds'
+    own simple markup (no scripts or comments); articles themselves go through the extractor."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 def _page(story: DemoStory, stories: list[DemoStory], now: datetime) -> str:
     published = _published(story, now)
     kst = (published + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
-    paragraphs = "\n".join(f"<p>{html.escape(p.strip())}</p>" for p in story.body.split("\n") if p.strip())
+    if story.markup:
+        paragraphs = story.body  # the seed's own HTML, as its site served it
+    else:
+        lines = (p.strip() for p in story.body.split("\n"))
+        paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in lines if p)
     links = "".join(
         f'<li><a href="/news/{s.slug}.html">{html.escape(s.title)}</a></li>'
         for s in stories

@@ -70,6 +70,7 @@ class DeliveryStore(CoreStore):
         max_age: timedelta,
         update_min_outlets: int,
         alerts_only_above: float | None = None,
+        include_sent: bool = False,
     ) -> list[PendingStory]:
         """Relevant stories ``channel`` has not been sent, and sent ones that grew since; newest first.
 
@@ -78,6 +79,8 @@ class DeliveryStore(CoreStore):
         update when it gained at least ``update_min_outlets`` outlets since its last send (an alert
         counts as a send, so an alerted story is left out of the next digest). ``alerts_only_above``
         selects alert candidates instead: never sent to the channel in any form, score above it.
+        ``include_sent`` also keeps the stories already sent and unchanged (as "new"), for a preview that
+        shows a digest again (`monitor digest --preview DIR --include-sent`).
         """
         since = to_iso(now - max_age)
         floor = alerts_only_above if alerts_only_above is not None else threshold
@@ -101,6 +104,8 @@ class DeliveryStore(CoreStore):
                 chosen.append((row, "alert" if alerts_only_above is not None else "new"))
             elif alerts_only_above is None and row[5] - sent_outlets >= update_min_outlets:
                 chosen.append((row, "update"))
+            elif include_sent and alerts_only_above is None:
+                chosen.append((row, "new"))
         evidence, tiers = self._evidence([r[0] for r, _ in chosen])
         links = self._outlet_links([r[0] for r, _ in chosen])
         return [

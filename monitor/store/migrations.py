@@ -446,6 +446,35 @@ CREATE TABLE story_topics (
 ) WITHOUT ROWID;
 """
 
+# The full-text index declared the way sqlite-utils finds it (issue 16). `sqlite-utils search` and
+# Table.detect_fts() look for an FTS table whose SQL says content="articles" or content=[articles]; the
+# v1 spelling content='articles' (single quotes) means the same to SQLite but is not found, so
+# `sqlite-utils search monitor.db articles 공급망` said "not configured for full-text search". The index
+# is external-content (it holds no copy of the text): dropping it loses no article, and 'rebuild' reads
+# every row of articles back in. Same columns and the same trigram tokenizer, so `monitor search` keeps
+# finding Korean substrings of three characters or more. Rebuilt means indexed up to the newest article,
+# so fts_state moves there (index_pending must not insert those rows a second time). The two triggers
+# name the table, so they are made again with it.
+_V11_FTS_FOR_SQLITE_UTILS = """
+DROP TRIGGER articles_fts_delete;
+DROP TRIGGER articles_fts_update;
+DROP TABLE articles_fts;
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, text, content="articles", content_rowid="id", tokenize="trigram"
+);
+INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+UPDATE fts_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM articles);
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles
+WHEN old.id <= (SELECT indexed_upto FROM fts_state) BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles
+WHEN old.id <= (SELECT indexed_upto FROM fts_state) BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feeds, articles, sources, fetch log, fts, views", _V1_SCHEMA),
     Migration(2, "index full text in batches", _V2_BATCH_FTS),
@@ -457,4 +486,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "tier (core / context) of each relevant match", _V8_MATCH_TIERS),
     Migration(9, "publisher outlet and language of articles", _V9_SOURCES),
     Migration(10, "story join evidence, last development, incremental aggregates", _V10_STORY_AGGREGATES),
+    Migration(11, "full-text index declared so sqlite-utils finds it", _V11_FTS_FOR_SQLITE_UTILS),
 )

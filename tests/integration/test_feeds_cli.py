@@ -87,7 +87,7 @@ def test_check_exits_0_when_every_enabled_feed_is_usable_and_text_names_them(tmp
     cfg = write_config(tmp_path, {"정상": server.url("/ok.xml")})
     assert main(["--config", str(cfg), "feeds", "check"]) == 0
     out = capsys.readouterr().out
-    assert "정상" in out and "1 of 1 feeds usable" in out
+    assert "정상" in out and "1 of 1 feed usable" in out
 
 
 def test_check_names_permanent_redirects_and_bad_answers(tmp_path, server, capsys):
@@ -298,7 +298,7 @@ def test_import_skips_duplicates_and_non_http_naming_lines(tmp_path, server, cap
     )
     assert main(["--config", str(cfg), "feeds", "import", str(subs)]) == 0
     captured = capsys.readouterr()
-    assert "imported 1 feeds" in captured.out
+    assert "imported 1 feed" in captured.out
     assert f"{subs}:5: {server.url('/a.xml')} is already configured as feed '기존'" in captured.err
     assert f"{subs}:6: 'ftp://files.example/feed.xml' is not an http(s) URL" in captured.err
     assert (
