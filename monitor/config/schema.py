@@ -557,11 +557,6 @@ def sort_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
     return tuple(sorted(problems, key=lambda p: _natural(p.key)))
 
 
-def item_name(item: Any) -> str | None:
-    """The name of an ``[[array]]`` entry (a feed's ``name``), as problems show it."""
-    return _item_name(item)
-
-
 def _natural(key: str) -> list[Any]:
     """Sort key putting feeds[2] before feeds[10]."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
@@ -571,7 +566,8 @@ def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _item_name(item: Any) -> str | None:
+def item_name(item: Any) -> str | None:
+    """The name of an ``[[array]]`` entry (a feed's ``name``), as problems show it."""
     name = item.get("name") if isinstance(item, dict) else None
     return _clean_text(name) if isinstance(name, str) and name.strip() else None
 
@@ -590,7 +586,7 @@ def _secret_problems(node: Any, where: str = "", item: str | None = None) -> Ite
                 yield from _secret_problems(value, _join(where, key), item)
     elif isinstance(node, list):
         for index, element in enumerate(node):
-            yield from _secret_problems(element, f"{where}[{index}]", _item_name(element) or item)
+            yield from _secret_problems(element, f"{where}[{index}]", item_name(element) or item)
 
 
 def _child_sections(schema_path: str) -> dict[str, str]:
@@ -629,7 +625,7 @@ def _section_shape_problems(schema_path: str, value: Any, where: str) -> Iterato
             return
         for index, element in enumerate(value):
             if isinstance(element, dict):
-                yield from _structure_problems(element, schema_path, f"{where}[{index}]", _item_name(element))
+                yield from _structure_problems(element, schema_path, f"{where}[{index}]", item_name(element))
             else:
                 yield Problem(f"{where}[{index}]", f"must be a table: start each entry with {section.header}")
     elif isinstance(value, dict):
@@ -672,7 +668,7 @@ def _convert_sections(raw: Mapping[str, Any], context: Context, problems: list[P
         if section.many:
             entries = node if isinstance(node, list) else []
             converted = [
-                _convert_table(section, entry, f"{section.name}[{i}]", context, problems, _item_name(entry))
+                _convert_table(section, entry, f"{section.name}[{i}]", context, problems, item_name(entry))
                 for i, entry in enumerate(entries)
                 if isinstance(entry, dict)
             ]
