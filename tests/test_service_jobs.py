@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+from monitor.config import RetentionSettings
 from monitor.models import FeedSpec
 from monitor.service.jobs import (
     missed_digests,
@@ -66,7 +67,7 @@ def test_digest_jobs_fire_at_any_of_their_crons_in_kst():
 
 
 def test_retention_runs_daily_at_its_kst_time():
-    job = plan_retention_job({"run_at": "04:30"})
+    job = plan_retention_job(RetentionSettings(run_at="04:30"))
     nxt = job.trigger.get_next_fire_time(None, NOW)
     assert nxt.astimezone(UTC) == datetime(2026, 11, 23, 19, 30, tzinfo=UTC)
 
@@ -113,7 +114,7 @@ def test_previous_fire_time_is_none_when_the_trigger_did_not_fire_in_the_window(
 
 
 def test_retention_job_names_its_kst_time_and_a_half_day_grace():
-    job = plan_retention_job({"run_at": "23:05"})
+    job = plan_retention_job(RetentionSettings(run_at="23:05"))
     assert (job.id, job.kind, job.target, job.schedule) == ("retention", "retention", None, "daily 23:05 KST")
     assert job.misfire_grace_s == 12 * 3600 and job.first_run is None
 

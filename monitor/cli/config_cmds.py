@@ -42,13 +42,13 @@ def _with_topics(report: ConfigReport) -> ConfigReport:
     that file (``matching.topics: …/topics.toml: topics.trade.terms[1]: …``), so a broken topics file
     (hand-edited, or written by `monitor topics tune --write`) is caught here, not at the first poll.
     Done by the command, not by loading: a service keeps running unmatched on a broken topics file."""
-    matching = report.config.sections.get("matching") if report.config and report.config.sections else None
-    if not matching or not Path(matching["topics"]).is_file():
+    topics = report.config.matching.topics if report.config else None
+    if topics is None or not Path(topics).is_file():
         return report  # a missing file is already a warning of inspect_config's
     try:
-        load_topics(matching["topics"])
+        load_topics(topics)
     except ConfigError as exc:
-        found = tuple(Problem("matching.topics", f"{matching['topics']}: {p}") for p in exc.problems)
+        found = tuple(Problem("matching.topics", f"{topics}: {p}") for p in exc.problems)
         return replace(report, problems=(*report.problems, *found))
     return report
 

@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.clock import KST, from_iso
+from monitor.config import RetentionSettings
 from monitor.models import FeedSpec
 from monitor.store import FeedState
 
@@ -101,11 +102,11 @@ def plan_digest_jobs(schedules: Mapping[str, tuple[str, ...]], *, grace_s: float
     return jobs
 
 
-def plan_retention_job(retention: Mapping[str, Any]) -> PlannedJob:
-    hour, minute = (int(x) for x in retention["run_at"].split(":"))
+def plan_retention_job(retention: RetentionSettings) -> PlannedJob:
+    hour, minute = (int(x) for x in retention.run_at.split(":"))
     trigger = CronTrigger(hour=hour, minute=minute, timezone=KST)
     return PlannedJob(
-        "retention", "retention", None, trigger, f"daily {retention['run_at']} KST", misfire_grace_s=12 * 3600
+        "retention", "retention", None, trigger, f"daily {retention.run_at} KST", misfire_grace_s=12 * 3600
     )
 
 

@@ -36,8 +36,9 @@ import signal
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -93,30 +94,6 @@ HEARTBEAT_S = 60
 SKIP_LOG_EVERY_S = 3600.0
 #: How long the poll lane waits after a feed comes due for others to join its cycle.
 GATHER_S = 0.5
-#: Defaults for a config built without the registered sections (tests, the demo).
-SERVICE_DEFAULTS: dict[str, Any] = {
-    "poll_lanes": 4,
-    "jitter": 30.0,
-    "stop_timeout": 20.0,
-    "health_file": None,
-    "health_port": 0,
-    "health_host": "127.0.0.1",
-    "digest_grace": 6 * 3600.0,
-    "silent_factor": 4,
-}
-RETENTION_DEFAULTS: dict[str, Any] = {
-    "article_text": 180 * 86400.0,
-    "fetch_log": 90 * 86400.0,
-    "run_at": "04:30",
-    "vacuum": True,
-}
-
-
-def settings_of(config: MonitorConfig, name: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    values = dict(defaults)
-    if config.sections and name in config.sections:
-        values.update(config.sections[name])
-    return values
 
 
 class Service:
@@ -135,16 +112,14 @@ class Service:
         #: Signals that arrived before the loop's handlers were installed (appended to by the CLI).
         self._early_signals = early_signals if early_signals is not None else []
         self.db_path = config.storage.path
-        self.settings = settings_of(config, "service", SERVICE_DEFAULTS)
-        self.retention = settings_of(config, "retention", RETENTION_DEFAULTS)
+        self.settings = config.service
+        self.retention = config.retention
         self._health_port_given = health_port is not None
         if health_port is not None:
-            self.settings["health_port"] = health_port
+            self.settings = replace(self.settings, health_port=health_port)
         if health_host is not None:
-            self.settings["health_host"] = health_host
-        self.health_file = Path(
-            health_file or self.settings["health_file"] or default_health_file(self.db_path)
-        )
+            self.settings = replace(self.settings, health_host=health_host)
+        self.health_file = Path(health_file or self.settings.health_file or default_health_file(self.db_path))
         self.stop_reason: str | None = None
         self.started_at = utcnow()
         self.health_url: str | None = None
@@ -179,9 +154,7 @@ class Service:
         # One connection per poll lane (the first also migrates); a lane's connection is used by one
         # poll cycle at a time. The job table has its own (one thread); digests open their own.
         self.stores = [Store.open(self.db_path)]
-        self.stores += [
-            Store.open(self.db_path, migrate=False) for _ in range(self.settings["poll_lanes"] - 1)
-        ]
+        self.stores += [Store.open(self.db_path, migrate=False) for _ in range(self.settings.poll_lanes - 1)]
         self.store = self.stores[0]
         self._free: asyncio.Queue[Store] = asyncio.Queue()
         for store in self.stores:
@@ -193,7 +166,7 @@ class Service:
         self.fetcher = Fetcher(self.config.fetch)
         # One story clusterer for the process's life, shared by the lanes (it serialises its own work):
         # restoring its window from the database once, not at every poll of every feed.
-        self.tracker = StoryTracker.from_settings(self.config.sections.get("stories"))
+        self.tracker = StoryTracker.from_settings(self.config.stories)
 
     async def _close(self) -> None:
         await self.fetcher.aclose()
@@ -278,7 +251,7 @@ class Service:
         log.warning(
             "%s: stopping after the work in progress (at most %s; send it again to stop now)",
             sig.name,
-            span(self.settings["stop_timeout"]),
+            span(self.settings.stop_timeout_s),
             extra=ctx(stage="service"),
         )
         self._stop.set()
@@ -296,7 +269,7 @@ class Service:
             force: asyncio.Future[Any] = asyncio.ensure_future(self._force.wait())
             await asyncio.wait(
                 {everything, force},
-                timeout=self.settings["stop_timeout"],
+                timeout=self.settings.stop_timeout_s,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             force.cancel()
@@ -322,9 +295,9 @@ class Service:
         await self._in_lane(self.store.sync_feeds, self.config.feeds)
         states = await self._in_lane(self.store.feed_states)
         now = utcnow()
-        jobs = plan_poll_jobs(self.config.feeds, states, now=now, jitter_s=self.settings["jitter"])
+        jobs = plan_poll_jobs(self.config.feeds, states, now=now, jitter_s=self.settings.jitter_s)
         schedules = dispatch.digest_schedules(self.config)
-        jobs += plan_digest_jobs(schedules, grace_s=self.settings["digest_grace"])
+        jobs += plan_digest_jobs(schedules, grace_s=self.settings.digest_grace_s)
         jobs.append(plan_retention_job(self.retention))
         known = {r["id"]: r for r in await self._ops(self.ops.service_jobs)}
         runners: dict[str, Callable[..., Any]] = {
@@ -348,7 +321,7 @@ class Service:
                 **kwargs,
             )
         self.scheduler.start()
-        for job_id in missed_digests(jobs, known, now=now, grace_s=self.settings["digest_grace"]):
+        for job_id in missed_digests(jobs, known, now=now, grace_s=self.settings.digest_grace_s):
             log.warning(
                 "%s: its time passed while the service was down; running it once now",
                 job_id,
@@ -526,7 +499,7 @@ class Service:
 
     def _run_retention(self) -> str:
         now = utcnow()
-        text_s, log_s = self.retention["article_text"], self.retention["fetch_log"]
+        text_s, log_s = self.retention.article_text_s, self.retention.fetch_log_s
         pruned = self.store.prune(
             text_before=now - timedelta(seconds=text_s) if text_s else None,
             fetch_log_before=now - timedelta(seconds=log_s) if log_s else None,
@@ -535,7 +508,7 @@ class Service:
             f"emptied {pruned.article_texts} article text(s), {pruned.revisions} revision(s); "
             f"deleted {pruned.fetch_log_rows} fetch-log row(s)"
         )
-        if self.retention["vacuum"] and (pruned.article_texts or pruned.fetch_log_rows):
+        if self.retention.vacuum and (pruned.article_texts or pruned.fetch_log_rows):
             self.store.vacuum()
             detail += "; vacuumed"
         log.info("retention: %s", detail, extra=ctx(stage="retention"))
@@ -613,11 +586,11 @@ class Service:
         return running, self.health_payload("running" if running else "stopping")
 
     def _start_health_endpoint(self) -> HealthEndpoint | None:
-        port = int(self.settings["health_port"] or 0)
+        port = int(self.settings.health_port or 0)
         if not port and not self._health_port_given:
             return None  # 0 in the config is "off"; --health-port 0 asks for any free port (tests)
         endpoint = HealthEndpoint(
-            self.registry, self._health_answer, host=self.settings["health_host"], port=port
+            self.registry, self._health_answer, host=self.settings.health_host, port=port
         )
         self.health_url = endpoint.start()
         return endpoint
