@@ -12,6 +12,7 @@ and loading the file.
 
 from __future__ import annotations
 
+from monitor.config.files import path_problems
 from monitor.config.loader import (
     DEFAULT_PATH,
     ENV_VAR,
@@ -52,13 +53,13 @@ from monitor.config.sections import (
 from monitor.models import FetchSettings, StorageSettings, StorySettings
 
 __all__ = [
-    "DEFAULT_PATH",
-    "ENV_VAR",
     "ChannelOverrides",
     "ConfigReport",
     "Context",
+    "DEFAULT_PATH",
     "DeliverySettings",
     "DigestSettings",
+    "ENV_VAR",
     "EmailDeliverySettings",
     "FeedDefaults",
     "FeedEntry",
@@ -82,6 +83,7 @@ __all__ = [
     "load_config",
     "parse_duration",
     "parse_size",
+    "path_problems",
     "register_section",
     "registered_sections",
     "resolve_config_path",
