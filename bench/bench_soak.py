@@ -82,7 +82,7 @@ def soak_pipeline(args: argparse.Namespace, config_path: Path, farm: dict) -> li
     config = load_config(config_path)
     # One story tracker for every cycle, as `monitor run` keeps one: without it each cycle would restore
     # the 72 h window from SQLite again (what a one-off `monitor poll` does), which is not the service.
-    tracker = StoryTracker.from_settings(config.sections.get("stories") if config.sections else None)
+    tracker = StoryTracker.from_settings(config.stories)
     samples: list[tuple[int, float, int]] = []
     totals = {"new": 0, "errors": 0, "crashes": 0, "cycles": 0}
     t_start = time.perf_counter()

@@ -58,7 +58,23 @@ class FetchSettings:
 
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
-    path: str  # absolute path to the SQLite file, resolved by config
+    #: The SQLite file; the config resolves a relative path against the config file's folder.
+    path: str = "data/monitor.db"
+
+
+@dataclass(frozen=True, slots=True)
+class StorySettings:
+    """[stories]: how articles are clustered into stories (the config's section, the tracker's options)."""
+
+    enabled: bool = True
+    #: How far apart in time two reports of one story can be.
+    window_s: float = 72 * 3600.0
+    #: Estimated body similarity (Jaccard of shingles) that makes a copy of the same article.
+    near_duplicate: float = 0.6
+    #: Combined headline/key-term score that makes another write-up of the same event.
+    same_event: float = 0.5
+    #: Hours after its last development that a story stops accepting members (issue 14).
+    close_after_hours: float = 72.0
 
 
 # --------------------------------------------------------------------------------------------------

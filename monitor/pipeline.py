@@ -108,7 +108,7 @@ async def poll_cycle(
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(config.fetch)
     if tracker is None:
-        tracker = StoryTracker.from_settings(config.sections.get("stories") if config.sections else None)
+        tracker = StoryTracker.from_settings(config.stories)
     poller = _FeedPoller(
         config,
         store,
@@ -145,10 +145,10 @@ async def poll_cycle(
 
 def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
     """The matcher the [matching] section asks for, or None when matching is off or has no topics file."""
-    settings = config.sections.get("matching") if config.sections else None
-    if not settings or not settings["enabled"]:
+    settings = config.matching
+    if not settings.enabled:
         return None
-    topics = Path(settings["topics"])
+    topics = Path(settings.topics)
     if not topics.is_file():
         # Said once per process and path, not at every poll of `monitor run` (every few seconds);
         # `monitor config check` warns about it too, naming the key.
@@ -168,14 +168,14 @@ def load_configured_matcher(config: MonitorConfig) -> Matcher | None:
         str(topics.resolve()),
         stat.st_mtime_ns,
         stat.st_size,
-        settings["threshold"],
-        settings["morphology"],
+        settings.threshold,
+        settings.morphology,
     )
     cached = _MATCHERS.get(key)
     if cached is None:
         from monitor.match import load_matcher
 
-        cached = load_matcher(topics, threshold=settings["threshold"], morphology=settings["morphology"])
+        cached = load_matcher(topics, threshold=settings.threshold, morphology=settings.morphology)
         _MATCHERS.clear()  # one topics file is in use at a time; an edited one replaces it
         _MATCHERS[key] = cached
     return cached

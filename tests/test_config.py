@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 import unicodedata
@@ -496,8 +497,8 @@ def test_storage_path_is_relative_to_the_config_folder(
 def test_raw_and_sections_are_kept(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, FEED))
     assert cfg.raw["feeds"][0]["name"] == "연합뉴스 경제"
-    assert cfg.section("fetch")["max_bytes"] == 10_000_000
-    assert cfg.section("feeds")[0]["interval"] is None  # not given: inherited when building FeedSpec
+    assert cfg.section("fetch").max_bytes == 10_000_000 and cfg.section("fetch") is cfg.fetch
+    assert cfg.section("feeds")[0].interval_s is None  # not given: inherited when building FeedSpec
 
 
 # --------------------------------------------------------------------------------------------------
@@ -605,7 +606,7 @@ def test_env_settings_of_a_registered_section(tmp_path: Path, own_registry: None
     ]
     env = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X"}
     cfg = load_config(write(tmp_path, text.format("SLACK_WEBHOOK_URL")), env=env)
-    name = cfg.section("delivery.slack")["webhook_url_env"]
+    name = cfg.section("delivery.slack").webhook_url_env
     assert secret_from_env(name, env) == env["SLACK_WEBHOOK_URL"]
 
 
@@ -642,7 +643,8 @@ def test_registered_section_is_validated_like_builtin_ones(tmp_path: Path, own_r
         doc="Digests.",
         rules=[Rule(("every", "window"), every_vs_window)],
     )
-    assert load_config(write(tmp_path, FEED)).section("digest") == {
+    # registered without a settings class: a frozen one is made from the fields
+    assert dataclasses.asdict(load_config(write(tmp_path, FEED)).section("digest")) == {
         "every": 86400.0,
         "window": 86400.0,
         "max_items": 50,

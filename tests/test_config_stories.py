@@ -21,13 +21,10 @@ def _write(tmp_path: Path, stories: str) -> Path:
 
 def test_close_after_hours_defaults_to_72_and_arrives_where_the_tracker_is_built(tmp_path):
     settings = load_config(_write(tmp_path, "")).section("stories")
-    assert settings["close_after_hours"] == 72.0
+    assert settings.close_after_hours == 72.0
     # the clusterer reads it from the settings StoryTracker.from_settings is given
     assert StoryTracker.from_settings(settings) is not None
-    assert (
-        load_config(_write(tmp_path, "close_after_hours = 36.5")).section("stories")["close_after_hours"]
-        == 36.5
-    )
+    assert load_config(_write(tmp_path, "close_after_hours = 36.5")).stories.close_after_hours == 36.5
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ enabled = false
     assert list(plans) == ["file", "email"]  # slack disabled; file kept because its section is written
     assert plans["file"].cap == 3 and plans["email"].cap == 5
     assert digest_schedules(cfg) == {"file": ("30 7 * * *",), "email": ("0 9 * * mon-fri",)}
-    assert cfg.section("delivery.file")["dir"] == str(tmp_path / "out")
+    assert cfg.delivery.file.dir == str(tmp_path / "out")
 
 
 def test_email_alone_turns_the_default_file_channel_off(tmp_path):
@@ -111,7 +111,7 @@ def test_shipped_config_declares_the_sections():
     problems = [p for p in check_config(shipped, env={}) if p.severity == "error"]
     assert problems == []
     cfg = load_config(shipped, env={})
-    assert list(channel_plans(cfg)) == ["file"] and cfg.section("digest")["cap"] == 20
+    assert list(channel_plans(cfg)) == ["file"] and cfg.digest.cap == 20
 
 
 def test_quiet_hours_across_midnight():

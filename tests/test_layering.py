@@ -72,6 +72,8 @@ OWNERS: dict[str, set[str]] = {
     "ahocorasick_rs": {"monitor.match.matcher"},
     "numpy": {"monitor.stories"},
     "tomlkit": {"monitor.sources.feedlist", "monitor.match.tuning"},
+    # /metrics: the registry and collector, and the WSGI app that serves them
+    "prometheus_client": {"monitor.service.metrics", "monitor.service.endpoint"},
 }
 
 

@@ -1,9 +1,8 @@
-"""The service's scheduling decisions, silent-feed detection, the lock, retention and the job table."""
+"""The service: silent-feed detection, health, metrics, the lock, retention and the job table."""
 
 from __future__ import annotations
 
 import asyncio
-import random
 import re
 import types
 from datetime import UTC, datetime, timedelta
@@ -13,96 +12,13 @@ import pytest
 import monitor.service.scheduler as service_module
 from monitor.errors import DatabaseBusy
 from monitor.models import Article, FeedSpec, StorageSettings
-from monitor.service.health import feed_rhythm, judge_health, metrics_text
+from monitor.service.health import feed_rhythm, judge_health
 from monitor.service.lock import ProcessLock
-from monitor.service.scheduler import (
-    Service,
-    missed_digests,
-    plan_digest_jobs,
-    plan_poll_jobs,
-    plan_retention_job,
-    previous_fire_time,
-)
-from monitor.store import FeedState, JobRow, Store
+from monitor.service.scheduler import Service
+from monitor.store import JobRow, Store
 from tests.conftest import kept_logs
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 12:00 KST
-
-
-def state(name: str, next_at: datetime | None) -> FeedState:
-    return FeedState(1, name, "http://x/", None, None, 0, next_at, None)
-
-
-def test_poll_jobs_start_when_due_spread_by_jitter_and_skip_disabled():
-    feeds = (
-        FeedSpec("a", "http://a/", interval_s=900),
-        FeedSpec("b", "http://b/", interval_s=60),
-        FeedSpec("off", "http://c/", enabled=False),
-        FeedSpec("later", "http://d/", interval_s=900),
-    )
-    states = {
-        "a": state("a", None),
-        "b": state("b", NOW - timedelta(hours=1)),
-        "later": state("later", NOW + timedelta(minutes=10)),
-    }
-    jobs = {j.target: j for j in plan_poll_jobs(feeds, states, now=NOW, jitter_s=30, rng=random.Random(1))}
-    assert set(jobs) == {"a", "b", "later"}
-    assert NOW <= jobs["a"].first_run <= NOW + timedelta(seconds=30)
-    # jitter is capped at a quarter of the interval: a 1-minute feed stays a 1-minute feed
-    assert NOW <= jobs["b"].first_run <= NOW + timedelta(seconds=15)
-    assert jobs["b"].trigger.jitter == 15 and jobs["b"].schedule == "every 1m +≤15s"
-    # a feed polled shortly before a restart is not polled again before its time
-    assert jobs["later"].first_run >= NOW + timedelta(minutes=10)
-    assert jobs["a"].misfire_grace_s == 900 and jobs["a"].id == "poll:a"
-
-
-def test_jitter_spreads_feeds_that_are_all_due():
-    feeds = tuple(FeedSpec(f"f{i}", f"http://h/{i}", interval_s=900) for i in range(50))
-    jobs = plan_poll_jobs(feeds, {}, now=NOW, jitter_s=30, rng=random.Random(2))
-    starts = sorted(j.first_run for j in jobs)
-    assert starts[-1] - starts[0] > timedelta(seconds=20)
-    assert len(set(starts)) == 50
-
-
-def test_digest_jobs_fire_at_any_of_their_crons_in_kst():
-    (job,) = plan_digest_jobs({"email": ("0 8 * * *", "0 18 * * *"), "idle": ()}, grace_s=3600)
-    assert job.id == "digest:email" and job.schedule == "cron 0 8 * * * | 0 18 * * * KST"
-    first = job.trigger.get_next_fire_time(None, NOW)  # 12:00 KST → 18:00 KST = 09:00 UTC
-    assert first.astimezone(UTC) == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    assert previous_fire_time(job.trigger, now=NOW, since=NOW - timedelta(hours=6)).astimezone(
-        UTC
-    ) == datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # 08:00 KST
-
-
-def test_retention_runs_daily_at_its_kst_time():
-    job = plan_retention_job({"run_at": "04:30"})
-    nxt = job.trigger.get_next_fire_time(None, NOW)
-    assert nxt.astimezone(UTC) == datetime(2026, 11, 23, 19, 30, tzinfo=UTC)
-
-
-def test_a_digest_missed_while_down_runs_once_and_only_then():
-    jobs = plan_digest_jobs(
-        {"email": ("0 8 * * *",), "slack": ("0 11 * * *",), "new": ("0 9 * * *",)}, grace_s=6 * 3600
-    )
-    iso = lambda d: d.isoformat()  # noqa: E731
-    table = {
-        # known since yesterday, last sent yesterday 08:00 KST: today's 08:00 KST (23:00 UTC) was missed
-        "digest:email": {
-            "created_at": iso(NOW - timedelta(days=2)),
-            "last_finished_at": iso(NOW - timedelta(days=1, hours=4)),
-        },
-        # sent today at 11:00 KST: nothing missed
-        "digest:slack": {
-            "created_at": iso(NOW - timedelta(days=2)),
-            "last_finished_at": iso(NOW - timedelta(minutes=50)),
-        },
-    }
-    assert missed_digests(jobs, table, now=NOW, grace_s=6 * 3600) == ["digest:email"]
-    # beyond the grace it is skipped: a digest 30 hours late is noise
-    assert missed_digests(jobs, table, now=NOW + timedelta(days=1), grace_s=3600) == []
-
-
-# --------------------------------------------------------------------------------------------------
 
 
 def test_feed_rhythm_flags_a_feed_silent_far_beyond_its_usual_gap():
@@ -126,17 +42,29 @@ def test_health_verdict():
     assert "no health file" in judge_health(None, now=NOW).reason
 
 
-def test_metrics_text_is_prometheus_exposition():
-    text = metrics_text(
-        [
-            ("m_total", "counter", "things", {"result": 'o"k'}, 3),
-            ("m_total", "counter", "things", {"result": "no"}, 1.5),
-            ("t", "gauge", "a time", {}, 1795440000.0),
-        ]
+def test_metrics_follow_their_tables_in_prometheus_text():
+    """The service's numbers → exposition by the COUNTERS/GAUGES tables, as prometheus_client writes it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from monitor.service.metrics import MetricsSnapshot, exposition, service_registry
+
+    counters = {("poll", "ok"): 3, ("poll", 'o"k'): 1, ("job", "digest", "failed"): 2, ("articles_new",): 7}
+    text = exposition(
+        service_registry(lambda: MetricsSnapshot(counters, {"up": 1, "started_at": 1795440000}))
     )
-    assert text.count("# TYPE m_total counter") == 1
-    assert 'm_total{result="o\\"k"} 3' in text and 'm_total{result="no"} 1.5' in text
-    assert "t 1795440000\n" in text
+    assert text.count("# TYPE monitor_feed_polls_total counter") == 1
+    assert 'monitor_feed_polls_total{result="o\\"k"} 1.0' in text  # label values escaped
+    assert "monitor_started_timestamp_seconds 1.79544e+09" in text
+    got = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert got["monitor_feed_polls_total", (("result", "ok"),)] == 3
+    assert got["monitor_job_runs_total", (("job", "digest"), ("outcome", "failed"))] == 2
+    assert got["monitor_articles_new_total", ()] == 7 and got["monitor_poll_cycles_total", ()] == 0
+    assert got["monitor_feeds", ()] == 0  # before the first heartbeat
+    assert "process_resident_memory_bytes" in {name for name, _ in got}
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.ingest.urls import article_outlet
 from monitor.match.evaluation import cluster_quality, eval_report_json, eval_report_text, parse_lines
-from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed
+from monitor.models import Article, FeedReport, FeedSpec, FetchResult, ParsedFeed, StorySettings
 from monitor.store import MatchRow, SourceRef, Store
 from monitor.stories import StoryTracker, recluster
 
@@ -427,15 +427,8 @@ def test_one_tracker_serves_polls_on_several_threads(tmp_path):
 
 
 def test_disabled_stories_section_gives_no_tracker():
-    assert (
-        StoryTracker.from_settings(
-            {"enabled": False, "window": 3600.0, "near_duplicate": 0.6, "same_event": 0.5}
-        )
-        is None
-    )
-    tracker = StoryTracker.from_settings(
-        {"enabled": True, "window": 7200.0, "near_duplicate": 0.7, "same_event": 0.6}
-    )
+    assert StoryTracker.from_settings(StorySettings(enabled=False, window_s=3600.0)) is None
+    tracker = StoryTracker.from_settings(StorySettings(window_s=7200.0, near_duplicate=0.7, same_event=0.6))
     assert tracker is not None and tracker.options == {
         "window_hours": 2.0,
         "near_dup_threshold": 0.7,
@@ -443,7 +436,7 @@ def test_disabled_stories_section_gives_no_tracker():
         "close_after_hours": 72.0,
     }
     closing = StoryTracker.from_settings(
-        {"enabled": True, "window": 7200.0, "near_duplicate": 0.7, "same_event": 0.6, "close_after_hours": 24}
+        StorySettings(window_s=7200.0, near_duplicate=0.7, same_event=0.6, close_after_hours=24)
     )
     assert closing is not None and closing.options["close_after_hours"] == 24.0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.cli.common import print_json
-from monitor.config import ConfigReport, Problem, inspect_config, resolve_config_path
+from monitor.config import ConfigReport, Problem, inspect_config, path_problems, resolve_config_path
 from monitor.errors import ConfigError
 from monitor.match import load_topics
 from monitor.plural import counted
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    report = _with_topics(inspect_config(resolve_config_path(args.config)))
+    report = _with_paths(_with_topics(inspect_config(resolve_config_path(args.config))))
     if args.json:
         print_json(_report_json(report))
     else:
@@ -42,15 +42,24 @@ def _with_topics(report: ConfigReport) -> ConfigReport:
     that file (``matching.topics: …/topics.toml: topics.trade.terms[1]: …``), so a broken topics file
     (hand-edited, or written by `monitor topics tune --write`) is caught here, not at the first poll.
     Done by the command, not by loading: a service keeps running unmatched on a broken topics file."""
-    matching = report.config.sections.get("matching") if report.config and report.config.sections else None
-    if not matching or not Path(matching["topics"]).is_file():
+    topics = report.config.matching.topics if report.config else None
+    if topics is None or not Path(topics).is_file():
         return report  # a missing file is already a warning of inspect_config's
     try:
-        load_topics(matching["topics"])
+        load_topics(topics)
     except ConfigError as exc:
-        found = tuple(Problem("matching.topics", f"{matching['topics']}: {p}") for p in exc.problems)
+        found = tuple(Problem("matching.topics", f"{topics}: {p}") for p in exc.problems)
         return replace(report, problems=(*report.problems, *found))
     return report
+
+
+def _with_paths(report: ConfigReport) -> ConfigReport:
+    """The report with the problems of the other files and folders the config names (the database, the
+    digest folder, the health file: :data:`monitor.config.files.CHECKS`)."""
+    if report.config is None:
+        return report
+    found = path_problems(report.config)
+    return replace(report, problems=(*report.problems, *found)) if found else report
 
 
 def _report_text(report: ConfigReport) -> str:

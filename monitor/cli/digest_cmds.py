@@ -114,7 +114,7 @@ def describe(o: DigestOutcome) -> str:
 
 
 def _show(config, store, args: argparse.Namespace) -> int:
-    from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+    from apscheduler.triggers.cron import CronTrigger
 
     plans = channel_plans(config)
     last = store.last_digests()

@@ -209,7 +209,7 @@ def status_view(config: MonitorConfig, store: Store, *, now: datetime) -> dict[s
             service_state = "running"
         else:
             service_state = "not responding (killed or crashed?)"
-    factor = config.section("service")["silent_factor"] if config.sections else 4
+    factor = config.service.silent_factor
     feeds = []
     for r in rows:
         rhythm = feed_rhythm(times.get(r["name"], []), now=now, interval_s=r["interval_s"], factor=factor)

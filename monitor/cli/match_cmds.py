@@ -19,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from monitor.config import load_config, resolve_config_path
+from monitor.config import MatchingSettings, load_config, resolve_config_path
 from monitor.errors import ConfigError, MonitorError
 from monitor.match import (
     EvalItem,
@@ -115,16 +115,16 @@ def _matcher(args: argparse.Namespace) -> Matcher:
     change.)"""
     config_path = getattr(args, "config", None) or os.environ.get("MONITOR_CONFIG")
     try:
-        matching: dict[str, Any] | None = load_config(resolve_config_path(config_path)).section("matching")
+        matching: MatchingSettings | None = load_config(resolve_config_path(config_path)).matching
     except ConfigError:  # no usable main config: the topics file beside where it would be decides
         matching = None
     if getattr(args, "topics", None):
         topics = Path(args.topics)
     else:
-        topics = Path(matching["topics"]) if matching else default_topics_path(config_path)
+        topics = Path(matching.topics) if matching else default_topics_path(config_path)
     threshold = getattr(args, "threshold", None)
-    if threshold is None and matching and matching["threshold"] is not None:
-        threshold = float(matching["threshold"])
+    if threshold is None and matching and matching.threshold is not None:
+        threshold = float(matching.threshold)
     return load_matcher(topics, threshold=threshold)
 
 

@@ -75,7 +75,7 @@ def cmd_health(args: argparse.Namespace) -> int:
         path = Path(args.health_file)
     else:
         config = config_from(args)
-        configured = config.section("service")["health_file"] if config.sections else None
+        configured = config.service.health_file
         path = Path(configured) if configured else default_health_file(config.storage.path)
     verdict = judge_health(read_health(path), now=utcnow(), max_age_s=parse_duration(args.max_age))
     if args.json:

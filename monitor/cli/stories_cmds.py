@@ -61,8 +61,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     with open_store(config) as store:
         note = None
         if args.recluster:
-            settings = config.sections.get("stories") if config.sections else None
-            result = recluster(store, StoryTracker.from_settings(settings) or StoryTracker())
+            result = recluster(store, StoryTracker.from_settings(config.stories) or StoryTracker())
             note = (
                 f"re-clustered {counted(result.articles, 'article')} "
                 f"into {counted(result.stories, 'story')} "

@@ -174,10 +174,10 @@ def configured_matcher(config: MonitorConfig) -> Matcher:
 
     matcher = load_configured_matcher(config)
     if matcher is None:
-        settings = config.sections.get("matching") or {}
+        settings = config.matching
         raise _error(
             f"{config.path}: matching is off or its topics file is missing "
-            f"(matching.topics = {settings.get('topics')!s}, matching.enabled = {settings.get('enabled')})",
+            f"(matching.topics = {settings.topics}, matching.enabled = {settings.enabled})",
             "set [matching] topics to a topics file and enabled = true",
         )
     return matcher
@@ -199,11 +199,11 @@ def new_matcher(path: Path, threshold: float | None) -> Matcher:
             str(path),
         )
     config = load_config(path)
-    settings = config.section("matching")
+    settings = config.matching
     return load_matcher(
-        settings["topics"],
-        threshold=settings["threshold"] if threshold is None else threshold,
-        morphology=settings["morphology"],
+        settings.topics,
+        threshold=settings.threshold if threshold is None else threshold,
+        morphology=settings.morphology,
     )
 
 

@@ -30,7 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from monitor.clock import KST, format_kst, to_utc, utcnow
-from monitor.config import MonitorConfig, file_digest_dir, secret_from_env, section_values
+from monitor.config import (
+    ChannelOverrides,
+    DigestSettings,
+    EmailDeliverySettings,
+    MonitorConfig,
+    SlackDeliverySettings,
+    file_digest_dir,
+    secret_from_env,
+)
 from monitor.deliver import Channel, EmailChannel, FileChannel, SlackChannel, write_preview
 from monitor.digest import BRAND, build_digest
 from monitor.errors import ConfigError, DeliveryError, MonitorError
@@ -72,22 +80,21 @@ def channel_plans(config: MonitorConfig) -> dict[str, ChannelPlan]:
     channel is on when ``[delivery.file]`` is in the file (unless ``enabled = false``), or when no other
     channel is, so a first-time user sees a digest with no accounts.
     """
-    digest = section_values(config, "digest")
-    email = section_values(config, "delivery.email")
-    slack = section_values(config, "delivery.slack")
-    files = section_values(config, "delivery.file")
-    wanted: dict[str, tuple[Mapping[str, Any], Callable[[], Channel]]] = {}
-    if email["host"] is not None and email["enabled"] is not False:
+    digest = config.digest
+    email, slack, files = config.delivery.email, config.delivery.slack, config.delivery.file
+    wanted: dict[str, tuple[ChannelOverrides, Callable[[], Channel]]] = {}
+    if email.host is not None and email.enabled is not False:
         wanted["email"] = (email, lambda: EmailChannel(_email_settings(email), name="email"))
-    if slack["webhook_url_env"] is not None and slack["enabled"] is not False:
+    if slack.webhook_url_env is not None and slack.enabled is not False:
         wanted["slack"] = (slack, lambda: SlackChannel(_slack_settings(slack), name="slack"))
     delivery = config.raw.get("delivery")
     file_written = isinstance(delivery, dict) and "file" in delivery
-    if files["enabled"] or (files["enabled"] is None and (file_written or not wanted)):
+    if files.enabled or (files.enabled is None and (file_written or not wanted)):
         wanted = {"file": (files, lambda: FileChannel(file_digest_dir(config), name="file")), **wanted}
 
-    def pick(own: Mapping[str, Any], key: str) -> Any:
-        return digest[key] if own[key] is None else own[key]
+    def pick(own: ChannelOverrides, key: str) -> Any:
+        mine = getattr(own, key)  # the override keys are [digest]'s own names
+        return getattr(digest, key) if mine is None else mine
 
     return {
         name: ChannelPlan(
@@ -109,32 +116,35 @@ def digest_schedules(config: MonitorConfig) -> dict[str, tuple[str, ...]]:
     return {name: plan.schedules for name, plan in channel_plans(config).items()}
 
 
-def _email_settings(v: Mapping[str, Any]) -> EmailSettings:
-    def secret(key: str) -> str | None:
-        return secret_from_env(v[key], key=f"delivery.email.{key}") if v[key] else None
+def _email_settings(v: EmailDeliverySettings) -> EmailSettings:
+    def secret(env_name: str | None, key: str) -> str | None:
+        return secret_from_env(env_name, key=f"delivery.email.{key}") if env_name else None
 
-    user, password = secret("username_env"), secret("password_env")
+    user, password = secret(v.username_env, "username_env"), secret(v.password_env, "password_env")
+    # host, from and to are set together (a rule of [delivery.email]) and the channel is on with host
+    assert v.host is not None and v.sender is not None and v.recipients is not None
     return EmailSettings(
-        host=v["host"],
-        sender=v["from"],
-        recipients=tuple(v["to"]),
-        port=v["port"],
-        security=v["security"],
+        host=v.host,
+        sender=v.sender,
+        recipients=tuple(v.recipients),
+        port=v.port,
+        security=v.security,
         username=user,
         password=password,
-        timeout_s=v["timeout"],
+        timeout_s=v.timeout_s,
     )
 
 
-def _slack_settings(v: Mapping[str, Any]) -> SlackSettings:
-    url = secret_from_env(v["webhook_url_env"], key="delivery.slack.webhook_url_env")
-    return SlackSettings(webhook_url=url, timeout_s=v["timeout"])
+def _slack_settings(v: SlackDeliverySettings) -> SlackSettings:
+    assert v.webhook_url_env is not None  # the channel is on only when it is set
+    url = secret_from_env(v.webhook_url_env, key="delivery.slack.webhook_url_env")
+    return SlackSettings(webhook_url=url, timeout_s=v.timeout_s)
 
 
 def topic_order(config: MonitorConfig) -> tuple[str, ...] | None:
     """The topic labels in the order of the topics file, which is the order the user gave them weight in;
     None (sections by their strongest story) when the file cannot be read: a digest must not fail on it."""
-    path = section_values(config, "matching")["topics"]
+    path = config.matching.topics
     try:
         return tuple(t.label for t in load_topics(path).topics)
     except MonitorError as e:
@@ -148,7 +158,7 @@ def topic_labels(config: MonitorConfig) -> dict[str, str]:
     """Topic id → the label people read, from the topics file (empty when it cannot be read): a story
     whose topics came from a member without stored labels must still read "공급망 회복력", not
     ``supply_chain``."""
-    path = section_values(config, "matching")["topics"]
+    path = config.matching.topics
     try:
         return {t.id: t.label for t in load_topics(path).topics}
     except MonitorError:
@@ -225,7 +235,7 @@ def _run(
     if channel is not None and channel not in plans:
         raise _unknown_channel(channel, plans)
     when = to_utc(now) if now else utcnow().replace(microsecond=0)
-    digest = section_values(config, "digest")
+    digest = config.digest
     chosen = [plans[channel]] if channel else list(plans.values())
     order = topic_order(config)
     labels = topic_labels(config)
@@ -269,7 +279,7 @@ class _ChannelRun:
     def __init__(
         self,
         plan: ChannelPlan,
-        digest: Mapping[str, Any],
+        digest: DigestSettings,
         store: Store,
         now: datetime,
         *,
@@ -288,8 +298,8 @@ class _ChannelRun:
         self.topic_order: tuple[str, ...] | None = None
         self.topic_labels: dict[str, str] = {}
         self.include_sent = False  # a preview that shows the stories already sent as well
-        self.retry_base = timedelta(seconds=digest["retry_base"])
-        self.retry_max = timedelta(seconds=digest["retry_max"])
+        self.retry_base = timedelta(seconds=digest.retry_base_s)
+        self.retry_max = timedelta(seconds=digest.retry_max_s)
 
     def outcome(self, status: Any, **kw: Any) -> DigestOutcome:
         return DigestOutcome(self.plan.name, status, kind=self.kind, dry_run=self.dry_run, **kw)
@@ -311,7 +321,7 @@ class _ChannelRun:
                 )
         if self.dry_run:
             return self.send(dry=True)
-        ttl = timedelta(seconds=self.settings["claim_ttl"])
+        ttl = timedelta(seconds=self.settings.claim_ttl_s)
         token = self.store.claim(name, now=self.now, ttl=ttl)
         if token is None:
             return self.outcome("busy", error="another digest run is sending to this channel")
@@ -327,18 +337,18 @@ class _ChannelRun:
                 self.plan.name,
                 now=self.now,
                 threshold=self.plan.threshold,
-                max_age=timedelta(seconds=s["alert_window"]),
-                update_min_outlets=s["update_min_outlets"],
+                max_age=timedelta(seconds=s.alert_window_s),
+                update_min_outlets=s.update_min_outlets,
                 alerts_only_above=self.plan.alert_threshold,
             )
-            window = self.now - timedelta(seconds=s["alert_window"])
+            window = self.now - timedelta(seconds=s.alert_window_s)
             return [p for p in pending if p.story.first_seen >= window]
         return self.store.pending_stories(
             self.plan.name,
             now=self.now,
             threshold=self.plan.threshold,
-            max_age=timedelta(seconds=s["max_age"]),
-            update_min_outlets=s["update_min_outlets"],
+            max_age=timedelta(seconds=s.max_age_s),
+            update_min_outlets=s.update_min_outlets,
             include_sent=self.include_sent,
         )
 
@@ -459,7 +469,7 @@ def preview(
     if channel is not None and channel not in plans:
         raise _unknown_channel(channel, plans)
     when = to_utc(now) if now else utcnow().replace(microsecond=0)
-    digest = section_values(config, "digest")
+    digest = config.digest
     written = {}
     for plan in [plans[channel]] if channel else plans.values():
         run = _ChannelRun(plan, digest, store, when, dry_run=True, manual=True, alerts=False)

@@ -3,9 +3,12 @@
 It calls the pipeline and the digest runs on a schedule and holds no business logic of its own. Behind
 this face:
 
-- ``scheduler``: APScheduler 3 jobs (each feed on its interval, digests, retention), planning and the
-  stop sequence;
-- ``health``: what an operator is shown: a feed's rhythm and silence, the health file, metrics;
+- ``scheduler``: the Service: APScheduler 3 jobs (each feed on its interval, digests, retention), the
+  poll lanes and the stop sequence;
+- ``jobs``: planning, as pure functions: which jobs, which triggers, which digests a stopped service missed;
+- ``health``: what an operator is shown: a feed's rhythm and silence, the health file;
+- ``metrics``: the Prometheus metrics (prometheus_client), one registry per service;
+- ``endpoint``: ``/metrics`` and ``/healthz`` over HTTP, in a thread;
 - ``lock``: one process per database.
 """
 

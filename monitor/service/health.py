@@ -1,4 +1,4 @@
-"""What an operator is shown: a feed's rhythm and silence, the health file, Prometheus metrics text.
+"""What an operator is shown: a feed's rhythm and silence, and the health file.
 
 Pure functions over values the store and the service hand in; no I/O except the health file, so
 `monitor status`, `monitor health` and the service share one definition of "silent" and "healthy".
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -113,26 +113,3 @@ def read_health(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-# --------------------------------------------------------------------------------------------------
-# Prometheus text format
-# --------------------------------------------------------------------------------------------------
-
-
-def metrics_text(samples: Iterable[tuple[str, str, str, Mapping[str, str], float]]) -> str:
-    """``(name, type, help, labels, value)`` rows → exposition format (one HELP/TYPE per name)."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for name, kind, help_text, labels, value in samples:
-        if name not in seen:
-            out += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-            seen.add(name)
-        label_text = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
-        number = str(int(value)) if float(value).is_integer() else repr(float(value))
-        out.append(f"{name}{{{label_text}}} {number}" if label_text else f"{name} {number}")
-    return "\n".join(out) + "\n"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -29,41 +29,46 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import math
 import os
-import random
 import signal
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobEvent  # type: ignore[import-untyped]
-from apscheduler.job import Job  # type: ignore[import-untyped]
-from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
-from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped]
-from apscheduler.triggers.combining import OrTrigger  # type: ignore[import-untyped]
-from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
-from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobEvent
+from apscheduler.job import Job
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import __version__
-from monitor.clock import KST, format_kst, from_iso, to_iso, utcnow
+from monitor.clock import KST, format_kst, to_iso, utcnow
 from monitor.config import MonitorConfig
 from monitor.deliver import dispatch
 from monitor.ingest import Fetcher
 from monitor.logs import ctx
-from monitor.models import FeedReport, FeedSpec, PollReport
+from monitor.models import FeedReport, PollReport
 from monitor.pipeline import poll_cycle
-from monitor.service.health import default_health_file, metrics_text, write_health
+from monitor.service.endpoint import HealthEndpoint
+from monitor.service.health import default_health_file, write_health
+from monitor.service.jobs import (
+    missed_digests,
+    plan_digest_jobs,
+    plan_poll_jobs,
+    plan_retention_job,
+    poll_job_id,
+    span,
+)
 from monitor.service.lock import ProcessLock
-from monitor.store import FeedState, JobRow, Store
+from monitor.service.metrics import MetricsSnapshot, exposition, service_registry
+from monitor.store import JobRow, Store
 from monitor.stories import StoryTracker
 
 log = logging.getLogger(__name__)
@@ -89,158 +94,6 @@ HEARTBEAT_S = 60
 SKIP_LOG_EVERY_S = 3600.0
 #: How long the poll lane waits after a feed comes due for others to join its cycle.
 GATHER_S = 0.5
-#: Defaults for a config built without the registered sections (tests, the demo).
-SERVICE_DEFAULTS: dict[str, Any] = {
-    "poll_lanes": 4,
-    "jitter": 30.0,
-    "stop_timeout": 20.0,
-    "health_file": None,
-    "health_port": 0,
-    "health_host": "127.0.0.1",
-    "digest_grace": 6 * 3600.0,
-    "silent_factor": 4,
-}
-RETENTION_DEFAULTS: dict[str, Any] = {
-    "article_text": 180 * 86400.0,
-    "fetch_log": 90 * 86400.0,
-    "run_at": "04:30",
-    "vacuum": True,
-}
-
-
-def settings_of(config: MonitorConfig, name: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    values = dict(defaults)
-    if config.sections and name in config.sections:
-        values.update(config.sections[name])
-    return values
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedJob:
-    """A job as the service schedules it (and as the job table shows it)."""
-
-    id: str
-    kind: str  # poll | digest | retention
-    target: str | None
-    trigger: BaseTrigger
-    schedule: str  # for people
-    misfire_grace_s: int
-    first_run: datetime | None = None  # None: the trigger's own next fire time
-
-
-def poll_job_id(feed: str) -> str:
-    return f"poll:{feed}"
-
-
-def plan_poll_jobs(
-    feeds: tuple[FeedSpec, ...],
-    states: Mapping[str, FeedState],
-    *,
-    now: datetime,
-    jitter_s: float,
-    rng: random.Random | None = None,
-) -> list[PlannedJob]:
-    """One interval job per enabled feed, starting when the feed is next due (stored), plus jitter.
-
-    The jitter is at most a quarter of the feed's interval, so a 1-minute feed stays roughly a
-    1-minute feed. The start offset spreads feeds that are all due now (first start, long downtime)
-    over the jitter window instead of firing them in one burst.
-    """
-    rng = rng or random.Random()
-    jobs = []
-    for spec in feeds:
-        if not spec.enabled:
-            continue
-        jitter = min(jitter_s, spec.interval_s / 4)
-        state = states.get(spec.name)
-        due = state.next_attempt_at if state and state.next_attempt_at else now
-        first = max(now, due) + timedelta(seconds=rng.uniform(0, jitter))
-        trigger = IntervalTrigger(
-            seconds=spec.interval_s, start_date=first, timezone=KST, jitter=int(jitter) or None
-        )
-        jobs.append(
-            PlannedJob(
-                poll_job_id(spec.name),
-                "poll",
-                spec.name,
-                trigger,
-                f"every {_span(spec.interval_s)} +≤{_span(jitter)}",
-                misfire_grace_s=spec.interval_s,
-                first_run=first,
-            )
-        )
-    return jobs
-
-
-def plan_digest_jobs(schedules: Mapping[str, tuple[str, ...]], *, grace_s: float) -> list[PlannedJob]:
-    """One job per channel, firing at any of its cron expressions (Asia/Seoul)."""
-    jobs = []
-    for channel, crons in sorted(schedules.items()):
-        if not crons:
-            continue
-        triggers = [CronTrigger.from_crontab(c, timezone=KST) for c in crons]
-        trigger = triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
-        jobs.append(
-            PlannedJob(
-                f"digest:{channel}",
-                "digest",
-                channel,
-                trigger,
-                "cron " + " | ".join(crons) + " KST",
-                misfire_grace_s=max(1, int(grace_s)),
-            )
-        )
-    return jobs
-
-
-def plan_retention_job(retention: Mapping[str, Any]) -> PlannedJob:
-    hour, minute = (int(x) for x in retention["run_at"].split(":"))
-    trigger = CronTrigger(hour=hour, minute=minute, timezone=KST)
-    return PlannedJob(
-        "retention", "retention", None, trigger, f"daily {retention['run_at']} KST", misfire_grace_s=12 * 3600
-    )
-
-
-def previous_fire_time(trigger: BaseTrigger, *, now: datetime, since: datetime) -> datetime | None:
-    """The last time in (since, now] the trigger fired, or None."""
-    found = None
-    t = trigger.get_next_fire_time(None, since + timedelta(seconds=1))
-    for _ in range(100_000):  # a bound: a per-minute cron over a long grace is still far below it
-        if t is None or t > now:
-            break
-        found = t
-        t = trigger.get_next_fire_time(t, t + timedelta(seconds=1))
-    return found
-
-
-def missed_digests(
-    jobs: list[PlannedJob], table: Mapping[str, Mapping[str, Any]], *, now: datetime, grace_s: float
-) -> list[str]:
-    """Digest jobs whose time passed while no service ran, within the grace: they run once at start.
-
-    Only a job the job table already knew (a service ran it before) can have been missed; a digest that
-    was started but never finished (killed mid-send) counts as missed: the delivery ledger makes the
-    repeat at most one item long.
-    """
-    missed = []
-    for job in jobs:
-        row = table.get(job.id)
-        if job.kind != "digest" or row is None:
-            continue
-        since = max(now - timedelta(seconds=grace_s), from_iso(row["created_at"]) or now)
-        prev = previous_fire_time(job.trigger, now=now, since=since)
-        finished = from_iso(row.get("last_finished_at"))
-        if prev is not None and (finished is None or finished < prev):
-            missed.append(job.id)
-    return missed
-
-
-def _span(seconds: float) -> str:
-    seconds = int(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 class Service:
@@ -259,21 +112,21 @@ class Service:
         #: Signals that arrived before the loop's handlers were installed (appended to by the CLI).
         self._early_signals = early_signals if early_signals is not None else []
         self.db_path = config.storage.path
-        self.settings = settings_of(config, "service", SERVICE_DEFAULTS)
-        self.retention = settings_of(config, "retention", RETENTION_DEFAULTS)
+        self.settings = config.service
+        self.retention = config.retention
         self._health_port_given = health_port is not None
         if health_port is not None:
-            self.settings["health_port"] = health_port
+            self.settings = replace(self.settings, health_port=health_port)
         if health_host is not None:
-            self.settings["health_host"] = health_host
-        self.health_file = Path(
-            health_file or self.settings["health_file"] or default_health_file(self.db_path)
-        )
+            self.settings = replace(self.settings, health_host=health_host)
+        self.health_file = Path(health_file or self.settings.health_file or default_health_file(self.db_path))
         self.stop_reason: str | None = None
         self.started_at = utcnow()
         self.health_url: str | None = None
         self.counters: Counter[tuple[str, ...]] = Counter()
         self.gauges: dict[str, float] = {}
+        #: This service's own metrics registry (never prometheus_client's global one).
+        self.registry = service_registry(self._metrics_snapshot)
         self.last_poll: dict[str, Any] | None = None
         self._pending: dict[str, asyncio.Future[FeedReport | None]] = {}
         self._batches: set[asyncio.Task[None]] = set()
@@ -301,9 +154,7 @@ class Service:
         # One connection per poll lane (the first also migrates); a lane's connection is used by one
         # poll cycle at a time. The job table has its own (one thread); digests open their own.
         self.stores = [Store.open(self.db_path)]
-        self.stores += [
-            Store.open(self.db_path, migrate=False) for _ in range(self.settings["poll_lanes"] - 1)
-        ]
+        self.stores += [Store.open(self.db_path, migrate=False) for _ in range(self.settings.poll_lanes - 1)]
         self.store = self.stores[0]
         self._free: asyncio.Queue[Store] = asyncio.Queue()
         for store in self.stores:
@@ -315,7 +166,7 @@ class Service:
         self.fetcher = Fetcher(self.config.fetch)
         # One story clusterer for the process's life, shared by the lanes (it serialises its own work):
         # restoring its window from the database once, not at every poll of every feed.
-        self.tracker = StoryTracker.from_settings(self.config.sections.get("stories"))
+        self.tracker = StoryTracker.from_settings(self.config.stories)
 
     async def _close(self) -> None:
         await self.fetcher.aclose()
@@ -334,12 +185,13 @@ class Service:
         for signum in self._early_signals:
             self._on_signal(signal.Signals(signum))
         self.run_id = await self._ops(self.ops.service_started, pid=os.getpid(), host=socket.gethostname())
-        health_server = None
+        endpoint = None
         try:
             self.scheduler = self._new_scheduler(loop)
+            # Before scheduling: a port that can't be had stops the start before any job runs.
+            endpoint = self._start_health_endpoint()
             await self._schedule()
             self._lane = asyncio.create_task(self._poll_lane(), name="poll-lane")
-            health_server = await self._start_health_server()
             await self._heartbeat()
             log.info(
                 "monitor run %s: pid %d, %d jobs, database %s, health file %s%s",
@@ -354,8 +206,8 @@ class Service:
             await self._stop.wait()
             await self._shutdown()
         finally:
-            if health_server is not None:
-                health_server.close()
+            if endpoint is not None:
+                endpoint.stop()
             self._side_threads.shutdown(wait=True)  # a digest mid-send finishes and records its ledger
             await self._ops(self.ops.service_stopped, self.run_id, self.stop_reason or "error")
             self._write_health("stopped")
@@ -399,7 +251,7 @@ class Service:
         log.warning(
             "%s: stopping after the work in progress (at most %s; send it again to stop now)",
             sig.name,
-            _span(self.settings["stop_timeout"]),
+            span(self.settings.stop_timeout_s),
             extra=ctx(stage="service"),
         )
         self._stop.set()
@@ -417,7 +269,7 @@ class Service:
             force: asyncio.Future[Any] = asyncio.ensure_future(self._force.wait())
             await asyncio.wait(
                 {everything, force},
-                timeout=self.settings["stop_timeout"],
+                timeout=self.settings.stop_timeout_s,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             force.cancel()
@@ -443,9 +295,9 @@ class Service:
         await self._in_lane(self.store.sync_feeds, self.config.feeds)
         states = await self._in_lane(self.store.feed_states)
         now = utcnow()
-        jobs = plan_poll_jobs(self.config.feeds, states, now=now, jitter_s=self.settings["jitter"])
+        jobs = plan_poll_jobs(self.config.feeds, states, now=now, jitter_s=self.settings.jitter_s)
         schedules = dispatch.digest_schedules(self.config)
-        jobs += plan_digest_jobs(schedules, grace_s=self.settings["digest_grace"])
+        jobs += plan_digest_jobs(schedules, grace_s=self.settings.digest_grace_s)
         jobs.append(plan_retention_job(self.retention))
         known = {r["id"]: r for r in await self._ops(self.ops.service_jobs)}
         runners: dict[str, Callable[..., Any]] = {
@@ -469,7 +321,7 @@ class Service:
                 **kwargs,
             )
         self.scheduler.start()
-        for job_id in missed_digests(jobs, known, now=now, grace_s=self.settings["digest_grace"]):
+        for job_id in missed_digests(jobs, known, now=now, grace_s=self.settings.digest_grace_s):
             log.warning(
                 "%s: its time passed while the service was down; running it once now",
                 job_id,
@@ -647,7 +499,7 @@ class Service:
 
     def _run_retention(self) -> str:
         now = utcnow()
-        text_s, log_s = self.retention["article_text"], self.retention["fetch_log"]
+        text_s, log_s = self.retention.article_text_s, self.retention.fetch_log_s
         pruned = self.store.prune(
             text_before=now - timedelta(seconds=text_s) if text_s else None,
             fetch_log_before=now - timedelta(seconds=log_s) if log_s else None,
@@ -656,7 +508,7 @@ class Service:
             f"emptied {pruned.article_texts} article text(s), {pruned.revisions} revision(s); "
             f"deleted {pruned.fetch_log_rows} fetch-log row(s)"
         )
-        if self.retention["vacuum"] and (pruned.article_texts or pruned.fetch_log_rows):
+        if self.retention.vacuum and (pruned.article_texts or pruned.fetch_log_rows):
             self.store.vacuum()
             detail += "; vacuumed"
         log.info("retention: %s", detail, extra=ctx(stage="retention"))
@@ -717,121 +569,31 @@ class Service:
             log.warning("cannot write health file %s: %s", self.health_file, exc, extra=ctx(stage="service"))
 
     def metrics(self) -> str:
-        rows: list[tuple[str, str, str, dict[str, str], float]] = [
-            ("monitor_up", "gauge", "1 while monitor run is running", {}, 1),
-            (
-                "monitor_started_timestamp_seconds",
-                "gauge",
-                "when this process started",
-                {},
-                self.started_at.timestamp(),
-            ),
-        ]
-        for key, value in sorted(self.counters.items()):
-            if key[0] == "poll":
-                rows.append(
-                    ("monitor_feed_polls_total", "counter", "feed polls by result", {"result": key[1]}, value)
-                )
-            elif key[0] == "job":
-                rows.append(
-                    (
-                        "monitor_job_runs_total",
-                        "counter",
-                        "digest, alert and retention runs",
-                        {"job": key[1], "outcome": key[2]},
-                        value,
-                    )
-                )
-            elif key[0] == "job_skipped":
-                rows.append(
-                    (
-                        "monitor_job_runs_skipped_total",
-                        "counter",
-                        "runs skipped because the job's previous run was still going",
-                        {"job": key[1]},
-                        value,
-                    )
-                )
-        rows += [
-            (
-                "monitor_articles_new_total",
-                "counter",
-                "articles stored by this process",
-                {},
-                self.counters["articles_new",],
-            ),
-            ("monitor_poll_cycles_total", "counter", "poll cycles run", {}, self.counters["poll_cycles",]),
-            (
-                "monitor_poll_cycle_seconds_total",
-                "counter",
-                "time spent in poll cycles",
-                {},
-                self.gauges.get("poll_cycle_seconds_sum", 0.0),
-            ),
-            (
-                "monitor_feeds",
-                "gauge",
-                "enabled feeds (at the last heartbeat)",
-                {},
-                self.gauges.get("feeds", 0),
-            ),
-            (
-                "monitor_feeds_failing",
-                "gauge",
-                "enabled feeds whose last poll failed (at the last heartbeat)",
-                {},
-                self.gauges.get("feeds_failing", 0),
-            ),
-            (
-                "monitor_articles",
-                "gauge",
-                "articles in the database (at the last heartbeat)",
-                {},
-                self.gauges.get("articles", 0),
-            ),
-        ]
-        return metrics_text(rows)
+        """What /metrics serves, as text (tests, and a look from a debugger)."""
+        return exposition(self.registry)
 
-    async def _start_health_server(self) -> asyncio.AbstractServer | None:
-        port = int(self.settings["health_port"] or 0)
+    def _metrics_snapshot(self) -> MetricsSnapshot:
+        """The numbers behind /metrics (read from the endpoint's thread: copies, taken at once)."""
+        counters: dict[tuple[str, ...], float] = dict(self.counters)
+        gauges = dict(self.gauges)
+        counters["poll_cycle_seconds",] = gauges.pop("poll_cycle_seconds_sum", 0.0)
+        gauges.update(up=1, started_at=self.started_at.timestamp())
+        return MetricsSnapshot(counters, gauges)
+
+    def _health_answer(self) -> tuple[bool, dict[str, Any]]:
+        """What /healthz answers: running until a stop signal, then "stopping" (HTTP 503)."""
+        running = not self._stop.is_set()
+        return running, self.health_payload("running" if running else "stopping")
+
+    def _start_health_endpoint(self) -> HealthEndpoint | None:
+        port = int(self.settings.health_port or 0)
         if not port and not self._health_port_given:
             return None  # 0 in the config is "off"; --health-port 0 asks for any free port (tests)
-        server = await asyncio.start_server(self._serve_health, self.settings["health_host"], port)
-        host, bound = server.sockets[0].getsockname()[:2]
-        self.health_url = f"http://{host}:{bound}/healthz"
-        return server
-
-    async def _serve_health(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            line = await asyncio.wait_for(reader.readline(), 5)
-            while (await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
-                pass
-            parts = line.decode("latin-1").split()
-            path = parts[1] if len(parts) > 1 else "/"
-            if path.startswith("/metrics"):
-                status, ctype, body = 200, "text/plain; version=0.0.4", self.metrics().encode()
-            elif path.startswith(("/healthz", "/health")) or path == "/":
-                running = not self._stop.is_set()
-                status = 200 if running else 503
-                ctype, body = (
-                    "application/json",
-                    json.dumps(
-                        self.health_payload("running" if running else "stopping"), ensure_ascii=False
-                    ).encode(),
-                )
-            else:
-                status, ctype, body = 404, "text/plain", b"try /healthz or /metrics\n"
-            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
-            writer.write(
-                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
-                "Connection: close\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
-        except (TimeoutError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+        endpoint = HealthEndpoint(
+            self.registry, self._health_answer, host=self.settings.health_host, port=port
+        )
+        self.health_url = endpoint.start()
+        return endpoint
 
     # ---------------------------------------------------------------------------------------------
     # Where store calls run

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from monitor.logs import ctx
-from monitor.models import Assignment
+from monitor.models import Assignment, StorySettings
 from monitor.store import Store
 
 # The clusterer (and numpy with it) is imported where a tracker first clusters, not here: a poll with
@@ -40,9 +40,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WINDOW_HOURS = 72.0
+#: The [stories] defaults (written once, on StorySettings), as the tracker's options take them.
+_DEFAULTS = StorySettings()
+DEFAULT_WINDOW_HOURS = _DEFAULTS.window_s / 3600.0
 #: A story accepts no more members after this long without a development (a new outlet carrying it).
-DEFAULT_CLOSE_AFTER_HOURS = 72.0
+DEFAULT_CLOSE_AFTER_HOURS = _DEFAULTS.close_after_hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +65,8 @@ class StoryTracker:
         self,
         *,
         window_hours: float = DEFAULT_WINDOW_HOURS,
-        near_dup_threshold: float = 0.6,
-        same_event_threshold: float = 0.5,
+        near_dup_threshold: float = _DEFAULTS.near_duplicate,
+        same_event_threshold: float = _DEFAULTS.same_event,
         close_after_hours: float = DEFAULT_CLOSE_AFTER_HOURS,
         workers: int | None = None,
     ) -> None:
@@ -82,18 +84,15 @@ class StoryTracker:
         self._restored_from: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any] | None) -> StoryTracker | None:
+    def from_settings(cls, settings: StorySettings) -> StoryTracker | None:
         """A tracker as the ``[stories]`` config section asks, or None when stories are switched off."""
-        if settings is None:
-            return cls()
-        if not settings["enabled"]:
+        if not settings.enabled:
             return None
         return cls(
-            window_hours=settings["window"] / 3600.0,
-            near_dup_threshold=settings["near_duplicate"],
-            same_event_threshold=settings["same_event"],
-            # [stories] close_after_hours (the store side's config key): absent from older configs.
-            close_after_hours=float(settings.get("close_after_hours", DEFAULT_CLOSE_AFTER_HOURS)),
+            window_hours=settings.window_s / 3600.0,
+            near_dup_threshold=settings.near_duplicate,
+            same_event_threshold=settings.same_event,
+            close_after_hours=settings.close_after_hours,
         )
 
     def catch_up(self, store: Store) -> TrackResult:
