@@ -51,7 +51,7 @@ from monitor.models import (
     Validators,
 )
 from monitor.store import FeedState, MatchRow, SourceRef, Store
-from monitor.stories import StoryTracker, content_hash
+from monitor.stories import Normalised, StoryTracker, normalise
 
 if TYPE_CHECKING:
     from monitor.match import Matcher
@@ -77,6 +77,9 @@ PARSE_IN_PROCESSES_FROM: int | None = None
 #: Feeds parsed and keyed at once (see _FeedPoller.decide_slots): enough to keep the parse threads (or
 #: processes) and the store thread busy, few enough that a 1,000-feed poll holds a few feeds' entries.
 _DECIDE_SLOTS = 2 * (os.cpu_count() or 1) + 4
+#: At most this many normalised articles are held for the story stage in one cycle: a larger batch is
+#: clustered in worker processes, which normalise their own (monitor.stories.batch: 2 * FEATURE_CHUNK).
+_NORMALISED_HELD = 1000
 
 Progress = Callable[[FeedReport], None]
 T = TypeVar("T")
@@ -210,6 +213,10 @@ class _FeedPoller:
         # a bound every feed of a big poll is fetched and parsed before the first is keyed and stored
         # (the executor queues are first come, first served), and the cycle holds all of its entries.
         self.decide_slots = asyncio.Semaphore(_DECIDE_SLOTS)
+        #: The normalised form of each article this cycle built, by (title, text): computed for the content
+        #: hash, and handed to the story stage so that it does not normalise the same text again. Held for
+        #: one cycle, and only up to what the stage clusters in this process (add_all's in-process batch).
+        self.normalised: dict[tuple[str, str], Normalised] = {}
         # All database calls go through one thread: SQLite releases the GIL while it works, so writes
         # overlap with parsing and network handling, and one thread means one writer at a time.
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
@@ -445,7 +452,8 @@ class _FeedPoller:
         if credited is not None:
             entry = replace(entry, title=credited.title, summary=credited.summary)
         title, text, source = _summary_article(entry)
-        digest, note, final_url = None, None, None
+        normalised: Normalised | None = None
+        note, final_url = None, None
         page_published = author = None
         if not spec.fetch_articles:
             note = "article fetching disabled for this feed"
@@ -457,8 +465,8 @@ class _FeedPoller:
             try:
                 async with self.page_slots:
                     page = await self._fetch_page(entry.link)
-                extracted, title, digest = await asyncio.to_thread(
-                    _extract_and_hash,
+                extracted, title, normalised = await asyncio.to_thread(
+                    _extract_and_normalise,
                     page.content,
                     url=page.final_url,
                     headers=page.headers,
@@ -473,8 +481,10 @@ class _FeedPoller:
                     exc,
                     extra=ctx(feed=spec.name, url=entry.link, stage="extract"),
                 )
-        if digest is None:  # the article keeps the feed's summary
-            digest = (keyed.summary_hash if credited is None else None) or content_hash(title, text)
+        if normalised is None:  # the article keeps the feed's summary
+            normalised = (keyed.summary if credited is None else None) or normalise(title, text)
+        if len(self.normalised) < _NORMALISED_HELD:
+            self.normalised[(title, text)] = normalised
         published = _plausible(entry.published or entry.updated or page_published, fetched_at)
         return Article(
             url=keyed.url,
@@ -490,7 +500,7 @@ class _FeedPoller:
             author=entry.author or author,
             extract_note=note,
             final_url=final_url,
-            content_hash=digest,
+            content_hash=normalised.content_hash,
             outlet=credited.outlet if credited else None,
             language=spec.language or detect_language(f"{title}\n{text}"),
         )
@@ -503,7 +513,8 @@ class _FeedPoller:
             return
         try:
             ids = None if urls is None else list(self.store.article_ids_by_url(urls).values())
-            self.tracker.track(self.store, ids)
+            self.tracker.track(self.store, ids, normalised=self.normalised)
+            self.normalised = {}
         except Exception:
             log.exception(
                 "clustering into stories failed; the next poll will retry",
@@ -536,9 +547,13 @@ class KeyedEntry:
     entry: FeedEntry
     url: str  # canonical article URL (or a urn for an entry without a link)
     entry_hash: str  # tells an edited entry from the one stored
-    #: content hash of the article if it keeps the feed's summary; None when not computed up front (a
-    #: feed whose articles are fetched needs it only when a page fails)
-    summary_hash: str | None
+    #: the normalised form (and so the content hash) of the article if it keeps the feed's summary; None
+    #: when not computed up front (a feed whose articles are fetched needs it only when a page fails)
+    summary: Normalised | None
+
+    @property
+    def summary_hash(self) -> str | None:
+        return None if self.summary is None else self.summary.content_hash
 
 
 def parse_and_hash(
@@ -557,22 +572,24 @@ def key_entries(
     the parsing itself."""
     keyed = []
     for entry, entry_hash in changed:
-        summary_hash = None
+        summary = None
         if hash_summaries:
             title, text, _ = _summary_article(entry)
-            summary_hash = content_hash(title, text)
-        keyed.append(KeyedEntry(entry, _article_url(entry, feed_id), entry_hash, summary_hash))
+            summary = normalise(title, text)
+        keyed.append(KeyedEntry(entry, _article_url(entry, feed_id), entry_hash, summary))
     return keyed
 
 
-def _extract_and_hash(
+def _extract_and_normalise(
     content: bytes, *, url: str, headers: dict[str, str], feed_title: str
-) -> tuple[ExtractedPage, str, str]:
+) -> tuple[ExtractedPage, str, Normalised]:
+    """The page's article, its title, and their normalised form (the content hash and the story stage's
+    starting point)."""
     from monitor.ingest import extract_article  # only when a page is extracted: see the imports above
 
     page = extract_article(content, url=url, headers=headers)
     title = feed_title or page.title or NO_TITLE
-    return page, title, content_hash(title, page.text)
+    return page, title, normalise(title, page.text)
 
 
 def _credited_outlet(entry: FeedEntry) -> str | None:

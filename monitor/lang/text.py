@@ -19,10 +19,16 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from importlib import resources
 
 __all__ = [
     "ACTOR_NAMES",
     "CLEAN_MARKERS",
+    "DASHES",
+    "ENGLISH_PLURAL_ENDINGS",
+    "HANJA_ABBREVIATIONS",
+    "LATIN_WORD_BYTES",
+    "MIDDLE_DOTS",
     "canonicalize_actors",
     "clean",
     "light_clean",
@@ -32,10 +38,12 @@ __all__ = [
     "is_hangul",
     "is_latin_word_char",
     "may_form_pairs",
+    "nfkc",
     "normalize",
     "remove_invisible",
     "snippet",
     "unescape_html",
+    "unify_punctuation",
 ]
 
 # Zero-width and format characters, bidi controls, soft hyphen, BOM and C0/C1 controls (except \t \n \r):
@@ -47,11 +55,15 @@ _INVISIBLE_RANGES = (
 )  # fmt: skip
 _INVISIBLE = re.compile("[" + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _INVISIBLE_RANGES) + "]")
 
-# Middle dots and dashes, mapped *before* NFKC: NFKC would turn the Hangul compatibility letter ㆍ (U+318D),
-# which Korean typists use as a middle dot, into a conjoining vowel jamo.
-_DOTS = "\u318d\u30fb\uff65\u2022\u2027\u2219\u22c5\u0387\u16eb\u2981"
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_PUNCT = re.compile(f"[{_DOTS}{_DASHES}]")
+#: Every character news text uses as a middle dot (한·미·일, 핵심ㆍ신흥): the one set; :func:`unify_punctuation`
+#: writes each as U+00B7 "·". Mapped *before* NFKC: NFKC would turn the Hangul compatibility letter ㆍ
+#: (U+318D), which Korean typists use as a middle dot, into the conjoining vowel jamo ᆞ (U+119E), which is
+#: listed too for text that arrives already decomposed.
+MIDDLE_DOTS = "\u00b7\u318d\u119e\u30fb\uff65\u2022\u2027\u2219\u22c5\u0387\u16eb\u2981"
+#: Every dash and hyphen written between words (한–미, 미—일): :func:`unify_punctuation` writes each as "-".
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_DOTS = MIDDLE_DOTS[1:]  # the variants: "·" itself stays
+_DASHES = DASHES
 _PUNCT_MAP = {**{c: "·" for c in _DOTS}, **{c: "-" for c in _DASHES}}
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -163,15 +175,11 @@ def clean(text: str | None) -> str:
     which is what lets the matcher's prefilter run on this cheaper form."""
     if not text:
         return ""
-    text = remove_invisible(text)
-    for ch in _DOTS + _DASHES:
-        if ch in text:
-            text = text.replace(ch, _PUNCT_MAP[ch])
+    text = unify_punctuation(remove_invisible(text))
     for ch, plain in _COMMON_COMPATIBILITY:  # most articles need NFKC for these alone
         if ch in text:
             text = text.replace(ch, plain)
-    if not unicodedata.is_normalized("NFKC", text):
-        text = _nfkc_by_line(text)
+    text = nfkc(text)
     if "&" in text or ";" in text:
         text = unescape_html(text)
     if "<" in text:
@@ -184,6 +192,12 @@ def clean(text: str | None) -> str:
 #: The characters that make most Korean news text not NFKC-normal, with their NFKC forms: replacing
 #: them directly lets the full normalisation be skipped (it costs ~15 ns a character).
 _COMMON_COMPATIBILITY = (("\xa0", " "), ("ⓒ", "c"), ("…", "..."))
+
+
+def nfkc(text: str) -> str:
+    """Unicode NFKC (full-width letters and digits, compatibility hanja, ligatures), where it changes
+    anything. Apply :func:`unify_punctuation` first (NFKC makes the dot ㆍ a letter)."""
+    return text if unicodedata.is_normalized("NFKC", text) else _nfkc_by_line(text)
 
 
 def _nfkc_by_line(text: str) -> str:
@@ -204,6 +218,15 @@ def _clean_markers() -> tuple[str, ...]:
     markup = ["&#", *(f"&{c}" for c in letters), *(f"{name};" for name in _BARE_ENTITY_NAMES)]
     markup += ["</", *(f"<{c}" for c in letters)]
     return tuple(dict.fromkeys([*invisible, *_DOTS, *_DASHES, *markup, "對"]))
+
+
+def unify_punctuation(text: str) -> str:
+    """Every middle dot written "·" and every dash "-" (:data:`MIDDLE_DOTS`, :data:`DASHES`). Apply it
+    before NFKC (see :data:`MIDDLE_DOTS`); the story fingerprint and the matcher both start with it."""
+    for ch in _DOTS + _DASHES:
+        if ch in text:
+            text = text.replace(ch, _PUNCT_MAP[ch])
+    return text
 
 
 def light_clean(text: str) -> tuple[str, bool]:
@@ -448,6 +471,23 @@ def is_hangul(ch: str) -> bool:
 def is_latin_word_char(ch: str) -> bool:
     """Characters that continue an English word or acronym: ASCII letters and digits."""
     return ch.isascii() and ch.isalnum()
+
+
+#: The same as byte values, for the matcher, which scans UTF-8 bytes.
+LATIN_WORD_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+#: Endings after which an English term still ends a word: the plural (chips, controls, minerals,
+#: batches). The possessive ('s, ’s) needs nothing, since an apostrophe already ends the word.
+ENGLISH_PLURAL_ENDINGS = ("s", "es")
+
+
+def _read_hanja() -> dict[str, str]:
+    rows = resources.files("monitor.lang").joinpath("data/hanja.tsv").read_text("utf-8").splitlines()
+    pairs = [line.split("\t")[:2] for line in rows if line.strip() and not line.startswith("#")]
+    return {hanja: hangul for hanja, hangul in pairs}
+
+
+#: One-character hanja abbreviations of headlines and the syllable each stands for (``data/hanja.tsv``).
+HANJA_ABBREVIATIONS: dict[str, str] = _read_hanja()
 
 
 def snippet(text: str, start: int, end: int, width: int = 30) -> str:

@@ -102,7 +102,10 @@ import ahocorasick_rs
 
 from monitor.lang import (
     ACTOR_NAMES,
+    BOUNDARY_SUFFIXES,
     CLEAN_MARKERS,
+    ENGLISH_PLURAL_ENDINGS,
+    LATIN_WORD_BYTES,
     canonicalize_actors,
     clean,
     collapse_whitespace,
@@ -123,70 +126,6 @@ __all__ = ["MAX_TEXT_CHARS", "Matcher", "load_matcher", "result_from_dict", "res
 #: dump of megabytes must not stall a poll. The result says when it happened.
 MAX_TEXT_CHARS = 200_000
 
-#: What may follow a short Korean term without making it ambiguous: particles, and a few bound nouns /
-#: suffixes that only attach to a complete word (미국산, 한미간, 한일 양국 written together).
-PARTICLES = frozenset(
-    [
-        "은",
-        "는",
-        "이",
-        "가",
-        "을",
-        "를",
-        "의",
-        "에",
-        "와",
-        "과",
-        "도",
-        "만",
-        "로",
-        "으로",
-        "에서",
-        "에게",
-        "까지",
-        "부터",
-        "보다",
-        "처럼",
-        "마저",
-        "조차",
-        "이나",
-        "나",
-        "랑",
-        "이랑",
-        "께",
-        "께서",
-        "서",
-        "엔",
-        "에선",
-        "에도",
-        "에는",
-        "와의",
-        "과의",
-        "으로의",
-        "로의",
-        "에서의",
-        "이며",
-        "이고",
-        "이다",
-        "이자",
-        "간",
-        "간의",
-        "간에",
-        "측",
-        "측은",
-        "측의",
-        "측이",
-        "측과",
-        "측에",
-        "산",
-        "인",
-        "행",
-        "내",
-        "양국",
-        "정부",
-        "당국",
-    ]
-)
 _HANGUL_RUN = re.compile(r"[가-힣]{1,4}")
 _NON_ACTOR_SCORE_FACTOR = 0.5
 
@@ -382,12 +321,12 @@ class Matcher:
                 if p.marker:
                     marks.append(start)
                     continue
-                if p.latin_left and start > 0 and folded[start - 1] in _LATIN_WORD_BYTES:
+                if p.latin_left and start > 0 and folded[start - 1] in LATIN_WORD_BYTES:
                     continue
                 if (
                     p.latin_right
                     and end < n
-                    and folded[end] in _LATIN_WORD_BYTES
+                    and folded[end] in LATIN_WORD_BYTES
                     and not (p.inflects and _english_inflection(folded, end, n))
                 ):
                     continue
@@ -815,18 +754,15 @@ def _build_automaton(
     return automaton, [tuple(by_key[k]) for k in keys]
 
 
-#: ASCII letters and digits as byte values: what continues an English word (is_latin_word_char).
-_LATIN_WORD_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-#: Endings after which an English term still ends a word: the plural (chips, controls, minerals,
-#: batches). The possessive ('s, ’s) needs nothing, since an apostrophe already ends the word.
-_ENGLISH_ENDINGS = (b"s", b"es")
+#: The plural endings after which an English term still ends a word (monitor.lang), as bytes.
+_ENGLISH_ENDINGS = tuple(e.encode() for e in ENGLISH_PLURAL_ENDINGS)
 
 
 def _english_inflection(folded: bytes, end: int, n: int) -> bool:
     """Whether an English term that ends at ``end`` is followed by a plural ending and then a word end."""
     for ending in _ENGLISH_ENDINGS:
         stop = end + len(ending)
-        if folded.startswith(ending, end) and (stop >= n or folded[stop] not in _LATIN_WORD_BYTES):
+        if folded.startswith(ending, end) and (stop >= n or folded[stop] not in LATIN_WORD_BYTES):
             return True
     return False
 
@@ -888,7 +824,9 @@ def _glued_right(text: str, end: int) -> bool:
         return False
     run = _HANGUL_RUN.match(text, end)
     assert run is not None
-    return run.group() not in PARTICLES or (run.end() < len(text) and is_hangul(text[run.end()]))
+    # What may follow without making it ambiguous: a particle or a bound noun that only attaches to a
+    # complete word (미국산, 한미간), the "boundary" role of monitor/lang/data/particles.tsv.
+    return run.group() not in BOUNDARY_SUFFIXES or (run.end() < len(text) and is_hangul(text[run.end()]))
 
 
 def _overlaps(a: _Hit, b: _Hit) -> bool:

@@ -41,9 +41,9 @@ import tomlkit
 from tomlkit.items import Array, InlineTable, Table
 
 from monitor.errors import ConfigError
-from monitor.lang import fold_case, normalize
+from monitor.lang import BOUNDARY_SUFFIXES, fold_case, normalize
 from monitor.match.evaluation import EvalItem, EvalReport
-from monitor.match.matcher import PARTICLES, Matcher
+from monitor.match.matcher import Matcher
 from monitor.match.topics import MAX_WEIGHT, load_background, parse_topics, suggest_terms, term_key
 from monitor.models import MatchResult
 
@@ -557,7 +557,7 @@ def _around(text: str, start: int, end: int, matched: str) -> list[str]:
 
 def _strip_particle(word: str) -> str:
     for n in (3, 2, 1):
-        if len(word) > n + 1 and word[-n:] in PARTICLES:
+        if len(word) > n + 1 and word[-n:] in BOUNDARY_SUFFIXES:
             return word[:-n]
     return word
 

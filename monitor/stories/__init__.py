@@ -32,11 +32,12 @@ from monitor.stories.tracker import (
 if TYPE_CHECKING:
     from monitor.stories.batch import add_all, cluster_items, restore_all
     from monitor.stories.clusterer import StoryClusterer
-    from monitor.stories.exact import content_hash
+    from monitor.stories.exact import Normalised, content_hash, normalise
     from monitor.stories.metrics import pairwise_cluster_metrics
 
 __all__ = [
     "DEFAULT_WINDOW_HOURS",
+    "Normalised",
     "ReclusterResult",
     "StoryClusterer",
     "StoryTracker",
@@ -44,6 +45,7 @@ __all__ = [
     "add_all",
     "cluster_items",
     "content_hash",
+    "normalise",
     "pairwise_cluster_metrics",
     "recluster",
     "restore_all",
@@ -56,6 +58,8 @@ __getattr__ = lazy_names(
         "add_all": "batch",
         "cluster_items": "batch",
         "content_hash": "exact",
+        "Normalised": "exact",
+        "normalise": "exact",
         "restore_all": "batch",
         "pairwise_cluster_metrics": "metrics",
     },

@@ -10,7 +10,7 @@ import itertools
 import logging
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from monitor.models import Assignment, ClusterItem
 from monitor.stories.clusterer import StoryClusterer
+from monitor.stories.exact import Normalised
 from monitor.stories.features import _Features, _time_of, item_features
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,13 @@ FEATURE_CHUNK = 500
 _IN_FLIGHT_PER_WORKER = 3
 
 
-def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers: int = 0) -> list[Assignment]:
+def add_all(
+    clusterer: StoryClusterer,
+    items: Sequence[ClusterItem],
+    *,
+    workers: int = 0,
+    normalised: Mapping[tuple[str, str], Normalised] | None = None,
+) -> list[Assignment]:
     """``clusterer.add`` for each item in order, with the per-item features (normalisation, shingles,
     MinHash, cues: about two thirds of the work) computed by ``workers`` processes ahead of the
     decisions, which stay sequential in this process. The result is identical to adding one by one.
@@ -51,10 +58,15 @@ def add_all(clusterer: StoryClusterer, items: Sequence[ClusterItem], *, workers:
     "__main__":`` guard; without one (or when processes can't start) the workers break and the rest of
     the batch is computed in this process, with a warning, so stories still form. ``workers`` <= 1, a
     small batch, or a ``key_terms`` callable (which may not pickle) keep everything in this process.
+
+    ``normalised``: the items' normalised forms by (title, text), as the poll computed them for the
+    content hash; an item found there is not normalised again (in this process; workers normalise their
+    own, since sending the forms to them would cost about what normalising does).
     """
     with _gc_paused():
         if _in_process(clusterer, len(items), workers):
-            return [clusterer.add(item) for item in items]
+            known = normalised or {}
+            return [clusterer.add(item, normalised=known.get((item.title, item.text))) for item in items]
         return _in_workers(clusterer, items, workers, clusterer.add)
 
 

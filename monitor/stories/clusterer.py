@@ -45,6 +45,7 @@ from monitor.stories.contrasts import (
     _numbers_conflict,
 )
 from monitor.stories.entities import with_entities
+from monitor.stories.exact import Normalised
 from monitor.stories.features import (
     Cues,
     EventDay,
@@ -195,7 +196,9 @@ class StoryClusterer:
 
     # -- public -------------------------------------------------------------------------------------
 
-    def add(self, item: ClusterItem, features: _Features | None = None) -> Assignment:
+    def add(
+        self, item: ClusterItem, features: _Features | None = None, *, normalised: Normalised | None = None
+    ) -> Assignment:
         """Assign an article to a story (an existing one, or a new one keyed by its own id).
 
         Adding a known article again is how an update is reported: with unchanged content it returns the
@@ -203,7 +206,7 @@ class StoryClusterer:
         and stays in its story, and the reason is ``"updated"``.
         """
         known = self._entries.get(item.article_id)
-        features = self._features(item, features)
+        features = self._features(item, features, normalised)
         if known is not None:
             if known.f.chash == features.chash:
                 return known.assignment
@@ -246,16 +249,21 @@ class StoryClusterer:
 
     # -- features -----------------------------------------------------------------------------------
 
-    def _features(self, item: ClusterItem, precomputed: _Features | None = None) -> _Features:
+    def _features(
+        self, item: ClusterItem, precomputed: _Features | None = None, normalised: Normalised | None = None
+    ) -> _Features:
         """The item's features; ``precomputed`` (from :func:`item_features`, maybe in another process)
-        is used unless its body turns out to be a site template this clusterer has learnt."""
-        f = precomputed or item_features(item, self.max_shingle_chars, self.key_terms, self._is_template)
+        is used unless its body turns out to be a site template this clusterer has learnt. ``normalised``
+        is the item's normalised form when the poll has it already."""
+        f = precomputed or item_features(
+            item, self.max_shingle_chars, self.key_terms, self._is_template, normalised
+        )
         if (
             precomputed is not None
             and f.body_key is not None
             and self._is_template(f.body_key, f.headline_grams)
         ):
-            f = item_features(item, self.max_shingle_chars, self.key_terms, lambda *_: True)
+            f = item_features(item, self.max_shingle_chars, self.key_terms, lambda *_: True, normalised)
         return f
 
     def _is_template(self, body_key: str, title_grams: frozenset[str]) -> bool:

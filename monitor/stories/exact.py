@@ -19,36 +19,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-#: Hanja that Korean headlines use as one-character abbreviations (韓美日 정상회의, 對中 제재).
-_HANJA = str.maketrans(
-    {
-        "韓": "한",
-        "美": "미",
-        "日": "일",
-        "中": "중",
-        "北": "북",
-        "露": "러",
-        "英": "영",
-        "獨": "독",
-        "佛": "불",
-        "對": "대",
-        "與": "여",
-        "野": "야",
-        "靑": "청",
-        "檢": "검",
-    }
+from monitor.lang import (
+    HANJA_ABBREVIATIONS,
+    MIDDLE_DOTS,
+    NAME_PARTICLE_CLASS,
+    nfkc,
+    remove_invisible,
+    unify_punctuation,
 )
+
+#: Hanja that Korean headlines use as one-character abbreviations (韓美日 정상회의, 對中 제재): monitor.lang's.
+_HANJA = str.maketrans(HANJA_ABBREVIATIONS)
 _HANJA_RE = re.compile(f"[{''.join(map(chr, _HANJA))}]")
-_ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
-DOTS = "·ㆍ\u119e・‧･"
-ONE_SYLLABLE_PARTICLES = "[은는이가을를의에과와도로]"  # one-syllable particles that may follow a name
-#: 한·미·일, 한-미: single syllables joined by a dot or hyphen are one actor name (한미일).
+#: 한·미·일, 한-미: single syllables joined by a dot or hyphen are one actor name (한미일). The dots and dashes
+#: are the one set of monitor.lang, unified to "·" and "-" by :func:`prepare` before this runs.
 _ACTOR_DOTS_RE = re.compile(
-    rf"(?<![가-힣])[가-힣](?:\s?[{DOTS}\-]\s?[가-힣])+(?=[^가-힣]|{ONE_SYLLABLE_PARTICLES}|$)"
+    rf"(?<![가-힣])[가-힣](?:\s?[{MIDDLE_DOTS}\-]\s?[가-힣])+(?=[^가-힣]|{NAME_PARTICLE_CLASS}|$)"
 )
-_SEPARATOR_RE = re.compile(rf"\s?[{DOTS}\-]\s?")
+_SEPARATOR_RE = re.compile(rf"\s?[{MIDDLE_DOTS}\-]\s?")
 #: What every _ACTOR_DOTS_RE match contains: a cheap test before the slow scan.
-_ACTOR_SEPARATOR_RE = re.compile(rf"[가-힣]\s?[{DOTS}\-]\s?[가-힣]")
+_ACTOR_SEPARATOR_RE = re.compile(rf"[가-힣]\s?[{MIDDLE_DOTS}\-]\s?[가-힣]")
 
 _MARKERS = (
     r"속보|단독|종합\s?\d*보?|\d+보|상보|사설|포토|사진|영상|그래픽|인터뷰|르포|칼럼|기고|시론|인사|"
@@ -94,9 +84,11 @@ _MAX_PASSES = 4
 def prepare(text: str) -> str:
     text = html.unescape(html.unescape(text)) if "&" in text else text  # feeds double-escape (&amp;#8595;)
     # NFKC would turn "ⓒ" into a plain "c"; keep it recognisable as a copyright sign.
-    # Zero-width characters go before NFKC, not after: removed later, they leave a syllable and a
-    # conjoining jamo side by side uncomposed, and the next pass would compose them (found by hypothesis).
-    text = unicodedata.normalize("NFKC", _ZERO_WIDTH_RE.sub("", text.replace("ⓒ", "©")))
+    # Invisible characters (zero-width, bidi, controls: monitor.lang's one set) go before NFKC, not after:
+    # removed later, they leave a syllable and a conjoining jamo side by side uncomposed, and the next pass
+    # would compose them (found by hypothesis). Dots and dashes are unified before it too, as the matcher's
+    # normaliser does (monitor.lang.text.clean), and for a like reason: NFKC would make the dot ㆍ a letter.
+    text = nfkc(unify_punctuation(remove_invisible(text.replace("ⓒ", "©"))))
     if _HANJA_RE.search(text):
         # A hanja swapped for a syllable can compose with a following conjoining jamo (美ᆨ → 믹); without
         # recomposing here the next pass would see a shorter line and drop it (found by hypothesis).
@@ -137,9 +129,9 @@ _INLINE = _compile_rules(_INLINE_RULES)
 _TITLE_INLINE = _compile_rules(_TITLE_RULES)
 #: What could still fire on folded text (letters only): inline rules' word needles and caption words.
 _REFIRE_RE = re.compile(
-    # ㆍ and ᆞ are letters to the fold but dots to _ACTOR_DOTS_RE: folding "걄/ᆞ걄" to "걄 ᆞ걄" makes a
-    # dotted name the next pass would join (found by hypothesis), so text with them takes the slow path.
-    r"기자|특파원|통신원|논설위원|opyright|저작권|무단|eserved|http|www|사진|제공|[ㆍ\u119e]",
+    # (ㆍ and ᆞ, letters to the fold, once made dotted names the next pass joined: prepare() now writes
+    # every middle dot as "·" first, which the fold removes, so none is left to look for.)
+    r"기자|특파원|통신원|논설위원|opyright|저작권|무단|eserved|http|www|사진|제공",
     re.IGNORECASE,
 )
 
@@ -226,10 +218,18 @@ def _fold_body(lines: Iterable[str]) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Normalised:
+    """An article in the fingerprint's forms: computed once per article version by the poll (for its
+    content hash), and handed on to the clusterer, which reads its features from the same forms."""
+
     title: str  # fingerprint form: folded
     body: str  # fingerprint form: folded lines, "\n"-joined
     clean_title: str  # first pass, punctuation kept: what cues and key terms are read from
     clean_lines: list[str]
+
+    @property
+    def content_hash(self) -> str:
+        """:func:`content_hash` of the article this is the normalised form of."""
+        return hash_folded(self.title, self.body)
 
 
 def normalise(title: str, text: str) -> Normalised:

@@ -16,11 +16,18 @@ from importlib import resources
 from typing import Any
 
 from monitor.ingest import WIRE_OUTLETS, article_outlet
+from monitor.lang import (
+    JOINING_PARTICLES,
+    MIDDLE_DOTS,
+    NAME_PARTICLE_CLASS,
+    NUMBER_PARTICLE_SYLLABLES,
+    PERSON_PARTICLE_CLASS,
+    stem,
+)
 from monitor.models import ClusterItem
 from monitor.stories.entities import english_day, entity_terms, hangul_share, number_terms
 from monitor.stories.exact import (
-    DOTS,
-    ONE_SYLLABLE_PARTICLES,
+    Normalised,
     clean_body_lines,
     clean_headline,
     hash_folded,
@@ -47,25 +54,6 @@ _TOKEN_RE = re.compile(
     r"[가-힣]{1,4}\d{1,2}(?![\d.,%가-힣])|[가-힣]+|[A-Za-z][A-Za-z0-9&]*|\d+(?:[.,]\d+)*[%가-힣]*"
 )
 
-_JOSA_ANY = tuple(
-    """
-    에서는 에서도 에서의 으로는 으로도 으로의 에게서 께서는 이라며 이라고 이라는 으로 라며 라고 라는 에서
-    에게 께서 까지 부터 보다 처럼 마저 조차 이나 이며 에는 에도 와의 과의 와는 과는 로는 로도 의 에 로
-    """.split()  # noqa: SIM905
-)
-_JOSA_AFTER_FINAL = ("이", "은", "을", "과")  # only after a syllable with a final consonant
-_JOSA_AFTER_VOWEL = ("가", "는", "를", "와")
-_NOT_JOSA_UI = tuple(
-    """
-    회의 협의 합의 논의 동의 주의 정의 결의 모의 건의 심의 문의 유의 강의 민의 의의
-    """.split()  # noqa: SIM905
-)
-_PREDICATE_ENDINGS = tuple(
-    """
-    했다고 한다고 하겠다 했으며 하기로 하면서 했다 한다 했고 하며 하는 하고 하기 하자 해야 됐다 된다 되는
-    되고 시켜 키로 한 할 된 될
-    """.split()  # noqa: SIM905
-)
 _STOPWORDS = frozenset(
     word
     for line in resources.files("monitor.stories")
@@ -79,38 +67,17 @@ _STOPWORDS = frozenset(
 _PAST_TENSE_FINAL = 20  # ㅆ as a final consonant: 했다, 밝혔다, 열렸다
 
 
-def _has_final(syllable: str) -> bool:
-    return (ord(syllable) - 0xAC00) % 28 != 0
-
-
-_SUFFIX_RULES: dict[str, str] = {
-    **{j: "vowel" for j in _JOSA_AFTER_VOWEL},
-    **{j: "final" for j in _JOSA_AFTER_FINAL},
-    **{j: "any" for j in _JOSA_ANY},
-    **{e: "any" for e in _PREDICATE_ENDINGS},
-}
-
-
-@lru_cache(maxsize=1 << 15)
 def _stem(token: str) -> str:
-    """A noun-ish stem: the longest particle or 하다-ending cut by rules, not a morphological analyser.
-
-    Only unambiguous particles are cut (이/가, 은/는, 을/를, 과/와 by the final consonant they require;
-    never 도 or 만, which end many nouns: 러몬도, 대만). A headline's "서" (= 에서) is cut only after a
-    place or a meeting (워싱턴서, 정상회의서), not from 보고서 or 각서.
-    """
-    for k in (3, 2, 1):
-        rule = _SUFFIX_RULES.get(token[-k:]) if len(token) - k >= 2 else None
-        if rule is None:
-            continue
-        stem = token[:-k]
-        if rule == "any":
-            return token if token[-k:] == "의" and token.endswith(_NOT_JOSA_UI) else stem
-        if _has_final(stem[-1]) == (rule == "final"):
-            return stem
-    if token.endswith("서") and (token[:-1] in _PLACES or _MEETING_NOUN_RE.search(token[-4:-1])):
+    """A noun-ish stem (:func:`monitor.lang.stem`), and a headline's "서" (= 에서) cut after a place or a
+    meeting (워싱턴서, 정상회의서), not from 보고서 or 각서: which words are places is the clusterer's."""
+    stemmed = stem(token)
+    if (
+        stemmed == token
+        and token.endswith("서")
+        and (token[:-1] in _PLACES or _MEETING_NOUN_RE.search(token[-4:-1]))
+    ):
         return token[:-1]
-    return token
+    return stemmed
 
 
 def _is_predicate(token: str) -> bool:
@@ -140,13 +107,10 @@ def _term(token: str) -> str | None:
             return None  # dates, times and ordinals are cues, not terms
         # The number and its first unit: 5조원 and 5조 are one term. A particle is no unit: "3,500을"
         # is the figure 3500 ("30도" is degrees, so 도 stays).
-        term = number.group(1) if number.group(2) in _NUMBER_PARTICLES else number.group(0)
+        term = number.group(1) if number.group(2) in NUMBER_PARTICLE_SYLLABLES else number.group(0)
     else:
         term = token.lower()
     return term if len(term) >= 2 and term not in _STOPWORDS else None
-
-
-_NUMBER_PARTICLES = frozenset("을를이가은는의에으와과")
 
 
 def _terms_of(text: str) -> list[str]:
@@ -214,10 +178,10 @@ _MEETING_TAIL_RE = re.compile(
 )
 #: "공급망·산업 대화", "경제안보 대화": a meeting noun written apart from its name.
 _SPACED_NOUN_RE = re.compile(  # not after a particle: "상무장관과 회담" is talks *with* someone, not a name
-    rf"(?<=[가-힣]{{2}})(?<![과와의및에을를]) "
-    rf"(?=(?:{_MEETING_NOUNS})(?:[^가-힣]|[은는이가을를의에과와도로]|$))"
+    rf"(?<=[가-힣]{{2}})(?<![{JOINING_PARTICLES}및]) "
+    rf"(?=(?:{_MEETING_NOUNS})(?:[^가-힣]|{NAME_PARTICLE_CLASS}|$))"
 )
-_INNER_DOT_RE = re.compile(rf"(?<=[가-힣])\s?[{DOTS}]\s?(?=[가-힣])")
+_INNER_DOT_RE = re.compile(rf"(?<=[가-힣])\s?[{MIDDLE_DOTS}]\s?(?=[가-힣])")
 #: Words that make "회의" generic rather than a name (이번 회의, 첫 번째 회의, 화상 회의).
 _GENERIC_HEAD_PREFIX = tuple(
     """
@@ -240,7 +204,7 @@ _DURING = "(?<!월 )(?<!달 )(?<!해 )(?<!주 )(?<!년 )(?<!내 )(?<!개국 )" +
 #: Not after a digit: "90일로", "29일(금)" count days, they do not name Japan.
 _COUNTRY_RE = re.compile(
     rf"(?<![가-힣\d])(?:{_ACTORS}|{_COUNTRY_ORDERS}|{'|'.join(_COUNTRY_WORDS)}|[한미일북러]|{_DURING}중)"
-    rf"(?=[^가-힣]|{ONE_SYLLABLE_PARTICLES}|$)"
+    rf"(?=[^가-힣]|{NAME_PARTICLE_CLASS}|$)"
 )
 #: A quoted remark in a headline ('"日·EU보다 불리해선 안 돼"'): the countries it compares with are not the
 #: headline's actors.
@@ -292,7 +256,7 @@ _ROLES = (
     "대변인|감독|선수|치안감|총장|소장|센터장|사무총장|대사|특사|후보|씨"
 )
 _PERSON_RE = re.compile(
-    rf"(?<![가-힣])([가-힣]{{3}})\s(?:[가-힣]{{2,8}}\s)?(?=(?:{_ROLES})(?:[은는이가의을를과와도]|[^가-힣]|$))"
+    rf"(?<![가-힣])([가-힣]{{3}})\s(?:[가-힣]{{2,8}}\s)?(?=(?:{_ROLES})(?:{PERSON_PARTICLE_CLASS}|[^가-힣]|$))"
 )
 _NOT_PEOPLE = frozenset(("국정원", "감사원", "금감원"))
 
@@ -726,6 +690,7 @@ def item_features(
     max_shingle_chars: int = 4000,
     key_terms: KeyTerms | None = None,
     is_template: Callable[[str, frozenset[str]], bool] | None = None,
+    normalised: Normalised | None = None,
 ) -> _Features:
     """Everything the clusterer compares about one article; depends on the item alone (and on
     ``is_template``, the clusterer's memory of site templates), so batches can compute it in worker
@@ -735,7 +700,9 @@ def item_features(
     a third of a stream's articles repeat a recent one's headline and lines, and two in five its body. What
     follows from those alone (key terms, cues, MinHash) is taken from a small memo of recent ones; only
     the event day (which reads the article's date) and the outlet are the item's own."""
-    n = normalise(item.title, item.text)
+    # The poll normalised the article already for its content hash: it passes that on (``normalised``)
+    # rather than have the same title and text normalised twice.
+    n = normalised if normalised is not None else normalise(item.title, item.text)
     chash = hash_folded(n.title, n.body)
     title_terms, title_grams = _headline_terms(n.clean_title)
     body_key = sig = None

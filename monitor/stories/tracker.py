@@ -24,7 +24,7 @@ import itertools
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from monitor.store import Store
 # [stories] enabled = false, and every command that only reads the database, never pays for it (~18 MB).
 if TYPE_CHECKING:
     from monitor.stories.clusterer import StoryClusterer
+    from monitor.stories.exact import Normalised
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +99,17 @@ class StoryTracker:
         """Cluster every stored article without a story (or changed since): run at the start of a poll."""
         return self.track(store)
 
-    def track(self, store: Store, article_ids: Iterable[int] | None = None) -> TrackResult:
-        """Cluster the given articles (all pending ones when None) and store the decisions."""
+    def track(
+        self,
+        store: Store,
+        article_ids: Iterable[int] | None = None,
+        *,
+        normalised: Mapping[tuple[str, str], Normalised] | None = None,
+    ) -> TrackResult:
+        """Cluster the given articles (all pending ones when None) and store the decisions.
+
+        ``normalised``: the articles' normalised forms by (title, text), which the poll computed for their
+        content hashes; articles found there are not normalised a second time."""
         from monitor.stories.batch import add_all
 
         with self._lock:
@@ -115,7 +125,8 @@ class StoryTracker:
                     # A run of articles without a story (in a first poll: all of them) goes through
                     # add_all, which gives the same decisions as adding one by one but computes the
                     # features in worker processes for a large batch and pauses the garbage collector.
-                    for assignment in add_all(clusterer, [r.item for r in rows], workers=self.workers):
+                    items = [r.item for r in rows]
+                    for assignment in add_all(clusterer, items, workers=self.workers, normalised=normalised):
                         new += assignment.reason == "new"
                         joined += assignment.reason != "new"
                         assignments.append(assignment)
@@ -126,7 +137,10 @@ class StoryTracker:
                     # Changed content: the article keeps its story (a correction is not a new story);
                     # an article already out of the clusterer's window is put back under its decision.
                     if clusterer.knows(row.item.article_id):
-                        clusterer.add(row.item)  # re-indexes the new content in the same story
+                        # re-indexes the new content in the same story
+                        clusterer.add(
+                            row.item, normalised=(normalised or {}).get((row.item.title, row.item.text))
+                        )
                     else:
                         clusterer.restore(row.item, previous)
                     assignments.append(

@@ -260,3 +260,60 @@ def test_an_english_and_a_korean_feed_report_one_meeting_as_one_story(tmp_path):
             }
             assert store.story_of(ids["ko"]) == store.story_of(ids["en"])
             assert store.story_of(ids["rain"]) != store.story_of(ids["ko"])
+
+
+def test_a_poll_normalises_each_article_once(tmp_path, monkeypatch):
+    """The poll normalises an article for its content hash and hands that form to the story stage, which
+    then does not normalise the same title and text again (a page article and a summary-only one)."""
+    from monitor.stories import exact
+
+    calls: list[tuple[str, str]] = []
+    real = exact.normalise
+
+    def counting(title: str, text: str) -> exact.Normalised:
+        calls.append((title, text))
+        return real(title, text)
+
+    # the one name every caller reaches normalise() through
+    monkeypatch.setattr(exact, "normalise", counting)
+    monkeypatch.setattr("monitor.stories.features.normalise", counting)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with LoopbackHTTPServer() as server:
+        server.route(
+            "/a1",
+            Reply(
+                body=page("한미일 산업장관 첫 회의 공급망 협력", BODY), headers={"Content-Type": "text/html"}
+            ),
+        )
+        items = [
+            {
+                "title": "한미일 산업장관 첫 회의 공급망 협력",
+                "link": server.url("/a1"),
+                "guid": "1",
+                "date": now,
+            }
+        ]
+        server.route("/feed", Reply(body=rss(items), headers={"Content-Type": RSS}))
+        summary_only = [
+            {"title": "주말 전국 비 온 뒤 기온 뚝", "link": server.url("/none"), "guid": "2", "date": now}
+        ]
+        server.route("/summaries", Reply(body=rss(summary_only), headers={"Content-Type": RSS}))
+        cfg = write_config(tmp_path, {"pages": server.url("/feed")})
+        text = cfg.read_text("utf-8")
+        text += (
+            f'\n[[feeds]]\nname = "summaries"\nurl = "{server.url("/summaries")}"\nfetch_articles = false\n'
+        )
+        cfg.write_text(text, "utf-8")
+        monkeypatch.setattr("monitor.pipeline.normalise", counting)
+        config = load_config(cfg)
+        with Store.open(config.storage.path) as store:
+            report = run_poll(config, store, tracker=StoryTracker(workers=0))
+            assert report.new_articles == 2
+            assert store.story_counts()["clustered_articles"] == 2
+    assert len(calls) == 2, calls  # once each: for the content hash; the story stage reused the forms
+    assert len(set(calls)) == 2
+    # the poll holds the forms for as many articles as the story stage clusters in this process
+    from monitor import pipeline
+    from monitor.stories import batch
+
+    assert pipeline._NORMALISED_HELD == 2 * batch.FEATURE_CHUNK
