@@ -352,3 +352,53 @@ def test_explain_uses_the_configs_threshold_unless_told_otherwise(
     assert "threshold 0.95)" in capsys.readouterr().out
     assert explain(["--config", str(config), "--threshold", "0.4", *article]) == 0
     assert "threshold 0.4)" in capsys.readouterr().out
+
+
+# -- English inflections (monitor.lang.ENGLISH_INFLECTIONS) -------------------------------------------
+
+
+def english() -> Matcher:
+    data: dict[str, Any] = {
+        "version": 1,
+        "actors": {"korea_us": {"countries": ["kr", "us"], "terms": ["한미"]}},
+        "topics": {
+            "controls": {
+                "terms": [
+                    {"term": "수출 통제", "aliases": ["export license"]},
+                    {"term": "제재", "aliases": ["sanction", "ban"]},
+                    {"term": "배터리", "aliases": ["battery"]},
+                    {"term": "검증된 최종 사용자", "aliases": ["VEU"]},
+                ]
+            }
+        },
+    }
+    return Matcher(parse_topics(data))
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("Washington sanctioned two suppliers", "제재"),  # regular: sanction + ed
+        ("export licensing for chip tools", "수출 통제"),  # silent e: licens + ing, in a two-word alias
+        ("export licensed to Samsung", "수출 통제"),  # the base form's own -d
+        ("new batteries for cars", "배터리"),  # consonant y: batter + ies
+        ("Seoul banned the shipments", "제재"),  # doubled consonant: bann + ed
+        ("two VEUs revoked", "검증된 최종 사용자"),  # an acronym keeps its plural
+    ],
+)
+def test_english_terms_match_their_inflected_forms(text: str, term: str) -> None:
+    assert term in {h.term for h in english().match(text, None, full=True).hits}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a batter at bat",  # a cut stem is not a word
+        "batteryless gadgets",  # nor is the base form inside a longer word
+        "the export licensee",  # -ee is no ending of the table
+        "a banner ad",  # ban + ner
+        "VEUing",  # an acronym takes only the plural
+    ],
+)
+def test_english_terms_do_not_match_other_words(text: str) -> None:
+    assert not english().match(text, None, full=True).hits

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.lang import ENGLISH_INFLECTIONS, english_inflections
 from monitor.lang.text import normalize
 from monitor.match.matcher import Matcher, headline_or_first_sentence, lede_length, load_matcher
 
@@ -80,6 +81,15 @@ def test_english_terms_match_plurals_and_possessives_on_word_boundaries(matcher:
     assert not {
         h.term for h in matcher.match("Chipotle sales rise in Korea and Japan", None, full=True).hits
     } & {"반도체"}
+
+
+@pytest.mark.parametrize("rule", ENGLISH_INFLECTIONS, ids=lambda r: r.name)
+def test_each_english_inflection_rule_finds_its_example(rule) -> None:
+    """The rules are data; each one's example is found, and its stem alone is not a word."""
+    term, form = rule.example
+    forms = english_inflections(term)
+    assert any(form == stem + ending for stem, endings, _ in forms for ending in endings)
+    assert all(bare == (stem == term) for stem, _, bare in forms)
 
 
 # --- Korea named through its companies ----------------------------------------------------------------

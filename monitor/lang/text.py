@@ -19,13 +19,18 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 
 __all__ = [
     "ACTOR_NAMES",
     "CLEAN_MARKERS",
     "DASHES",
+    "ENGLISH_INFLECTIONS",
     "ENGLISH_PLURAL_ENDINGS",
+    "EnglishInflection",
+    "english_inflections",
     "HANJA_ABBREVIATIONS",
     "LATIN_WORD_BYTES",
     "MIDDLE_DOTS",
@@ -478,6 +483,81 @@ LATIN_WORD_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM
 #: Endings after which an English term still ends a word: the plural (chips, controls, minerals,
 #: batches). The possessive ('s, ’s) needs nothing, since an apostrophe already ends the word.
 ENGLISH_PLURAL_ENDINGS = ("s", "es")
+
+
+@dataclass(frozen=True)
+class EnglishInflection:
+    """One way an English word is written inflected: the stem it keeps and the endings that may follow.
+
+    English sources say what Korean ones say with particles through inflection: a headline reads
+    "licensing", "sanctioned", "banned", "curbs", "batteries". A term is written once in its base form
+    (``license``, ``sanction``, ``ban``, ``battery``); each rule here that applies to its last word adds a
+    spelling (the stem) that matches only when one of ``endings`` and then a word end follows.
+    """
+
+    name: str
+    #: Does the rule apply to a lower-case last word?
+    applies: Callable[[str], bool]
+    #: The stem the word is matched by (the word itself, or cut/extended).
+    stem: Callable[[str], str]
+    endings: tuple[str, ...]
+    #: May the stem end the word by itself (only the base form, never a cut stem)?
+    bare: bool
+    example: tuple[str, str]  # (term, inflected form it now finds)
+
+
+def _is_vowel(c: str) -> bool:
+    return c in "aeiou"
+
+
+#: The rules: the base form (its plurals and the regular verb endings), then the stems that change.
+ENGLISH_INFLECTIONS: tuple[EnglishInflection, ...] = (
+    EnglishInflection(
+        "regular",
+        lambda w: not w.endswith("e"),
+        lambda w: w,
+        ("s", "es", "ed", "ing"),
+        True,
+        ("sanction", "sanctioned"),
+    ),
+    EnglishInflection(
+        "regular after e",  # licenses, licensed: the e is already there
+        lambda w: w.endswith("e"),
+        lambda w: w,
+        ("s", "d"),
+        True,
+        ("license", "licensed"),
+    ),
+    EnglishInflection(
+        "silent e",  # license → licensing; the base form's own -d covers licensed
+        lambda w: len(w) >= 4 and w.endswith("e") and not w.endswith(("ee", "ye")),
+        lambda w: w[:-1],
+        ("ing",),
+        False,
+        ("license", "licensing"),
+    ),
+    EnglishInflection(
+        "consonant y",  # battery → batteries, subsidy → subsidies, supply → supplied
+        lambda w: len(w) >= 4 and w.endswith("y") and not _is_vowel(w[-2]),
+        lambda w: w[:-1],
+        ("ies", "ied"),
+        False,
+        ("battery", "batteries"),
+    ),
+    EnglishInflection(
+        "doubled consonant",  # ban → banned, curb stays curbed (not one vowel between two consonants)
+        lambda w: len(w) == 3 and not _is_vowel(w[0]) and _is_vowel(w[1]) and w[2] not in "aeiouwxy",
+        lambda w: w + w[-1],
+        ("ed", "ing"),
+        False,
+        ("ban", "banned"),
+    ),
+)
+
+
+def english_inflections(word: str) -> list[tuple[str, tuple[str, ...], bool]]:
+    """(stem, endings, bare) for each rule that applies to ``word`` (lower case, letters only)."""
+    return [(rule.stem(word), rule.endings, rule.bare) for rule in ENGLISH_INFLECTIONS if rule.applies(word)]
 
 
 def _read_hanja() -> dict[str, str]:

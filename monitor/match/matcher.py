@@ -110,6 +110,7 @@ from monitor.lang import (
     clean,
     collapse_whitespace,
     detect_language,
+    english_inflections,
     is_hangul,
     is_latin_word_char,
     korean,
@@ -152,8 +153,11 @@ class _Pattern:
     countries: frozenset[str] = frozenset()
     named: bool = False  # an actor that is not a bare country name
     marker: bool = False  # one of CLEAN_MARKERS: the text needs clean() before its hits count
-    #: An English word that also matches with a plural ending (chips, supply chains, batteries' -es).
-    inflects: bool = False
+    #: English endings that may follow the key before the word ends (chips, licensed: monitor.lang's
+    #: ENGLISH_INFLECTIONS); empty: the key must end the word.
+    endings: tuple[bytes, ...] = ()
+    #: May the key end the word by itself? False for a cut stem (licens-ing, batter-ies).
+    bare: bool = True
     context: bool = False  # a topic spelling whose evidence can make a context item
 
 
@@ -325,9 +329,8 @@ class Matcher:
                     continue
                 if (
                     p.latin_right
-                    and end < n
-                    and folded[end] in LATIN_WORD_BYTES
-                    and not (p.inflects and _english_inflection(folded, end, n))
+                    and ((end < n and folded[end] in LATIN_WORD_BYTES) or not p.bare)
+                    and not _ends_word_with(folded, end, n, p.endings)
                 ):
                     continue
                 if p.case_form is not None and raw[start:end] != p.case_form:
@@ -673,25 +676,48 @@ def _spelling_patterns(
     if term is not None and bound >= 0:
         weight, standalone = term.weight, term.standalone
     countries = frozenset(term.countries) if term is not None and term.kind == "actor" else frozenset()
+    patterns = []
+    for variant in _spacing_variants(norm):
+        for spelling, endings, bare in _english_forms(variant, case_sensitive):
+            patterns.append(
+                _Pattern(
+                    key=_as_bytes(spelling),
+                    length=len(spelling),
+                    term=term,
+                    cue=cue,
+                    case_form=spelling.encode("utf-8") if case_sensitive else None,
+                    latin_left=word or is_latin_word_char(spelling[0]),
+                    latin_right=word or is_latin_word_char(spelling[-1]),
+                    endings=endings,
+                    bare=bare,
+                    context=term is not None and term.context,
+                    morph=morph or (word and (is_hangul(spelling[0]) or is_hangul(spelling[-1]))),
+                    bound=bound,
+                    weight=weight,
+                    standalone=standalone,
+                    countries=countries,
+                    named=bool(countries) and term is not None and not term.generic,
+                )
+            )
+    return patterns
+
+
+def _english_forms(variant: str, case_sensitive: bool) -> list[tuple[str, tuple[bytes, ...], bool]]:
+    """The spellings of one variant with the endings allowed after each (see :func:`_ends_word_with`).
+
+    A variant ending in a lower-case English word gets monitor.lang's inflections (licensed, licensing,
+    batteries, banned); an all-capital one (an acronym: BIS, VEU) only its plurals; anything else (Korean,
+    digits) none: Korean words take particles, which the matcher handles apart.
+    """
+    last = variant.rsplit(" ", 1)[-1].rsplit("-", 1)[-1]
+    if not (last.isascii() and last.isalpha()):
+        return [(variant, (), True)]
+    if case_sensitive or not last.islower():
+        return [(variant, _PLURAL_ENDINGS, True)]
+    head = variant[: len(variant) - len(last)]
     return [
-        _Pattern(
-            key=_as_bytes(variant),
-            length=len(variant),
-            term=term,
-            cue=cue,
-            case_form=variant.encode("utf-8") if case_sensitive else None,
-            latin_left=word or is_latin_word_char(variant[0]),
-            latin_right=word or is_latin_word_char(variant[-1]),
-            inflects=variant[-1].isascii() and variant[-1].isalpha(),
-            context=term is not None and term.context,
-            morph=morph or (word and (is_hangul(variant[0]) or is_hangul(variant[-1]))),
-            bound=bound,
-            weight=weight,
-            standalone=standalone,
-            countries=countries,
-            named=bool(countries) and term is not None and not term.generic,
-        )  # fmt: skip
-        for variant in _spacing_variants(norm)
+        (head + stem, tuple(e.encode() for e in endings), bare)
+        for stem, endings, bare in english_inflections(last)
     ]
 
 
@@ -754,13 +780,13 @@ def _build_automaton(
     return automaton, [tuple(by_key[k]) for k in keys]
 
 
-#: The plural endings after which an English term still ends a word (monitor.lang), as bytes.
-_ENGLISH_ENDINGS = tuple(e.encode() for e in ENGLISH_PLURAL_ENDINGS)
+#: The plural endings after which an English acronym still ends a word (BISs is rare, VEUs is not).
+_PLURAL_ENDINGS = tuple(e.encode() for e in ENGLISH_PLURAL_ENDINGS)
 
 
-def _english_inflection(folded: bytes, end: int, n: int) -> bool:
-    """Whether an English term that ends at ``end`` is followed by a plural ending and then a word end."""
-    for ending in _ENGLISH_ENDINGS:
+def _ends_word_with(folded: bytes, end: int, n: int, endings: tuple[bytes, ...]) -> bool:
+    """Whether the key that ends at ``end`` is followed by one of ``endings`` and then a word end."""
+    for ending in endings:
         stop = end + len(ending)
         if folded.startswith(ending, end) and (stop >= n or folded[stop] not in LATIN_WORD_BYTES):
             return True
