@@ -37,3 +37,25 @@ def test_missing_config_is_a_clean_error(tmp_path, capsys, monkeypatch):
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "COMMAND" in capsys.readouterr().out
+
+
+def test_a_closed_pipe_ends_quietly_without_a_traceback(tmp_path) -> None:
+    """`monitor … | head`: the reader closed the pipe; no BrokenPipeError traceback on stderr."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from monitor.cli import main\n"
+        "import monitor.cli.config_cmds as c\n"
+        "def flood(args):\n"
+        "    for _ in range(100000): print('한미일 공급망 ' * 20)\n"
+        "c.cmd_check = flood\n"
+        "sys.exit(main(['config', 'check']))\n"
+    )
+    reader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # as `head -1` does
+    _, err = reader.communicate(timeout=60)
+    assert reader.returncode == 141
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err
