@@ -210,3 +210,18 @@ def test_english_country_names_count_in_english_articles_only(matcher: Matcher) 
     assert not matcher.match(korean, None, language="ko").relevant
     # the same English headline in an article the feed declares Korean is judged as Korean
     assert not matcher.match(english, None, language="ko").relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "tier"),
+    [
+        ("한미일 외교장관회의 개최…인태 협력 공동성명", "core"),  # the ministerial dialogue itself
+        ("Trilateral foreign ministers' meeting held in Munich", "core"),
+        ("한미일 외교장관회의, 北 미사일 도발 규탄", None),  # security without economics
+        ("한미일 외교장관회의서 북한 핵 대응 공조 확인", None),
+    ],
+)
+def test_the_foreign_ministers_meeting_is_a_dialogue_unless_it_is_security_only(
+    matcher: Matcher, title: str, tier: str | None
+) -> None:
+    assert verdict(matcher, title) == tier
