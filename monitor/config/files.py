@@ -36,6 +36,8 @@ class PathCheck:
     #: error: a poll or the service cannot work; warning: one feature (a channel, the health file) fails
     severity: Literal["error", "warning"]
     example: str
+    #: What an existing file must hold (the database's header), beyond being writable.
+    content: Callable[[Path], Iterator[str]] | None = None
 
 
 def _database(config: MonitorConfig) -> Path:
@@ -53,6 +55,19 @@ def _health_file(config: MonitorConfig) -> Path | None:
     return Path(config.service.health_file) if config.service.health_file else None
 
 
+def _database_problems(path: Path) -> Iterator[str]:
+    """An existing database file: empty (SQLite makes it one) or an SQLite 3 file by its header."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        yield f"cannot read {path}: {exc.strerror or exc}"
+        return
+    if head and head != SQLITE_HEADER:
+        shown = head.decode("utf-8", "replace").split("\n")[0][:20]
+        yield f"{path} is not an SQLite database (it begins with {shown!r})"
+
+
 CHECKS: tuple[PathCheck, ...] = (
     PathCheck(
         "storage.path",
@@ -60,6 +75,7 @@ CHECKS: tuple[PathCheck, ...] = (
         "file",
         "error",
         "storage.path: /data/monitor.db is not an SQLite database (it begins with '[storage]')",
+        content=_database_problems,
     ),
     PathCheck(
         "delivery.file.dir",
@@ -85,10 +101,10 @@ def path_problems(config: MonitorConfig) -> list[Problem]:
         path = check.path(config)
         if path is None:
             continue
-        for message in _file_problems(path) if check.kind == "file" else _folder_problems(path):
-            problems.append(Problem(check.key, message, check.severity))
-        if check.key == "storage.path" and path.is_file():
-            problems += [Problem(check.key, m, "error") for m in _database_problems(path)]
+        messages = list(_file_problems(path) if check.kind == "file" else _folder_problems(path))
+        if check.content is not None and path.is_file():
+            messages += check.content(path)
+        problems += [Problem(check.key, message, check.severity) for message in messages]
     return problems
 
 
@@ -123,16 +139,3 @@ def _creatable(path: Path, what: str) -> Iterator[str]:
         yield f"{what}: {ancestor} is a file, not a folder"
     elif not os.access(ancestor, os.W_OK | os.X_OK):
         yield f"{what}: {ancestor} is not writable"
-
-
-def _database_problems(path: Path) -> Iterator[str]:
-    """An existing database file: empty (SQLite makes it one) or an SQLite 3 file by its header."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        yield f"cannot read {path}: {exc.strerror or exc}"
-        return
-    if head and head != SQLITE_HEADER:
-        shown = head.decode("utf-8", "replace").split("\n")[0][:20]
-        yield f"{path} is not an SQLite database (it begins with {shown!r})"
